@@ -1,0 +1,262 @@
+"""Plain data models of the catalogue. No I/O and no discord here.
+
+Every record has a stable text id (a slug), so re-importing the same data upserts instead of
+duplicating, and a release id can key scheduled jobs and the delivery ledger.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+
+class Kind(StrEnum):
+    SERIES = "series"
+    FILM = "film"
+
+
+class Status(StrEnum):
+    ANNOUNCED = "announced"
+    RUNNING = "running"
+    ENDED = "ended"
+    RENEWED = "renewed"
+    RELEASED = "released"  # a film that is out
+    CANCELLED = "cancelled"
+
+
+class Role(StrEnum):
+    CAST = "cast"
+    DIRECTOR = "director"
+    WRITER = "writer"
+    CREATOR = "creator"
+    ORIGINAL_AUTHOR = "original_author"
+
+    @property
+    def label(self) -> str:
+        return {
+            "cast": "Cast",
+            "director": "Director",
+            "writer": "Writer",
+            "creator": "Creator",
+            "original_author": "Original author",
+        }[self.value]
+
+
+class Precision(StrEnum):
+    EXACT = "exact"  # a known instant
+    DATE = "date"  # a calendar day in the announced zone
+    MONTH = "month"
+    YEAR = "year"
+    TBA = "tba"
+
+
+class Scope(StrEnum):
+    SHOW = "show"  # a film, or a whole series at once
+    SEASON = "season"  # a whole season dropped at once
+    EPISODE = "episode"
+
+
+_SLUG_RE = re.compile(r"[^a-z0-9]+")
+
+
+def slugify(*parts: object) -> str:
+    """A stable ASCII id from names; non-Latin text is kept as its code points' hex."""
+    out: list[str] = []
+    for part in parts:
+        if part is None or part == "":
+            continue
+        text = unicodedata.normalize("NFKD", str(part)).encode("ascii", "ignore").decode().lower()
+        slug = _SLUG_RE.sub("-", text).strip("-")
+        if not slug:  # e.g. Hangul only
+            slug = "u" + "".join(f"{ord(c):x}" for c in str(part) if not c.isspace())[:48]
+        out.append(slug)
+    return "-".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class When:
+    """When something happens, as precisely as it is known.
+
+    ``instant`` is an aware UTC datetime: the exact instant, or for a date/month/year the start of
+    that period in ``zone``. ``local`` is the announced value as text ("2022-01-28", "2026-12",
+    "2027", "2022-01-28T17:00"); both are None for TBA.
+    """
+
+    precision: Precision
+    zone: str = "UTC"
+    instant: datetime | None = None
+    local: str | None = None
+
+    @classmethod
+    def tba(cls) -> When:
+        return cls(Precision.TBA)
+
+    @classmethod
+    def parse(cls, text: str | int | date | datetime | None, zone: str = "UTC") -> When:
+        """Parse "TBA", "2027", "2027-03", "2022-01-28" or "2022-01-28T17:00" (local in zone).
+
+        An ISO string with an offset ("2022-01-28T08:00:00+00:00") is exact as given.
+        Raises ValueError with a readable message.
+        """
+        try:
+            tz = ZoneInfo(zone)
+        except Exception as exc:  # ZoneInfoNotFoundError, ValueError on odd keys
+            raise ValueError(f"unknown time zone {zone!r} (use an IANA name such as Asia/Seoul)") from exc
+        if text is None:
+            return cls.tba()
+        if isinstance(text, datetime):
+            dt = text if text.tzinfo else text.replace(tzinfo=tz)
+            return cls(Precision.EXACT, zone, dt.astimezone(UTC), dt.strftime("%Y-%m-%dT%H:%M"))
+        if isinstance(text, date):
+            text = text.isoformat()
+        s = str(text).strip()
+        if s.upper() in ("", "TBA", "TBD"):
+            return cls.tba()
+        try:
+            if re.fullmatch(r"\d{4}", s):
+                start = datetime(int(s), 1, 1, tzinfo=tz)
+                return cls(Precision.YEAR, zone, start.astimezone(UTC), s)
+            if re.fullmatch(r"\d{4}-\d{2}", s):
+                y, m = map(int, s.split("-"))
+                start = datetime(y, m, 1, tzinfo=tz)
+                return cls(Precision.MONTH, zone, start.astimezone(UTC), s)
+            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+                d = date.fromisoformat(s)
+                start = datetime.combine(d, time(0, 0), tzinfo=tz)
+                return cls(Precision.DATE, zone, start.astimezone(UTC), s)
+            dt = datetime.fromisoformat(s)
+        except ValueError as exc:
+            raise ValueError(
+                f"bad date {s!r}: use TBA, YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM"
+            ) from exc
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=tz)
+            return cls(Precision.EXACT, zone, dt.astimezone(UTC), dt.strftime("%Y-%m-%dT%H:%M"))
+        return cls(Precision.EXACT, zone, dt.astimezone(UTC), dt.astimezone(tz).strftime("%Y-%m-%dT%H:%M"))
+
+    @property
+    def local_date(self) -> date | None:
+        """The calendar day for DATE or EXACT precision, in the announced zone."""
+        if self.precision is Precision.DATE and self.local:
+            return date.fromisoformat(self.local)
+        if self.precision is Precision.EXACT and self.instant:
+            return self.instant.astimezone(ZoneInfo(self.zone)).date()
+        return None
+
+    def to_text(self) -> str:
+        """The inverse of parse (with the zone kept separately)."""
+        return self.local if self.local else "TBA"
+
+
+@dataclass(frozen=True, slots=True)
+class Show:
+    id: str
+    title: str
+    kind: Kind = Kind.SERIES
+    original_title: str | None = None
+    aliases: tuple[str, ...] = ()
+    platform: str | None = None
+    country: str | None = None  # ISO 3166-1 alpha-2
+    original_language: str | None = None  # ISO 639-1
+    genres: tuple[str, ...] = ()
+    synopsis: str | None = None
+    episode_count: int | None = None
+    season_count: int | None = None
+    source_kind: str | None = None  # webtoon, novel, manga, comic, film, game...
+    source_title: str | None = None
+    source_original_title: str | None = None
+    status: Status | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    id: str
+    name: str
+    native_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Credit:
+    show_id: str
+    person: Person
+    role: Role
+    character: str | None = None
+    order: int = 0  # billing order, 1 first; 0 = unordered
+
+
+@dataclass(frozen=True, slots=True)
+class Episode:
+    show_id: str
+    season: int
+    number: int
+    title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Release:
+    """One release on one platform in one region (WW = worldwide)."""
+
+    show_id: str
+    when: When
+    scope: Scope = Scope.SHOW
+    season: int | None = None
+    episode: int | None = None
+    platform: str | None = None
+    region: str = "WW"
+    note: str | None = None
+
+    @property
+    def id(self) -> str:
+        return slugify(
+            self.show_id,
+            self.scope.value,
+            f"s{self.season}" if self.season is not None else None,
+            f"e{self.episode}" if self.episode is not None else None,
+            self.platform,
+            self.region,
+        )
+
+    @property
+    def is_premiere(self) -> bool:
+        """A first release: a film, a whole show, a season opener or a season drop."""
+        if self.scope is Scope.EPISODE:
+            return self.episode == 1
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    show_id: str
+    kind: str  # press_conference, premiere_screening, trailer, ...
+    title: str
+    when: When
+    place: str | None = None
+
+    @property
+    def id(self) -> str:
+        return slugify(self.show_id, self.kind, self.when.to_text())
+
+
+@dataclass(slots=True)
+class ShowRecord:
+    """Everything the catalogue knows about one show: the unit of import and export."""
+
+    show: Show
+    credits: list[Credit] = field(default_factory=list)
+    episodes: list[Episode] = field(default_factory=list)
+    releases: list[Release] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogueStats:
+    shows: int
+    people: int
+    credits: int
+    episodes: int
+    releases: int
+    events: int

@@ -1,0 +1,483 @@
+"""The one place with SQL: the catalogue (and, in later migrations, the bot's own state).
+
+Numbered migrations in `migrations/NNNN_name.sql`, each applied in one transaction, the version
+kept in `PRAGMA user_version`. WAL mode and foreign keys are on for every connection.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+from bot.models import (
+    CatalogueStats,
+    Credit,
+    Episode,
+    Event,
+    Kind,
+    Person,
+    Precision,
+    Release,
+    Role,
+    Scope,
+    Show,
+    ShowRecord,
+    Status,
+    When,
+)
+
+log = logging.getLogger(__name__)
+
+_MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+_INSTANT_FMT = "%Y-%m-%dT%H:%M:%SZ"
+_ROLE_ORDER = "CASE role WHEN 'cast' THEN 0 WHEN 'director' THEN 1 WHEN 'creator' THEN 2 " \
+    "WHEN 'writer' THEN 3 ELSE 4 END"
+
+
+class MigrationError(Exception):
+    pass
+
+
+def instant_text(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return dt.astimezone(UTC).strftime(_INSTANT_FMT)
+
+
+def parse_instant(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    return datetime.strptime(text, _INSTANT_FMT).replace(tzinfo=UTC)
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every bundled migration, in order; versions must be 1..N."""
+    found: list[tuple[int, str, str]] = []
+    folder = resources.files("bot.store").joinpath("migrations")
+    for entry in folder.iterdir():
+        m = _MIGRATION_RE.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    for expected, (version, name, _) in enumerate(found, start=1):
+        if version != expected:
+            raise MigrationError(f"migration {name} is numbered {version}, expected {expected}")
+    return found
+
+
+def _split_sql(script: str) -> list[str]:
+    statements: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        stripped = line.strip()
+        if not buf and (not stripped or stripped.startswith("--")):
+            continue
+        buf += line
+        if stripped.endswith(";") and sqlite3.complete_statement(buf):
+            statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
+
+
+class Store:
+    """Async access to the SQLite database. Build with ``await Store.open(path)``."""
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
+        self._conn = conn
+        self.path = path
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Store:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        await conn.execute("PRAGMA journal_mode=WAL")
+        await conn.execute("PRAGMA foreign_keys=ON")
+        await conn.execute("PRAGMA synchronous=NORMAL")
+        await conn.execute("PRAGMA busy_timeout=5000")
+        store = cls(conn, path)
+        try:
+            await store.migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return store
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    async def __aenter__(self) -> Store:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def schema_version(self) -> int:
+        return await self._scalar("PRAGMA user_version")
+
+    async def migrate(self) -> int:
+        """Apply pending migrations, each in its own transaction. Returns the new version."""
+        current = await self.schema_version()
+        all_migrations = migrations()
+        if current > len(all_migrations):
+            raise MigrationError(
+                f"the database is at version {current}, newer than this code ({len(all_migrations)})"
+            )
+        for version, name, sql in all_migrations[current:]:
+            async with self.transaction():
+                for statement in _split_sql(sql):
+                    await self._conn.execute(statement)
+                await self._conn.execute(f"PRAGMA user_version = {version:d}")
+            log.info("applied migration %s", name)
+        return len(all_migrations)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+        await self._conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self._conn
+        except BaseException:
+            await self._conn.execute("ROLLBACK")
+            raise
+        else:
+            await self._conn.execute("COMMIT")
+
+    async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        async with self._conn.execute(sql, params) as cur:
+            row = await cur.fetchone()
+        return row[0] if row else None
+
+    async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    # -- import and export ---------------------------------------------------------------------
+
+    async def import_records(
+        self,
+        records: Sequence[ShowRecord],
+        progress: Callable[[int, int], None] | None = None,
+        *,
+        batch: int = 500,
+    ) -> CatalogueStats:
+        """Upsert every record in ONE transaction: all or nothing. Idempotent by stable ids.
+
+        A show's credits, episodes, releases and events are replaced by the record's.
+        Returns the counts of what was imported.
+        """
+        total = len(records)
+        counts = [0, 0, 0, 0, 0, 0]
+        async with self.transaction() as conn:
+            for start in range(0, total, batch):
+                chunk = records[start : start + batch]
+                await self._write_chunk(conn, chunk, counts)
+                if progress:
+                    progress(min(start + batch, total), total)
+        return CatalogueStats(*counts)
+
+    async def _write_chunk(
+        self, conn: aiosqlite.Connection, chunk: Sequence[ShowRecord], counts: list[int]
+    ) -> None:
+        show_rows = []
+        people: dict[str, Person] = {}
+        credit_rows = []
+        episode_rows = []
+        release_rows = []
+        event_rows = []
+        name_rows = []
+        for rec in chunk:
+            s = rec.show
+            show_rows.append(
+                (
+                    s.id, s.title, s.kind.value, s.original_title, json.dumps(list(s.aliases), ensure_ascii=False),
+                    s.platform, s.country, s.original_language, json.dumps(list(s.genres), ensure_ascii=False),
+                    s.synopsis, s.episode_count, s.season_count, s.source_kind, s.source_title,
+                    s.source_original_title, s.status.value if s.status else None,
+                )
+            )
+            for text in _unique(s.title, s.original_title, *s.aliases):
+                name_rows.append((text, "show", s.id))
+            for c in rec.credits:
+                people[c.person.id] = c.person
+                credit_rows.append((s.id, c.person.id, c.role.value, c.character or "", c.order))
+            for e in rec.episodes:
+                episode_rows.append((s.id, e.season, e.number, e.title))
+            for r in rec.releases:
+                w = r.when
+                release_rows.append(
+                    (
+                        r.id, s.id, r.scope.value, r.season, r.episode, r.platform, r.region,
+                        w.precision.value, w.zone, instant_text(w.instant), w.local, r.note,
+                    )
+                )
+            for ev in rec.events:
+                w = ev.when
+                event_rows.append(
+                    (ev.id, s.id, ev.kind, ev.title, w.precision.value, w.zone, instant_text(w.instant),
+                     w.local, ev.place)
+                )
+        ids = [(row[0],) for row in show_rows]
+        await conn.executemany(
+            "INSERT INTO shows (id, title, kind, original_title, aliases, platform, country, "
+            "original_language, genres, synopsis, episode_count, season_count, source_kind, source_title, "
+            "source_original_title, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(id) DO UPDATE SET title=excluded.title, kind=excluded.kind, "
+            "original_title=excluded.original_title, aliases=excluded.aliases, platform=excluded.platform, "
+            "country=excluded.country, original_language=excluded.original_language, genres=excluded.genres, "
+            "synopsis=excluded.synopsis, episode_count=excluded.episode_count, "
+            "season_count=excluded.season_count, source_kind=excluded.source_kind, "
+            "source_title=excluded.source_title, source_original_title=excluded.source_original_title, "
+            "status=excluded.status",
+            show_rows,
+        )
+        # A show's children are replaced wholesale by what the record says.
+        for table in ("credits", "episodes", "releases", "events"):
+            await conn.executemany(f"DELETE FROM {table} WHERE show_id = ?", ids)  # noqa: S608
+        await conn.executemany("DELETE FROM names_fts WHERE kind = 'show' AND ref = ?", ids)
+        person_rows = [(p.id, p.name, p.native_name) for p in people.values()]
+        await conn.executemany(
+            "INSERT INTO people (id, name, native_name) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET "
+            "name=excluded.name, native_name=COALESCE(excluded.native_name, people.native_name)",
+            person_rows,
+        )
+        await conn.executemany(
+            "DELETE FROM names_fts WHERE kind = 'person' AND ref = ?", [(p.id,) for p in people.values()]
+        )
+        for p in people.values():
+            for text in _unique(p.name, p.native_name):
+                name_rows.append((text, "person", p.id))
+        await conn.executemany(
+            "INSERT OR REPLACE INTO credits (show_id, person_id, role, character, billing) VALUES (?,?,?,?,?)",
+            credit_rows,
+        )
+        await conn.executemany(
+            "INSERT OR REPLACE INTO episodes (show_id, season, number, title) VALUES (?,?,?,?)", episode_rows
+        )
+        await conn.executemany(
+            "INSERT OR REPLACE INTO releases (id, show_id, scope, season, episode, platform, region, precision, "
+            "zone, instant, local, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            release_rows,
+        )
+        await conn.executemany(
+            "INSERT OR REPLACE INTO events (id, show_id, kind, title, precision, zone, instant, local, place) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            event_rows,
+        )
+        await conn.executemany("INSERT INTO names_fts (text, kind, ref) VALUES (?,?,?)", name_rows)
+        counts[0] += len(show_rows)
+        counts[1] += len(person_rows)
+        counts[2] += len(credit_rows)
+        counts[3] += len(episode_rows)
+        counts[4] += len(release_rows)
+        counts[5] += len(event_rows)
+
+    async def export_records(self) -> list[ShowRecord]:
+        shows = [_show(r) for r in await self._all("SELECT * FROM shows ORDER BY id")]
+        by_id = {s.id: ShowRecord(s) for s in shows}
+        for row in await self._all(
+            "SELECT c.*, p.name, p.native_name FROM credits c JOIN people p ON p.id = c.person_id "
+            f"ORDER BY c.show_id, {_ROLE_ORDER}, c.billing, p.name"
+        ):
+            by_id[row["show_id"]].credits.append(_credit(row))
+        for row in await self._all("SELECT * FROM episodes ORDER BY show_id, season, number"):
+            by_id[row["show_id"]].episodes.append(_episode(row))
+        for row in await self._all(
+            "SELECT * FROM releases ORDER BY show_id, instant IS NULL, instant, season, episode, id"
+        ):
+            by_id[row["show_id"]].releases.append(_release(row))
+        for row in await self._all("SELECT * FROM events ORDER BY show_id, instant, id"):
+            by_id[row["show_id"]].events.append(_event(row))
+        return list(by_id.values())
+
+    async def stats(self) -> CatalogueStats:
+        row = (
+            await self._all(
+                "SELECT (SELECT count(*) FROM shows), (SELECT count(*) FROM people), "
+                "(SELECT count(*) FROM credits), (SELECT count(*) FROM episodes), "
+                "(SELECT count(*) FROM releases), (SELECT count(*) FROM events)"
+            )
+        )[0]
+        return CatalogueStats(*row)
+
+    async def is_empty(self) -> bool:
+        return await self._scalar("SELECT NOT EXISTS (SELECT 1 FROM shows)") == 1
+
+    # -- catalogue queries -----------------------------------------------------------------------
+
+    async def get_show(self, show_id: str) -> Show | None:
+        rows = await self._all("SELECT * FROM shows WHERE id = ?", (show_id,))
+        return _show(rows[0]) if rows else None
+
+    async def get_shows(self, show_ids: Iterable[str]) -> dict[str, Show]:
+        ids = list(dict.fromkeys(show_ids))
+        out: dict[str, Show] = {}
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for row in await self._all(f"SELECT * FROM shows WHERE id IN ({marks})", part):  # noqa: S608
+                out[row["id"]] = _show(row)
+        return out
+
+    async def get_credits(self, show_id: str, role: Role | None = None) -> list[Credit]:
+        sql = (
+            "SELECT c.*, p.name, p.native_name FROM credits c JOIN people p ON p.id = c.person_id "
+            "WHERE c.show_id = ?"
+        )
+        params: list[Any] = [show_id]
+        if role is not None:
+            sql += " AND c.role = ?"
+            params.append(role.value)
+        sql += f" ORDER BY {_ROLE_ORDER}, c.billing = 0, c.billing, p.name"
+        return [_credit(r) for r in await self._all(sql, params)]
+
+    async def get_episodes(self, show_id: str) -> list[Episode]:
+        rows = await self._all("SELECT * FROM episodes WHERE show_id = ? ORDER BY season, number", (show_id,))
+        return [_episode(r) for r in rows]
+
+    async def get_releases(self, show_id: str) -> list[Release]:
+        rows = await self._all(
+            "SELECT * FROM releases WHERE show_id = ? ORDER BY instant IS NULL, instant, season, episode, id",
+            (show_id,),
+        )
+        return [_release(r) for r in rows]
+
+    async def get_release(self, release_id: str) -> Release | None:
+        rows = await self._all("SELECT * FROM releases WHERE id = ?", (release_id,))
+        return _release(rows[0]) if rows else None
+
+    async def get_events(self, show_id: str) -> list[Event]:
+        rows = await self._all("SELECT * FROM events WHERE show_id = ? ORDER BY instant, id", (show_id,))
+        return [_event(r) for r in rows]
+
+    async def get_person(self, person_id: str) -> Person | None:
+        rows = await self._all("SELECT * FROM people WHERE id = ?", (person_id,))
+        return Person(rows[0]["id"], rows[0]["name"], rows[0]["native_name"]) if rows else None
+
+    async def person_credits(self, person_id: str) -> list[tuple[Credit, Show]]:
+        rows = await self._all(
+            "SELECT c.*, p.name, p.native_name, s.* FROM credits c JOIN people p ON p.id = c.person_id "
+            "JOIN shows s ON s.id = c.show_id WHERE c.person_id = ? "
+            f"ORDER BY s.title, {_ROLE_ORDER}, c.billing",
+            (person_id,),
+        )
+        out = []
+        for r in rows:
+            credit = Credit(
+                r["show_id"], Person(person_id, r["name"], r["native_name"]), Role(r["role"]),
+                r["character"] or None, r["billing"],
+            )
+            out.append((credit, _show(r)))
+        return out
+
+    async def releases_between(
+        self, start: datetime, end: datetime, *, platform: str | None = None, limit: int = 500
+    ) -> list[Release]:
+        """Releases with a known start in [start, end), earliest first (TBA never)."""
+        sql = "SELECT * FROM releases WHERE instant >= ? AND instant < ?"
+        params: list[Any] = [instant_text(start), instant_text(end)]
+        if platform:
+            sql += " AND lower(platform) = lower(?)"
+            params.append(platform)
+        sql += " ORDER BY instant, show_id, season, episode LIMIT ?"
+        params.append(limit)
+        return [_release(r) for r in await self._all(sql, params)]
+
+    async def platforms(self) -> list[str]:
+        rows = await self._all(
+            "SELECT platform FROM releases WHERE platform IS NOT NULL UNION "
+            "SELECT platform FROM shows WHERE platform IS NOT NULL ORDER BY 1"
+        )
+        return [r[0] for r in rows]
+
+    async def search_names(self, text: str, kind: str | None = None, limit: int = 25) -> list[tuple[str, str, str]]:
+        """Substring search in titles, aliases and names, any script: (kind, ref, matched text)."""
+        needle = text.strip()
+        if not needle:
+            return []
+        if len(needle) >= 3:
+            sql = "SELECT kind, ref, text FROM names_fts WHERE names_fts MATCH ?"
+            params: list[Any] = ['"' + needle.replace('"', '""') + '"']
+        else:  # trigram index needs three characters; short needles scan
+            sql = "SELECT kind, ref, text FROM names_fts WHERE text LIKE ? ESCAPE '\\'"
+            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            params = [f"%{escaped}%"]
+        if kind:
+            sql += " AND kind = ?"
+            params.append(kind)
+        sql += " LIMIT ?"
+        params.append(limit)
+        return [(r[0], r[1], r[2]) for r in await self._all(sql, params)]
+
+    async def name_entries(self) -> list[tuple[str, str, str]]:
+        """Every (kind, ref, text) in the search index, for building the in-memory matcher."""
+        return [(r[0], r[1], r[2]) for r in await self._all("SELECT kind, ref, text FROM names_fts")]
+
+    async def display_names(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Show id -> title and person id -> name."""
+        shows = {r[0]: r[1] for r in await self._all("SELECT id, title FROM shows")}
+        people = {r[0]: r[1] for r in await self._all("SELECT id, name FROM people")}
+        return shows, people
+
+
+def _unique(*texts: str | None) -> list[str]:
+    seen: dict[str, None] = {}
+    for t in texts:
+        if t and t.strip():
+            seen.setdefault(t.strip(), None)
+    return list(seen)
+
+
+def _show(r: aiosqlite.Row) -> Show:
+    return Show(
+        id=r["id"], title=r["title"], kind=Kind(r["kind"]), original_title=r["original_title"],
+        aliases=tuple(json.loads(r["aliases"])), platform=r["platform"], country=r["country"],
+        original_language=r["original_language"], genres=tuple(json.loads(r["genres"])),
+        synopsis=r["synopsis"], episode_count=r["episode_count"], season_count=r["season_count"],
+        source_kind=r["source_kind"], source_title=r["source_title"],
+        source_original_title=r["source_original_title"],
+        status=Status(r["status"]) if r["status"] else None,
+    )
+
+
+def _credit(r: aiosqlite.Row) -> Credit:
+    return Credit(
+        r["show_id"], Person(r["person_id"], r["name"], r["native_name"]), Role(r["role"]),
+        r["character"] or None, r["billing"],
+    )
+
+
+def _episode(r: aiosqlite.Row) -> Episode:
+    return Episode(r["show_id"], r["season"], r["number"], r["title"])
+
+
+def _when(r: aiosqlite.Row) -> When:
+    return When(Precision(r["precision"]), r["zone"], parse_instant(r["instant"]), r["local"])
+
+
+def _release(r: aiosqlite.Row) -> Release:
+    return Release(
+        show_id=r["show_id"], when=_when(r), scope=Scope(r["scope"]), season=r["season"],
+        episode=r["episode"], platform=r["platform"], region=r["region"], note=r["note"],
+    )
+
+
+def _event(r: aiosqlite.Row) -> Event:
+    return Event(r["show_id"], r["kind"], r["title"], _when(r), r["place"])
