@@ -320,6 +320,17 @@ class Store:
     async def is_empty(self) -> bool:
         return await self._scalar("SELECT NOT EXISTS (SELECT 1 FROM shows)") == 1
 
+    # -- the bot's own facts -------------------------------------------------------------------
+
+    async def get_meta(self, key: str) -> str | None:
+        return await self._scalar("SELECT value FROM meta WHERE key = ?", (key,))
+
+    async def set_meta(self, key: str, value: str) -> None:
+        await self._conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            (key, value),
+        )
+
     # -- catalogue queries -----------------------------------------------------------------------
 
     async def get_show(self, show_id: str) -> Show | None:

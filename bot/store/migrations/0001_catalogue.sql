@@ -75,3 +75,9 @@ CREATE INDEX events_show ON events(show_id);
 -- Titles, aliases and names for substring search in any script (trigram tokenizer).
 -- kind: 'show' or 'person'; ref: the show or person id.
 CREATE VIRTUAL TABLE names_fts USING fts5(text, kind UNINDEXED, ref UNINDEXED, tokenize = 'trigram');
+
+-- Small facts the bot keeps about itself (the synced command set's hash, ...).
+CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);

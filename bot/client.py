@@ -1,0 +1,154 @@
+"""The Discord client: the bot class, its command tree and error handling.
+
+Resources (store, services, clock) are built outside and passed in, so a test can build the bot
+against a temporary database and the project's Discord-compatible server.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.clock import Clock
+from bot.config import Settings
+from bot.errors import NotFound, PremiereError
+from bot.render import not_found_text
+from bot.services.catalogue import CatalogueService
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS: tuple[str, ...] = ("cogs.catalogue", "cogs.admin")
+SYNC_HASH_KEY = "command_tree_hash"
+GENERIC_ERROR = "Something went wrong on our side; it has been logged. Please try again in a moment."
+
+
+def use_api_base(api_base: str | None) -> None:
+    """Point discord.py's REST client at another Discord-compatible base URL.
+
+    discord.py keeps its base URL in ``Route.BASE`` and offers no constructor option for it;
+    the gateway URL then comes from that server's ``GET /gateway/bot``.
+    """
+    if api_base:
+        discord.http.Route.BASE = api_base.rstrip("/")
+
+
+class PremiereTree(app_commands.CommandTree):
+    """Owns error handling for every application command: one short ephemeral message each."""
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        message = self.user_message(error)
+        if message is None:
+            command = interaction.command.qualified_name if interaction.command else "?"
+            log.error("command %s failed", command, exc_info=error)
+            message = GENERIC_ERROR
+        await send_ephemeral(interaction, message)
+
+    @staticmethod
+    def user_message(error: BaseException) -> str | None:
+        """The user-facing text for a known error, or None for one that must be logged."""
+        original = getattr(error, "original", None) or error.__cause__ or error
+        if isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
+            original = error.__cause__
+        if isinstance(original, NotFound):
+            return not_found_text(original.user_message, original.suggestions)
+        if isinstance(original, PremiereError):
+            return original.user_message
+        if isinstance(error, app_commands.NoPrivateMessage):
+            return "This command works only in a server."
+        if isinstance(error, app_commands.MissingPermissions):
+            missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            return f"You need the **{missing}** permission to use this command."
+        if isinstance(error, app_commands.BotMissingPermissions):
+            missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            return f"I need the **{missing}** permission here; ask a server admin to grant it."
+        if isinstance(error, app_commands.CommandOnCooldown):
+            return f"Slow down a little: try again in {error.retry_after:.0f} s."
+        if isinstance(error, app_commands.CheckFailure):
+            return "You can't use this command here."
+        if isinstance(error, app_commands.TransformerError):
+            return "I couldn't understand that value; pick one of the suggestions while you type."
+        return None
+
+
+async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    """Reply privately, through a follow-up when the interaction was already answered."""
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+        else:
+            await interaction.response.send_message(
+                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+    except discord.HTTPException:
+        log.warning("could not tell the user about an error", exc_info=True)
+
+
+class PremiereBot(commands.AutoShardedBot):
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        clock: Clock,
+        catalogue: CatalogueService,
+        extensions: Sequence[str] = EXTENSIONS,
+        **services: Any,
+    ) -> None:
+        intents = discord.Intents.none()
+        intents.guilds = True
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=intents,
+            tree_cls=PremiereTree,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            chunk_guilds_at_startup=False,
+            member_cache_flags=discord.MemberCacheFlags.none(),
+        )
+        self.settings = settings
+        self.store = store
+        self.clock = clock
+        self.catalogue = catalogue
+        self.services = services
+        self.initial_extensions = tuple(extensions)
+        self.failed_extensions: list[str] = []
+
+    async def setup_hook(self) -> None:
+        for name in self.initial_extensions:
+            try:
+                await self.load_extension(name)
+            except Exception:
+                self.failed_extensions.append(name)
+                log.exception("extension %s failed to load; the others still run", name)
+        await self.sync_commands()
+
+    def command_payload(self) -> list[dict[str, Any]]:
+        return [c.to_dict(self.tree) for c in self.tree.get_commands()]
+
+    async def sync_commands(self, *, force: bool = False) -> str:
+        """Sync to DEV_GUILD_ID at once, or globally only when the command set changed."""
+        if self.settings.dev_guild_id:
+            guild = discord.Object(self.settings.dev_guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+            log.info("synced %d commands to the development server", len(synced))
+            return f"synced {len(synced)} commands to the development server"
+        digest = hashlib.sha256(json.dumps(self.command_payload(), sort_keys=True).encode()).hexdigest()
+        if not force and await self.store.get_meta(SYNC_HASH_KEY) == digest:
+            log.info("command set unchanged; global sync skipped")
+            return "command set unchanged; nothing to sync"
+        synced = await self.tree.sync()
+        await self.store.set_meta(SYNC_HASH_KEY, digest)
+        log.info("synced %d global commands", len(synced))
+        return f"synced {len(synced)} global commands"
+
+    async def on_ready(self) -> None:
+        log.info("ready as %s in %d servers", self.user, len(self.guilds))

@@ -1,0 +1,180 @@
+"""Question commands: /show, /cast, /release, /upcoming, /person. Parse, ask the service, render."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.models import Person, Role, Show
+
+if TYPE_CHECKING:
+    from bot.client import PremiereBot
+    from bot.services.catalogue import CatalogueService
+
+NO_PINGS = discord.AllowedMentions.none()
+
+
+def _service(interaction: discord.Interaction) -> CatalogueService:
+    return interaction.client.catalogue  # type: ignore[attr-defined]
+
+
+def _choices(items: list[Any]) -> list[app_commands.Choice[str]]:
+    return [app_commands.Choice(name=c.name, value=c.value) for c in items[:25]]
+
+
+class ShowTransformer(app_commands.Transformer):
+    """A typed title or an autocomplete pick -> Show; an unknown title raises NotFound."""
+
+    async def transform(self, interaction: discord.Interaction, value: str) -> Show:
+        return await _service(interaction).resolve_show(value)
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(_service(interaction).autocomplete_shows(value))
+
+
+class PersonTransformer(app_commands.Transformer):
+    async def transform(self, interaction: discord.Interaction, value: str) -> Person:
+        return await _service(interaction).resolve_person(value)
+
+    async def autocomplete(  # type: ignore[override]
+        self, interaction: discord.Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
+        return _choices(_service(interaction).autocomplete_people(value))
+
+
+def embed(data: dict[str, Any]) -> discord.Embed:
+    return discord.Embed.from_dict(data)
+
+
+class Pages(discord.ui.View):
+    """Previous / next buttons over a list of embeds; only the person who asked can turn pages."""
+
+    def __init__(self, pages: list[dict[str, Any]], owner_id: int, *, timeout: float = 300) -> None:
+        super().__init__(timeout=timeout)
+        self.pages = pages
+        self.owner_id = owner_id
+        self.index = 0
+        self.message: discord.InteractionMessage | None = None
+        self._sync_buttons()
+
+    def _sync_buttons(self) -> None:
+        self.previous.disabled = self.index == 0
+        self.next.disabled = self.index >= len(self.pages) - 1
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "These pages belong to someone else's command; run it yourself to browse.",
+                ephemeral=True,
+            )
+            return False
+        return True
+
+    async def _show(self, interaction: discord.Interaction) -> None:
+        self._sync_buttons()
+        await interaction.response.edit_message(embed=embed(self.pages[self.index]), view=self)
+
+    @discord.ui.button(label="Previous", emoji="◀", style=discord.ButtonStyle.secondary, custom_id="pages:prev")
+    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Pages]) -> None:
+        self.index = max(0, self.index - 1)
+        await self._show(interaction)
+
+    @discord.ui.button(label="Next", emoji="▶", style=discord.ButtonStyle.secondary, custom_id="pages:next")
+    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Pages]) -> None:
+        self.index = min(len(self.pages) - 1, self.index + 1)
+        await self._show(interaction)
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            try:
+                await self.message.edit(view=None)
+            except discord.HTTPException:
+                pass
+
+
+ROLE_CHOICES = [
+    app_commands.Choice(name=Role(r).label, value=r) for r in ("cast", "director", "writer", "creator", "original_author")
+]
+
+
+class Catalogue(commands.Cog):
+    def __init__(self, bot: PremiereBot) -> None:
+        self.bot = bot
+
+    @property
+    def service(self) -> CatalogueService:
+        return self.bot.catalogue
+
+    @app_commands.command(name="show", description="Everything about a show or film: platform, release, cast")
+    @app_commands.describe(title="The show's title, in any language")
+    async def show(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Transform[Show, ShowTransformer],
+    ) -> None:
+        details = await self.service.show_details(title)
+        await interaction.response.send_message(embed=embed(render.show_embed(details)), allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="cast", description="Who plays whom, in billing order, and who made it")
+    @app_commands.describe(title="The show's title, in any language", role="Only this kind of credit")
+    @app_commands.choices(role=ROLE_CHOICES)
+    async def cast(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Transform[Show, ShowTransformer],
+        role: app_commands.Choice[str] | None = None,
+    ) -> None:
+        sheet = await self.service.cast(title, Role(role.value) if role else None)
+        pages = render.cast_pages(sheet)
+        if len(pages) == 1:
+            await interaction.response.send_message(embed=embed(pages[0]), allowed_mentions=NO_PINGS)
+            return
+        view = Pages(pages, interaction.user.id)
+        await interaction.response.send_message(embed=embed(pages[0]), view=view, allowed_mentions=NO_PINGS)
+        view.message = await interaction.original_response()
+
+    @app_commands.command(name="release", description="When a show or one episode is or was out, in your time zone")
+    @app_commands.describe(title="The show's title, in any language", episode="An episode, like S1E3 or 3")
+    async def release(
+        self,
+        interaction: discord.Interaction,
+        title: app_commands.Transform[Show, ShowTransformer],
+        episode: app_commands.Range[str, 1, 20] | None = None,
+    ) -> None:
+        answer = await self.service.release(title, episode)
+        await interaction.response.send_message(embed=embed(render.release_embed(answer)), allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="upcoming", description="What comes out in the next days")
+    @app_commands.describe(days="How many days ahead (default 7)", platform="Only this platform")
+    async def upcoming(
+        self,
+        interaction: discord.Interaction,
+        days: app_commands.Range[int, 1, 366] = 7,
+        platform: app_commands.Range[str, 1, 100] | None = None,
+    ) -> None:
+        answer = await self.service.upcoming(days, platform, now=interaction.created_at)
+        await interaction.response.send_message(embed=embed(render.upcoming_embed(answer)), allowed_mentions=NO_PINGS)
+
+    @upcoming.autocomplete("platform")
+    async def _platforms(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+        return _choices(await self.service.platform_choices(value))
+
+    @app_commands.command(name="person", description="What a person is credited for across the catalogue")
+    @app_commands.describe(name="The person's name, in any script")
+    async def person(
+        self,
+        interaction: discord.Interaction,
+        name: app_commands.Transform[Person, PersonTransformer],
+    ) -> None:
+        answer = await self.service.person(name)
+        await interaction.response.send_message(embed=embed(render.person_embed(answer)), allowed_mentions=NO_PINGS)
+
+
+async def setup(bot: PremiereBot) -> None:
+    await bot.add_cog(Catalogue(bot))
