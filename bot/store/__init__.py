@@ -36,6 +36,8 @@ from bot.models import (
     When,
 )
 
+from bot.store.announcements import AnnouncementQueries
+
 log = logging.getLogger(__name__)
 
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -93,7 +95,7 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
-class Store:
+class Store(AnnouncementQueries):
     """Async access to the SQLite database. Build with ``await Store.open(path)``."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
