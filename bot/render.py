@@ -24,7 +24,8 @@ TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
 FIELD_VALUE_MAX = 1024
 
-_MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#-])")
+_MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
+_LINE_START = re.compile(r"(^|\n)(\s*)([#>-])")
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
 _REGIONS = {"WW": "Worldwide"}
 
@@ -34,6 +35,7 @@ def escape(text: str | None) -> str:
     if not text:
         return ""
     text = _MARKDOWN.sub(r"\\\1", text)
+    text = _LINE_START.sub(r"\1\2\\\3", text)
     return _MENTION.sub(lambda m: m.group(0).replace("@", "@\u200b").replace("<#", "<\u200b#"), text)
 
 

@@ -1,0 +1,125 @@
+"""The seed story, told by the service layer over the bundled catalogue."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from bot.errors import BadInput, NotFound
+from bot.models import Precision, Role, Scope
+from bot.services.catalogue import parse_episode
+
+AOUAD = "all-of-us-are-dead"
+
+
+async def test_show_details_tell_the_seed_story(catalogue):
+    show = await catalogue.resolve_show("All of Us Are Dead")
+    d = await catalogue.show_details(show)
+    assert show.id == AOUAD
+    assert show.original_title == "지금 우리 학교는"
+    assert show.platform == "Netflix"
+    assert show.episode_count == 12
+    assert show.source_kind == "webtoon" and show.source_title == "Now at Our School"
+    assert d.premiere is not None and d.premiere.when.local_date == date(2022, 1, 28)
+    assert d.premiere.scope is Scope.SEASON  # one drop, not twelve
+    assert [(c.person.name, c.character) for c in d.cast[:2]] == [("Park Ji-hu", "Nam On-jo"), ("Yoon Chan-young", "Lee Cheong-san")]
+    crew = {(c.role, c.person.name) for c in d.crew}
+    assert (Role.DIRECTOR, "Lee Jae-kyoo") in crew
+    assert (Role.ORIGINAL_AUTHOR, "Joo Dong-geun") in crew
+    [event] = [e for e in d.events if e.kind == "press_conference"]
+    assert (event.when.local, event.place) == ("2022-01-26", "Seoul")
+
+
+async def test_cast_in_billing_order(catalogue):
+    sheet = await catalogue.cast(await catalogue.resolve_show(AOUAD))
+    names = [(c.person.name, c.character) for c in sheet.cast]
+    assert names[0] == ("Park Ji-hu", "Nam On-jo")
+    assert ("Lee Yoo-mi", "Lee Na-yeon") in names
+    for actor in ("Yoon Chan-young", "Cho Yi-hyun", "Lomon", "Yoo In-soo", "Lim Jae-hyeok"):
+        assert actor in [n for n, _ in names]
+    assert [c.order for c in sheet.cast] == sorted(c.order for c in sheet.cast)
+
+
+async def test_cast_filtered_by_role(catalogue):
+    sheet = await catalogue.cast(await catalogue.resolve_show(AOUAD), Role.DIRECTOR)
+    assert sheet.cast == []
+    assert [c.person.name for c in sheet.crew] == ["Lee Jae-kyoo"]
+
+
+async def test_release_of_the_show_and_of_an_episode(catalogue):
+    show = await catalogue.resolve_show(AOUAD)
+    answer = await catalogue.release(show)
+    [r] = answer.releases
+    assert (r.platform, r.region, r.when.precision) == ("Netflix", "WW", Precision.EXACT)
+    assert r.when.instant == datetime(2022, 1, 28, 8, 0, tzinfo=UTC)
+    ep = await catalogue.release(show, "S1E7")
+    assert ep.releases == [r] and ep.episode is not None and ep.episode.number == 7
+    assert (await catalogue.release(show, "7")).releases == [r]
+    with pytest.raises(NotFound, match="no episode S1E13"):
+        await catalogue.release(show, "13")
+
+
+@pytest.mark.parametrize(("text", "expected"), [("S1E3", (1, 3)), ("s01e03", (1, 3)), ("1x03", (1, 3)),
+                                                ("episode 3", (None, 3)), ("3", (None, 3)), ("Season 2 Episode 10", (2, 10))])
+def test_parse_episode(text, expected):
+    assert parse_episode(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "three", "S1E0", "-1", "x" * 50])
+def test_parse_episode_rejects_nonsense(text):
+    with pytest.raises(BadInput):
+        parse_episode(text)
+
+
+async def test_upcoming_window(catalogue, clock):
+    up = await catalogue.upcoming(7, now=clock())
+    assert [i.show.id for i in up.items if i.show.id == AOUAD] == [AOUAD]
+    assert all(i.release.when.instant >= clock() - timedelta(days=1) for i in up.items)
+    assert (await catalogue.upcoming(3, now=clock())).items == [] or AOUAD not in [
+        i.show.id for i in (await catalogue.upcoming(3, now=clock())).items
+    ]
+    netflix = await catalogue.upcoming(7, "netflix", now=clock())
+    assert all(i.release.platform.lower() == "netflix" for i in netflix.items)
+    with pytest.raises(BadInput):
+        await catalogue.upcoming(0)
+
+
+async def test_person_credits_across_the_catalogue(catalogue):
+    person = await catalogue.resolve_person("Park Ji-hu")
+    answer = await catalogue.person(person)
+    assert person.native_name == "박지후"
+    assert [(s.id, c.character) for c, s in answer.credits] == [(AOUAD, "Nam On-jo")]
+    assert (await catalogue.resolve_person("박지후")).id == person.id
+
+
+@pytest.mark.parametrize("typed", ["all of us are ded", "지금 우리 학교는", "Now at Our School", "ALL OF US ARE DEAD"])
+def test_autocomplete_finds_the_show_in_any_language(catalogue, typed):
+    choices = catalogue.autocomplete_shows(typed)
+    assert choices[0].value == AOUAD
+    assert len(choices) <= 25
+    assert all(1 <= len(c.name) <= 100 for c in choices)
+
+
+def test_autocomplete_for_empty_input_gives_curated_defaults(catalogue):
+    choices = catalogue.autocomplete_shows("")
+    assert 1 <= len(choices) <= 25
+    assert len({c.value for c in choices}) == len(choices)
+
+
+async def test_resolve_accepts_an_autocomplete_id_or_an_exact_title(catalogue):
+    assert (await catalogue.resolve_show(AOUAD)).title == "All of Us Are Dead"
+    assert (await catalogue.resolve_show("now at our school")).id == AOUAD
+
+
+async def test_unknown_title_gives_up_to_three_suggestions(catalogue):
+    with pytest.raises(NotFound) as err:
+        await catalogue.resolve_show("all of us are ded")
+    assert "All of Us Are Dead" in err.value.suggestions
+    assert len(err.value.suggestions) <= 3
+
+
+@pytest.mark.parametrize("hostile", ["", "   ", "\u200b\u200b", "***", "x" * 10_000, "@everyone"])
+async def test_hostile_input_gets_a_clear_error(catalogue, hostile):
+    with pytest.raises((BadInput, NotFound)) as err:
+        await catalogue.resolve_show(hostile)
+    assert err.value.user_message
+    assert len(err.value.user_message) < 300
