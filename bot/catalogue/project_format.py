@@ -350,13 +350,15 @@ def parse_show(data: Mapping[str, Any]) -> ParsedShow:
         platform = t.string("platform")
         region = t.string("region")
         note = t.string("note")
-        when = t.when()
-        if len(problems) != before or when is None:
+        if len(problems) != before:
             continue
+        # A bad date is reported by t.when(); the release is still checked with a stand-in
+        # date (a record with problems is never imported).
+        when = t.when()
         releases.append(
             Release(
                 show_id=sid,
-                when=when,
+                when=when or When.tba(),
                 scope=scope or Scope.SHOW,
                 season=season,
                 episode=episode,
@@ -375,10 +377,10 @@ def parse_show(data: Mapping[str, Any]) -> ParsedShow:
         ev_kind = t.string("kind", required=True)
         ev_title = t.string("title", required=True)
         place = t.string("place")
-        when = t.when()
-        if len(problems) != before or when is None or ev_kind is None or ev_title is None:
+        if len(problems) != before or ev_kind is None or ev_title is None:
             continue
-        events.append(Event(show_id=sid, kind=ev_kind, title=ev_title, when=when, place=place))
+        when = t.when()
+        events.append(Event(show_id=sid, kind=ev_kind, title=ev_title, when=when or When.tba(), place=place))
         origins["events"].append(i)
 
     record = None

@@ -156,11 +156,15 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
     return out
 
 
-def _check_all(loaded: Sequence[_Loaded]) -> list[str]:
+def _check_all(loaded: Sequence[_Loaded | str]) -> list[str]:
+    """Errors in file order; a ``str`` entry is an error already found while reading."""
     errors: list[str] = []
     show_files: dict[str, str] = {}
     people: dict[str, tuple[str, str | None, str, str]] = {}  # id -> name, native, file, show
     for item in loaded:
+        if isinstance(item, str):
+            errors.append(item)
+            continue
         p = item.parsed
         for pr in p.problems:
             errors.append(format_error(item.file, p.show_id, pr.field, pr.message))
@@ -247,37 +251,39 @@ def _read(path: Path, label: str) -> list[_Loaded] | str:
     return [_Loaded(label, parsed, None) for parsed in parse_tvmaze(data)]
 
 
-def _collect(paths: Iterable[str | Path]) -> tuple[list[_Loaded], list[str]]:
-    loaded: list[_Loaded] = []
-    errors: list[str] = []
+def _collect(paths: Iterable[str | Path]) -> list[_Loaded | str]:
+    """The shows of every file under ``paths`` in order, with read errors in their place."""
+    loaded: list[_Loaded | str] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files = catalogue_files(path)
             if not files:
-                errors.append(f"{path}: no .toml or .json catalogue files in this directory")
+                loaded.append(f"{path}: no .toml or .json catalogue files in this directory")
         elif path.exists():
             if path.suffix not in SUFFIXES:
-                errors.append(f"{path}: not a catalogue file: use a .toml show file, a .json TVmaze file or a directory")
+                loaded.append(f"{path}: not a catalogue file: use a .toml show file, a .json TVmaze file or a directory")
                 continue
             files = [path]
         else:
-            errors.append(f"{path}: no such file or directory")
+            loaded.append(f"{path}: no such file or directory")
             continue
         for file in files:
             result = _read(file, str(file))
             if isinstance(result, str):
-                errors.append(result)
+                loaded.append(result)
             else:
                 loaded.extend(result)
-    return loaded, errors
+    return loaded
 
 
 def validate_paths(paths: Iterable[str | Path]) -> tuple[list[ShowRecord], list[str]]:
     """Load everything under ``paths``; return the records and every error (none = valid)."""
-    loaded, errors = _collect(paths)
-    errors.extend(_check_all(loaded))
-    records = [item.parsed.record for item in loaded if item.parsed.record is not None]
+    loaded = _collect(paths)
+    errors = _check_all(loaded)
+    records = [
+        item.parsed.record for item in loaded if not isinstance(item, str) and item.parsed.record is not None
+    ]
     return records, errors
 
 
