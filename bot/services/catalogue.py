@@ -82,16 +82,22 @@ def check_query(text: str | None, what: str = "title") -> str:
     return cleaned
 
 
-_EPISODE_RE = re.compile(r"^\s*(?:s(?:eason)?\s*(\d+)\s*)?[ ,x:-]*(?:e(?:p(?:isode)?)?\.?\s*)?(\d+)\s*$", re.I)
+_EPISODE_FORMS = (
+    re.compile(r"s(?:eason)?\s*(?P<season>\d+)\s*[ ,.:-]?\s*e(?:p(?:isode)?)?\.?\s*(?P<number>\d+)", re.I),
+    re.compile(r"(?P<season>\d+)\s*x\s*(?P<number>\d+)", re.I),
+    re.compile(r"(?:e|ep|episode)?\.?\s*(?P<number>\d+)", re.I),
+)
 
 
 def parse_episode(text: str) -> tuple[int | None, int]:
     """'S1E3', 's01e03', '1x03', 'episode 3', '3' -> (season or None, episode)."""
-    m = _EPISODE_RE.match(clean_input(text))
+    cleaned = clean_input(text)
+    m = next((m for form in _EPISODE_FORMS if (m := form.fullmatch(cleaned))), None)
     if not m:
         raise BadInput("Name an episode like S1E3, 1x03 or just 3.")
-    season = int(m.group(1)) if m.group(1) else None
-    number = int(m.group(2))
+    groups = m.groupdict()
+    season = int(groups["season"]) if groups.get("season") else None
+    number = int(groups["number"])
     if number < 1 or number > 10_000 or (season is not None and not 0 <= season <= 1000):
         raise BadInput("Name an episode like S1E3, 1x03 or just 3.")
     return season, number
