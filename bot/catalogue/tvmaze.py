@@ -31,7 +31,6 @@ Mapping:
 
 from __future__ import annotations
 
-import html
 import re
 from collections.abc import Mapping
 from html.parser import HTMLParser
@@ -153,7 +152,7 @@ def strip_html(text: str | None) -> str | None:
     parser = _TextOnly()
     parser.feed(text)
     parser.close()
-    plain = html.unescape("".join(parser.parts))
+    plain = "".join(parser.parts)  # character references already decoded
     plain = re.sub(r"\s+", " ", plain).strip()
     plain = re.sub(r"\s+([,.;:!?])", r"\1", plain)
     return plain or None

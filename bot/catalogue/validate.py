@@ -25,13 +25,13 @@ import json
 import re
 import tomllib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from bot.catalogue.errors import CatalogueError, Problem, format_error
 from bot.catalogue.project_format import ParsedShow, parse_show, toml_error_message, zone_is_valid
 from bot.catalogue.tvmaze import is_tvmaze, parse_tvmaze
-from bot.models import Kind, Role, Scope, ShowRecord
+from bot.models import Kind, Person, Role, Scope, ShowRecord
 
 __all__ = [
     "CatalogueError",
@@ -40,6 +40,7 @@ __all__ = [
     "catalogue_files",
     "load_path",
     "load_paths",
+    "unify_people",
     "validate_paths",
     "validate_records",
 ]
@@ -284,7 +285,25 @@ def validate_paths(paths: Iterable[str | Path]) -> tuple[list[ShowRecord], list[
     records = [
         item.parsed.record for item in loaded if not isinstance(item, str) and item.parsed.record is not None
     ]
-    return records, errors
+    return unify_people(records), errors
+
+
+def unify_people(records: list[ShowRecord]) -> list[ShowRecord]:
+    """Give every credit of one person id the same Person (a native name given once counts for all).
+
+    People are shared between shows in the database, so this makes the records say what the
+    database will hold, and an export of it gives back the same records.
+    """
+    people: dict[str, Person] = {}
+    for record in records:
+        for c in record.credits:
+            known = people.get(c.person.id)
+            if known is None or (known.native_name is None and c.person.native_name):
+                people[c.person.id] = c.person
+    for record in records:
+        if any(c.person != people[c.person.id] for c in record.credits):
+            record.credits = [replace(c, person=people[c.person.id]) for c in record.credits]
+    return records
 
 
 def load_paths(paths: Iterable[str | Path]) -> list[ShowRecord]:

@@ -170,13 +170,14 @@ def test_file_level_errors(tmp_path: Path) -> None:
     other_json.write_text(json.dumps({"title": "not tvmaze"}), encoding="utf-8")
     binary = tmp_path / "bin.toml"
     binary.write_bytes(b"\xff\xfe\x00")
+    (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
     _, errors = validate_paths([bad_json, other_json, binary, tmp_path / "missing.toml", tmp_path / "notes.txt"])
     assert errors == [
         f"{bad_json}: invalid JSON: Expecting value (at line 2, column 8)",
         f"{other_json}: not a TVmaze show: expected a show object (with name and _embedded) or a list of them",
         f"{binary}: not UTF-8 text (invalid start byte at byte 0)",
         f"{tmp_path / 'missing.toml'}: no such file or directory",
-        f"{tmp_path / 'notes.txt'}: no such file or directory",
+        f"{tmp_path / 'notes.txt'}: not a catalogue file: use a .toml show file, a .json TVmaze file or a directory",
     ]
     empty = tmp_path / "empty"
     empty.mkdir()
