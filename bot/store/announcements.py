@@ -1,12 +1,308 @@
 """SQL for release announcements: guild settings, channel subscriptions, the delivery ledger.
 
 Mixed into :class:`bot.store.Store`; the tables come from migration 0002.
+
+Every write here is ONE statement, so it is atomic on its own (SQLite wraps each statement in
+an implicit transaction) and cannot interleave with another coroutine's statements on the
+shared connection. The claim of a post is a single multi-row ``INSERT ... ON CONFLICT DO
+NOTHING RETURNING``: the rows a caller gets back are its own, and nobody else's.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any
+
 import aiosqlite
+
+from bot.models import Precision, Release, Scope, When
+from bot.planner import ChannelConfig, GuildConfig, Kinds
+
+_FMT = "%Y-%m-%dT%H:%M:%SZ"
+
+
+def _t(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    if dt.tzinfo is None:
+        raise ValueError("naive datetime given to the store")
+    return dt.astimezone(UTC).strftime(_FMT)
+
+
+def _p(text: str | None) -> datetime | None:
+    return None if text is None else datetime.strptime(text, _FMT).replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One row of the ledger."""
+
+    channel_id: int
+    release_id: str
+    guild_id: int
+    due: datetime
+    state: str  # pending, sent, failed, skipped
+    nonce: str
+    message_id: int | None
+    late: bool
+    reason: str | None
+    attempts: int
+    claimed_at: datetime
+    updated_at: datetime
+
+
+def _delivery(r: aiosqlite.Row) -> Delivery:
+    return Delivery(
+        r["channel_id"], r["release_id"], r["guild_id"], _p(r["due"]), r["state"], r["nonce"],  # type: ignore[arg-type]
+        r["message_id"], bool(r["late"]), r["reason"], r["attempts"], _p(r["claimed_at"]),  # type: ignore[arg-type]
+        _p(r["updated_at"]),  # type: ignore[arg-type]
+    )
+
+
+def _guild(r: aiosqlite.Row) -> GuildConfig:
+    return GuildConfig(r["guild_id"], r["zone"], time.fromisoformat(r["post_time"]), bool(r["paused"]))
+
+
+def _channel(r: aiosqlite.Row) -> ChannelConfig:
+    return ChannelConfig(
+        channel_id=r["channel_id"], guild_id=r["guild_id"], added_at=_p(r["added_at"]),  # type: ignore[arg-type]
+        role_id=r["role_id"], platforms=tuple(json.loads(r["platforms"])), shows=tuple(json.loads(r["shows"])),
+        kinds=Kinds(r["kinds"]), threads=bool(r["threads"]), publish=bool(r["publish"]),
+        broken_reason=r["broken_reason"], broken_at=_p(r["broken_at"]),
+    )
+
+
+def _release_row(r: aiosqlite.Row) -> Release:
+    return Release(
+        show_id=r["show_id"],
+        when=When(Precision(r["precision"]), r["zone"], _p(r["instant"]), r["local"]),
+        scope=Scope(r["scope"]), season=r["season"], episode=r["episode"], platform=r["platform"],
+        region=r["region"], note=r["note"],
+    )
 
 
 class AnnouncementQueries:
     _conn: aiosqlite.Connection
+
+    async def _a_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _a_run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self._conn.execute(sql, params) as cur:
+            return cur.rowcount
+
+    # -- guild settings --------------------------------------------------------------------------
+
+    async def ensure_announce_guild(self, guild_id: int) -> GuildConfig:
+        await self._a_run("INSERT INTO announce_guilds (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,))
+        return (await self.announce_guild(guild_id)) or GuildConfig(guild_id)
+
+    async def announce_guild(self, guild_id: int) -> GuildConfig | None:
+        rows = await self._a_all("SELECT * FROM announce_guilds WHERE guild_id = ?", (guild_id,))
+        return _guild(rows[0]) if rows else None
+
+    async def announce_guilds(self) -> dict[int, GuildConfig]:
+        return {r["guild_id"]: _guild(r) for r in await self._a_all("SELECT * FROM announce_guilds")}
+
+    async def update_announce_guild(
+        self, guild_id: int, *, zone: str | None = None, post_time: time | None = None, paused: bool | None = None
+    ) -> GuildConfig:
+        await self._a_run(
+            "INSERT INTO announce_guilds (guild_id, zone, post_time, paused) "
+            "VALUES (?, coalesce(?, 'UTC'), coalesce(?, '09:00'), coalesce(?, 0)) "
+            "ON CONFLICT(guild_id) DO UPDATE SET zone = coalesce(?, zone), "
+            "post_time = coalesce(?, post_time), paused = coalesce(?, paused)",
+            (
+                guild_id, zone, post_time.strftime("%H:%M") if post_time else None,
+                None if paused is None else int(paused),
+                zone, post_time.strftime("%H:%M") if post_time else None, None if paused is None else int(paused),
+            ),
+        )
+        return (await self.announce_guild(guild_id)) or GuildConfig(guild_id)
+
+    # -- channels ---------------------------------------------------------------------------------
+
+    async def upsert_announce_channel(self, c: ChannelConfig) -> ChannelConfig:
+        """Add or reconfigure a channel; it becomes healthy again (a repaired channel resumes).
+        A channel already configured keeps its first ``added_at``."""
+        await self.ensure_announce_guild(c.guild_id)
+        await self._a_run(
+            "INSERT INTO announce_channels (channel_id, guild_id, role_id, platforms, shows, kinds, threads, "
+            "publish, added_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(channel_id) DO UPDATE SET "
+            "guild_id = excluded.guild_id, role_id = excluded.role_id, platforms = excluded.platforms, "
+            "shows = excluded.shows, kinds = excluded.kinds, threads = excluded.threads, "
+            "publish = excluded.publish, broken_reason = NULL, broken_at = NULL, owner_notified = 0",
+            (
+                c.channel_id, c.guild_id, c.role_id, json.dumps(list(c.platforms)), json.dumps(list(c.shows)),
+                c.kinds.value, int(c.threads), int(c.publish), _t(c.added_at),
+            ),
+        )
+        return (await self.announce_channel(c.channel_id)) or c
+
+    async def remove_announce_channel(self, channel_id: int, guild_id: int) -> bool:
+        n = await self._a_run(
+            "DELETE FROM announce_channels WHERE channel_id = ? AND guild_id = ?", (channel_id, guild_id)
+        )
+        return n > 0
+
+    async def announce_channel(self, channel_id: int) -> ChannelConfig | None:
+        rows = await self._a_all("SELECT * FROM announce_channels WHERE channel_id = ?", (channel_id,))
+        return _channel(rows[0]) if rows else None
+
+    async def announce_channels(self, guild_id: int | None = None) -> list[ChannelConfig]:
+        if guild_id is None:
+            rows = await self._a_all("SELECT * FROM announce_channels ORDER BY channel_id")
+        else:
+            rows = await self._a_all(
+                "SELECT * FROM announce_channels WHERE guild_id = ? ORDER BY channel_id", (guild_id,)
+            )
+        return [_channel(r) for r in rows]
+
+    async def mark_channel_broken(self, channel_id: int, reason: str, now: datetime) -> bool:
+        """Mark a healthy channel broken. True only for the transition (once per breakage)."""
+        n = await self._a_run(
+            "UPDATE announce_channels SET broken_reason = ?, broken_at = ?, owner_notified = 0 "
+            "WHERE channel_id = ? AND broken_reason IS NULL",
+            (reason, _t(now), channel_id),
+        )
+        return n > 0
+
+    async def mark_owner_notified(self, channel_id: int) -> None:
+        await self._a_run("UPDATE announce_channels SET owner_notified = 1 WHERE channel_id = ?", (channel_id,))
+
+    async def owner_notified(self, channel_id: int) -> bool:
+        rows = await self._a_all("SELECT owner_notified FROM announce_channels WHERE channel_id = ?", (channel_id,))
+        return bool(rows and rows[0][0])
+
+    # -- releases for planning ------------------------------------------------------------------------
+
+    async def dated_releases_between(self, start: datetime, end: datetime) -> list[Release]:
+        """Exact and date-only releases whose stored instant is in [start, end)."""
+        rows = await self._a_all(
+            "SELECT * FROM releases WHERE instant >= ? AND instant < ? AND precision IN ('exact', 'date') "
+            "ORDER BY instant, show_id, season, episode, id",
+            (_t(start), _t(end)),
+        )
+        return [_release_row(r) for r in rows]
+
+    async def releases_by_ids(self, ids: Iterable[str]) -> dict[str, Release]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, Release] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for r in await self._a_all(f"SELECT * FROM releases WHERE id IN ({marks})", part):  # noqa: S608
+                out[r["id"]] = _release_row(r)
+        return out
+
+    async def show_platforms(self) -> dict[str, str | None]:
+        return {r[0]: r[1] for r in await self._a_all("SELECT id, platform FROM shows")}
+
+    async def releases_fingerprint(self) -> tuple[int, int, int]:
+        """Changes whenever the releases change, here or in another process (an import)."""
+        rows = await self._a_all("SELECT count(*), coalesce(max(rowid), 0) FROM releases")
+        version = await self._a_all("PRAGMA data_version")
+        return (rows[0][0], rows[0][1], version[0][0])
+
+    # -- the delivery ledger ------------------------------------------------------------------------------
+
+    async def delivered_keys(self, since: datetime, channel_ids: Iterable[int] | None = None) -> set[tuple[int, str]]:
+        """(channel, release) of every ledger row due at or after ``since``, in any state."""
+        sql = "SELECT channel_id, release_id FROM deliveries WHERE due >= ?"
+        params: list[Any] = [_t(since)]
+        if channel_ids is not None:
+            ids = list(channel_ids)
+            sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
+            params += ids
+        return {(r[0], r[1]) for r in await self._a_all(sql, params)}
+
+    async def claim_deliveries(
+        self,
+        channel_id: int,
+        guild_id: int,
+        release_ids: Sequence[str],
+        *,
+        due: datetime,
+        nonce: str,
+        late: bool,
+        now: datetime,
+        state: str = "pending",
+        reason: str | None = None,
+    ) -> list[str]:
+        """Claim (channel, release) rows in one statement; returns the release ids claimed here.
+
+        A row that already exists (sent, failed, skipped or claimed by someone else) is left as
+        it is and not returned. ``state='skipped'`` records posts that will never be sent.
+        """
+        if not release_ids:
+            return []
+        if state not in ("pending", "skipped"):
+            raise ValueError(f"a claim is pending or skipped, not {state}")
+        values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(release_ids))
+        params: list[Any] = []
+        for rid in release_ids:
+            params += [channel_id, rid, guild_id, _t(due), state, nonce, int(late), reason, _t(now), _t(now)]
+        rows = await self._a_all(
+            "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, reason, "
+            f"claimed_at, updated_at) VALUES {values} "  # noqa: S608
+            "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING release_id",
+            params,
+        )
+        claimed = {r[0] for r in rows}
+        return [rid for rid in release_ids if rid in claimed]
+
+    async def pending_deliveries(self, channel_ids: Iterable[int] | None = None) -> list[Delivery]:
+        sql = "SELECT * FROM deliveries WHERE state = 'pending'"
+        params: list[Any] = []
+        if channel_ids is not None:
+            ids = list(channel_ids)
+            sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
+            params += ids
+        sql += " ORDER BY due, channel_id, nonce, release_id"
+        return [_delivery(r) for r in await self._a_all(sql, params)]
+
+    async def finish_deliveries(
+        self,
+        channel_id: int,
+        nonce: str,
+        state: str,
+        *,
+        now: datetime,
+        message_id: int | None = None,
+        reason: str | None = None,
+    ) -> int:
+        """pending -> sent (with the message id) or failed (with the reason), for one post."""
+        if state not in ("sent", "failed"):
+            raise ValueError(f"a delivery finishes as sent or failed, not {state}")
+        return await self._a_run(
+            "UPDATE deliveries SET state = ?, message_id = ?, reason = ?, updated_at = ? "
+            "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
+            (state, message_id, reason, _t(now), channel_id, nonce),
+        )
+
+    async def count_attempt(self, channel_id: int, nonce: str, now: datetime) -> None:
+        await self._a_run(
+            "UPDATE deliveries SET attempts = attempts + 1, updated_at = ? "
+            "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
+            (_t(now), channel_id, nonce),
+        )
+
+    async def deliveries(self, channel_id: int | None = None, release_id: str | None = None) -> list[Delivery]:
+        sql = "SELECT * FROM deliveries WHERE 1 = 1"
+        params: list[Any] = []
+        if channel_id is not None:
+            sql += " AND channel_id = ?"
+            params.append(channel_id)
+        if release_id is not None:
+            sql += " AND release_id = ?"
+            params.append(release_id)
+        sql += " ORDER BY due, channel_id, release_id"
+        return [_delivery(r) for r in await self._a_all(sql, params)]
+
+    async def delivery_counts(self) -> dict[str, int]:
+        rows = await self._a_all("SELECT state, count(*) FROM deliveries GROUP BY state")
+        return {r[0]: r[1] for r in rows}

@@ -1,0 +1,228 @@
+"""Pure planning of release announcements: which post is due in which channel, and when.
+
+No I/O, no clock and no discord here: every function takes ``now`` and plain data, so the maths
+(exact vs date-only in the guild's zone, DST, kinds filters, grouping, job ids, nonces) is
+tested directly. The service feeds it from the store; the scheduler turns slots into jobs.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from bot.models import Precision, Release, Scope
+
+NONCE_MAX = 25  # Discord's limit for a message nonce
+DEFAULT_POST_TIME = time(9, 0)
+LOOKBACK = timedelta(days=7)  # how far back a plan looks for missed posts (>= the largest grace)
+LATE_AFTER = timedelta(minutes=2)  # a post sent later than this after its due minute is "late"
+
+
+class Kinds(StrEnum):
+    PREMIERES = "premieres"  # films, whole shows, season drops and episode 1
+    EPISODES = "episodes"  # every other episode release
+    BOTH = "both"
+
+    @property
+    def label(self) -> str:
+        return {"premieres": "Premieres", "episodes": "New episodes", "both": "Premieres and new episodes"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class GuildConfig:
+    guild_id: int
+    zone: str = "UTC"
+    post_time: time = DEFAULT_POST_TIME
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelConfig:
+    channel_id: int
+    guild_id: int
+    added_at: datetime
+    role_id: int | None = None
+    platforms: tuple[str, ...] = ()  # lower case; empty = all
+    shows: tuple[str, ...] = ()  # show ids; empty = all
+    kinds: Kinds = Kinds.BOTH
+    threads: bool = False
+    publish: bool = False
+    broken_reason: str | None = None
+    broken_at: datetime | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.broken_reason is None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One entry of a post: one release, or a streaming drop of several episodes at once."""
+
+    show_id: str
+    releases: tuple[Release, ...]
+
+    @property
+    def release_ids(self) -> tuple[str, ...]:
+        return tuple(r.id for r in self.releases)
+
+    @property
+    def is_premiere(self) -> bool:
+        return any(r.is_premiere for r in self.releases)
+
+    @property
+    def platform(self) -> str | None:
+        return self.releases[0].platform
+
+
+@dataclass(frozen=True, slots=True)
+class DueSlot:
+    """Everything due in one channel at one minute: one post (split only by Discord's limits)."""
+
+    channel_id: int
+    guild_id: int
+    due: datetime
+    items: tuple[Item, ...] = field(default_factory=tuple)
+
+    @property
+    def job_id(self) -> str:
+        return job_id(self.channel_id, self.due)
+
+    @property
+    def release_ids(self) -> tuple[str, ...]:
+        return tuple(rid for item in self.items for rid in item.release_ids)
+
+
+def job_id(channel_id: int, due: datetime) -> str:
+    """A stable scheduler job id for one channel and one due minute."""
+    return f"announce:{channel_id}:{due.astimezone(UTC):%Y%m%dT%H%M}Z"
+
+
+def nonce_for(channel_id: int, release_ids: Iterable[str]) -> str:
+    """A Discord nonce (<= 25 characters) derived from the channel and what the post announces.
+
+    The same post always gets the same nonce, so a retry after a crash is recognised by Discord
+    (``enforce_nonce``) and returns the original message instead of posting twice.
+    """
+    key = f"{channel_id}:" + ",".join(sorted(release_ids))
+    digest = hashlib.blake2b(key.encode(), digest_size=15).digest()
+    text = "p" + base64.b32encode(digest).decode().rstrip("=").lower()
+    return text[:NONCE_MAX]
+
+
+def ceil_minute(dt: datetime) -> datetime:
+    floor = dt.replace(second=0, microsecond=0)
+    return floor if floor == dt else floor + timedelta(minutes=1)
+
+
+def local_post_instant(day: date, post_time: time, zone: str) -> datetime:
+    """``post_time`` on ``day`` in ``zone``, as UTC. A time in a DST gap moves forward with it."""
+    local = datetime.combine(day, post_time, tzinfo=ZoneInfo(zone))
+    return local.astimezone(UTC)
+
+
+def due_at(release: Release, guild: GuildConfig) -> datetime | None:
+    """When a release is announced in a guild, or None when it never is.
+
+    Exact: at its instant (the next whole minute if it has seconds). Date-only: at the guild's
+    post time on that date in the guild's zone. Month, year and TBA: never.
+    """
+    w = release.when
+    if w.precision is Precision.EXACT and w.instant is not None:
+        return ceil_minute(w.instant.astimezone(UTC))
+    if w.precision is Precision.DATE and w.local:
+        return local_post_instant(date.fromisoformat(w.local), guild.post_time, guild.zone)
+    return None
+
+
+def collapse(releases: Sequence[Release]) -> list[Item]:
+    """Releases due together -> post items; episodes of one season dropped at once become one."""
+    groups: dict[tuple[object, ...], list[Release]] = {}
+    for r in releases:
+        if r.scope is Scope.EPISODE:
+            key: tuple[object, ...] = ("drop", r.show_id, r.season, r.platform, r.region)
+        else:
+            key = ("one", r.id)
+        groups.setdefault(key, []).append(r)
+    items = [
+        Item(rs[0].show_id, tuple(sorted(rs, key=lambda r: (r.episode or 0, r.id)))) for rs in groups.values()
+    ]
+    items.sort(key=lambda i: (i.show_id, i.releases[0].season or 0, i.releases[0].episode or 0, i.release_ids))
+    return items
+
+
+def wanted(item: Item, channel: ChannelConfig, show_platforms: Mapping[str, str | None]) -> bool:
+    """Whether a channel's filters (kinds, platforms, shows) take this item."""
+    if channel.kinds is Kinds.PREMIERES and not item.is_premiere:
+        return False
+    if channel.kinds is Kinds.EPISODES and item.is_premiere:
+        return False
+    if channel.shows and item.show_id not in channel.shows:
+        return False
+    if channel.platforms:
+        platform = item.platform or show_platforms.get(item.show_id)
+        if not platform or platform.casefold() not in channel.platforms:
+            return False
+    return True
+
+
+def plan(
+    now: datetime,
+    guilds: Mapping[int, GuildConfig],
+    channels: Iterable[ChannelConfig],
+    releases: Iterable[Release],
+    *,
+    show_platforms: Mapping[str, str | None] | None = None,
+    done: set[tuple[int, str]] | frozenset[tuple[int, str]] = frozenset(),
+    horizon: timedelta = timedelta(days=2),
+    lookback: timedelta = LOOKBACK,
+) -> list[DueSlot]:
+    """Every post not yet in the ledger, due from ``now - lookback`` to ``now + horizon``.
+
+    Past slots are included on purpose: the service sends them late within the grace window and
+    records them as skipped beyond it. Nothing due before a channel was added is ever planned,
+    and broken channels are left out until an admin adds them again.
+    """
+    show_platforms = show_platforms or {}
+    start, end = now - lookback, now + horizon
+    releases = list(releases)
+    by_guild_due: dict[int, dict[datetime, list[Release]]] = {}
+    slots: list[DueSlot] = []
+    for channel in sorted(channels, key=lambda c: c.channel_id):
+        if not channel.healthy:
+            continue
+        guild = guilds.get(channel.guild_id) or GuildConfig(channel.guild_id)
+        if guild.guild_id not in by_guild_due:
+            table: dict[datetime, list[Release]] = {}
+            for r in releases:
+                due = due_at(r, guild)
+                if due is not None and start <= due <= end:
+                    table.setdefault(due, []).append(r)
+            by_guild_due[guild.guild_id] = table
+        for due, due_releases in sorted(by_guild_due[guild.guild_id].items()):
+            if due < channel.added_at:
+                continue
+            items = []
+            for item in collapse(due_releases):
+                if not wanted(item, channel, show_platforms):
+                    continue
+                left = tuple(r for r in item.releases if (channel.channel_id, r.id) not in done)
+                if left:
+                    items.append(Item(item.show_id, left))
+            if items:
+                slots.append(DueSlot(channel.channel_id, channel.guild_id, due, tuple(items)))
+    slots.sort(key=lambda s: (s.due, s.channel_id))
+    return slots
+
+
+def release_window(now: datetime, horizon: timedelta, lookback: timedelta = LOOKBACK) -> tuple[datetime, datetime]:
+    """The span of stored release instants a plan must read: date-only instants are the start of
+    the day in the release's zone, and a guild's post time can be up to a day and a half away."""
+    return now - lookback - timedelta(days=2), now + horizon + timedelta(days=2)

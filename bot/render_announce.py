@@ -1,0 +1,178 @@
+"""Pure renderers for release announcements, as Discord embed dicts, and the split of a post
+into messages under Discord's limits (10 embeds and 6,000 embed characters per message)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.models import Release, Scope, Show
+from bot.planner import ChannelConfig, DueSlot, GuildConfig, Item
+from bot.render import (
+    COLOUR,
+    DESCRIPTION_MAX,
+    FOOTER,
+    TITLE_MAX,
+    embed_length,
+    escape,
+    region_text,
+    release_line,
+    timestamp,
+    truncate,
+    when_text,
+)
+
+Embed = dict[str, Any]
+
+MAX_EMBEDS = 10
+MAX_EMBED_CHARS = 6000
+CONTENT_MAX = 2000
+SYNOPSIS_MAX = 300
+
+
+def _embed(title: str, description: str | None = None, **extra: Any) -> Embed:
+    embed: Embed = {"type": "rich", "title": truncate(title, TITLE_MAX), "color": COLOUR, "footer": {"text": FOOTER}}
+    if description:
+        embed["description"] = truncate(description, DESCRIPTION_MAX)
+    embed.update(extra)
+    return embed
+
+
+def headline(item: Item, show: Show | None) -> str:
+    """What came out: "Season 1 — all 12 episodes", "Episode S2E3", "Episodes S1E1–E8", "Out now"."""
+    rs = item.releases
+    first = rs[0]
+    if len(rs) > 1 and first.scope is Scope.EPISODE:
+        eps = sorted(r.episode or 0 for r in rs)
+        return f"Season {first.season}, episodes {eps[0]}–{eps[-1]} — out now"
+    if first.scope is Scope.EPISODE:
+        return f"New episode S{first.season}E{first.episode}" if first.episode != 1 else (
+            f"Season {first.season} premiere (S{first.season}E1)"
+        )
+    if first.scope is Scope.SEASON:
+        count = f" — all {show.episode_count} episodes" if show and show.episode_count and show.season_count == 1 else ""
+        return f"Season {first.season}{count} — out now"
+    return "Out now"
+
+
+def item_embed(item: Item, show: Show | None, *, late: bool = False) -> Embed:
+    """One release (or one drop of several episodes) as an embed."""
+    title = escape(show.title) if show else escape(item.show_id)
+    if show and show.original_title and show.original_title != show.title:
+        title += f" ({escape(show.original_title)})"
+    r = item.releases[0]
+    lines = [f"**{headline(item, show)}**"]
+    where = " · ".join(x for x in (escape(r.platform or (show.platform if show else None)), region_text(r.region)) if x)
+    if where:
+        lines.append(where)
+    lines.append(when_text(r.when))
+    if r.note:
+        lines.append(f"-# {escape(r.note)}")
+    if show and show.synopsis:
+        lines.append("")
+        lines.append(truncate(escape(show.synopsis), SYNOPSIS_MAX))
+    embed = _embed(title, "\n".join(lines))
+    if late:
+        embed["footer"] = {"text": f"{FOOTER} · posted late: the bot was offline when this came out"}
+    return embed
+
+
+def post_content(role_id: int | None, count: int) -> str:
+    """The message text: the role mention (the only mention ever allowed) and a short line."""
+    what = "A new release is out" if count == 1 else f"{count} new releases are out"
+    return f"<@&{role_id}> {what}!" if role_id else f"{what}!"
+
+
+def split_embeds(
+    embeds: Sequence[Embed], *, max_embeds: int = MAX_EMBEDS, max_chars: int = MAX_EMBED_CHARS
+) -> list[list[int]]:
+    """Indexes of ``embeds`` per message: in order, each message under both limits.
+
+    One embed never exceeds the limit by itself (renderers truncate), so every part is non-empty.
+    """
+    parts: list[list[int]] = []
+    current: list[int] = []
+    size = 0
+    for i, embed in enumerate(embeds):
+        n = embed_length(embed)
+        if current and (len(current) >= max_embeds or size + n > max_chars):
+            parts.append(current)
+            current, size = [], 0
+        current.append(i)
+        size += n
+    if current:
+        parts.append(current)
+    return parts
+
+
+def test_embed(channel_name: str, role_id: int | None, now: datetime) -> Embed:
+    ping = f"<@&{role_id}>" if role_id else "nobody (no role set)"
+    return _embed(
+        "Premiere test post",
+        "This channel is set up for release announcements.\n"
+        f"Real posts will ping {ping}.\n-# Sent {timestamp(now, 'f')} in #{escape(channel_name)}.",
+    )
+
+
+def preview_embeds(show: Show, releases: Sequence[Release]) -> list[Embed]:
+    """What a post about a show would look like: one embed per upcoming (or latest) release."""
+    if not releases:
+        return [_embed(escape(show.title), "No dated release in the catalogue yet: nothing would be posted.")]
+    return [item_embed(Item(show.id, (r,)), show) for r in releases[:MAX_EMBEDS]]
+
+
+def _channel_line(c: ChannelConfig, name: str | None = None) -> str:
+    where = f"<#{c.channel_id}>" if name is None else f"#{escape(name)}"
+    bits = [c.kinds.label]
+    if c.role_id:
+        bits.append(f"pings <@&{c.role_id}>")
+    if c.platforms:
+        bits.append("platforms: " + ", ".join(escape(p) for p in c.platforms))
+    if c.shows:
+        bits.append(f"{len(c.shows)} show{'s' if len(c.shows) != 1 else ''}")
+    if c.threads:
+        bits.append("threads")
+    if c.publish:
+        bits.append("published to followers")
+    health = "✅ healthy" if c.healthy else f"⚠️ **broken** — {escape(c.broken_reason)}; fix it, then add the channel again"
+    return f"{where} · {health}\n-# " + " · ".join(bits)
+
+
+def list_embed(
+    guild: GuildConfig,
+    channels: Sequence[ChannelConfig],
+    upcoming: Sequence[DueSlot],
+    show_titles: dict[str, str],
+) -> Embed:
+    state = "⏸️ paused" if guild.paused else "▶️ running"
+    head = (
+        f"{state} · date-only releases post at **{guild.post_time:%H:%M}** ({escape(guild.zone)})"
+    )
+    if not channels:
+        return _embed("Release announcements", head + "\n\nNo channel yet: use `/announce channel add`.")
+    fields = [{"name": "Channels", "value": truncate("\n".join(_channel_line(c) for c in channels), 1024), "inline": False}]
+    if upcoming:
+        lines = []
+        for slot in upcoming[:8]:
+            titles = ", ".join(escape(show_titles.get(i.show_id, i.show_id)) for i in slot.items[:3])
+            more = f" +{len(slot.items) - 3}" if len(slot.items) > 3 else ""
+            lines.append(f"{timestamp(slot.due, 'f')} in <#{slot.channel_id}>: {titles}{more}")
+        fields.append({"name": "Next posts", "value": truncate("\n".join(lines), 1024), "inline": False})
+    else:
+        fields.append({"name": "Next posts", "value": "Nothing due in the next days.", "inline": False})
+    return _embed("Release announcements", head, fields=fields)
+
+
+def owner_dm_text(guild_name: str, channel_name: str, reason: str) -> str:
+    return (
+        f"Premiere can no longer post release announcements in **#{escape(channel_name)}** on "
+        f"**{escape(guild_name)}**: {escape(reason)}. Other channels are still served. Fix the "
+        "channel's permissions (or pick another channel), then run `/announce channel add` again."
+    )
+
+
+__all__ = [
+    "item_embed", "post_content", "split_embeds", "test_embed", "preview_embeds", "list_embed", "owner_dm_text",
+    "headline", "release_line",
+]
