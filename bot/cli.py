@@ -107,7 +107,7 @@ class Progress:
         self.stream = stream
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.min_total = min_total
-        self.last_percent = -1
+        self.last_percent = 0
         self.drawn = False
 
     def __call__(self, done: int, total: int) -> None:
@@ -146,9 +146,18 @@ class DatabaseError(Exception):
     """The database cannot be used (not a database, newer schema, locked...): one line."""
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
 async def _open(database: Path) -> Store:
     from bot.store import MigrationError, Store
 
+    # Refuse a file that is not SQLite before connecting: a failed open would leave the
+    # connection's thread running and the process would not exit.
+    if database.is_file() and database.stat().st_size > 0:
+        with database.open("rb") as fh:
+            if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
+                raise DatabaseError(f"{database}: file is not a database")
     try:
         return await Store.open(database)
     except MigrationError as exc:
@@ -158,8 +167,10 @@ async def _open(database: Path) -> Store:
 
 
 async def _import(database: Path, records: Sequence[ShowRecord], progress: Callable[[int, int], None]) -> None:
+    # Batches of ~2% of the import (50 to 500 shows), so progress moves in ~2% steps.
+    batch = max(50, min(500, -(-len(records) // 50)))
     async with await _open(database) as store:
-        await store.import_records(records, progress=progress)
+        await store.import_records(records, progress=progress, batch=batch)
 
 
 async def _export(database: Path) -> list[ShowRecord]:
@@ -194,6 +205,7 @@ def _cmd_validate(ctx: _Context, args: argparse.Namespace, out: TextIO, err: Tex
 def _cmd_import(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     from bot.catalogue.validate import validate_paths
 
+    started = time.perf_counter()
     records, errors = validate_paths(ctx.paths(args.paths))
     if errors:
         _print_errors(errors, err)
@@ -201,7 +213,6 @@ def _cmd_import(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextI
         return 1
     database = ctx.database
     progress = Progress(err)
-    started = time.perf_counter()
     try:
         asyncio.run(_import(database, records, progress))
     finally:
