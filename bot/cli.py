@@ -103,7 +103,7 @@ def _print_errors(errors: Sequence[str], err: TextIO) -> None:
 class Progress:
     """Import progress on stderr: a ``\\r`` counter on a terminal, else a line every ~2%."""
 
-    def __init__(self, stream: TextIO, *, min_total: int = 50) -> None:
+    def __init__(self, stream: TextIO, *, min_total: int = 200) -> None:
         self.stream = stream
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.min_total = min_total
