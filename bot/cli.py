@@ -149,15 +149,18 @@ class DatabaseError(Exception):
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-async def _open(database: Path) -> Store:
-    from bot.store import MigrationError, Store
-
-    # Refuse a file that is not SQLite before connecting: a failed open would leave the
-    # connection's thread running and the process would not exit.
+def _check_sqlite(database: Path) -> None:
+    """Refuse a file that is not SQLite before connecting: a failed open could leave the
+    connection's thread running, and the process would not exit."""
     if database.is_file() and database.stat().st_size > 0:
         with database.open("rb") as fh:
             if fh.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
                 raise DatabaseError(f"{database}: file is not a database")
+
+
+async def _open(database: Path) -> Store:
+    from bot.store import MigrationError, Store
+
     try:
         return await Store.open(database)
     except MigrationError as exc:
@@ -166,7 +169,9 @@ async def _open(database: Path) -> Store:
         raise DatabaseError(f"{database}: {exc}") from None
 
 
-async def _import(database: Path, records: Sequence[ShowRecord], progress: Callable[[int, int], None]) -> None:
+async def _import(
+    database: Path, records: Sequence[ShowRecord], progress: Callable[[int, int], None]
+) -> None:
     # Batches of ~2% of the import (50 to 500 shows), so progress moves in ~2% steps.
     batch = max(50, min(500, -(-len(records) // 50)))
     async with await _open(database) as store:
@@ -213,6 +218,7 @@ def _cmd_import(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextI
         return 1
     database = ctx.database
     progress = Progress(err)
+    _check_sqlite(database)
     try:
         asyncio.run(_import(database, records, progress))
     finally:
@@ -238,6 +244,7 @@ def _cmd_export(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextI
     database = ctx.database
     if not _need_database(database, err):
         return 1
+    _check_sqlite(database)
     records = asyncio.run(_export(database))
     write_records(records, directory)
     print(f"exported {len(records)} shows to {directory}", file=out)
@@ -248,6 +255,7 @@ def _cmd_stats(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextIO
     database = ctx.database
     if not _need_database(database, err):
         return 1
+    _check_sqlite(database)
     for name, count in asyncio.run(_stats(database)):
         print(f"{name}: {count}", file=out)
     return 0

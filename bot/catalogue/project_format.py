@@ -173,7 +173,9 @@ class _Table:
         for i, item in enumerate(value):
             if not isinstance(item, str) or not item.strip():
                 what = "an empty string" if isinstance(item, str) else _type_name(item)
-                self.problems.append(Problem(f"{self.path(key)}[{i}]", f"must be a non-empty string, not {what}"))
+                self.problems.append(
+                    Problem(f"{self.path(key)}[{i}]", f"must be a non-empty string, not {what}")
+                )
             else:
                 out.append(item)
         return tuple(out)
@@ -211,7 +213,9 @@ class _Table:
             if isinstance(item, dict):
                 out.append((i, item))
             else:
-                self.problems.append(Problem(f"{self.path(key)}[{i}]", f"must be a table, not {_type_name(item)}"))
+                self.problems.append(
+                    Problem(f"{self.path(key)}[{i}]", f"must be a table, not {_type_name(item)}")
+                )
         return out
 
     def when(self) -> When | None:
@@ -232,9 +236,7 @@ class _Table:
             return When.tba() if zone_ok else None
         raw = self.data["when"]
         if isinstance(raw, bool) or not isinstance(raw, str | int | date):
-            self.problem(
-                "when", f"must be a string such as \"2022-01-28\" or \"TBA\", not {_type_name(raw)}"
-            )
+            self.problem("when", f'must be a string such as "2022-01-28" or "TBA", not {_type_name(raw)}')
             return None
         try:
             when = When.parse(raw, zone)
@@ -402,9 +404,7 @@ def parse_toml(text: str, file: str = "<string>") -> ShowRecord:
         raise CatalogueError([format_error(file, None, None, toml_error_message(exc))]) from None
     parsed = parse_show(data)
     if parsed.problems or parsed.record is None:
-        raise CatalogueError(
-            format_error(file, parsed.show_id, p.field, p.message) for p in parsed.problems
-        )
+        raise CatalogueError(format_error(file, parsed.show_id, p.field, p.message) for p in parsed.problems)
     return parsed.record
 
 
@@ -534,7 +534,9 @@ def _lines(table: dict[str, Any]) -> list[str]:
 def dump_record(record: ShowRecord) -> str:
     """The record as TOML text in the project format, laid out like docs/catalogue-format.md."""
     doc = record_to_dict(record)
-    scalars = {k: v for k, v in doc.items() if k not in ("source", "credits", "episodes", "releases", "events")}
+    scalars = {
+        k: v for k, v in doc.items() if k not in ("source", "credits", "episodes", "releases", "events")
+    }
     blocks = ["\n".join(_lines(scalars))]
     if "source" in doc:
         blocks.append("\n".join(["[source]", *_lines(doc["source"])]))

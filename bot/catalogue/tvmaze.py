@@ -236,7 +236,9 @@ def _episode_when(ep: Mapping[str, Any], zone: str) -> When | None:
     return None
 
 
-def parse_tvmaze_show(data: Mapping[str, Any], *, id_scheme: IdScheme = "name", prefix: str = "") -> ParsedShow:
+def parse_tvmaze_show(
+    data: Mapping[str, Any], *, id_scheme: IdScheme = "name", prefix: str = ""
+) -> ParsedShow:
     """One TVmaze show object -> a ParsedShow (problems are named from ``prefix``)."""
     problems: list[Problem] = []
 
@@ -308,7 +310,9 @@ def parse_tvmaze_show(data: Mapping[str, Any], *, id_scheme: IdScheme = "name", 
         seen_eps.add((season, number))
         episodes.append(Episode(show_id, season, number, _text(ep.get("name"))))
         airdate = _text(ep.get("airdate"))
-        dated.setdefault(season, []).append((number, airdate[:10] if airdate else None, _episode_when(ep, zone)))
+        dated.setdefault(season, []).append(
+            (number, airdate[:10] if airdate else None, _episode_when(ep, zone))
+        )
 
     releases: list[Release] = []
     for season, items in dated.items():
@@ -375,7 +379,9 @@ def parse_tvmaze(data: object, *, id_scheme: IdScheme = "name") -> list[ParsedSh
     return [ParsedShow(None, None, [Problem("", "not a TVmaze show object or a list of them")])]
 
 
-def records_from_tvmaze(data: object, *, id_scheme: IdScheme = "name", file: str = "<tvmaze>") -> list[ShowRecord]:
+def records_from_tvmaze(
+    data: object, *, id_scheme: IdScheme = "name", file: str = "<tvmaze>"
+) -> list[ShowRecord]:
     """Parse TVmaze JSON data; raise CatalogueError naming every problem."""
     parsed = parse_tvmaze(data, id_scheme=id_scheme)
     errors = [format_error(file, p.show_id, pr.field, pr.message) for p in parsed for pr in p.problems]

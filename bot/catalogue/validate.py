@@ -70,7 +70,9 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
     out: list[Problem] = []
     s = record.show
     if not ID_RE.match(s.id):
-        out.append(Problem("id", f"{s.id!r} is not a valid id: lowercase ASCII letters, digits and single dashes"))
+        out.append(
+            Problem("id", f"{s.id!r} is not a valid id: lowercase ASCII letters, digits and single dashes")
+        )
     if not s.title.strip():
         out.append(Problem("title", "must not be empty"))
     if s.country is not None and not COUNTRY_RE.match(s.country):
@@ -96,7 +98,9 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
         key = (c.person.id, c.role, c.character or "")
         if key in seen_credits:
             out.append(
-                Problem(at, f"duplicate credit: {c.person.name} as {c.role.value} is already {seen_credits[key]}")
+                Problem(
+                    at, f"duplicate credit: {c.person.name} as {c.role.value} is already {seen_credits[key]}"
+                )
             )
         else:
             seen_credits[key] = at
@@ -108,7 +112,13 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
             out.append(Problem(at, "season and number must be 0 or more"))
         key = (e.season, e.number)
         if key in seen_episodes:
-            out.append(Problem(at, f"duplicate episode: season {e.season} episode {e.number} is already {seen_episodes[key]}"))
+            out.append(
+                Problem(
+                    at,
+                    f"duplicate episode: season {e.season} episode {e.number} "
+                    f"is already {seen_episodes[key]}",
+                )
+            )
         else:
             seen_episodes[key] = at
 
@@ -117,28 +127,36 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
         at = _label(origins, "releases", i)
         if r.scope is Scope.SHOW:
             if r.season is not None:
-                out.append(Problem(f"{at}.season", "a show release has no season (use scope = \"season\")"))
+                out.append(Problem(f"{at}.season", 'a show release has no season (use scope = "season")'))
             if r.episode is not None:
-                out.append(Problem(f"{at}.episode", "a show release has no episode (use scope = \"episode\")"))
+                out.append(Problem(f"{at}.episode", 'a show release has no episode (use scope = "episode")'))
         elif r.scope is Scope.SEASON:
             if r.season is None:
                 out.append(Problem(f"{at}.season", "required for a season release"))
             if r.episode is not None:
-                out.append(Problem(f"{at}.episode", "a season release has no episode (use scope = \"episode\")"))
+                out.append(
+                    Problem(f"{at}.episode", 'a season release has no episode (use scope = "episode")')
+                )
         else:
             if r.season is None:
                 out.append(Problem(f"{at}.season", "required for an episode release"))
             if r.episode is None:
                 out.append(Problem(f"{at}.episode", "required for an episode release"))
         if r.region != "WW" and not COUNTRY_RE.match(r.region):
-            out.append(Problem(f"{at}.region", f"{r.region!r} is not WW or an ISO 3166-1 alpha-2 code such as KR"))
+            out.append(
+                Problem(f"{at}.region", f"{r.region!r} is not WW or an ISO 3166-1 alpha-2 code such as KR")
+            )
         if r.platform is not None and not r.platform.strip():
             out.append(Problem(f"{at}.platform", "must not be empty"))
         if not zone_is_valid(r.when.zone):
             out.append(Problem(f"{at}.zone", f"unknown time zone {r.when.zone!r}"))
         if r.id in seen_releases:
             out.append(
-                Problem(at, f"duplicate release {r.id!r}: same scope, season, episode, platform and region as {seen_releases[r.id]}")
+                Problem(
+                    at,
+                    f"duplicate release {r.id!r}: same scope, season, episode, platform and region "
+                    f"as {seen_releases[r.id]}",
+                )
             )
         else:
             seen_releases[r.id] = at
@@ -147,7 +165,12 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
     for i, ev in enumerate(record.events):
         at = _label(origins, "events", i)
         if not EVENT_KIND_RE.match(ev.kind):
-            out.append(Problem(f"{at}.kind", f"{ev.kind!r} is not a kind such as press_conference (lowercase, underscores)"))
+            out.append(
+                Problem(
+                    f"{at}.kind",
+                    f"{ev.kind!r} is not a kind such as press_conference (lowercase, underscores)",
+                )
+            )
         if not zone_is_valid(ev.when.zone):
             out.append(Problem(f"{at}.zone", f"unknown time zone {ev.when.zone!r}"))
         if ev.id in seen_events:
@@ -178,12 +201,16 @@ def _check_all(loaded: Sequence[_Loaded | str]) -> list[str]:
         if item.project_file is not None and item.project_file.stem != sid:
             errors.append(
                 format_error(
-                    item.file, sid, "id",
+                    item.file,
+                    sid,
+                    "id",
                     f"must match the file name {item.project_file.stem!r} (name the file {sid}.toml)",
                 )
             )
         if sid in show_files:
-            errors.append(format_error(item.file, sid, "id", f"duplicate show id: already in {show_files[sid]}"))
+            errors.append(
+                format_error(item.file, sid, "id", f"duplicate show id: already in {show_files[sid]}")
+            )
         else:
             show_files[sid] = item.file
         for i, c in enumerate(record.credits):
@@ -198,7 +225,9 @@ def _check_all(loaded: Sequence[_Loaded | str]) -> list[str]:
             if person.name != name:
                 errors.append(
                     format_error(
-                        item.file, sid, f"{at}.name",
+                        item.file,
+                        sid,
+                        f"{at}.name",
                         f"person id {person.id!r} is already {name!r} in {where}: use the same name, "
                         "or set person_id to tell two people apart",
                     )
@@ -206,7 +235,9 @@ def _check_all(loaded: Sequence[_Loaded | str]) -> list[str]:
             elif person.native_name and native and person.native_name != native:
                 errors.append(
                     format_error(
-                        item.file, sid, f"{at}.native_name",
+                        item.file,
+                        sid,
+                        f"{at}.native_name",
                         f"{person.name} is already {native!r} in {where}",
                     )
                 )
@@ -243,10 +274,14 @@ def _read(path: Path, label: str) -> list[_Loaded] | str:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return format_error(label, None, None, f"invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})")
+        return format_error(
+            label, None, None, f"invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})"
+        )
     if not is_tvmaze(data):
         return format_error(
-            label, None, None,
+            label,
+            None,
+            None,
             "not a TVmaze show: expected a show object (with name and _embedded) or a list of them",
         )
     return [_Loaded(label, parsed, None) for parsed in parse_tvmaze(data)]
@@ -263,7 +298,9 @@ def _collect(paths: Iterable[str | Path]) -> list[_Loaded | str]:
                 loaded.append(f"{path}: no .toml or .json catalogue files in this directory")
         elif path.exists():
             if path.suffix not in SUFFIXES:
-                loaded.append(f"{path}: not a catalogue file: use a .toml show file, a .json TVmaze file or a directory")
+                loaded.append(
+                    f"{path}: not a catalogue file: use a .toml show file, a .json TVmaze file or a directory"
+                )
                 continue
             files = [path]
         else:

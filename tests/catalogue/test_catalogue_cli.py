@@ -26,7 +26,11 @@ def run(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
     environ["PYTHONPATH"] = str(ROOT)
     return subprocess.run(
         [sys.executable, "-m", "bot", "catalogue", *args],
-        cwd=cwd, env=environ, capture_output=True, text=True, timeout=60,
+        cwd=cwd,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -35,22 +39,28 @@ def test_cli_import_stats_export_and_reimport(tmp_path: Path) -> None:
     done = run(tmp_path, "import", str(GOOD), str(TVMAZE), "--database", db)
     assert done.returncode == 0, done.stderr
     assert re.fullmatch(
-        r"imported 6 shows, 18 people, 21 credits, 15 episodes, 15 releases in \d+\.\d\d s \(\d+\.\d shows/s\)\n",
+        r"imported 6 shows, 18 people, 21 credits, 15 episodes, 15 releases "
+        r"in \d+\.\d\d s \(\d+\.\d shows/s\)\n",
         done.stdout,
     )
     assert done.stderr == ""  # a small import draws no progress
 
     stats = run(tmp_path, "--database", db, "stats")
     assert (stats.returncode, stats.stdout) == (
-        0, "shows: 6\npeople: 18\ncredits: 21\nepisodes: 15\nreleases: 15\nevents: 1\n"
+        0,
+        "shows: 6\npeople: 18\ncredits: 21\nepisodes: 15\nreleases: 15\nevents: 1\n",
     )
 
     out = tmp_path / "export"
     exported = run(tmp_path, "export", str(out), "--database", db)
     assert (exported.returncode, exported.stdout) == (0, f"exported 6 shows to {out}\n")
     assert sorted(p.name for p in out.iterdir()) == [
-        "harbour-lights.toml", "orbit-street.toml", "paper-crowns.toml",
-        "quiet-orchard.toml", "salt-and-steel.toml", "the-lantern-keepers.toml",
+        "harbour-lights.toml",
+        "orbit-street.toml",
+        "paper-crowns.toml",
+        "quiet-orchard.toml",
+        "salt-and-steel.toml",
+        "the-lantern-keepers.toml",
     ]
     db2 = str(tmp_path / "second.sqlite3")
     again = run(tmp_path, "import", str(out), "--database", db2)
@@ -87,7 +97,10 @@ def test_cli_validate_and_user_errors_without_tracebacks(tmp_path: Path) -> None
     assert bad.returncode == 1 and bad.stdout == ""
     lines = bad.stderr.splitlines()
     assert lines[0].startswith("bad.toml: invalid TOML: ") and "(at line 4, column 8)" in lines[0]
-    assert lines[1] == "bad.json: invalid JSON: Expecting property name enclosed in double quotes (at line 1, column 3)"
+    assert (
+        lines[1]
+        == "bad.json: invalid JSON: Expecting property name enclosed in double quotes (at line 1, column 3)"
+    )
     assert lines[2:] == ["missing.toml: no such file or directory", "3 errors"]
 
     no_db = run(tmp_path, "stats", "--database", str(tmp_path / "none.sqlite3"))
@@ -121,13 +134,16 @@ def test_long_import_reports_progress_every_two_percent(tmp_path: Path) -> None:
         (src / f"show-{i:03d}.toml").write_text(
             f'id = "show-{i:03d}"\ntitle = "Show {i}"\nkind = "series"\n'
             f'[[credits]]\nname = "Actor {i % 7}"\nrole = "cast"\n'
-            f'[[releases]]\nscope = "season"\nseason = 1\nplatform = "Netflix"\nwhen = "2024-01-{i % 28 + 1:02d}"\n',
+            f'[[releases]]\nscope = "season"\nseason = 1\nplatform = "Netflix"\n'
+            f'when = "2024-01-{i % 28 + 1:02d}"\n',
             encoding="utf-8",
         )
     code, out, err = call("import", str(src), "--database", str(tmp_path / "p.sqlite3"))
     assert code == 0, err
     assert out.startswith("imported 250 shows, 7 people, 250 credits, 0 episodes, 250 releases in ")
-    assert err.splitlines() == [f"importing {n}/250 shows ({n * 100 // 250}%)" for n in (50, 100, 150, 200, 250)]
+    assert err.splitlines() == [
+        f"importing {n}/250 shows ({n * 100 // 250}%)" for n in (50, 100, 150, 200, 250)
+    ]
 
     stream = io.StringIO()
     progress = Progress(stream)

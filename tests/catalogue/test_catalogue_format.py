@@ -21,7 +21,10 @@ def test_good_show_parses_every_field() -> None:
     rec = load_toml_file(GOOD / "harbour-lights.toml")
     s = rec.show
     assert (s.id, s.title, s.original_title, s.aliases) == (
-        "harbour-lights", "Harbour Lights", "항구의 불빛", ("Port Lights",)
+        "harbour-lights",
+        "Harbour Lights",
+        "항구의 불빛",
+        ("Port Lights",),
     )
     assert (s.kind, s.platform, s.country, s.original_language) == (Kind.SERIES, "JTBC", "KR", "ko")
     assert (s.genres, s.episode_count, s.season_count, s.status) == (("Romance", "Drama"), 2, 1, Status.ENDED)
@@ -29,14 +32,21 @@ def test_good_show_parses_every_field() -> None:
     assert [(e.season, e.number, e.title) for e in rec.episodes] == [(1, 1, "Departure"), (1, 2, None)]
     first = rec.releases[0]
     assert (first.scope, first.season, first.episode, first.platform, first.region) == (
-        Scope.EPISODE, 1, 1, "JTBC", "KR"
+        Scope.EPISODE,
+        1,
+        1,
+        "JTBC",
+        "KR",
     )
     assert first.when.precision is Precision.EXACT
     assert first.when.instant == datetime(2021, 6, 5, 13, 30, tzinfo=UTC)  # 22:30 in Seoul
     assert first.id == "harbour-lights-episode-s1-e1-jtbc-kr"
     (event,) = rec.events
     assert (event.kind, event.when.local, event.when.zone, event.place) == (
-        "press_conference", "2021-06-03", "Asia/Seoul", None
+        "press_conference",
+        "2021-06-03",
+        "Asia/Seoul",
+        None,
     )
 
 
@@ -58,7 +68,10 @@ def test_defaults_when_fields_are_left_out() -> None:
     assert rec.show.kind is Kind.FILM and rec.show.episode_count is None
     month, tba = rec.releases
     assert (month.scope, month.when.precision, month.when.local, month.when.zone) == (
-        Scope.SHOW, Precision.MONTH, "2027-03", "Asia/Tokyo"
+        Scope.SHOW,
+        Precision.MONTH,
+        "2027-03",
+        "Asia/Tokyo",
     )
     assert tba.when == When.tba() and tba.region == "JP"
     salt = load_toml_file(GOOD / "salt-and-steel.toml")
@@ -70,7 +83,7 @@ def test_unquoted_toml_dates_are_accepted() -> None:
     rec = parse_toml(
         'id = "d"\ntitle = "D"\nkind = "film"\n'
         '[[releases]]\nwhen = 2024-05-01\nzone = "Europe/Paris"\n'
-        "[[events]]\nkind = \"trailer\"\ntitle = \"Trailer\"\nwhen = 2024\n"
+        '[[events]]\nkind = "trailer"\ntitle = "Trailer"\nwhen = 2024\n'
     )
     assert rec.releases[0].when == When.parse("2024-05-01", "Europe/Paris")
     assert rec.events[0].when.precision is Precision.YEAR

@@ -29,9 +29,9 @@ SID = "prop-show"
 ZONES = ["UTC", "Asia/Seoul", "America/New_York", "Europe/Madrid", "Australia/Lord_Howe"]
 
 # any text a person might type, with at least one visible character, no surrogates
-texts = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30
-).filter(lambda s: s.strip() != "")
+texts = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=30).filter(
+    lambda s: s.strip() != ""
+)
 slugs = st.from_regex(r"[a-z0-9]{1,6}(-[a-z0-9]{1,6}){0,2}", fullmatch=True)
 counts = st.integers(min_value=0, max_value=5000)
 
@@ -39,12 +39,9 @@ counts = st.integers(min_value=0, max_value=5000)
 @st.composite
 def whens(draw: st.DrawFn) -> When:
     zone = draw(st.sampled_from(ZONES))
-    dt = draw(st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2090, 12, 31)))
-    text = draw(
-        st.sampled_from(
-            ["TBA", f"{dt:%Y}", f"{dt:%Y-%m}", f"{dt:%Y-%m-%d}", f"{dt:%Y-%m-%dT%H:%M}"]
-        )
-    )
+    naive = st.datetimes(min_value=datetime(1950, 1, 1), max_value=datetime(2090, 12, 31))  # noqa: DTZ001
+    dt = draw(naive)
+    text = draw(st.sampled_from(["TBA", f"{dt:%Y}", f"{dt:%Y-%m}", f"{dt:%Y-%m-%d}", f"{dt:%Y-%m-%dT%H:%M}"]))
     return When.parse(text, zone)
 
 
@@ -116,8 +113,13 @@ def records(draw: st.DrawFn) -> ShowRecord:
     episodes = [Episode(SID, s, n, draw(st.one_of(st.none(), texts))) for s, n in episode_keys]
     events: dict[str, Event] = {}
     for _ in range(draw(st.integers(0, 3))):
-        ev = Event(SID, draw(st.sampled_from(["press_conference", "trailer"])), draw(texts), draw(whens()),
-                   draw(st.one_of(st.none(), texts)))
+        ev = Event(
+            SID,
+            draw(st.sampled_from(["press_conference", "trailer"])),
+            draw(texts),
+            draw(whens()),
+            draw(st.one_of(st.none(), texts)),
+        )
         events.setdefault(ev.id, ev)
     return ShowRecord(show, draw(credits()), episodes, draw(releases()), list(events.values()))
 

@@ -33,7 +33,11 @@ def streaming():
 def test_show_fields(lantern) -> None:
     s = lantern.show
     assert (s.id, s.title, s.platform, s.country, s.original_language) == (
-        "the-lantern-keepers", "The Lantern Keepers", "tvN", "KR", "ko"
+        "the-lantern-keepers",
+        "The Lantern Keepers",
+        "tvN",
+        "KR",
+        "ko",
     )
     assert s.genres == ("Drama", "Fantasy") and s.status is Status.ENDED
     assert s.synopsis == (
@@ -44,7 +48,9 @@ def test_show_fields(lantern) -> None:
 
 
 def test_cast_in_order_with_characters(lantern) -> None:
-    cast = [(c.person.id, c.person.name, c.character, c.order) for c in lantern.credits if c.role is Role.CAST]
+    cast = [
+        (c.person.id, c.person.name, c.character, c.order) for c in lantern.credits if c.role is Role.CAST
+    ]
     assert cast == [
         ("han-seo-yeon", "Han Seo-yeon", "Yoon Da-on", 1),
         # listed twice by TVmaze: one credit, both characters
@@ -65,8 +71,11 @@ def test_crew_roles(lantern) -> None:
 
 def test_episodes_leave_out_unnumbered_specials(lantern) -> None:
     assert [(e.season, e.number, e.title) for e in lantern.episodes] == [
-        (1, 1, "The First Light"), (1, 2, "Fog Warning"), (1, 3, "The Keeper's Log"),
-        (1, 4, "Last Light"), (1, 5, "Episode 5"),
+        (1, 1, "The First Light"),
+        (1, 2, "Fog Warning"),
+        (1, 3, "The Keeper's Log"),
+        (1, 4, "Last Light"),
+        (1, 5, "Episode 5"),
     ]
 
 
@@ -75,7 +84,10 @@ def test_weekly_broadcast_is_one_release_per_dated_episode(lantern) -> None:
     assert [(r.scope, r.season, r.episode) for r in releases] == [(Scope.EPISODE, 1, n) for n in (1, 2, 3, 4)]
     first = releases[0]
     assert (first.platform, first.region, first.when.precision, first.when.zone) == (
-        "tvN", "KR", Precision.EXACT, "Asia/Seoul"
+        "tvN",
+        "KR",
+        Precision.EXACT,
+        "Asia/Seoul",
     )
     assert first.when.instant == datetime(2023, 4, 1, 11, 50, tzinfo=UTC)
     assert first.when.local == "2023-04-01T20:50"  # as announced in Seoul
@@ -88,7 +100,13 @@ def test_whole_season_drop_is_one_season_release(streaming) -> None:
     assert rec.show.platform == "Netflix" and rec.show.country is None
     assert rec.show.status is Status.RUNNING and rec.show.original_language == "es"
     s1, s2 = rec.releases
-    assert (s1.scope, s1.season, s1.episode, s1.platform, s1.region) == (Scope.SEASON, 1, None, "Netflix", "WW")
+    assert (s1.scope, s1.season, s1.episode, s1.platform, s1.region) == (
+        Scope.SEASON,
+        1,
+        None,
+        "Netflix",
+        "WW",
+    )
     # no air time on TVmaze: the day is known, the hour is not
     assert (s1.when.precision, s1.when.local) == (Precision.DATE, "2024-03-08")
     assert s1.note == "All 3 episodes at once"
@@ -102,7 +120,9 @@ def test_weekly_streaming_show_gets_episode_releases(streaming) -> None:
     assert rec.show.status is Status.RUNNING  # "To Be Determined"
     assert rec.show.synopsis is None and rec.show.original_language == "en"
     assert [(r.scope, r.episode, r.when.precision) for r in rec.releases] == [
-        (Scope.EPISODE, 1, Precision.EXACT), (Scope.EPISODE, 2, Precision.EXACT), (Scope.EPISODE, 3, Precision.DATE),
+        (Scope.EPISODE, 1, Precision.EXACT),
+        (Scope.EPISODE, 2, Precision.EXACT),
+        (Scope.EPISODE, 3, Precision.DATE),
     ]
     assert rec.releases[0].when.instant == datetime(2025, 9, 4, 1, 0, tzinfo=UTC)
     assert [(c.person.name, c.character) for c in rec.credits] == [("Noah Bell", "Captain Juno")]
@@ -128,8 +148,11 @@ def test_status_and_language_mapping() -> None:
 def test_malformed_tvmaze_shows_are_reported() -> None:
     with pytest.raises(CatalogueError) as info:
         records_from_tvmaze(
-            [{"id": 1, "name": "Fine"}, {"id": 2, "summary": "no name"},
-             {"id": 3, "name": "C", "_embedded": {"cast": [{"person": {}, "character": {"name": "X"}}]}}],
+            [
+                {"id": 1, "name": "Fine"},
+                {"id": 2, "summary": "no name"},
+                {"id": 3, "name": "C", "_embedded": {"cast": [{"person": {}, "character": {"name": "X"}}]}},
+            ],
             file="shows.json",
         )
     assert info.value.errors == [

@@ -28,7 +28,10 @@ def errors_for(tmp_path: Path, text: str, name: str = "x.toml") -> list[str]:
 
 # (extra TOML after BASE, the one expected error after "<file>: x: ")
 CASES = [
-    ('status = "runing"\n', "status: 'runing' is not one of announced, running, ended, renewed, released, cancelled"),
+    (
+        'status = "runing"\n',
+        "status: 'runing' is not one of announced, running, ended, renewed, released, cancelled",
+    ),
     ('synopsys = "typo"\n', "synopsys: unknown key (did you mean 'synopsis'?)"),
     ('episode_count = "12"\n', "episode_count: must be a whole number, not a string"),
     ("season_count = -1\n", "season_count: must be 0 or more, not -1"),
@@ -36,42 +39,73 @@ CASES = [
     ('country = "Korea"\n', "country: 'Korea' is not an ISO 3166-1 alpha-2 code such as KR"),
     ('original_language = "kor"\n', "original_language: 'kor' is not an ISO 639-1 code such as ko"),
     ('[source]\nkind = "webtoon"\nauthor = "Joo Dong-geun"\n', "source.author: unknown key"),
-    ('[[credits]]\nname = "A"\nrole = "cast"\n[[credits]]\nname = "B"\nrole = "actor"\n',
-     "credits[1].role: 'actor' is not one of cast, director, writer, creator, original_author"),
+    (
+        '[[credits]]\nname = "A"\nrole = "cast"\n[[credits]]\nname = "B"\nrole = "actor"\n',
+        "credits[1].role: 'actor' is not one of cast, director, writer, creator, original_author",
+    ),
     ('[[credits]]\nrole = "cast"\n', "credits[0].name: required"),
-    ('[[credits]]\nname = "A"\nrole = "cast"\ncharater = "Z"\n',
-     "credits[0].charater: unknown key (did you mean 'character'?)"),
-    ('[[credits]]\nname = "A"\nrole = "director"\ncharacter = "Z"\n',
-     "credits[0].character: only cast credits take a character, not director"),
-    ('[[credits]]\nname = "A"\nrole = "cast"\nperson_id = "Not A Slug"\n',
-     "credits[0].person_id: 'Not A Slug' is not a valid id"),
-    ('[[credits]]\nname = "A"\nrole = "cast"\n[[credits]]\nname = "A"\nrole = "cast"\n',
-     "credits[1]: duplicate credit: A as cast is already credits[0]"),
-    ('[[episodes]]\nseason = 1\n', "episodes[0].number: required"),
-    ('[[episodes]]\nseason = 1\nnumber = 1\n[[episodes]]\nseason = 1\nnumber = 1\n',
-     "episodes[1]: duplicate episode: season 1 episode 1 is already episodes[0]"),
-    ('[[releases]]\nwhen = "2022-13-40"\n',
-     "releases[0].when: bad date '2022-13-40': use TBA, YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM"),
-    ('[[releases]]\nwhen = "2022-01-28"\nzone = "Asia/Soul"\n',
-     "releases[0].zone: unknown time zone 'Asia/Soul' (use an IANA name such as Asia/Seoul)"),
+    (
+        '[[credits]]\nname = "A"\nrole = "cast"\ncharater = "Z"\n',
+        "credits[0].charater: unknown key (did you mean 'character'?)",
+    ),
+    (
+        '[[credits]]\nname = "A"\nrole = "director"\ncharacter = "Z"\n',
+        "credits[0].character: only cast credits take a character, not director",
+    ),
+    (
+        '[[credits]]\nname = "A"\nrole = "cast"\nperson_id = "Not A Slug"\n',
+        "credits[0].person_id: 'Not A Slug' is not a valid id",
+    ),
+    (
+        '[[credits]]\nname = "A"\nrole = "cast"\n[[credits]]\nname = "A"\nrole = "cast"\n',
+        "credits[1]: duplicate credit: A as cast is already credits[0]",
+    ),
+    ("[[episodes]]\nseason = 1\n", "episodes[0].number: required"),
+    (
+        "[[episodes]]\nseason = 1\nnumber = 1\n[[episodes]]\nseason = 1\nnumber = 1\n",
+        "episodes[1]: duplicate episode: season 1 episode 1 is already episodes[0]",
+    ),
+    (
+        '[[releases]]\nwhen = "2022-13-40"\n',
+        "releases[0].when: bad date '2022-13-40': use TBA, YYYY, YYYY-MM, YYYY-MM-DD or YYYY-MM-DDTHH:MM",
+    ),
+    (
+        '[[releases]]\nwhen = "2022-01-28"\nzone = "Asia/Soul"\n',
+        "releases[0].zone: unknown time zone 'Asia/Soul' (use an IANA name such as Asia/Seoul)",
+    ),
     ('[[releases]]\nscope = "weekly"\n', "releases[0].scope: 'weekly' is not one of show, season, episode"),
     ('[[releases]]\nscope = "season"\nwhen = "2022"\n', "releases[0].season: required for a season release"),
-    ('[[releases]]\nscope = "episode"\nseason = 1\nwhen = "2022"\n',
-     "releases[0].episode: required for an episode release"),
-    ('[[releases]]\nscope = "show"\nseason = 2\n',
-     'releases[0].season: a show release has no season (use scope = "season")'),
-    ('[[releases]]\nregion = "World"\n', "releases[0].region: 'World' is not WW or an ISO 3166-1 alpha-2 code"),
-    ('[[releases]]\nwhen = "2022"\nplatfrom = "Netflix"\n',
-     "releases[0].platfrom: unknown key (did you mean 'platform'?)"),
-    ('[[releases]]\nscope = "season"\nseason = 1\nplatform = "Netflix"\nwhen = "2022"\n'
-     '[[releases]]\nscope = "season"\nseason = 1\nplatform = "netflix"\nwhen = "2023"\n',
-     "releases[1]: duplicate release 'x-season-s1-netflix-ww'"),
+    (
+        '[[releases]]\nscope = "episode"\nseason = 1\nwhen = "2022"\n',
+        "releases[0].episode: required for an episode release",
+    ),
+    (
+        '[[releases]]\nscope = "show"\nseason = 2\n',
+        'releases[0].season: a show release has no season (use scope = "season")',
+    ),
+    (
+        '[[releases]]\nregion = "World"\n',
+        "releases[0].region: 'World' is not WW or an ISO 3166-1 alpha-2 code",
+    ),
+    (
+        '[[releases]]\nwhen = "2022"\nplatfrom = "Netflix"\n',
+        "releases[0].platfrom: unknown key (did you mean 'platform'?)",
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\nplatform = "Netflix"\nwhen = "2022"\n'
+        '[[releases]]\nscope = "season"\nseason = 1\nplatform = "netflix"\nwhen = "2023"\n',
+        "releases[1]: duplicate release 'x-season-s1-netflix-ww'",
+    ),
     ('[[events]]\ntitle = "Press"\n', "events[0].kind: required"),
-    ('[[events]]\nkind = "Press Conference"\ntitle = "Press"\n',
-     "events[0].kind: 'Press Conference' is not a kind such as press_conference"),
-    ('[[events]]\nkind = "trailer"\ntitle = "T1"\nwhen = "2022-01-01"\n'
-     '[[events]]\nkind = "trailer"\ntitle = "T2"\nwhen = "2022-01-01"\n',
-     "events[1]: duplicate event 'x-trailer-2022-01-01'"),
+    (
+        '[[events]]\nkind = "Press Conference"\ntitle = "Press"\n',
+        "events[0].kind: 'Press Conference' is not a kind such as press_conference",
+    ),
+    (
+        '[[events]]\nkind = "trailer"\ntitle = "T1"\nwhen = "2022-01-01"\n'
+        '[[events]]\nkind = "trailer"\ntitle = "T2"\nwhen = "2022-01-01"\n',
+        "events[1]: duplicate event 'x-trailer-2022-01-01'",
+    ),
     ("[[releases]]\nwhen = 12:30:00\n", "releases[0].when: must be a string such as"),
 ]
 
@@ -90,8 +124,10 @@ def test_each_error_names_file_show_and_field(tmp_path: Path, extra: str, expect
         ('id = "x"\nkind = "series"\n', "x: title: required"),
         ('id = "x"\ntitle = "X"\n', "x: kind: required: one of series, film"),
         ('id = "x"\ntitle = ""\nkind = "film"\n', "x: title: must not be empty"),
-        ('id = "x"\ntitle = "X"\nkind = "film"\nepisode_count = 1\n',
-         "x: episode_count: a film has no episodes or seasons: leave it out"),
+        (
+            'id = "x"\ntitle = "X"\nkind = "film"\nepisode_count = 1\n',
+            "x: episode_count: a film has no episodes or seasons: leave it out",
+        ),
     ],
 )
 def test_required_show_fields(tmp_path: Path, text: str, expected: str) -> None:
@@ -171,13 +207,17 @@ def test_file_level_errors(tmp_path: Path) -> None:
     binary = tmp_path / "bin.toml"
     binary.write_bytes(b"\xff\xfe\x00")
     (tmp_path / "notes.txt").write_text("hello", encoding="utf-8")
-    _, errors = validate_paths([bad_json, other_json, binary, tmp_path / "missing.toml", tmp_path / "notes.txt"])
+    _, errors = validate_paths(
+        [bad_json, other_json, binary, tmp_path / "missing.toml", tmp_path / "notes.txt"]
+    )
     assert errors == [
         f"{bad_json}: invalid JSON: Expecting value (at line 2, column 8)",
-        f"{other_json}: not a TVmaze show: expected a show object (with name and _embedded) or a list of them",
+        f"{other_json}: not a TVmaze show: expected a show object (with name and _embedded) "
+        "or a list of them",
         f"{binary}: not UTF-8 text (invalid start byte at byte 0)",
         f"{tmp_path / 'missing.toml'}: no such file or directory",
-        f"{tmp_path / 'notes.txt'}: not a catalogue file: use a .toml show file, a .json TVmaze file or a directory",
+        f"{tmp_path / 'notes.txt'}: not a catalogue file: "
+        "use a .toml show file, a .json TVmaze file or a directory",
     ]
     empty = tmp_path / "empty"
     empty.mkdir()
@@ -188,7 +228,12 @@ def test_file_level_errors(tmp_path: Path) -> None:
 def test_good_fixtures_and_tvmaze_load_together() -> None:
     records = load_paths([GOOD, TVMAZE])
     assert [r.show.id for r in records] == [
-        "harbour-lights", "quiet-orchard", "salt-and-steel", "the-lantern-keepers", "paper-crowns", "orbit-street",
+        "harbour-lights",
+        "quiet-orchard",
+        "salt-and-steel",
+        "the-lantern-keepers",
+        "paper-crowns",
+        "orbit-street",
     ]
 
 
