@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
+from collections.abc import Mapping
+from typing import Any
+from datetime import UTC, datetime, timedelta
 
 import discord
 
 from bot.clock import Clock, system_clock
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.services.catalogue import CatalogueService
 from bot.store import Store
 
@@ -30,15 +34,73 @@ async def seed_catalogue(store: Store, settings: Settings) -> bool:
     return True
 
 
-async def run_bot(settings: Settings, clock: Clock = system_clock) -> int:
+FAKE_NOW_VAR = "PREMIERE_FAKE_NOW"
+
+
+class OffsetClock:
+    """A clock that started at a chosen instant and runs at the wall clock's pace."""
+
+    def __init__(self, start: datetime, wall: Clock = system_clock) -> None:
+        self._wall = wall
+        self._offset: timedelta = start.astimezone(UTC) - wall()
+
+    def __call__(self) -> datetime:
+        return self._wall() + self._offset
+
+
+def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
+    """The wall clock; or, for tests and the sandbox only, a clock that starts at
+    ``PREMIERE_FAKE_NOW`` (an ISO instant such as 2022-01-28T07:59:00Z) and then runs normally,
+    so a bot process can be started "just before a release" and killed and restarted."""
+    env = os.environ if environ is None else environ
+    raw = env.get(FAKE_NOW_VAR, "").strip()
+    if not raw:
+        return system_clock
+    try:
+        start = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        if start.tzinfo is None:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(f"{FAKE_NOW_VAR}={raw!r} is not an ISO instant with a zone, e.g. 2022-01-28T07:59:00Z") from None
+    log.warning("testing hook: the clock starts at %s (%s is set)", start.isoformat(), FAKE_NOW_VAR)
+    return OffsetClock(start)
+
+
+def build_announcements(store: Store, clock: Clock, settings: Settings, **options: Any) -> tuple[Any, Any]:
+    """The announcement service and its scheduler (the Discord poster is attached to the bot later)."""
+    from bot.scheduler import AnnouncementScheduler
+    from bot.services.announcements import AnnouncementService
+
+    service = AnnouncementService(store, clock, grace=timedelta(hours=settings.grace_hours), **options)
+    return service, AnnouncementScheduler(service, clock)
+
+
+def attach_poster(bot: Any, service: Any) -> None:
+    from bot.delivery import DiscordPoster
+
+    service.attach(DiscordPoster(bot))
+
+
+async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
     from bot.client import PremiereBot, use_api_base
 
+    if clock is None:
+        try:
+            clock = clock_from_env()
+        except ConfigError as exc:
+            print(f"premiere: {exc}", file=sys.stderr)
+            return 2
     use_api_base(settings.api_base)
     async with await Store.open(settings.database_path) as store:
         await seed_catalogue(store, settings)
         catalogue = CatalogueService(store, clock)
         await catalogue.refresh()
-        bot = PremiereBot(settings=settings, store=store, clock=clock, catalogue=catalogue)
+        announcements, scheduler = build_announcements(store, clock, settings)
+        bot = PremiereBot(
+            settings=settings, store=store, clock=clock, catalogue=catalogue,
+            announcements=announcements, scheduler=scheduler,
+        )
+        attach_poster(bot, announcements)
         try:
             async with bot:
                 await bot.start(settings.token or "")

@@ -25,7 +25,7 @@ from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.catalogue", "cogs.admin")
+EXTENSIONS: tuple[str, ...] = ("cogs.catalogue", "cogs.admin", "cogs.announce")
 SYNC_HASH_KEY = "command_tree_hash"
 GENERIC_ERROR = "Something went wrong on our side; it has been logged. Please try again in a moment."
 
@@ -129,6 +129,15 @@ class PremiereBot(commands.AutoShardedBot):
                 self.failed_extensions.append(name)
                 log.exception("extension %s failed to load; the others still run", name)
         await self.sync_commands()
+        scheduler = self.services.get("scheduler")
+        if scheduler is not None:
+            await scheduler.start()
+
+    async def close(self) -> None:
+        scheduler = self.services.get("scheduler")
+        if scheduler is not None:
+            await scheduler.shutdown()
+        await super().close()
 
     def command_payload(self) -> list[dict[str, Any]]:
         return [c.to_dict(self.tree) for c in self.tree.get_commands()]

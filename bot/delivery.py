@@ -1,0 +1,108 @@
+"""The Discord side of announcements: a Poster that sends through discord.py's REST client.
+
+It translates Discord's answers into the service's terms: 403 50013/50001 and 404 10003 mean
+the channel is broken; 5xx, timeouts and connection errors are transient (the service retries
+with back-off); 429 never reaches here, because discord.py waits as Discord says and retries.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+import aiohttp
+import discord
+
+from bot.render_announce import owner_dm_text
+from bot.services.announcements import ChannelBroken, DeliveryError, Post, TransientDeliveryError
+
+if TYPE_CHECKING:
+    from discord.ext import commands
+
+log = logging.getLogger(__name__)
+
+BROKEN_CODES = {
+    50001: "I lost access to the channel (Missing Access)",
+    50013: "I lost a permission there: View Channel, Send Messages or Embed Links (Missing Permissions)",
+    10003: "the channel was deleted (Unknown Channel)",
+}
+ALREADY_DONE = {40033, 160004}  # already crossposted; a thread already exists for this message
+
+
+def mentions_for(role_id: int | None) -> discord.AllowedMentions:
+    """The only mention a post may ping: its role. Never @everyone, @here, users or other roles."""
+    if role_id is None:
+        return discord.AllowedMentions.none()
+    return discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False)
+
+
+def translate(exc: BaseException) -> DeliveryError:
+    if isinstance(exc, discord.HTTPException):
+        if exc.code in BROKEN_CODES and exc.status in (403, 404):
+            return ChannelBroken(BROKEN_CODES[exc.code])
+        if isinstance(exc, discord.DiscordServerError) or exc.status >= 500:
+            return TransientDeliveryError(f"Discord had a server error ({exc.status})")
+        return DeliveryError(f"Discord refused the post ({exc.status} {exc.code}: {exc.text[:100]})")
+    if isinstance(exc, discord.RateLimited):
+        return TransientDeliveryError(f"rate limited for {exc.retry_after:.0f} s")
+    if isinstance(exc, TimeoutError | aiohttp.ClientError | OSError):
+        return TransientDeliveryError(f"could not reach Discord ({type(exc).__name__})")
+    return DeliveryError(f"unexpected error ({type(exc).__name__})")
+
+
+class DiscordPoster:
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    def _channel(self, channel_id: int) -> discord.PartialMessageable:
+        return self.bot.get_partial_messageable(channel_id)
+
+    async def send(self, post: Post) -> int:
+        embeds = [discord.Embed.from_dict(e) for e in post.embeds]
+        try:
+            message = await self._channel(post.channel_id).send(
+                post.content, embeds=embeds, allowed_mentions=mentions_for(post.role_id),
+                nonce=post.nonce if post.nonce else None,
+            )
+        except (discord.HTTPException, discord.RateLimited, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise translate(exc) from exc
+        return message.id
+
+    async def publish(self, channel_id: int, message_id: int) -> None:
+        try:
+            await self.bot.http.publish_message(channel_id, message_id)
+        except discord.HTTPException as exc:
+            if exc.code not in ALREADY_DONE:
+                raise
+
+    async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
+        try:
+            await self.bot.http.start_thread_with_message(channel_id, message_id, name=name, auto_archive_duration=1440)
+        except discord.HTTPException as exc:
+            if exc.code not in ALREADY_DONE:
+                raise
+
+    async def notify_owner(self, guild_id: int, channel_id: int, reason: str) -> None:
+        guild = self.bot.get_guild(guild_id) or await self.bot.fetch_guild(guild_id)
+        if guild.owner_id is None:
+            log.warning("guild %s has no known owner to tell about channel %s", guild_id, channel_id)
+            return
+        cached = guild.get_channel(channel_id) if isinstance(guild, discord.Guild) else None
+        name = cached.name if cached is not None else str(channel_id)
+        dm = await self.bot.create_dm(discord.Object(guild.owner_id))
+        await dm.send(owner_dm_text(guild.name, name, reason), allowed_mentions=discord.AllowedMentions.none())
+
+    async def find_recent(self, post: Post) -> int | None:
+        """A message of ours among the channel's latest that already carries this post."""
+        if self.bot.user is None:
+            return None
+        titles = [e.get("title") for e in post.embeds]
+        try:
+            async with asyncio.timeout(30):
+                async for message in self._channel(post.channel_id).history(limit=25):
+                    if message.author.id == self.bot.user.id and [e.title for e in message.embeds] == titles:
+                        return message.id
+        except discord.HTTPException as exc:
+            raise translate(exc) from exc
+        return None

@@ -1,0 +1,144 @@
+"""When to post: APScheduler jobs for the announcement service's plan. No discord here.
+
+The database is the source of truth; jobs are only alarms. ``replan()`` asks the service for its
+plan and keeps exactly one job per (channel, due minute), keyed by a stable id, so re-planning
+replaces and never duplicates. Anything already due runs at once (catch-up on start).
+
+APScheduler's timers use the wall clock while the service uses the injected clock; a job's run
+time is the wall time at which the injected clock will show the due minute, so a clock that
+is offset from the wall (the sandbox, a test launcher) still fires on its own time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from bot.clock import Clock, system_clock
+from bot.services.announcements import AnnouncementService
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "announce:"
+WATCH_JOB = "announce-watch"
+
+
+class AnnouncementScheduler:
+    def __init__(
+        self,
+        service: AnnouncementService,
+        clock: Clock,
+        *,
+        wall: Callable[[], datetime] = system_clock,
+        watch_every: timedelta = timedelta(minutes=1),
+        replan_every: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.service = service
+        self.clock = clock
+        self.wall = wall
+        self.watch_every = watch_every
+        self.replan_every = replan_every
+        self._scheduler: AsyncIOScheduler | None = None
+        self._tasks: set[asyncio.Task[object]] = set()
+        self._replan_lock = asyncio.Lock()
+        self._fingerprint: tuple[int, int, int] | None = None
+        self._last_replan: datetime | None = None
+        service.on_change(self.replan)
+
+    @property
+    def running(self) -> bool:
+        return self._scheduler is not None and self._scheduler.running
+
+    async def start(self) -> None:
+        """Start the scheduler, plan, and catch up on anything due (in the background)."""
+        if self.running:
+            return
+        self._scheduler = AsyncIOScheduler(timezone=UTC)
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self._watch, "interval", seconds=self.watch_every.total_seconds(), id=WATCH_JOB,
+            replace_existing=True, coalesce=True, max_instances=1,
+        )
+        await self.replan()
+
+    async def shutdown(self) -> None:
+        if self._scheduler is not None and self._scheduler.running:
+            self._scheduler.shutdown(wait=False)
+        self._scheduler = None
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    def job_ids(self) -> list[str]:
+        if self._scheduler is None:
+            return []
+        return sorted(j.id for j in self._scheduler.get_jobs() if j.id.startswith(JOB_PREFIX))
+
+    async def replan(self) -> None:
+        """Re-read the database; one job per future (channel, minute); run what is due now."""
+        if not self.running:
+            return
+        async with self._replan_lock:
+            try:
+                now = self.clock()
+                self._fingerprint = await self.service.store.releases_fingerprint()
+                self._last_replan = now
+                slots = await self.service.plan(now)
+                wanted: set[str] = set()
+                overdue = False
+                wall_now = self.wall()
+                assert self._scheduler is not None
+                for slot in slots:
+                    if slot.due <= now:
+                        overdue = True
+                        continue
+                    wanted.add(slot.job_id)
+                    self._scheduler.add_job(
+                        self._fire, "date", run_date=wall_now + (slot.due - now), args=(slot.channel_id, slot.due),
+                        id=slot.job_id, replace_existing=True, misfire_grace_time=None, coalesce=True,
+                    )
+                for job in self._scheduler.get_jobs():
+                    if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+                        job.remove()
+                log.info("announcements planned: %d jobs%s", len(wanted), ", catching up now" if overdue else "")
+                if overdue:
+                    self._spawn(self.service.run_due(now))
+            except Exception:
+                log.exception("planning announcements failed; the next change or watch will try again")
+
+    def _spawn(self, coro: object) -> None:
+        task: asyncio.Task[object] = asyncio.ensure_future(self._guard(coro))  # type: ignore[arg-type]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _guard(self, coro: object) -> None:
+        try:
+            await coro  # type: ignore[misc]
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("an announcement run failed; the scheduler keeps going")
+
+    async def _fire(self, channel_id: int, due: datetime) -> None:
+        """A job: post what is due in one channel. Never raises into APScheduler."""
+        try:
+            now = max(self.clock(), due)
+            await self.service.run_due(now, channel_ids=[channel_id])
+        except Exception:
+            log.exception("announcement job for channel %s at %s failed", channel_id, due)
+
+    async def _watch(self) -> None:
+        """Re-plan when the releases changed (an import, even from another process) or hourly."""
+        try:
+            fingerprint = await self.service.store.releases_fingerprint()
+            now = self.clock()
+            stale = self._last_replan is None or now - self._last_replan >= self.replan_every
+            if fingerprint != self._fingerprint or stale:
+                await self.replan()
+        except Exception:
+            log.exception("watching the catalogue for changes failed")

@@ -1,0 +1,252 @@
+"""/announce: where and when release announcements are posted. Manage Server only.
+
+Thin: it checks what only Discord knows (channel type, the bot's permissions there), then asks
+the announcement service, which plans and posts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.errors import BadInput
+from bot.models import Show
+from bot.planner import Kinds
+from bot.services.announcements import DeliveryError, missing_permissions, parse_list, zone_choices
+from cogs.catalogue import ShowTransformer
+
+if TYPE_CHECKING:
+    from bot.client import PremiereBot
+    from bot.services.announcements import AnnouncementService
+
+log = logging.getLogger(__name__)
+NO_PINGS = discord.AllowedMentions.none()
+KIND_CHOICES = [app_commands.Choice(name=k.label, value=k.value) for k in Kinds]
+manage_guild = app_commands.checks.has_permissions(manage_guild=True)
+
+
+def _embed(data: dict[str, Any]) -> discord.Embed:
+    return discord.Embed.from_dict(data)
+
+
+async def _reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
+    if interaction.response.is_done():
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS, **kwargs)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS, **kwargs)
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class Announce(commands.GroupCog, group_name="announce", group_description="Release announcements in this server"):
+    channel = app_commands.Group(name="channel", description="Channels that receive release announcements")
+
+    def __init__(self, bot: PremiereBot) -> None:
+        self.bot = bot
+        super().__init__()
+
+    @property
+    def service(self) -> AnnouncementService:
+        return self.bot.services["announcements"]
+
+    # -- helpers -----------------------------------------------------------------------------------
+
+    async def _guild_channel(
+        self, interaction: discord.Interaction, picked: app_commands.AppCommandChannel | discord.abc.GuildChannel
+    ) -> discord.TextChannel:
+        guild = interaction.guild
+        assert guild is not None
+        channel = guild.get_channel(picked.id)
+        if channel is None:
+            try:
+                channel = await guild.fetch_channel(picked.id)
+            except discord.HTTPException:
+                channel = None
+        if channel is None or channel.guild.id != guild.id:
+            raise BadInput("Pick a channel of this server.")
+        if not isinstance(channel, discord.TextChannel):
+            raise BadInput(f"{channel.mention} is not a text or announcement channel.")
+        return channel
+
+    async def _me(self, guild: discord.Guild) -> discord.Member:
+        if guild.me is not None:
+            return guild.me
+        assert self.bot.user is not None
+        return await guild.fetch_member(self.bot.user.id)
+
+    # -- channels ------------------------------------------------------------------------------------
+
+    @channel.command(name="add", description="Post release announcements in a channel (or change its settings)")
+    @app_commands.describe(
+        channel="A text or announcement channel",
+        role="The role to ping (the only mention ever sent); leave out for no ping",
+        platforms="Only these platforms, separated by commas (e.g. Netflix, Disney+)",
+        shows="Only these shows, separated by commas",
+        kinds="Premieres, new episodes, or both (default both)",
+        threads="Open a discussion thread on each post",
+    )
+    @app_commands.choices(kinds=KIND_CHOICES)
+    @manage_guild
+    async def channel_add(
+        self,
+        interaction: discord.Interaction,
+        channel: discord.TextChannel,
+        role: discord.Role | None = None,
+        platforms: app_commands.Range[str, 1, 500] | None = None,
+        shows: app_commands.Range[str, 1, 1000] | None = None,
+        kinds: app_commands.Choice[str] | None = None,
+        threads: bool = False,
+    ) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        target = await self._guild_channel(interaction, channel)
+        if role is not None and role.is_default():
+            raise BadInput(
+                "I never ping @everyone: pick a role made for release news (for example @Premieres), "
+                "or leave the role out."
+            )
+        me = await self._me(guild)
+        perms = target.permissions_for(me)
+        granted = {name: value for name, value in perms}
+        missing = missing_permissions(granted, threads=threads)
+        if missing:
+            raise BadInput(
+                f"I can't post in {target.mention}: I'm missing **{', '.join(missing)}** there. "
+                "Grant it in the channel's permissions, then run this again."
+            )
+        show_ids = []
+        for title in parse_list(shows):
+            show_ids.append((await self.bot.catalogue.resolve_show(title)).id)
+        kind = Kinds(kinds.value) if kinds else Kinds.BOTH
+        config = await self.service.add_channel(
+            guild.id, target.id, role_id=role.id if role else None, platforms=parse_list(platforms),
+            shows=show_ids, kinds=kind, threads=threads, publish=target.is_news(),
+        )
+        lines = [f"Release announcements will be posted in {target.mention}: {kind.label.lower()}."]
+        if role is not None:
+            lines.append(f"Each post pings {role.mention} and nobody else.")
+            if not role.mentionable and not perms.mention_everyone:
+                lines.append(
+                    f"⚠️ {role.mention} is not mentionable: make it mentionable (Server Settings → Roles), "
+                    "or its members won't be notified."
+                )
+        if config.platforms:
+            lines.append("Platforms: " + ", ".join(config.platforms) + ".")
+        if config.shows:
+            lines.append(f"Shows: {len(config.shows)}.")
+        if config.publish:
+            lines.append("It is an announcement channel: each post is published to the servers that follow it.")
+            if not perms.manage_messages:
+                lines.append("⚠️ To publish I also need **Manage Messages** there.")
+        if threads:
+            lines.append("A discussion thread opens on each post.")
+        await _reply(interaction, "\n".join(lines))
+
+    @channel_add.autocomplete("platforms")
+    async def _platforms(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+        head, _, last = value.rpartition(",")
+        prefix = (head + ", ") if head else ""
+        choices = await self.bot.catalogue.platform_choices(last)
+        return [app_commands.Choice(name=(prefix + c.value)[:100], value=(prefix + c.value)[:100]) for c in choices][:25]
+
+    @channel_add.autocomplete("shows")
+    async def _shows(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+        head, _, last = value.rpartition(",")
+        prefix = (head + ", ") if head else ""
+        out = []
+        for c in self.bot.catalogue.autocomplete_shows(last):
+            text = (prefix + c.name)[:100]
+            out.append(app_commands.Choice(name=text, value=text))
+        return out[:25]
+
+    @channel.command(name="remove", description="Stop release announcements in a channel")
+    @app_commands.describe(channel="The channel to stop posting in")
+    @manage_guild
+    async def channel_remove(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        assert interaction.guild_id is not None
+        await self.service.remove_channel(interaction.guild_id, channel.id)
+        await _reply(interaction, f"No more release announcements in <#{channel.id}>.")
+
+    # -- overview and tries -------------------------------------------------------------------------------
+
+    @app_commands.command(name="list", description="Channels, their health, and the next posts due")
+    @manage_guild
+    async def list_(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        overview = await self.service.overview(interaction.guild_id)
+        await interaction.response.send_message(embed=_embed(overview.embed()), ephemeral=True, allowed_mentions=NO_PINGS)
+
+    @app_commands.command(name="preview", description="See the post a show's release would get (only you see it)")
+    @app_commands.describe(show="The show's title, in any language")
+    @manage_guild
+    async def preview(
+        self, interaction: discord.Interaction, show: app_commands.Transform[Show, ShowTransformer]
+    ) -> None:
+        embeds = await self.service.preview(show, interaction.created_at)
+        await interaction.response.send_message(
+            embeds=[_embed(e) for e in embeds], ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+    @app_commands.command(name="test", description="Send a sample post to a channel now (pings nobody)")
+    @app_commands.describe(channel="Where to send the sample")
+    @manage_guild
+    async def test(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        target = await self._guild_channel(interaction, channel)
+        config = await self.service.store.announce_channel(target.id)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            await self.service.send_test(target.id, target.name, config.role_id if config else None)
+        except DeliveryError as exc:
+            await _reply(interaction, f"The test post to {target.mention} failed: {exc.reason}.")
+            return
+        await _reply(interaction, f"Sent a test post to {target.mention}.")
+
+    # -- when ---------------------------------------------------------------------------------------------
+
+    @app_commands.command(name="timezone", description="This server's time zone, for releases known only by date")
+    @app_commands.describe(zone="An IANA time zone, such as Europe/Paris or Asia/Seoul")
+    @manage_guild
+    async def timezone(self, interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
+        assert interaction.guild_id is not None
+        g = await self.service.set_zone(interaction.guild_id, zone)
+        await _reply(
+            interaction, f"Time zone set to **{g.zone}**: date-only releases post at {g.post_time:%H:%M} there."
+        )
+
+    @timezone.autocomplete("zone")
+    async def _zones(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=z, value=z) for z in zone_choices(value)]
+
+    @app_commands.command(name="time", description="When releases known only by date are posted (HH:MM, 24-hour)")
+    @app_commands.describe(at="24-hour time in this server's zone, e.g. 09:00")
+    @manage_guild
+    async def time(self, interaction: discord.Interaction, at: app_commands.Range[str, 1, 5]) -> None:
+        assert interaction.guild_id is not None
+        g = await self.service.set_post_time(interaction.guild_id, at)
+        await _reply(interaction, f"Date-only releases will post at **{g.post_time:%H:%M}** ({g.zone}).")
+
+    @app_commands.command(name="pause", description="Stop posting announcements until resumed")
+    @manage_guild
+    async def pause(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        await self.service.set_paused(interaction.guild_id, True)
+        await _reply(interaction, "Announcements paused. Releases due meanwhile are not posted later; `/announce resume` to restart.")
+
+    @app_commands.command(name="resume", description="Post announcements again")
+    @manage_guild
+    async def resume(self, interaction: discord.Interaction) -> None:
+        assert interaction.guild_id is not None
+        await self.service.set_paused(interaction.guild_id, False)
+        await _reply(interaction, "Announcements resumed.")
+
+
+async def setup(bot: PremiereBot) -> None:
+    if "announcements" not in bot.services:
+        # A bot built without the announcement service (some tests, tools) simply has no /announce.
+        log.info("no announcement service passed to the bot; /announce is not loaded")
+        return
+    await bot.add_cog(Announce(bot))
