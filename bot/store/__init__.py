@@ -253,7 +253,7 @@ class Store(AnnouncementQueries):
         # A show's children are replaced wholesale by what the record says.
         for table in ("credits", "episodes", "releases", "events"):
             await conn.executemany(f"DELETE FROM {table} WHERE show_id = ?", ids)  # noqa: S608
-        await conn.executemany("DELETE FROM names_fts WHERE kind = 'show' AND ref = ?", ids)
+        await conn.executemany("DELETE FROM names WHERE ref = ? AND kind = 'show'", ids)
         person_rows = [(p.id, p.name, p.native_name) for p in people.values()]
         await conn.executemany(
             "INSERT INTO people (id, name, native_name) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET "
@@ -261,7 +261,7 @@ class Store(AnnouncementQueries):
             person_rows,
         )
         await conn.executemany(
-            "DELETE FROM names_fts WHERE kind = 'person' AND ref = ?", [(p.id,) for p in people.values()]
+            "DELETE FROM names WHERE ref = ? AND kind = 'person'", [(p.id,) for p in people.values()]
         )
         for p in people.values():
             for text in _unique(p.name, p.native_name):
@@ -283,7 +283,7 @@ class Store(AnnouncementQueries):
             "VALUES (?,?,?,?,?,?,?,?,?)",
             event_rows,
         )
-        await conn.executemany("INSERT INTO names_fts (text, kind, ref) VALUES (?,?,?)", name_rows)
+        await conn.executemany("INSERT INTO names (text, kind, ref) VALUES (?,?,?)", name_rows)
         counts[0] += len(show_rows)
         counts[1] += len(person_rows)
         counts[2] += len(credit_rows)
@@ -429,7 +429,7 @@ class Store(AnnouncementQueries):
             sql = "SELECT kind, ref, text FROM names_fts WHERE names_fts MATCH ?"
             params: list[Any] = ['"' + needle.replace('"', '""') + '"']
         else:  # trigram index needs three characters; short needles scan
-            sql = "SELECT kind, ref, text FROM names_fts WHERE text LIKE ? ESCAPE '\\'"
+            sql = "SELECT kind, ref, text FROM names WHERE text LIKE ? ESCAPE '\\'"
             escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             params = [f"%{escaped}%"]
         if kind:
@@ -441,7 +441,7 @@ class Store(AnnouncementQueries):
 
     async def name_entries(self) -> list[tuple[str, str, str]]:
         """Every (kind, ref, text) in the search index, for building the in-memory matcher."""
-        return [(r[0], r[1], r[2]) for r in await self._all("SELECT kind, ref, text FROM names_fts")]
+        return [(r[0], r[1], r[2]) for r in await self._all("SELECT kind, ref, text FROM names ORDER BY id")]
 
     async def display_names(self) -> tuple[dict[str, str], dict[str, str]]:
         """Show id -> title and person id -> name."""
