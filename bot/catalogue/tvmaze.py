@@ -15,6 +15,8 @@ Mapping:
   its country's time zone -> the zone of every date (UTC when there is none).
 - ``status``: Running -> running, Ended -> ended, To Be Determined -> running,
   In Development -> announced. Every TVmaze type (Scripted, Animation, Reality...) is a series.
+- People: ``slugify(name)`` like the TOML files; a second, different TVmaze person with the same
+  name in the same show gets ``slugify(name, TVmaze person id)``.
 - Cast in TVmaze's order (billing order 1, 2, ...) with the character's name; an actor listed
   twice gets one credit with both characters ("A / B").
 - Crew: Creator -> creator, Director -> director, Writer / Screenplay / Teleplay -> writer,
@@ -259,16 +261,31 @@ def parse_tvmaze_show(
     platform, country, region, zone, is_web = _channel(data)
     embedded = _dict(data.get("_embedded"))
 
+    # TVmaze person id -> our person id: slugify(name), or slugify(name, TVmaze id) for a
+    # second, different person with the same name in the same show.
+    person_ids: dict[object, str] = {}
+    slug_owner: dict[str, object] = {}
+
+    def person_for(raw: Mapping[str, Any], name: str) -> Person:
+        tvmaze_pid = _int(raw.get("id"))
+        key: object = tvmaze_pid if tvmaze_pid is not None else ("name", name)
+        if key not in person_ids:
+            slug = slugify(name)
+            owner = slug_owner.setdefault(slug, key)
+            person_ids[key] = slug if owner == key else slugify(name, tvmaze_pid or len(person_ids))
+        return Person(id=person_ids[key], name=name)
+
     # cast: one credit per person, in TVmaze's order
     credits: list[Credit] = []
     cast_index: dict[str, int] = {}
     for i, entry in enumerate(_list(embedded.get("cast"))):
-        person_name = _text(_dict(_dict(entry).get("person")).get("name"))
+        raw_person = _dict(_dict(entry).get("person"))
+        person_name = _text(raw_person.get("name"))
         if person_name is None:
             problems.append(Problem(at(f"_embedded.cast[{i}].person.name"), "required"))
             continue
         character = _text(_dict(_dict(entry).get("character")).get("name"))
-        person = Person(id=slugify(person_name), name=person_name)
+        person = person_for(raw_person, person_name)
         if person.id in cast_index:
             k = cast_index[person.id]
             old = credits[k]
@@ -285,11 +302,12 @@ def parse_tvmaze_show(
         role = CREW_ROLES.get(crew_type.lower()) if crew_type else None
         if role is None:
             continue
-        person_name = _text(_dict(_dict(entry).get("person")).get("name"))
+        raw_person = _dict(_dict(entry).get("person"))
+        person_name = _text(raw_person.get("name"))
         if person_name is None:
             problems.append(Problem(at(f"_embedded.crew[{i}].person.name"), "required"))
             continue
-        person = Person(id=slugify(person_name), name=person_name)
+        person = person_for(raw_person, person_name)
         if (person.id, role) in seen_crew:
             continue
         seen_crew.add((person.id, role))

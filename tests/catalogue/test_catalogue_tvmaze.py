@@ -171,3 +171,23 @@ def test_strip_html() -> None:
     assert strip_html("Tom &amp;amp; Jerry<br>Cats, mice") == "Tom &amp; Jerry Cats, mice"
     assert strip_html("<p> </p>") is None
     assert strip_html(None) is None
+
+
+def test_two_people_with_one_name_stay_two_people() -> None:
+    show = {
+        "id": 5,
+        "name": "Namesakes",
+        "_embedded": {
+            "cast": [
+                {"person": {"id": 11, "name": "Lee Ji-hoon"}, "character": {"name": "Elder brother"}},
+                {"person": {"id": 12, "name": "Lee Ji-hoon"}, "character": {"name": "Younger brother"}},
+            ],
+            "crew": [{"type": "Director", "person": {"id": 12, "name": "Lee Ji-hoon"}}],
+        },
+    }
+    (rec,) = records_from_tvmaze(show)
+    assert [(c.person.id, c.role, c.character, c.order) for c in rec.credits] == [
+        ("lee-ji-hoon", Role.CAST, "Elder brother", 1),
+        ("lee-ji-hoon-12", Role.CAST, "Younger brother", 2),
+        ("lee-ji-hoon-12", Role.DIRECTOR, None, 0),
+    ]
