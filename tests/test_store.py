@@ -105,3 +105,10 @@ async def test_meta_round_trip(store):
     await store.set_meta("k", "v1")
     await store.set_meta("k", "v2")
     assert await store.get_meta("k") == "v2"
+
+
+async def test_a_file_that_is_not_sqlite_is_refused_and_closed(tmp_path):
+    path = tmp_path / "junk.sqlite3"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(Exception, match="not a database"):
+        await Store.open(path)
