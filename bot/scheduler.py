@@ -105,6 +105,8 @@ class AnnouncementScheduler:
                 for job in self._scheduler.get_jobs():
                     if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
                         job.remove()
+                # Posts claimed but not confirmed (a crash, a restart) are always due: send them again.
+                overdue = overdue or bool(await self.service.store.pending_deliveries())
                 log.info("announcements planned: %d jobs%s", len(wanted), ", catching up now" if overdue else "")
                 if overdue:
                     self._spawn(self.service.run_due(now))

@@ -16,7 +16,7 @@ from discord.ext import commands
 from bot.errors import BadInput
 from bot.models import Show
 from bot.planner import Kinds
-from bot.services.announcements import DeliveryError, missing_permissions, parse_list, zone_choices
+from bot.services.announcements import PERMISSION_LABELS, DeliveryError, missing_permissions, parse_list, zone_choices
 from cogs.catalogue import ShowTransformer
 
 if TYPE_CHECKING:
@@ -111,7 +111,7 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Rele
             )
         me = await self._me(guild)
         perms = target.permissions_for(me)
-        granted = {name: value for name, value in perms}
+        granted = {name: bool(getattr(perms, name)) for name in PERMISSION_LABELS}
         missing = missing_permissions(granted, threads=threads)
         if missing:
             raise BadInput(
@@ -140,8 +140,6 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Rele
             lines.append(f"Shows: {len(config.shows)}.")
         if config.publish:
             lines.append("It is an announcement channel: each post is published to the servers that follow it.")
-            if not perms.manage_messages:
-                lines.append("⚠️ To publish I also need **Manage Messages** there.")
         if threads:
             lines.append("A discussion thread opens on each post.")
         await _reply(interaction, "\n".join(lines))

@@ -47,13 +47,14 @@ Embed = dict[str, Any]
 
 # Discord permission names the bot needs in an announcement channel.
 NEEDED = ("view_channel", "send_messages", "embed_links")
-NEEDED_FOR_THREADS = ("create_public_threads", "send_messages_in_threads")
+NEEDED_FOR_THREADS = ("create_public_threads", "send_messages_in_threads", "read_message_history")
 PERMISSION_LABELS = {
     "view_channel": "View Channel",
     "send_messages": "Send Messages",
     "embed_links": "Embed Links",
     "create_public_threads": "Create Public Threads",
     "send_messages_in_threads": "Send Messages in Threads",
+    "read_message_history": "Read Message History",
     "manage_messages": "Manage Messages",
 }
 NONCE_WINDOW = timedelta(minutes=4)  # Discord remembers a nonce for "a few minutes"

@@ -189,7 +189,7 @@ def test_admin_input_parsing() -> None:
     assert missing_permissions({"view_channel": True, "send_messages": True}) == ["Embed Links"]
     assert missing_permissions(
         {"view_channel": True, "send_messages": True, "embed_links": True}, threads=True
-    ) == ["Create Public Threads", "Send Messages in Threads"]
+    ) == ["Create Public Threads", "Send Messages in Threads", "Read Message History"]
 
 
 async def test_preview_uses_the_catalogue(service) -> None:
