@@ -112,8 +112,6 @@ DEFAULT_RULES = [
     # Channel name/topic edits: 2 per 10 minutes per channel.
     Rule("/channels/*", 2, 600.0, method="PATCH"),
     Rule("/channels/*/messages/*/threads", 10, 10.0, method="POST"),
-    Rule("/applications/*/commands", 2, 60.0, method="PUT"),
-    Rule("/applications/*/guilds/*/commands", 2, 60.0, method="PUT"),
 ]
 
 DEFAULT_LIMIT = 50
