@@ -57,6 +57,8 @@ class AnnouncementScheduler:
         """Start the scheduler, plan, and catch up on anything due (in the background)."""
         if self.running:
             return
+        # APScheduler logs every job added, removed and run at INFO: hundreds of lines per release.
+        logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._scheduler.start()
         self._scheduler.add_job(

@@ -145,3 +145,40 @@ async def test_broken_channel_429s_and_owner_dm(lc: LocalDiscord, running: Runni
     await running.service.run_due()
     assert len(lc.messages(chans[0])) == 2 and lc.messages(chans[1]) == []
     assert len(lc.dm_messages(guild.owner_id)) == 2
+
+
+async def test_a_crash_after_discord_accepted_the_post_is_answered_by_the_nonce(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    from .fakes import Crash
+
+    guild = lc.create_guild("Crashy")
+    chan = lc.create_channel(guild, "releases")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    await lc.run_command(guild, admin, ["announce", "channel", "add"], options={"channel": chan})
+    await running.store.import_records([aoad()])
+    real = running.service.poster
+
+    class DiesAfterSend:
+        """Discord accepts the message, then the process dies before the ledger hears of it."""
+
+        def __getattr__(self, name: str):
+            return getattr(real, name)
+
+        async def send(self, post):
+            await real.send(post)
+            raise Crash()
+
+    running.service.attach(DiesAfterSend())  # type: ignore[arg-type]
+    running.clock.set(DUE)
+    await running.service.run_due()
+    assert len(lc.messages(chan)) == 1
+    assert [r.state for r in await running.store.deliveries(chan.id)] == ["pending"]
+
+    running.service.attach(real)
+    report = await running.service.run_due(DUE + timedelta(seconds=30))
+    assert report.sent == 1
+    assert len(lc.messages(chan)) == 1  # the same nonce returned the first message
+    row = (await running.store.deliveries(chan.id))[0]
+    assert row.state == "sent" and row.message_id == int(lc.messages(chan)[0]["id"])
