@@ -88,9 +88,15 @@ async def runner() -> AsyncIterator[BotRunner]:
         await r.close()
 
 
+class QuickBot(commands.AutoShardedBot):
+    async def before_identify_hook(self, shard_id: Optional[int], *, initial: bool = False) -> None:
+        # discord.py waits 5 s between IDENTIFYs (Discord's max_concurrency=1); not needed on loopback.
+        return None
+
+
 def _make_bot(*, intents: Optional[discord.Intents] = None, **kwargs) -> commands.AutoShardedBot:
     """A tiny bot with the app commands used by the tests."""
-    bot = commands.AutoShardedBot(
+    bot = QuickBot(
         command_prefix="!",
         intents=intents or discord.Intents.default(),
         guild_ready_timeout=0.05,
