@@ -182,3 +182,20 @@ async def test_a_crash_after_discord_accepted_the_post_is_answered_by_the_nonce(
     assert len(lc.messages(chan)) == 1  # the same nonce returned the first message
     row = (await running.store.deliveries(chan.id))[0]
     assert row.state == "sent" and row.message_id == int(lc.messages(chan)[0]["id"])
+
+
+async def test_server_errors_are_retried_with_back_off(lc: LocalDiscord, running: RunningBot) -> None:
+    guild = lc.create_guild("Flaky")
+    chans = lc.create_channels(guild, ["a", "b"])
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start(backoff=0.05)
+    for ch in chans:
+        await lc.run_command(guild, admin, ["announce", "channel", "add"], options={"channel": ch})
+    await running.store.import_records([aoad()])
+    lc.inject_5xx("POST /channels/*/messages", count=2, status=503)
+    running.clock.set(DUE)
+    report = await running.service.run_due()
+    assert report.sent == 2 and report.failed == 0
+    assert [len(lc.messages(ch)) for ch in chans] == [1, 1]
+    statuses = [s for (m, p, s) in lc.request_log if m == "POST" and p.endswith("/messages")]
+    assert statuses.count(503) == 2

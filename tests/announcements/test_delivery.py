@@ -1,0 +1,40 @@
+"""How Discord's answers become the service's terms, and the mentions a post may make."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import discord
+import pytest
+
+from bot.delivery import mentions_for, translate
+from bot.services.announcements import ChannelBroken, DeliveryError, TransientDeliveryError
+
+
+def http_error(cls: type[discord.HTTPException], status: int, code: int) -> discord.HTTPException:
+    response = SimpleNamespace(status=status, reason="x")
+    return cls(response, {"code": code, "message": "nope"})  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("exc", "kind"),
+    [
+        (http_error(discord.Forbidden, 403, 50013), ChannelBroken),
+        (http_error(discord.Forbidden, 403, 50001), ChannelBroken),
+        (http_error(discord.NotFound, 404, 10003), ChannelBroken),
+        (http_error(discord.DiscordServerError, 503, 0), TransientDeliveryError),
+        (TimeoutError(), TransientDeliveryError),
+        (ConnectionResetError(), TransientDeliveryError),
+        (http_error(discord.HTTPException, 400, 50035), DeliveryError),
+        (http_error(discord.NotFound, 404, 10008), DeliveryError),
+    ],
+)
+def test_translate(exc: BaseException, kind: type[DeliveryError]) -> None:
+    got = translate(exc)
+    assert type(got) is kind and got.reason
+
+
+def test_only_the_role_may_be_mentioned() -> None:
+    allowed = mentions_for(42).to_dict()
+    assert allowed == {"parse": [], "roles": [42]}  # no everyone/here, no users, no other role
+    assert mentions_for(None).to_dict() == {"parse": []}
