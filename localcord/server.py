@@ -1571,10 +1571,8 @@ class LocalDiscord:
         elif otype == 7:
             ch = self.state_channel(oid)
             d = ch.to_dict()
-            cd: Dict[str, Any] = {"id": d["id"], "name": d.get("name"), "type": ch.type, "permissions": str(self.permissions_for(self.bot_user.id, ch) if guild is None else P.ALL)}
-            if guild is not None:
-                # permissions of the invoking user are what Discord sends; the caller fixes this up.
-                cd["permissions"] = "0"
+            # "permissions" are the invoking member's; _command_data fills them in for guilds.
+            cd: Dict[str, Any] = {"id": d["id"], "name": d.get("name"), "type": ch.type, "permissions": "0"}
             for key in ("parent_id", "topic", "nsfw", "position", "last_message_id", "rate_limit_per_user", "flags", "guild_id"):
                 if key in d:
                     cd[key] = d[key]
