@@ -78,8 +78,11 @@ def item_embed(item: Item, show: Show | None, *, late: bool = False) -> Embed:
     return embed
 
 
-def post_content(role_id: int | None, count: int) -> str:
-    """The message text: the role mention (the only mention ever allowed) and a short line."""
+def post_content(role_id: int | None, count: int, *, continued: bool = False) -> str:
+    """The message text: the role mention (the only mention ever allowed) and a short line.
+    A continuation of a post split by Discord's limits pings nobody."""
+    if continued:
+        return f"…and {count} more release{'s' if count != 1 else ''}:"
     what = "A new release is out" if count == 1 else f"{count} new releases are out"
     return f"<@&{role_id}> {what}!" if role_id else f"{what}!"
 

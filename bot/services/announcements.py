@@ -424,7 +424,7 @@ class AnnouncementService:
                 continue
             late = any(d.late for d in fresh)
             items = collapse(list(releases.values()))
-            post = await self._post(channel, items, late, nonce)
+            post = await self._post(channel, items, late, nonce, ping=await self._first_part(channel, fresh))
             post = Post(post.channel_id, post.content, post.embeds[:10], post.role_id, nonce, post.thread_name)
             if now - min(d.claimed_at for d in fresh) > NONCE_WINDOW and self.poster is not None:
                 try:
@@ -441,6 +441,13 @@ class AnnouncementService:
             if not await self._deliver(channel, post, len(fresh), late, now, report):
                 return False
         return True
+
+    async def _first_part(self, channel: ChannelConfig, rows: list[Delivery]) -> bool:
+        """Whether a pending post was the first (pinging) message of its channel and minute."""
+        same_minute = await self.store.deliveries(channel.channel_id, due=rows[0].due)
+        releases = await self.store.releases_by_ids(d.release_id for d in same_minute)
+        items = collapse(list(releases.values()))
+        return not items or bool(set(items[0].release_ids) & {d.release_id for d in rows})
 
     async def _run_slot(
         self, channel: ChannelConfig, guild: GuildConfig, slot: DueSlot, now: datetime, report: RunReport
@@ -464,7 +471,7 @@ class AnnouncementService:
         late = overdue > LATE_AFTER
         shows = await self.store.get_shows(i.show_id for i in slot.items)
         embeds = [item_embed(item, shows.get(item.show_id), late=late) for item in slot.items]
-        for part in split_embeds(embeds):
+        for index, part in enumerate(split_embeds(embeds)):
             items = [slot.items[i] for i in part]
             ids = [rid for item in items for rid in item.release_ids]
             nonce = nonce_for(cid, ids)
@@ -477,13 +484,21 @@ class AnnouncementService:
                 continue
             kept = [Item(i.show_id, tuple(r for r in i.releases if r.id in claimed)) for i in items]
             kept = [i for i in kept if i.releases]
-            post = await self._post(channel, kept, late, nonce, shows)
+            # Only the first message of a split post pings: one ping per channel and minute.
+            post = await self._post(channel, kept, late, nonce, shows, ping=index == 0)
             if not await self._deliver(channel, post, len(claimed), late, now, report):
                 return False
         return True
 
     async def _post(
-        self, channel: ChannelConfig, items: Sequence[Item], late: bool, nonce: str, shows: dict[str, Show] | None = None
+        self,
+        channel: ChannelConfig,
+        items: Sequence[Item],
+        late: bool,
+        nonce: str,
+        shows: dict[str, Show] | None = None,
+        *,
+        ping: bool = True,
     ) -> Post:
         if shows is None:
             shows = await self.store.get_shows(i.show_id for i in items)
@@ -493,7 +508,8 @@ class AnnouncementService:
         if channel.threads:
             thread = (first.title if first else "Release") if len(items) == 1 else f"{len(items)} new releases"
             thread = thread[:100]
-        return Post(channel.channel_id, post_content(channel.role_id, len(items)), embeds, channel.role_id, nonce, thread)
+        role_id = channel.role_id if ping else None
+        return Post(channel.channel_id, post_content(role_id, len(items), continued=not ping), embeds, role_id, nonce, thread)
 
     async def _deliver(
         self, channel: ChannelConfig, post: Post, count: int, late: bool, now: datetime, report: RunReport

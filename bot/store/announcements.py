@@ -291,9 +291,14 @@ class AnnouncementQueries:
             (_t(now), channel_id, nonce),
         )
 
-    async def deliveries(self, channel_id: int | None = None, release_id: str | None = None) -> list[Delivery]:
+    async def deliveries(
+        self, channel_id: int | None = None, release_id: str | None = None, *, due: datetime | None = None
+    ) -> list[Delivery]:
         sql = "SELECT * FROM deliveries WHERE 1 = 1"
         params: list[Any] = []
+        if due is not None:
+            sql += " AND due = ?"
+            params.append(_t(due))
         if channel_id is not None:
             sql += " AND channel_id = ?"
             params.append(channel_id)

@@ -199,3 +199,23 @@ async def test_server_errors_are_retried_with_back_off(lc: LocalDiscord, running
     assert [len(lc.messages(ch)) for ch in chans] == [1, 1]
     statuses = [s for (m, p, s) in lc.request_log if m == "POST" and p.endswith("/messages")]
     assert statuses.count(503) == 2
+
+
+async def test_pause_resume_and_remove_by_command(lc: LocalDiscord, running: RunningBot) -> None:
+    guild = lc.create_guild("Quiet")
+    chans = lc.create_channels(guild, ["a", "b"])
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    for ch in chans:
+        await lc.run_command(guild, admin, ["announce", "channel", "add"], options={"channel": ch})
+    await running.store.import_records([aoad(), weekly()])
+    assert "paused" in (await lc.run_command(guild, admin, ["announce", "pause"])).content
+    running.clock.set(DUE)
+    report = await running.service.run_due()
+    assert report.sent == 0 and report.skipped > 0 and lc.messages(chans[0]) == []
+    assert "resumed" in (await lc.run_command(guild, admin, ["announce", "resume"])).content
+    gone = await lc.run_command(guild, admin, ["announce", "channel", "remove"], options={"channel": chans[1]})
+    assert "No more release announcements" in gone.content
+    running.clock.set(datetime(2022, 2, 4, 8, 0, tzinfo=UTC))
+    await running.service.run_due()
+    assert len(lc.messages(chans[0])) == 1 and lc.messages(chans[1]) == []

@@ -217,3 +217,25 @@ async def test_configuration_changes_trigger_a_replan(service) -> None:
 def test_precisions_in_fixture_are_what_the_tests_assume() -> None:
     assert weekly().releases[0].when.precision is Precision.EXACT
     assert ManualClock
+
+
+async def test_a_post_over_ten_embeds_is_split_and_pings_once(astore: Store, aclock, poster: FakePoster) -> None:
+    from bot.models import Kind, Release, Scope, Show, ShowRecord, When
+
+    when = When.parse("2022-01-28T08:00", "UTC")
+    records = [
+        ShowRecord(Show(f"film-{n:02d}", f"Film {n}", Kind.FILM), releases=[Release(f"film-{n:02d}", when, Scope.SHOW)])
+        for n in range(12)
+    ]
+    await astore.import_records(records)
+    service = AnnouncementService(astore, aclock, poster, rate_per_second=None)
+    await service.add_channel(1, 10, role_id=100)
+    poster.crash_after = 2  # the second part went out, then the process died
+    await service.run_due(DUE)
+    poster.crash_after = None
+    await service.run_due(DUE + timedelta(seconds=20))
+    sizes = [len(p.embeds) for p in poster.sent]
+    assert sizes == [10, 5]  # 15 releases: AOAD, Snowdrop E1 and E2, twelve films
+    assert [p.role_id for p in poster.sent] == [100, None]
+    assert poster.sent[1].content.startswith("…and 5 more")
+    assert {r.state for r in await astore.deliveries(10)} == {"sent"}
