@@ -3,4 +3,11 @@
 from . import permissions
 from .server import InteractionResult, InteractionTimeout, Limits, LocalDiscord, RequestRecord
 
-__all__ = ["LocalDiscord", "Limits", "InteractionResult", "InteractionTimeout", "RequestRecord", "permissions"]
+__all__ = [
+    "LocalDiscord",
+    "Limits",
+    "InteractionResult",
+    "InteractionTimeout",
+    "RequestRecord",
+    "permissions",
+]

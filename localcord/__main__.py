@@ -32,7 +32,12 @@ async def _main(args: argparse.Namespace) -> None:
         text = server.create_channel(guild, "general")
         news = server.create_channel(guild, "announcements", type=5)
         member = server.create_member(guild, "alice")
-        seeded = {"guild": str(guild.id), "text_channel": str(text.id), "announcement_channel": str(news.id), "member": str(member.id)}
+        seeded = {
+            "guild": str(guild.id),
+            "text_channel": str(text.id),
+            "announcement_channel": str(news.id),
+            "member": str(member.id),
+        }
     print(server.api_base, flush=True)
     info = server.info()
     info["seeded"] = seeded
@@ -55,8 +60,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--shards", type=int, default=1)
     parser.add_argument("--token", default="localcord-token")
     parser.add_argument("--bot-name", default="Premiere")
-    parser.add_argument("--no-limits", action="store_true", help="disable rate limits, permissions, validation")
-    parser.add_argument("--seed", metavar="GUILD_NAME", help="create a guild with a text and an announcement channel")
+    parser.add_argument(
+        "--no-limits", action="store_true", help="disable rate limits, permissions, validation"
+    )
+    parser.add_argument(
+        "--seed", metavar="GUILD_NAME", help="create a guild with a text and an announcement channel"
+    )
     args = parser.parse_args(argv)
     asyncio.run(_main(args))
 

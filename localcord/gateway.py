@@ -15,7 +15,7 @@ import logging
 import secrets
 import zlib
 from collections import deque
-from typing import TYPE_CHECKING, Any, Deque, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
@@ -48,7 +48,7 @@ PRIVILEGED = INTENT_MEMBERS | INTENT_PRESENCES | INTENT_MESSAGE_CONTENT
 _REPLAY_LIMIT = 20000
 
 
-def _zstd_compressor() -> Optional[Any]:
+def _zstd_compressor() -> Any | None:
     try:
         import zstandard  # type: ignore
 
@@ -79,19 +79,21 @@ def _zstd_compressor() -> Optional[Any]:
 class Connection:
     """One websocket connection. Frames are written by a single writer task."""
 
-    def __init__(self, server: "LocalDiscord", ws: web.WebSocketResponse, request: web.Request, compress: Optional[str]):
+    def __init__(
+        self, server: LocalDiscord, ws: web.WebSocketResponse, request: web.Request, compress: str | None
+    ):
         self.server = server
         self.ws = ws
         self.request = request
         self.compress = compress
-        self.session: Optional[Session] = None
-        self.queue: "asyncio.Queue[Optional[Tuple[str, Optional[int]]]]" = asyncio.Queue()
+        self.session: Session | None = None
+        self.queue: asyncio.Queue[tuple[str, int | None] | None] = asyncio.Queue()
         self.closed = False
         self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
         self._zstd = _zstd_compressor() if compress == "zstd-stream" else None
         self.writer = asyncio.ensure_future(self._write_loop())
 
-    def send(self, payload: Dict[str, Any], seq: Optional[int] = None) -> None:
+    def send(self, payload: dict[str, Any], seq: int | None = None) -> None:
         if not self.closed:
             self.queue.put_nowait((json.dumps(payload, separators=(",", ":"), ensure_ascii=False), seq))
 
@@ -135,16 +137,16 @@ class Connection:
 
 
 class Session:
-    def __init__(self, server: "LocalDiscord", shard_id: int, shard_count: int, intents: int) -> None:
+    def __init__(self, server: LocalDiscord, shard_id: int, shard_count: int, intents: int) -> None:
         self.server = server
         self.id = secrets.token_hex(16)
         self.shard_id = shard_id
         self.shard_count = shard_count
         self.intents = intents
         self.seq = 0
-        self.buffer: Deque[Tuple[int, Dict[str, Any]]] = deque(maxlen=_REPLAY_LIMIT)
-        self.conn: Optional[Connection] = None
-        self.ready_seq: Optional[int] = None  # seq of the last GUILD_CREATE of the initial burst
+        self.buffer: deque[tuple[int, dict[str, Any]]] = deque(maxlen=_REPLAY_LIMIT)
+        self.conn: Connection | None = None
+        self.ready_seq: int | None = None  # seq of the last GUILD_CREATE of the initial burst
         self.ready = asyncio.Event()
         self.sent_seq = 0
         self.resumes = 0
@@ -165,7 +167,7 @@ class Session:
             self.ready.set()
             self.server._on_session_ready(self)
 
-    def replay_after(self, seq: int) -> Optional[List[Dict[str, Any]]]:
+    def replay_after(self, seq: int) -> list[dict[str, Any]] | None:
         if seq >= self.seq:
             return []
         if not self.buffer or self.buffer[0][0] > seq + 1:
@@ -176,11 +178,11 @@ class Session:
 class Gateway:
     """Handles websocket connections for a :class:`LocalDiscord` server."""
 
-    def __init__(self, server: "LocalDiscord") -> None:
+    def __init__(self, server: LocalDiscord) -> None:
         self.server = server
-        self.sessions: Dict[str, Session] = {}
-        self.shards: Dict[int, Session] = {}  # current session per shard id
-        self.connections: List[Connection] = []
+        self.sessions: dict[str, Session] = {}
+        self.shards: dict[int, Session] = {}  # current session per shard id
+        self.connections: list[Connection] = []
         self.identify_count = 0
         self.resume_count = 0
 
@@ -201,7 +203,14 @@ class Gateway:
             if compress == "zstd-stream" and conn._zstd is None:
                 await conn.close(4000, b"zstd-stream requested but zstandard is not installed")
                 return ws
-            conn.send({"op": HELLO, "d": {"heartbeat_interval": self.server.heartbeat_interval}, "s": None, "t": None})
+            conn.send(
+                {
+                    "op": HELLO,
+                    "d": {"heartbeat_interval": self.server.heartbeat_interval},
+                    "s": None,
+                    "t": None,
+                }
+            )
             async for msg in ws:
                 if msg.type == WSMsgType.TEXT:
                     text = msg.data
@@ -228,7 +237,7 @@ class Gateway:
                 pass
         return ws
 
-    async def _on_frame(self, conn: Connection, frame: Dict[str, Any]) -> None:
+    async def _on_frame(self, conn: Connection, frame: dict[str, Any]) -> None:
         op = frame.get("op")
         d = frame.get("d")
         if op == HEARTBEAT:
@@ -245,7 +254,7 @@ class Gateway:
         else:
             await conn.close(4001, b"Unknown opcode.")
 
-    async def _identify(self, conn: Connection, d: Dict[str, Any]) -> None:
+    async def _identify(self, conn: Connection, d: dict[str, Any]) -> None:
         server = self.server
         if conn.session is not None:
             await conn.close(4005, b"Already authenticated.")
@@ -308,7 +317,7 @@ class Gateway:
         session.ready_seq = last
         server._on_session_started(session)
 
-    async def _resume(self, conn: Connection, d: Dict[str, Any]) -> None:
+    async def _resume(self, conn: Connection, d: dict[str, Any]) -> None:
         server = self.server
         session = self.sessions.get(d.get("session_id") or "")
         token_ok = d.get("token") in (server.token, f"Bot {server.token}")
@@ -333,7 +342,7 @@ class Gateway:
         session.dispatch("RESUMED", {"_trace": ["localcord"]})
         server._on_session_resumed(session)
 
-    def _request_members(self, conn: Connection, d: Dict[str, Any]) -> None:
+    def _request_members(self, conn: Connection, d: dict[str, Any]) -> None:
         session = conn.session
         if session is None:
             return
@@ -344,7 +353,7 @@ class Gateway:
             return
         members = list(guild.members.values())
         user_ids = d.get("user_ids")
-        not_found: List[str] = []
+        not_found: list[str] = []
         if user_ids:
             if not isinstance(user_ids, list):
                 user_ids = [user_ids]
@@ -372,7 +381,7 @@ class Gateway:
 
     # ---------------------------------------------------------------- test controls
 
-    def session_for_guild(self, guild_id: Optional[int]) -> Optional[Session]:
+    def session_for_guild(self, guild_id: int | None) -> Session | None:
         if not self.shards:
             return None
         if guild_id is None:
@@ -380,19 +389,19 @@ class Gateway:
         count = next(iter(self.shards.values())).shard_count
         return self.shards.get((guild_id >> 22) % count)
 
-    async def cut(self, *, abrupt: bool = True, code: int = 4000, shard_id: Optional[int] = None) -> None:
+    async def cut(self, *, abrupt: bool = True, code: int = 4000, shard_id: int | None = None) -> None:
         for conn in list(self.connections):
             if shard_id is not None and (conn.session is None or conn.session.shard_id != shard_id):
                 continue
             await conn.close(code, abrupt=abrupt)
 
-    def reconnect(self, shard_id: Optional[int] = None) -> None:
+    def reconnect(self, shard_id: int | None = None) -> None:
         for session in list(self.shards.values()):
             if shard_id is None or session.shard_id == shard_id:
                 if session.conn is not None:
                     session.conn.send({"op": RECONNECT, "d": None, "s": None, "t": None})
 
-    def invalidate(self, *, resumable: bool = False, shard_id: Optional[int] = None) -> None:
+    def invalidate(self, *, resumable: bool = False, shard_id: int | None = None) -> None:
         for session in list(self.shards.values()):
             if shard_id is not None and session.shard_id != shard_id:
                 continue

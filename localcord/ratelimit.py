@@ -16,12 +16,12 @@ import hashlib
 import math
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Dict, List, Optional, Tuple
 
 
-def compile_pattern(pattern: str) -> Tuple[Optional[str], "re.Pattern[str]"]:
-    method: Optional[str] = None
+def compile_pattern(pattern: str) -> tuple[str | None, re.Pattern[str]]:
+    method: str | None = None
     pattern = pattern.strip()
     if " " in pattern:
         method, pattern = pattern.split(None, 1)
@@ -30,7 +30,7 @@ def compile_pattern(pattern: str) -> Tuple[Optional[str], "re.Pattern[str]"]:
             method = None
     pattern = re.sub(r"\{[^}/]*\}", "*", pattern)
     if pattern.startswith("/api/v10"):
-        pattern = pattern[len("/api/v10"):]
+        pattern = pattern[len("/api/v10") :]
     out = []
     i = 0
     while i < len(pattern):
@@ -51,8 +51,8 @@ class Rule:
     pattern: str
     limit: int
     per: float
-    method: Optional[str] = None
-    regex: "re.Pattern[str]" = field(init=False)
+    method: str | None = None
+    regex: re.Pattern[str] = field(init=False)
     bucket_hash: str = field(init=False)
 
     def __post_init__(self) -> None:
@@ -82,8 +82,8 @@ class Injection:
     global_: bool = False
     via: bool = True
     scope: str = "user"
-    method: Optional[str] = field(init=False)
-    regex: "re.Pattern[str]" = field(init=False)
+    method: str | None = field(init=False)
+    regex: re.Pattern[str] = field(init=False)
     hits: int = 0
 
     def __post_init__(self) -> None:
@@ -97,9 +97,9 @@ class Injection:
 class Decision:
     """Result of a rate-limit check. ``status`` is None when the request may proceed."""
 
-    headers: Dict[str, str]
-    status: Optional[int] = None
-    body: Optional[dict] = None
+    headers: dict[str, str]
+    status: int | None = None
+    body: dict | None = None
 
 
 DEFAULT_RULES = [
@@ -128,10 +128,10 @@ class RateLimiter:
         self.global_enabled = True
         self.global_limit = 50
         self.global_per = 1.0
-        self.rules: List[Rule] = list(DEFAULT_RULES)
-        self.buckets: Dict[Tuple[str, Tuple[str, ...]], Bucket] = {}
-        self.injections: List[Injection] = []
-        self._rule_cache: Dict[Tuple[str, str], Rule] = {}
+        self.rules: list[Rule] = list(DEFAULT_RULES)
+        self.buckets: dict[tuple[str, tuple[str, ...]], Bucket] = {}
+        self.injections: list[Injection] = []
+        self._rule_cache: dict[tuple[str, str], Rule] = {}
         self._global_window = 0.0
         self._global_count = 0
 
@@ -167,7 +167,7 @@ class RateLimiter:
 
     # ------------------------------------------------------------------------ checks
 
-    def check_injection(self, method: str, path: str) -> Optional[Decision]:
+    def check_injection(self, method: str, path: str) -> Decision | None:
         if not self.injections:
             return None
         for inj in self.injections:
@@ -194,11 +194,20 @@ class RateLimiter:
                         )
                     if inj.via:
                         headers["Via"] = "1.1 google"
-                    body = {"message": "You are being rate limited.", "retry_after": inj.retry_after, "global": inj.global_}
+                    body = {
+                        "message": "You are being rate limited.",
+                        "retry_after": inj.retry_after,
+                        "global": inj.global_,
+                    }
                     if inj.global_:
                         body["code"] = 0
                     return Decision(headers=headers, status=429, body=body)
-                reason = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable", 504: "Gateway Timeout"}
+                reason = {
+                    500: "Internal Server Error",
+                    502: "Bad Gateway",
+                    503: "Service Unavailable",
+                    504: "Gateway Timeout",
+                }
                 return Decision(
                     headers={"Via": "1.1 google"},
                     status=inj.status,
@@ -206,7 +215,7 @@ class RateLimiter:
                 )
         return None
 
-    def check(self, method: str, path: str, template: str, params: Dict[str, str]) -> Decision:
+    def check(self, method: str, path: str, template: str, params: dict[str, str]) -> Decision:
         now = self.clock()
         if self.global_enabled and not any(x in path for x in _GLOBAL_EXEMPT):
             if now >= self._global_window + self.global_per:
@@ -222,7 +231,12 @@ class RateLimiter:
                         "Via": "1.1 google",
                     },
                     status=429,
-                    body={"message": "You are being rate limited.", "retry_after": round(retry, 3), "global": True, "code": 0},
+                    body={
+                        "message": "You are being rate limited.",
+                        "retry_after": round(retry, 3),
+                        "global": True,
+                        "code": 0,
+                    },
                 )
             self._global_count += 1
         if not self.routes_enabled:
@@ -249,7 +263,11 @@ class RateLimiter:
             return Decision(
                 headers=headers,
                 status=429,
-                body={"message": "You are being rate limited.", "retry_after": round(max(reset_after, 0.001), 3), "global": False},
+                body={
+                    "message": "You are being rate limited.",
+                    "retry_after": round(max(reset_after, 0.001), 3),
+                    "global": False,
+                },
             )
         bucket.remaining -= 1
         headers["X-RateLimit-Remaining"] = str(bucket.remaining)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple
+from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
@@ -24,15 +24,15 @@ PREFIX = "/api/v10"
 
 
 class APIError(Exception):
-    def __init__(self, status: int, code: int, message: str, errors: Optional[Dict[str, Any]] = None):
+    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None):
         super().__init__(message)
         self.status = status
-        self.body: Dict[str, Any] = {"message": message, "code": code}
+        self.body: dict[str, Any] = {"message": message, "code": code}
         if errors is not None:
             self.body["errors"] = errors
 
     @classmethod
-    def form(cls, errors: V.FormErrors) -> "APIError":
+    def form(cls, errors: V.FormErrors) -> APIError:
         return cls(400, 50035, "Invalid Form Body", errors.render())
 
 
@@ -64,23 +64,23 @@ def missing_access() -> APIError:
     return APIError(403, 50001, "Missing Access")
 
 
-def json_response(data: Any, status: int = 200, headers: Optional[Dict[str, str]] = None) -> web.Response:
+def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
     h = {"Content-Type": "application/json"}
     if headers:
         h.update(headers)
     return web.Response(body=json.dumps(data, ensure_ascii=False).encode("utf-8"), status=status, headers=h)
 
 
-def no_content(headers: Optional[Dict[str, str]] = None) -> web.Response:
+def no_content(headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=204, headers=headers)
 
 
-async def read_payload(request: web.Request) -> Tuple[Dict[str, Any], List[Dict[str, Any]]]:
+async def read_payload(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Returns (json payload, files). Accepts JSON and multipart/form-data with payload_json."""
     ctype = request.content_type
-    files: List[Dict[str, Any]] = []
+    files: list[dict[str, Any]] = []
     if ctype.startswith("multipart/"):
-        payload: Dict[str, Any] = {}
+        payload: dict[str, Any] = {}
         reader = await request.multipart()
         while True:
             part = await reader.next()
@@ -124,7 +124,7 @@ def _int(value: Any) -> int:
 
 
 class RestAPI:
-    def __init__(self, server: "LocalDiscord") -> None:
+    def __init__(self, server: LocalDiscord) -> None:
         self.server = server
 
     # ------------------------------------------------------------------ plumbing
@@ -140,7 +140,10 @@ class RestAPI:
         add("GET", "/users/{user_id}", self.get_user)
         add("GET", "/oauth2/applications/@me", self.get_application)
         add("GET", "/applications/@me", self.get_application)
-        for base in ("/applications/{application_id}/commands", "/applications/{application_id}/guilds/{guild_id}/commands"):
+        for base in (
+            "/applications/{application_id}/commands",
+            "/applications/{application_id}/guilds/{guild_id}/commands",
+        ):
             add("GET", base, self.list_commands)
             add("PUT", base, self.bulk_commands)
             add("POST", base, self.create_command)
@@ -150,8 +153,14 @@ class RestAPI:
         add("POST", "/interactions/{interaction_id}/{interaction_token}/callback", self.interaction_callback)
         add("POST", "/webhooks/{webhook_id}/{webhook_token}", self.webhook_execute)
         add("GET", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", self.webhook_get_message)
-        add("PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", self.webhook_edit_message)
-        add("DELETE", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", self.webhook_delete_message)
+        add(
+            "PATCH", "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}", self.webhook_edit_message
+        )
+        add(
+            "DELETE",
+            "/webhooks/{webhook_id}/{webhook_token}/messages/{message_id}",
+            self.webhook_delete_message,
+        )
         add("GET", "/channels/{channel_id}", self.get_channel)
         add("PATCH", "/channels/{channel_id}", self.edit_channel)
         add("DELETE", "/channels/{channel_id}", self.delete_channel)
@@ -192,9 +201,9 @@ class RestAPI:
         if not path.startswith(PREFIX):
             return await handler(request)
         server = self.server
-        rel = path[len(PREFIX):]
+        rel = path[len(PREFIX) :]
         method = request.method
-        extra: Dict[str, str] = {"Via": "1.1 google"}
+        extra: dict[str, str] = {"Via": "1.1 google"}
         response: web.StreamResponse
         match = request.match_info
         if getattr(match, "http_exception", None) is not None:
@@ -216,7 +225,7 @@ class RestAPI:
             server.limiter.routes_enabled = server.limits.rate_limits
             server.limiter.global_enabled = server.limits.global_limit
             resource = match.route.resource
-            template = resource.canonical[len(PREFIX):] if resource is not None else rel
+            template = resource.canonical[len(PREFIX) :] if resource is not None else rel
             decision = server.limiter.check(method, rel, template, dict(match))
             if decision.status is not None:
                 response = json_response(decision.body, decision.status, decision.headers)
@@ -250,7 +259,7 @@ class RestAPI:
             raise unknown_guild()
         return guild
 
-    def _message(self, channel: S.Channel, request: web.Request) -> Dict[str, Any]:
+    def _message(self, channel: S.Channel, request: web.Request) -> dict[str, Any]:
         mid = _int(request.match_info["message_id"])
         msg = channel.messages.get(mid)
         if msg is None:
@@ -278,13 +287,20 @@ class RestAPI:
             {
                 "url": self.server.gateway_url,
                 "shards": self.server.shard_count,
-                "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 86400000, "max_concurrency": 1},
+                "session_start_limit": {
+                    "total": 1000,
+                    "remaining": 999,
+                    "reset_after": 86400000,
+                    "max_concurrency": 1,
+                },
             }
         )
 
     async def get_me(self, request: web.Request) -> web.Response:
         d = self.server.bot_user.to_dict()
-        d.update({"mfa_enabled": False, "verified": True, "email": None, "locale": "en-US", "premium_type": 0})
+        d.update(
+            {"mfa_enabled": False, "verified": True, "email": None, "locale": "en-US", "premium_type": 0}
+        )
         return json_response(d)
 
     async def get_user(self, request: web.Request) -> web.Response:
@@ -306,13 +322,18 @@ class RestAPI:
             raise APIError.form(errors) from None
         user = self.server._users.get(uid)
         if user is None:
-            raise APIError(400, 50035, "Invalid Form Body", {"recipient_id": {"_errors": [{"code": "USER_NOT_FOUND", "message": "Unknown User"}]}})
+            raise APIError(
+                400,
+                50035,
+                "Invalid Form Body",
+                {"recipient_id": {"_errors": [{"code": "USER_NOT_FOUND", "message": "Unknown User"}]}},
+            )
         channel = self.server._dm_channel(user)
         return json_response(channel.to_dict())
 
     # ------------------------------------------------------------------ commands
 
-    def _command_scope(self, request: web.Request) -> Tuple[Optional[S.Guild], "Dict[int, Dict[str, Any]]"]:
+    def _command_scope(self, request: web.Request) -> tuple[S.Guild | None, dict[int, dict[str, Any]]]:
         if _int(request.match_info["application_id"]) != self.server.application_id:
             raise APIError(403, 50001, "Missing Access")
         if "guild_id" in request.match_info:
@@ -344,13 +365,21 @@ class RestAPI:
             V.validate_command(errors, (), payload)
             if errors:
                 raise APIError.form(errors)
-        existing = [c for c in store.values() if c["name"] == payload.get("name") and c["type"] == payload.get("type", 1)]
+        existing = [
+            c
+            for c in store.values()
+            if c["name"] == payload.get("name") and c["type"] == payload.get("type", 1)
+        ]
         others = [c for c in store.values() if not existing or c is not existing[0]]
         cmds = self.server._replace_commands(guild, [*others, payload])
-        cmd = next(c for c in cmds if c["name"] == payload.get("name") and c["type"] == payload.get("type", 1))
+        cmd = next(
+            c for c in cmds if c["name"] == payload.get("name") and c["type"] == payload.get("type", 1)
+        )
         return json_response(cmd, 200 if existing else 201)
 
-    def _command(self, request: web.Request) -> Tuple[Optional[S.Guild], Dict[int, Dict[str, Any]], Dict[str, Any]]:
+    def _command(
+        self, request: web.Request
+    ) -> tuple[S.Guild | None, dict[int, dict[str, Any]], dict[str, Any]]:
         guild, store = self._command_scope(request)
         cmd = store.get(_int(request.match_info["command_id"]))
         if cmd is None:
@@ -416,7 +445,7 @@ class RestAPI:
             return no_content()
         return json_response(msg)
 
-    def _webhook_message(self, inter: S.Interaction, request: web.Request) -> Dict[str, Any]:
+    def _webhook_message(self, inter: S.Interaction, request: web.Request) -> dict[str, Any]:
         raw = request.match_info["message_id"]
         if raw == "@original":
             mid = inter.original_message_id
@@ -467,10 +496,22 @@ class RestAPI:
             V.max_length(errors, ("topic",), payload["topic"], 1024)
         if errors and self.server.limits.validation:
             raise APIError.form(errors)
-        for key in ("name", "topic", "nsfw", "rate_limit_per_user", "position", "archived", "auto_archive_duration"):
+        for key in (
+            "name",
+            "topic",
+            "nsfw",
+            "rate_limit_per_user",
+            "position",
+            "archived",
+            "auto_archive_duration",
+        ):
             if key in payload:
                 setattr(channel, key, payload[key])
-        if "type" in payload and payload["type"] in (S.TEXT, S.ANNOUNCEMENT) and channel.type in (S.TEXT, S.ANNOUNCEMENT):
+        if (
+            "type" in payload
+            and payload["type"] in (S.TEXT, S.ANNOUNCEMENT)
+            and channel.type in (S.TEXT, S.ANNOUNCEMENT)
+        ):
             channel.type = payload["type"]
         if "parent_id" in payload:
             channel.parent_id = int(payload["parent_id"]) if payload["parent_id"] else None
@@ -494,7 +535,9 @@ class RestAPI:
         self._require(channel, P.MANAGE_ROLES)
         payload, _ = await read_payload(request)
         oid = _int(request.match_info["overwrite_id"])
-        channel.overwrites[oid] = S.Overwrite(oid, int(payload.get("type", 0)), int(payload.get("allow") or 0), int(payload.get("deny") or 0))
+        channel.overwrites[oid] = S.Overwrite(
+            oid, int(payload.get("type", 0)), int(payload.get("allow") or 0), int(payload.get("deny") or 0)
+        )
         self.server._dispatch_channel("CHANNEL_UPDATE", channel)
         return no_content()
 
@@ -516,7 +559,7 @@ class RestAPI:
         except ValueError:
             limit = 50
         ids = channel.messages
-        out: List[Dict[str, Any]] = []
+        out: list[dict[str, Any]] = []
         if "after" in q:
             after = _int(q["after"])
             for mid, msg in ids.items():
@@ -665,15 +708,22 @@ class RestAPI:
         if channel.type not in (S.TEXT, S.ANNOUNCEMENT):
             raise APIError(400, 50024, "Cannot execute action on this channel type")
         payload, _ = await read_payload(request)
-        ttype = payload.get("type") or (S.ANNOUNCEMENT_THREAD if channel.type == S.ANNOUNCEMENT else S.PRIVATE_THREAD)
-        self._require(channel, P.CREATE_PRIVATE_THREADS if ttype == S.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS)
+        ttype = payload.get("type") or (
+            S.ANNOUNCEMENT_THREAD if channel.type == S.ANNOUNCEMENT else S.PRIVATE_THREAD
+        )
+        self._require(
+            channel, P.CREATE_PRIVATE_THREADS if ttype == S.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS
+        )
         if self.server.limits.validation:
             errors = V.FormErrors()
             V.validate_thread_name(errors, payload.get("name"))
             if errors:
                 raise APIError.form(errors)
         thread = self.server._create_thread(
-            channel, payload.get("name") or "thread", ttype, auto_archive_duration=payload.get("auto_archive_duration") or 1440
+            channel,
+            payload.get("name") or "thread",
+            ttype,
+            auto_archive_duration=payload.get("auto_archive_duration") or 1440,
         )
         return json_response(thread.to_dict(), 201)
 
@@ -701,7 +751,9 @@ class RestAPI:
             V.bad_length(errors, ("name",), payload.get("name"), 1, 100)
             if errors:
                 raise APIError.form(errors)
-        channel = self.server.create_channel(guild, payload["name"], type=payload.get("type", 0), topic=payload.get("topic"))
+        channel = self.server.create_channel(
+            guild, payload["name"], type=payload.get("type", 0), topic=payload.get("topic")
+        )
         return json_response(channel.to_dict(), 201)
 
     async def guild_roles(self, request: web.Request) -> web.Response:
@@ -745,7 +797,9 @@ class RestAPI:
                 setattr(role, key, payload[key])
         if "permissions" in payload:
             role.permissions = int(payload["permissions"])
-        self.server._dispatch_guild(guild, "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_dict()})
+        self.server._dispatch_guild(
+            guild, "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_dict()}
+        )
         return json_response(role.to_dict())
 
     async def guild_delete_role(self, request: web.Request) -> web.Response:
@@ -810,10 +864,18 @@ class RestAPI:
             if payload.get("scheduled_start_time") is not None and start is None:
                 errors.add(("scheduled_start_time",), "DATE_TIME_TYPE_PARSE", "Could not parse date time.")
             elif start is not None and start < time.time() - 60:
-                errors.add(("scheduled_start_time",), "GUILD_SCHEDULED_EVENT_SCHEDULED_START_TIME_IN_PAST", "Cannot schedule event in the past.")
+                errors.add(
+                    ("scheduled_start_time",),
+                    "GUILD_SCHEDULED_EVENT_SCHEDULED_START_TIME_IN_PAST",
+                    "Cannot schedule event in the past.",
+                )
             end = V.parse_time(payload.get("scheduled_end_time"))
             if start is not None and end is not None and end <= start:
-                errors.add(("scheduled_end_time",), "GUILD_SCHEDULED_EVENT_END_BEFORE_START", "Cannot schedule event to end before starting.")
+                errors.add(
+                    ("scheduled_end_time",),
+                    "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+                    "Cannot schedule event to end before starting.",
+                )
             if errors:
                 raise APIError.form(errors)
             cid = payload.get("channel_id")
@@ -831,7 +893,18 @@ class RestAPI:
             errors = V.validate_scheduled_event(payload, partial=True)
             if errors:
                 raise APIError.form(errors)
-        for key in ("name", "description", "scheduled_start_time", "scheduled_end_time", "entity_type", "privacy_level", "status", "entity_metadata", "image", "recurrence_rule"):
+        for key in (
+            "name",
+            "description",
+            "scheduled_start_time",
+            "scheduled_end_time",
+            "entity_type",
+            "privacy_level",
+            "status",
+            "entity_metadata",
+            "image",
+            "recurrence_rule",
+        ):
             if key in payload:
                 setattr(ev, key, payload[key])
         if "channel_id" in payload:

@@ -8,7 +8,7 @@ Run it inside the test's event loop::
     chan = server.create_channel(guild, "releases")
     ...  # point discord.py at server.api_base / server.gateway_url
     await server.wait_for_bot_ready()
-    result = await server.run_command(guild, member, "cast", options={"show": "All of Us Are Dead"}, channel=chan)
+    result = await server.run_command(guild, member, "cast", options={"show": "Kingdom"}, channel=chan)
     await server.stop()
 
 Every function that takes a guild, channel, role, member or user also accepts its
@@ -19,13 +19,13 @@ when the server runs as a separate process.
 from __future__ import annotations
 
 import asyncio
-import json
 import re
 import secrets
 import time
 from collections import OrderedDict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields
-from typing import Any, Dict, Iterable, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import Any, NamedTuple
 
 from aiohttp import web
 
@@ -55,7 +55,7 @@ EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 _KEEP_FLAGS = (1 << 2) | (1 << 6) | (1 << 12) | (1 << 15)  # suppress embeds, ephemeral, silent, components v2
 
-Ref = Union[int, str, Any]
+Ref = int | str | Any
 
 
 class RequestRecord(NamedTuple):
@@ -79,14 +79,14 @@ class Limits:
     interaction_deadline: bool = True  # 404 10062 after interaction_timeout
 
     @classmethod
-    def all(cls, on: bool) -> "Limits":
+    def all(cls, on: bool) -> Limits:
         return cls(*(on for _ in fields(cls)))
 
 
 class InteractionResult:
     """What the bot did with an interaction. Message properties read the live state."""
 
-    def __init__(self, server: "LocalDiscord", inter: S.Interaction) -> None:
+    def __init__(self, server: LocalDiscord, inter: S.Interaction) -> None:
         self._server = server
         self._inter = inter
         self.id = inter.id
@@ -94,12 +94,12 @@ class InteractionResult:
         self.payload = inter.payload
 
     @property
-    def type(self) -> Optional[int]:
+    def type(self) -> int | None:
         """The callback type (4 message, 5 deferred, 6 deferred update, 7 update, 8 autocomplete, 9 modal)."""
         return self._inter.response_type
 
     @property
-    def data(self) -> Dict[str, Any]:
+    def data(self) -> dict[str, Any]:
         return self._inter.response_data or {}
 
     @property
@@ -111,13 +111,13 @@ class InteractionResult:
         return self._inter.ephemeral
 
     @property
-    def message(self) -> Optional[Dict[str, Any]]:
+    def message(self) -> dict[str, Any] | None:
         """The original response (or, for components, the message the component is on)."""
         mid = self._inter.original_message_id
         return None if mid is None else self._server._interaction_message(self._inter, mid)
 
     @property
-    def followups(self) -> List[Dict[str, Any]]:
+    def followups(self) -> list[dict[str, Any]]:
         out = []
         for mid in self._inter.followup_ids:
             msg = self._server._interaction_message(self._inter, mid)
@@ -126,9 +126,9 @@ class InteractionResult:
         return out
 
     @property
-    def messages(self) -> List[Dict[str, Any]]:
+    def messages(self) -> list[dict[str, Any]]:
         """The original response followed by every follow-up (without duplicates)."""
-        out: List[Dict[str, Any]] = []
+        out: list[dict[str, Any]] = []
         seen = set()
         first = self.message
         if first is not None and self.type not in (6, 7):
@@ -141,11 +141,11 @@ class InteractionResult:
         return out
 
     @property
-    def choices(self) -> List[Dict[str, Any]]:
+    def choices(self) -> list[dict[str, Any]]:
         return list(self.data.get("choices") or [])
 
     @property
-    def modal(self) -> Optional[Dict[str, Any]]:
+    def modal(self) -> dict[str, Any] | None:
         return self.data if self.type == 9 else None
 
     @property
@@ -155,7 +155,7 @@ class InteractionResult:
             return m.get("content", "")
         return ""
 
-    async def wait_for_followups(self, count: int = 1, timeout: float = 5.0) -> List[Dict[str, Any]]:
+    async def wait_for_followups(self, count: int = 1, timeout: float = 5.0) -> list[dict[str, Any]]:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
         while len(self._inter.followup_ids) < count:
             remaining = deadline - time.monotonic()
@@ -164,12 +164,12 @@ class InteractionResult:
             ev = self._server._followup_event(self._inter)
             try:
                 await asyncio.wait_for(ev.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
             ev.clear()
         return self.followups
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {
             "id": str(self.id),
             "type": self.type,
@@ -187,9 +187,9 @@ class LocalDiscord:
     def __init__(
         self,
         *,
-        limits: Union[bool, Limits] = True,
+        limits: bool | Limits = True,
         shards: int = 1,
-        token: Optional[str] = None,
+        token: str | None = None,
         bot_name: str = "Premiere",
         bot_permissions: Any = P.DEFAULT_BOT,
         interaction_timeout: float = 3.0,
@@ -215,34 +215,36 @@ class LocalDiscord:
         self.dispatch_message_events = dispatch_message_events
 
         self.snowflakes = S.Snowflakes()
-        self._users: Dict[int, S.User] = {}
-        self._guilds: Dict[int, S.Guild] = {}
-        self._channels: Dict[int, S.Channel] = {}
-        self._dms: Dict[int, S.Channel] = {}
-        self._global_commands: "OrderedDict[int, Dict[str, Any]]" = OrderedDict()
-        self._interactions: Dict[int, S.Interaction] = {}
-        self._interactions_by_token: Dict[str, S.Interaction] = {}
-        self._followup_events: Dict[int, asyncio.Event] = {}
-        self._nonces: "OrderedDict[Tuple[int, int, str], Tuple[int, float]]" = OrderedDict()
-        self._waiters: Dict[int, List[Tuple[int, asyncio.Future]]] = {}
-        self._crossposted: List[Dict[str, Any]] = []
+        self._users: dict[int, S.User] = {}
+        self._guilds: dict[int, S.Guild] = {}
+        self._channels: dict[int, S.Channel] = {}
+        self._dms: dict[int, S.Channel] = {}
+        self._global_commands: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._interactions: dict[int, S.Interaction] = {}
+        self._interactions_by_token: dict[str, S.Interaction] = {}
+        self._followup_events: dict[int, asyncio.Event] = {}
+        self._nonces: OrderedDict[tuple[int, int, str], tuple[int, float]] = OrderedDict()
+        self._waiters: dict[int, list[tuple[int, asyncio.Future]]] = {}
+        self._crossposted: list[dict[str, Any]] = []
         self._late_callbacks = 0
-        self.request_log: List[RequestRecord] = []
-        self.dispatch_log: List[Tuple[int, str, Optional[str]]] = []
+        self.request_log: list[RequestRecord] = []
+        self.dispatch_log: list[tuple[int, str, str | None]] = []
 
         self.bot_user = self.create_user(bot_name, bot=True)
         self.application_id = self.bot_user.id
-        self.application_flags = (1 << 19) | (1 << 23)  # GATEWAY_GUILD_MEMBERS_LIMITED | GATEWAY_MESSAGE_CONTENT
+        self.application_flags = (1 << 19) | (
+            1 << 23
+        )  # GATEWAY_GUILD_MEMBERS_LIMITED | GATEWAY_MESSAGE_CONTENT
         self.owner_user = self.create_user("app-owner")
 
         self.limiter = RateLimiter()
         self.gateway = Gateway(self)
         self.rest = RestAPI(self)
-        self._runner: Optional[web.AppRunner] = None
+        self._runner: web.AppRunner | None = None
 
     # ----------------------------------------------------------------- lifecycle
 
-    async def start(self) -> "LocalDiscord":
+    async def start(self) -> LocalDiscord:
         app = self.rest.build_app()
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
@@ -257,7 +259,7 @@ class LocalDiscord:
             await self._runner.cleanup()
             self._runner = None
 
-    async def __aenter__(self) -> "LocalDiscord":
+    async def __aenter__(self) -> LocalDiscord:
         return await self.start()
 
     async def __aexit__(self, *exc: Any) -> None:
@@ -294,7 +296,13 @@ class LocalDiscord:
         self.limiter.reset()
 
     def inject_429(
-        self, route_pattern: str, count: int = 1, retry_after: float = 0.1, *, global_: bool = False, via: bool = True
+        self,
+        route_pattern: str,
+        count: int = 1,
+        retry_after: float = 0.1,
+        *,
+        global_: bool = False,
+        via: bool = True,
     ) -> Injection:
         """The next ``count`` requests matching ``route_pattern`` answer 429 with ``retry_after``."""
         return self.limiter.inject(Injection(route_pattern, count, 429, retry_after, global_, via))
@@ -302,9 +310,7 @@ class LocalDiscord:
     def inject_5xx(self, route_pattern: str, count: int = 1, status: int = 500) -> Injection:
         return self.limiter.inject(Injection(route_pattern, count, status))
 
-    def requests(
-        self, pattern: Optional[str] = None, *, status: Optional[int] = None
-    ) -> List[RequestRecord]:
+    def requests(self, pattern: str | None = None, *, status: int | None = None) -> list[RequestRecord]:
         """``request_log`` filtered by a route pattern (``"POST /channels/*/messages"``) and/or status."""
         out = self.request_log
         if pattern is not None:
@@ -378,7 +384,7 @@ class LocalDiscord:
 
     # ------------------------------------------------------------------ creation
 
-    def create_user(self, name: str, *, bot: bool = False, global_name: Optional[str] = None) -> S.User:
+    def create_user(self, name: str, *, bot: bool = False, global_name: str | None = None) -> S.User:
         user = S.User(self.snowflakes.next(), name, global_name=global_name, bot=bot)
         self._users[user.id] = user
         return user
@@ -386,13 +392,13 @@ class LocalDiscord:
     def create_guild(
         self,
         name: str = "Test Guild",
-        owner: Optional[Ref] = None,
+        owner: Ref | None = None,
         *,
         bot_permissions: Any = None,
         everyone_permissions: Any = P.DEFAULT_EVERYONE,
         with_bot: bool = True,
-        shard: Optional[int] = None,
-        shard_count: Optional[int] = None,
+        shard: int | None = None,
+        shard_count: int | None = None,
     ) -> S.Guild:
         """Creates a guild with an @everyone role and (by default) the bot as a member.
 
@@ -415,7 +421,15 @@ class LocalDiscord:
 
     def _add_bot(self, guild: S.Guild, bot_permissions: Any = None) -> None:
         perms = self.default_bot_permissions if bot_permissions is None else P.to_int(bot_permissions)
-        role = S.Role(self.snowflakes.next(), guild.id, self.bot_user.username, perms, position=1, managed=True, bot_id=self.bot_user.id)
+        role = S.Role(
+            self.snowflakes.next(),
+            guild.id,
+            self.bot_user.username,
+            perms,
+            position=1,
+            managed=True,
+            bot_id=self.bot_user.id,
+        )
         guild.roles[role.id] = role
         guild.bot_role_id = role.id
         guild.members[self.bot_user.id] = S.Member(guild.id, self.bot_user, [role.id])
@@ -441,9 +455,9 @@ class LocalDiscord:
         name: str,
         type: int = S.TEXT,
         *,
-        topic: Optional[str] = None,
-        parent: Optional[Ref] = None,
-        position: Optional[int] = None,
+        topic: str | None = None,
+        parent: Ref | None = None,
+        position: int | None = None,
         nsfw: bool = False,
     ) -> S.Channel:
         """Creates a guild channel (0 text, 2 voice, 4 category, 5 announcement)."""
@@ -463,13 +477,15 @@ class LocalDiscord:
         self._dispatch_guild(g, "CHANNEL_CREATE", channel.to_dict())
         return channel
 
-    def create_channels(self, guild: Ref, names: Iterable[str], type: int = S.TEXT) -> List[S.Channel]:
+    def create_channels(self, guild: Ref, names: Iterable[str], type: int = S.TEXT) -> list[S.Channel]:
         return [self.create_channel(guild, n, type) for n in names]
 
-    def create_thread(self, channel: Ref, name: str, *, message: Optional[Ref] = None) -> S.Channel:
+    def create_thread(self, channel: Ref, name: str, *, message: Ref | None = None) -> S.Channel:
         parent = self.state_channel(channel)
         ttype = S.ANNOUNCEMENT_THREAD if parent.type == S.ANNOUNCEMENT else S.PUBLIC_THREAD
-        return self._create_thread(parent, name, ttype, thread_id=None if message is None else self._id(message))
+        return self._create_thread(
+            parent, name, ttype, thread_id=None if message is None else self._id(message)
+        )
 
     def delete_channel(self, channel: Ref) -> None:
         ch = self.state_channel(channel)
@@ -481,7 +497,12 @@ class LocalDiscord:
             event = "THREAD_DELETE" if ch.is_thread else "CHANNEL_DELETE"
             data = ch.to_dict()
             if ch.is_thread:
-                data = {"id": str(ch.id), "guild_id": str(g.id), "parent_id": str(ch.parent_id), "type": ch.type}
+                data = {
+                    "id": str(ch.id),
+                    "guild_id": str(g.id),
+                    "parent_id": str(ch.parent_id),
+                    "type": ch.type,
+                }
             self._dispatch_guild(g, event, data)
             for thread in [t for t in g.threads.values() if t.parent_id == ch.id]:
                 self.delete_channel(thread)
@@ -501,7 +522,16 @@ class LocalDiscord:
         hoist: bool = False,
     ) -> S.Role:
         g = self.state_guild(guild)
-        role = S.Role(self.snowflakes.next(), g.id, name, P.to_int(permissions), position=len(g.roles), color=color, hoist=hoist, mentionable=mentionable)
+        role = S.Role(
+            self.snowflakes.next(),
+            g.id,
+            name,
+            P.to_int(permissions),
+            position=len(g.roles),
+            color=color,
+            hoist=hoist,
+            mentionable=mentionable,
+        )
         g.roles[role.id] = role
         self._dispatch_guild(g, "GUILD_ROLE_CREATE", {"guild_id": str(g.id), "role": role.to_dict()})
         return role
@@ -518,12 +548,12 @@ class LocalDiscord:
     def create_member(
         self,
         guild: Ref,
-        name: Optional[str] = None,
+        name: str | None = None,
         *,
         roles: Sequence[Ref] = (),
         permissions: Any = None,
-        user: Optional[Ref] = None,
-        nick: Optional[str] = None,
+        user: Ref | None = None,
+        nick: str | None = None,
     ) -> S.Member:
         """Adds a member. ``permissions`` creates a personal role granting them."""
         g = self.state_guild(guild)
@@ -571,7 +601,7 @@ class LocalDiscord:
 
     # -------------------------------------------------------------- permissions
 
-    def _overwrite_target(self, guild: S.Guild, who: Any) -> Tuple[int, int]:
+    def _overwrite_target(self, guild: S.Guild, who: Any) -> tuple[int, int]:
         if isinstance(who, str) and who in ("everyone", "@everyone"):
             return guild.id, 0
         if isinstance(who, str) and who == "bot":
@@ -640,43 +670,48 @@ class LocalDiscord:
 
     # ------------------------------------------------------------------ queries
 
-    def messages(self, channel: Ref) -> List[Dict[str, Any]]:
+    def messages(self, channel: Ref) -> list[dict[str, Any]]:
         """Messages currently in ``channel``, oldest first (ephemeral ones excluded)."""
         ch = self._channels.get(self._id(channel))
         return [] if ch is None else list(ch.messages.values())
 
-    def message(self, channel: Ref, message_id: Ref) -> Optional[Dict[str, Any]]:
+    def message(self, channel: Ref, message_id: Ref) -> dict[str, Any] | None:
         ch = self._channels.get(self._id(channel))
         return None if ch is None else ch.messages.get(self._id(message_id))
 
-    def dm_channel(self, user: Ref) -> Optional[S.Channel]:
+    def dm_channel(self, user: Ref) -> S.Channel | None:
         return self._dms.get(self.state_user(user).id)
 
-    def dm_messages(self, user: Ref) -> List[Dict[str, Any]]:
+    def dm_messages(self, user: Ref) -> list[dict[str, Any]]:
         ch = self.dm_channel(user)
         return [] if ch is None else list(ch.messages.values())
 
-    def commands(self, guild: Optional[Ref] = None) -> List[Dict[str, Any]]:
+    def commands(self, guild: Ref | None = None) -> list[dict[str, Any]]:
         """Registered application commands (global when ``guild`` is None)."""
         store = self._global_commands if guild is None else self.state_guild(guild).commands
         return list(store.values())
 
-    def crossposted(self, channel: Optional[Ref] = None) -> List[Dict[str, Any]]:
+    def crossposted(self, channel: Ref | None = None) -> list[dict[str, Any]]:
         if channel is None:
             return list(self._crossposted)
         cid = str(self._id(channel))
         return [m for m in self._crossposted if m["channel_id"] == cid]
 
-    def threads(self, guild: Ref) -> List[S.Channel]:
+    def threads(self, guild: Ref) -> list[S.Channel]:
         return list(self.state_guild(guild).threads.values())
 
-    def scheduled_events(self, guild: Ref) -> List[Dict[str, Any]]:
+    def scheduled_events(self, guild: Ref) -> list[dict[str, Any]]:
         return [e.to_dict() for e in self.state_guild(guild).scheduled_events.values()]
 
-    def guilds(self) -> List[S.Guild]:
+    def guilds(self) -> list[S.Guild]:
         return list(self._guilds.values())
 
-    async def wait_for_messages(self, channel: Ref, count: int = 1, timeout: float = 5.0) -> List[Dict[str, Any]]:
+    async def wait_for_messages(
+        self,
+        channel: Ref,
+        count: int = 1,
+        timeout: float = 5.0,  # noqa: ASYNC109
+    ) -> list[dict[str, Any]]:
         """Waits until ``channel`` holds at least ``count`` messages, then returns them all."""
         cid = self._id(channel)
         ch = self._channels.get(cid)
@@ -687,16 +722,16 @@ class LocalDiscord:
         self._waiters.setdefault(cid, []).append(entry)
         try:
             await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             have = len(self.messages(cid))
-            raise asyncio.TimeoutError(f"channel {cid}: expected {count} messages, have {have}") from None
+            raise TimeoutError(f"channel {cid}: expected {count} messages, have {have}") from None
         finally:
             lst = self._waiters.get(cid)
             if lst and entry in lst:
                 lst.remove(entry)
         return self.messages(cid)
 
-    async def wait_for_bot_ready(self, timeout: float = 10.0) -> None:
+    async def wait_for_bot_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Waits until every shard identified and received READY plus its GUILD_CREATEs."""
         deadline = time.monotonic() + timeout
         while True:
@@ -706,29 +741,31 @@ class LocalDiscord:
                 if len(sessions) >= count and all(s.ready.is_set() for s in sessions):
                     return
             if time.monotonic() >= deadline:
-                raise asyncio.TimeoutError(
+                raise TimeoutError(
                     f"bot not ready: shards {sorted(self.gateway.shards)} identified of {self.shard_count}"
                 )
             await asyncio.sleep(0.01)
 
-    async def wait_for_resume(self, count: int = 1, timeout: float = 10.0) -> None:
+    async def wait_for_resume(self, count: int = 1, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
         while self.gateway.resume_count < count:
             if time.monotonic() >= deadline:
-                raise asyncio.TimeoutError(f"expected {count} RESUMEs, saw {self.gateway.resume_count}")
+                raise TimeoutError(f"expected {count} RESUMEs, saw {self.gateway.resume_count}")
             await asyncio.sleep(0.01)
 
     # ------------------------------------------------------------- gateway controls
 
-    def cut_gateway(self, *, abrupt: bool = True, code: int = 4000, shard: Optional[int] = None) -> "asyncio.Task[None]":
+    def cut_gateway(
+        self, *, abrupt: bool = True, code: int = 4000, shard: int | None = None
+    ) -> asyncio.Task[None]:
         """Drops the websocket(s) so the client RESUMEs. Returns an awaitable task."""
         return asyncio.ensure_future(self.gateway.cut(abrupt=abrupt, code=code, shard_id=shard))
 
-    def invalidate_session(self, *, resumable: bool = False, shard: Optional[int] = None) -> None:
+    def invalidate_session(self, *, resumable: bool = False, shard: int | None = None) -> None:
         """Sends op 9. With ``resumable=False`` the session is dropped and the client re-IDENTIFYs."""
         self.gateway.invalidate(resumable=resumable, shard_id=shard)
 
-    def send_reconnect(self, shard: Optional[int] = None) -> None:
+    def send_reconnect(self, shard: int | None = None) -> None:
         """Sends op 7 RECONNECT; the client reconnects and RESUMEs."""
         self.gateway.reconnect(shard)
 
@@ -740,11 +777,13 @@ class LocalDiscord:
 
     # --------------------------------------------------------------- dispatching
 
-    def _guilds_for_shard(self, shard_id: int, shard_count: int) -> List[S.Guild]:
+    def _guilds_for_shard(self, shard_id: int, shard_count: int) -> list[S.Guild]:
         bot = self.bot_user.id
-        return [g for g in self._guilds.values() if bot in g.members and (g.id >> 22) % shard_count == shard_id]
+        return [
+            g for g in self._guilds.values() if bot in g.members and (g.id >> 22) % shard_count == shard_id
+        ]
 
-    def _guild_create_payload(self, guild: S.Guild) -> Dict[str, Any]:
+    def _guild_create_payload(self, guild: S.Guild) -> dict[str, Any]:
         return guild.to_dict(full=True)
 
     _EVENT_INTENTS = {
@@ -770,7 +809,7 @@ class LocalDiscord:
         if channel.guild_id is not None:
             self._dispatch_guild(self._guilds[channel.guild_id], event, channel.to_dict())
 
-    def _dispatch_message(self, event: str, channel: S.Channel, msg: Dict[str, Any]) -> None:
+    def _dispatch_message(self, event: str, channel: S.Channel, msg: dict[str, Any]) -> None:
         if not self.dispatch_message_events:
             return
         session = self.gateway.session_for_guild(channel.guild_id)
@@ -818,7 +857,7 @@ class LocalDiscord:
     def _loop_time() -> float:
         return time.monotonic()
 
-    def application_payload(self) -> Dict[str, Any]:
+    def application_payload(self) -> dict[str, Any]:
         return {
             "id": str(self.application_id),
             "name": self.bot_user.username,
@@ -858,10 +897,10 @@ class LocalDiscord:
         self,
         channel: S.Channel,
         content: str,
-        allowed: Optional[Dict[str, Any]],
+        allowed: dict[str, Any] | None,
         privileged: bool,
-        replied_to: Optional[int],
-    ) -> Tuple[List[Dict[str, Any]], List[str], bool]:
+        replied_to: int | None,
+    ) -> tuple[list[dict[str, Any]], list[str], bool]:
         guild = self._guilds.get(channel.guild_id) if channel.guild_id is not None else None
         if allowed is None:
             parse = {"users", "roles", "everyone"}
@@ -873,7 +912,7 @@ class LocalDiscord:
             allowed_users = {int(x) for x in allowed.get("users") or []}
             allowed_roles = {int(x) for x in allowed.get("roles") or []}
             replied = bool(allowed.get("replied_user", False))
-        user_ids: List[int] = []
+        user_ids: list[int] = []
         if content and "<@" in content:
             for m in _USER_RE.finditer(content):
                 uid = int(m.group(1))
@@ -887,7 +926,7 @@ class LocalDiscord:
             if guild is not None and uid in guild.members:
                 d["member"] = guild.members[uid].to_dict(with_user=False)
             mentions.append(d)
-        roles: List[str] = []
+        roles: list[str] = []
         if guild is not None and content and "<@&" in content:
             for m in _ROLE_RE.finditer(content):
                 rid = int(m.group(1))
@@ -896,10 +935,15 @@ class LocalDiscord:
                     continue
                 if ("roles" in parse or rid in allowed_roles) and (role.mentionable or privileged):
                     roles.append(str(rid))
-        everyone = bool(content) and ("@everyone" in content or "@here" in content) and "everyone" in parse and privileged
+        everyone = (
+            bool(content)
+            and ("@everyone" in content or "@here" in content)
+            and "everyone" in parse
+            and privileged
+        )
         return mentions, roles, everyone
 
-    def _normalize_embeds(self, embeds: Any) -> List[Dict[str, Any]]:
+    def _normalize_embeds(self, embeds: Any) -> list[dict[str, Any]]:
         out = []
         for e in embeds or []:
             e = dict(e)
@@ -908,7 +952,7 @@ class LocalDiscord:
             out.append(e)
         return out
 
-    def _attachments(self, files: List[Dict[str, Any]], meta: Any) -> List[Dict[str, Any]]:
+    def _attachments(self, files: list[dict[str, Any]], meta: Any) -> list[dict[str, Any]]:
         out = []
         meta = meta if isinstance(meta, list) else []
         for i, f in enumerate(files):
@@ -929,7 +973,14 @@ class LocalDiscord:
             out.append(att)
         return out
 
-    def _check_message_payload(self, payload: Dict[str, Any], files: List[Dict[str, Any]], prefix: Tuple[str, ...] = (), *, edit: bool = False) -> None:
+    def _check_message_payload(
+        self,
+        payload: dict[str, Any],
+        files: list[dict[str, Any]],
+        prefix: tuple[str, ...] = (),
+        *,
+        edit: bool = False,
+    ) -> None:
         if not isinstance(payload, dict):
             raise APIError(400, 50109, "The request body contains invalid JSON.")
         if self.limits.validation:
@@ -945,14 +996,14 @@ class LocalDiscord:
         self,
         channel: S.Channel,
         author: S.User,
-        payload: Dict[str, Any],
-        files: List[Dict[str, Any]],
+        payload: dict[str, Any],
+        files: list[dict[str, Any]],
         *,
         msg_type: int = 0,
         webhook: bool = False,
-        inter: Optional[S.Interaction] = None,
+        inter: S.Interaction | None = None,
         extra_flags: int = 0,
-    ) -> Dict[str, Any]:
+    ) -> dict[str, Any]:
         content = payload.get("content")
         content = "" if content is None else str(content)
         allowed = payload.get("allowed_mentions")
@@ -968,7 +1019,16 @@ class LocalDiscord:
                         400,
                         50035,
                         "Invalid Form Body",
-                        {"message_reference": {"_errors": [{"code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE", "message": "Unknown message"}]}},
+                        {
+                            "message_reference": {
+                                "_errors": [
+                                    {
+                                        "code": "MESSAGE_REFERENCE_UNKNOWN_MESSAGE",
+                                        "message": "Unknown message",
+                                    }
+                                ]
+                            }
+                        },
                     )
             else:
                 referenced = ref_msg
@@ -981,12 +1041,14 @@ class LocalDiscord:
         else:
             g = self._guilds[channel.guild_id]
             member = g.members.get(author.id)
-            privileged = member is not None and bool(P.channel_permissions(g, member, channel) & P.MENTION_EVERYONE)
+            privileged = member is not None and bool(
+                P.channel_permissions(g, member, channel) & P.MENTION_EVERYONE
+            )
         mentions, roles, everyone = self._compute_mentions(
             channel, content, allowed, privileged, int(referenced["author"]["id"]) if referenced else None
         )
         flags = (int(payload.get("flags") or 0) & _KEEP_FLAGS) | extra_flags
-        msg: Dict[str, Any] = {
+        msg: dict[str, Any] = {
             "id": str(mid),
             "type": msg_type,
             "channel_id": str(channel.id),
@@ -1012,7 +1074,9 @@ class LocalDiscord:
         if payload.get("nonce") is not None:
             msg["nonce"] = payload["nonce"]
         if payload.get("sticker_ids"):
-            msg["sticker_items"] = [{"id": str(s), "name": "sticker", "format_type": 1} for s in payload["sticker_ids"]]
+            msg["sticker_items"] = [
+                {"id": str(s), "name": "sticker", "format_type": 1} for s in payload["sticker_ids"]
+            ]
         if payload.get("poll"):
             msg["poll"] = payload["poll"]
         if referenced is not None:
@@ -1031,7 +1095,7 @@ class LocalDiscord:
             msg["application_id"] = str(self.application_id)
         if inter is not None:
             owners = inter.payload.get("authorizing_integration_owners", {})
-            meta: Dict[str, Any] = {
+            meta: dict[str, Any] = {
                 "id": str(inter.id),
                 "type": inter.type,
                 "user": inter.user.to_dict(),
@@ -1053,7 +1117,7 @@ class LocalDiscord:
             msg["interaction_metadata"] = meta
         return msg
 
-    def _store_message(self, channel: S.Channel, msg: Dict[str, Any]) -> None:
+    def _store_message(self, channel: S.Channel, msg: dict[str, Any]) -> None:
         mid = int(msg["id"])
         channel.messages[mid] = msg
         channel.last_message_id = mid
@@ -1067,7 +1131,9 @@ class LocalDiscord:
                     fut.set_result(None)
         self._dispatch_message("MESSAGE_CREATE", channel, msg)
 
-    def _post_message(self, channel: S.Channel, payload: Dict[str, Any], files: List[Dict[str, Any]]) -> Tuple[Dict[str, Any], bool]:
+    def _post_message(
+        self, channel: S.Channel, payload: dict[str, Any], files: list[dict[str, Any]]
+    ) -> tuple[dict[str, Any], bool]:
         """A message the bot posts through ``POST /channels/{id}/messages``."""
         self._check_message_payload(payload, files)
         nonce = payload.get("nonce")
@@ -1092,7 +1158,7 @@ class LocalDiscord:
             self._nonces[key] = (int(msg["id"]), now)
         return msg, True
 
-    def post_user_message(self, channel: Ref, author: Ref, content: str, **payload: Any) -> Dict[str, Any]:
+    def post_user_message(self, channel: Ref, author: Ref, content: str, **payload: Any) -> dict[str, Any]:
         """A message written by a (non-bot) user; dispatched to the bot as MESSAGE_CREATE."""
         ch = self.state_channel(channel)
         user = self.state_user(author)
@@ -1102,13 +1168,13 @@ class LocalDiscord:
 
     def _edit_message(
         self,
-        msg: Dict[str, Any],
-        payload: Dict[str, Any],
-        files: List[Dict[str, Any]],
+        msg: dict[str, Any],
+        payload: dict[str, Any],
+        files: list[dict[str, Any]],
         *,
         webhook: bool = False,
-        interaction: Optional[S.Interaction] = None,
-    ) -> Dict[str, Any]:
+        interaction: S.Interaction | None = None,
+    ) -> dict[str, Any]:
         self._check_message_payload(payload, files, edit=True)
         channel = self._channels.get(int(msg["channel_id"]))
         if "content" in payload:
@@ -1133,9 +1199,15 @@ class LocalDiscord:
             if not privileged and channel.guild_id is not None:
                 g = self._guilds[channel.guild_id]
                 member = g.members.get(int(msg["author"]["id"]))
-                privileged = member is not None and bool(P.channel_permissions(g, member, channel) & P.MENTION_EVERYONE)
-            replied = int(msg["referenced_message"]["author"]["id"]) if msg.get("referenced_message") else None
-            m, r, e = self._compute_mentions(channel, msg["content"], msg.get("allowed_mentions"), privileged, replied)
+                privileged = member is not None and bool(
+                    P.channel_permissions(g, member, channel) & P.MENTION_EVERYONE
+                )
+            replied = (
+                int(msg["referenced_message"]["author"]["id"]) if msg.get("referenced_message") else None
+            )
+            m, r, e = self._compute_mentions(
+                channel, msg["content"], msg.get("allowed_mentions"), privileged, replied
+            )
             msg["mentions"], msg["mention_roles"], msg["mention_everyone"] = m, r, e
         was_loading = bool(msg.get("flags", 0) & LOADING)
         if was_loading:
@@ -1150,7 +1222,7 @@ class LocalDiscord:
             self._dispatch_message("MESSAGE_UPDATE", channel, msg)
         return msg
 
-    def _delete_message(self, msg: Dict[str, Any]) -> None:
+    def _delete_message(self, msg: dict[str, Any]) -> None:
         channel = self._channels.get(int(msg["channel_id"]))
         if channel is None:
             return
@@ -1168,7 +1240,7 @@ class LocalDiscord:
         name: str,
         ttype: int,
         *,
-        thread_id: Optional[int] = None,
+        thread_id: int | None = None,
         auto_archive_duration: int = 1440,
     ) -> S.Channel:
         thread = S.Channel(
@@ -1188,7 +1260,7 @@ class LocalDiscord:
         self._dispatch_guild(g, "THREAD_CREATE", data)
         return thread
 
-    def _create_event(self, guild: S.Guild, payload: Dict[str, Any]) -> S.ScheduledEvent:
+    def _create_event(self, guild: S.Guild, payload: dict[str, Any]) -> S.ScheduledEvent:
         ev = S.ScheduledEvent(
             self.snowflakes.next(),
             guild.id,
@@ -1210,10 +1282,12 @@ class LocalDiscord:
 
     # ------------------------------------------------------------------ commands
 
-    def _replace_commands(self, guild: Optional[S.Guild], payloads: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    def _replace_commands(
+        self, guild: S.Guild | None, payloads: list[dict[str, Any]]
+    ) -> list[dict[str, Any]]:
         store = self._global_commands if guild is None else guild.commands
         by_key = {(c["type"], c["name"]): c for c in store.values()}
-        new: "OrderedDict[int, Dict[str, Any]]" = OrderedDict()
+        new: OrderedDict[int, dict[str, Any]] = OrderedDict()
         for p in payloads:
             ctype = p.get("type", 1)
             old = by_key.get((ctype, p.get("name")))
@@ -1242,7 +1316,7 @@ class LocalDiscord:
         store.update(new)
         return list(new.values())
 
-    def _find_command(self, guild: Optional[S.Guild], name: str, ctype: int = 1) -> Dict[str, Any]:
+    def _find_command(self, guild: S.Guild | None, name: str, ctype: int = 1) -> dict[str, Any]:
         stores = ([guild.commands] if guild is not None else []) + [self._global_commands]
         for store in stores:
             for cmd in store.values():
@@ -1260,7 +1334,7 @@ class LocalDiscord:
             ev = self._followup_events[inter.id] = asyncio.Event()
         return ev
 
-    def _interaction_message(self, inter: S.Interaction, mid: int) -> Optional[Dict[str, Any]]:
+    def _interaction_message(self, inter: S.Interaction, mid: int) -> dict[str, Any] | None:
         msg = inter.ephemeral_messages.get(mid)
         if msg is not None:
             return msg
@@ -1270,19 +1344,37 @@ class LocalDiscord:
         channel = self._channels.get(inter.channel_id)
         return None if channel is None else channel.messages.get(mid)
 
-    def _interaction_post(self, inter: S.Interaction, payload: Dict[str, Any], files: List[Dict[str, Any]], *, extra_flags: int = 0) -> Dict[str, Any]:
+    def _interaction_post(
+        self,
+        inter: S.Interaction,
+        payload: dict[str, Any],
+        files: list[dict[str, Any]],
+        *,
+        extra_flags: int = 0,
+    ) -> dict[str, Any]:
         channel = self._channels.get(inter.channel_id)
         if channel is None:
             raise APIError(404, 10003, "Unknown Channel")
         msg_type = 20 if inter.type == 2 and inter.original_message_id is None else 0
-        msg = self._new_message(channel, self.bot_user, payload, files, msg_type=msg_type, webhook=True, inter=inter, extra_flags=extra_flags)
+        msg = self._new_message(
+            channel,
+            self.bot_user,
+            payload,
+            files,
+            msg_type=msg_type,
+            webhook=True,
+            inter=inter,
+            extra_flags=extra_flags,
+        )
         if msg["flags"] & EPHEMERAL:
             inter.ephemeral_messages[int(msg["id"])] = msg
         else:
             self._store_message(channel, msg)
         return msg
 
-    def _interaction_callback(self, inter: S.Interaction, payload: Dict[str, Any], files: List[Dict[str, Any]]) -> Dict[str, Any]:
+    def _interaction_callback(
+        self, inter: S.Interaction, payload: dict[str, Any], files: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         rtype = payload.get("type")
         data = payload.get("data") or {}
         allowed = {1: {1}, 2: {4, 5, 9}, 3: {4, 5, 6, 7, 9}, 4: {8}, 5: {4, 5, 6, 7}}.get(inter.type, set())
@@ -1291,7 +1383,16 @@ class LocalDiscord:
                 400,
                 50035,
                 "Invalid Form Body",
-                {"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": "Invalid interaction response type"}]}},
+                {
+                    "type": {
+                        "_errors": [
+                            {
+                                "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                                "message": "Invalid interaction response type",
+                            }
+                        ]
+                    }
+                },
             )
         msg = None
         if rtype == 4:
@@ -1308,7 +1409,21 @@ class LocalDiscord:
         elif rtype in (6, 7):
             target = inter.payload.get("message")
             if target is None:
-                raise APIError(400, 50035, "Invalid Form Body", {"type": {"_errors": [{"code": "INTERACTION_RESPONSE_TYPE_INVALID", "message": "Invalid interaction response type"}]}})
+                raise APIError(
+                    400,
+                    50035,
+                    "Invalid Form Body",
+                    {
+                        "type": {
+                            "_errors": [
+                                {
+                                    "code": "INTERACTION_RESPONSE_TYPE_INVALID",
+                                    "message": "Invalid interaction response type",
+                                }
+                            ]
+                        }
+                    },
+                )
             mid = int(target["id"])
             inter.original_message_id = mid
             inter.original_channel_id = int(target["channel_id"])
@@ -1340,7 +1455,7 @@ class LocalDiscord:
         inter.response_data = data
         if inter.future is not None and not inter.future.done():
             inter.future.set_result(rtype)
-        body: Dict[str, Any] = {
+        body: dict[str, Any] = {
             "interaction": {
                 "id": str(inter.id),
                 "type": inter.type,
@@ -1355,7 +1470,9 @@ class LocalDiscord:
             body["resource"]["message"] = {k: v for k, v in msg.items() if k != "allowed_mentions"}
         return body
 
-    def _interaction_followup(self, inter: S.Interaction, payload: Dict[str, Any], files: List[Dict[str, Any]]) -> Dict[str, Any]:
+    def _interaction_followup(
+        self, inter: S.Interaction, payload: dict[str, Any], files: list[dict[str, Any]]
+    ) -> dict[str, Any]:
         original = None
         if inter.loading and inter.response_type == 5 and inter.original_message_id is not None:
             original = self._interaction_message(inter, inter.original_message_id)
@@ -1375,17 +1492,17 @@ class LocalDiscord:
     def _build_interaction(
         self,
         itype: int,
-        guild: Optional[S.Guild],
+        guild: S.Guild | None,
         channel: S.Channel,
         user: S.User,
-        data: Dict[str, Any],
+        data: dict[str, Any],
         *,
-        message: Optional[Dict[str, Any]] = None,
+        message: dict[str, Any] | None = None,
         locale: str = "en-US",
     ) -> S.Interaction:
         iid = self.snowflakes.next()
         token = S.new_token()
-        payload: Dict[str, Any] = {
+        payload: dict[str, Any] = {
             "id": str(iid),
             "application_id": str(self.application_id),
             "type": itype,
@@ -1443,7 +1560,7 @@ class LocalDiscord:
         self._interactions_by_token[token] = inter
         return inter
 
-    async def _session_for(self, guild: Optional[S.Guild], timeout: float) -> Session:
+    async def _session_for(self, guild: S.Guild | None, timeout: float) -> Session:  # noqa: ASYNC109
         deadline = time.monotonic() + timeout
         while True:
             session = self.gateway.session_for_guild(guild.id if guild else None)
@@ -1452,10 +1569,15 @@ class LocalDiscord:
             if session is not None and session.conn is None and time.monotonic() >= deadline:
                 return session  # buffered; delivered on RESUME
             if time.monotonic() >= deadline:
-                raise asyncio.TimeoutError("no gateway session for this guild's shard; is the bot connected?")
+                raise TimeoutError("no gateway session for this guild's shard; is the bot connected?")
             await asyncio.sleep(0.01)
 
-    async def _dispatch_interaction(self, inter: S.Interaction, timeout: float, wait_deferred: bool) -> InteractionResult:
+    async def _dispatch_interaction(
+        self,
+        inter: S.Interaction,
+        timeout: float,  # noqa: ASYNC109
+        wait_deferred: bool,
+    ) -> InteractionResult:
         start = time.monotonic()
         guild = self._guilds.get(inter.guild_id) if inter.guild_id else None
         session = await self._session_for(guild, timeout)
@@ -1465,7 +1587,7 @@ class LocalDiscord:
         remaining = max(0.01, timeout - (time.monotonic() - start))
         try:
             await asyncio.wait_for(asyncio.shield(inter.future), remaining)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise InteractionTimeout(
                 f"the bot did not answer interaction {inter.id} (type {inter.type}) within {timeout:.1f}s"
                 + (f"; {self._late_callbacks} late callback(s) were rejected" if self._late_callbacks else "")
@@ -1475,11 +1597,13 @@ class LocalDiscord:
             remaining = max(0.01, timeout - (time.monotonic() - start))
             try:
                 await asyncio.wait_for(inter.completed.wait(), remaining)
-            except asyncio.TimeoutError:
+            except TimeoutError:
                 pass
         return result
 
-    def _resolve_context(self, guild: Optional[Ref], member: Ref, channel: Optional[Ref]) -> Tuple[Optional[S.Guild], S.Channel, S.User]:
+    def _resolve_context(
+        self, guild: Ref | None, member: Ref, channel: Ref | None
+    ) -> tuple[S.Guild | None, S.Channel, S.User]:
         if guild is None:
             user = self.state_user(member)
             ch = self.state_channel(channel) if channel is not None else self._dm_channel(user)
@@ -1499,12 +1623,12 @@ class LocalDiscord:
 
     def _build_options(
         self,
-        guild: Optional[S.Guild],
-        schema: List[Dict[str, Any]],
-        values: Dict[str, Any],
-        resolved: Dict[str, Dict[str, Any]],
-        focused: Optional[str] = None,
-    ) -> List[Dict[str, Any]]:
+        guild: S.Guild | None,
+        schema: list[dict[str, Any]],
+        values: dict[str, Any],
+        resolved: dict[str, dict[str, Any]],
+        focused: str | None = None,
+    ) -> list[dict[str, Any]]:
         by_name = {o["name"]: o for o in schema}
         out = []
         for name, value in values.items():
@@ -1512,7 +1636,7 @@ class LocalDiscord:
             otype = opt["type"] if opt is not None else self._guess_type(value)
             if opt is None and schema:
                 raise KeyError(f"option {name!r} is not defined; known: {sorted(by_name)}")
-            entry: Dict[str, Any] = {"name": name, "type": otype}
+            entry: dict[str, Any] = {"name": name, "type": otype}
             if name == focused:
                 entry["value"] = value if isinstance(value, str) else str(value)
                 entry["focused"] = True
@@ -1537,7 +1661,9 @@ class LocalDiscord:
             return 8
         return 3
 
-    def _option_value(self, guild: Optional[S.Guild], otype: int, value: Any, resolved: Dict[str, Dict[str, Any]]) -> Any:
+    def _option_value(
+        self, guild: S.Guild | None, otype: int, value: Any, resolved: dict[str, dict[str, Any]]
+    ) -> Any:
         if otype == 3:
             return str(value)
         if otype == 4:
@@ -1556,7 +1682,11 @@ class LocalDiscord:
             resolved.setdefault("attachments", {})[str(aid)] = att
             return str(aid)
         if otype == 9:
-            if isinstance(value, S.Role) or (guild is not None and not isinstance(value, (S.User, S.Member)) and self._id(value) in guild.roles):
+            if isinstance(value, S.Role) or (
+                guild is not None
+                and not isinstance(value, (S.User, S.Member))
+                and self._id(value) in guild.roles
+            ):
                 otype = 8
             else:
                 otype = 6
@@ -1572,12 +1702,27 @@ class LocalDiscord:
             ch = self.state_channel(oid)
             d = ch.to_dict()
             # "permissions" are the invoking member's; _command_data fills them in for guilds.
-            cd: Dict[str, Any] = {"id": d["id"], "name": d.get("name"), "type": ch.type, "permissions": "0"}
-            for key in ("parent_id", "topic", "nsfw", "position", "last_message_id", "rate_limit_per_user", "flags", "guild_id"):
+            cd: dict[str, Any] = {"id": d["id"], "name": d.get("name"), "type": ch.type, "permissions": "0"}
+            for key in (
+                "parent_id",
+                "topic",
+                "nsfw",
+                "position",
+                "last_message_id",
+                "rate_limit_per_user",
+                "flags",
+                "guild_id",
+            ):
                 if key in d:
                     cd[key] = d[key]
             if ch.is_thread:
-                for key in ("owner_id", "member_count", "message_count", "total_message_sent", "thread_metadata"):
+                for key in (
+                    "owner_id",
+                    "member_count",
+                    "message_count",
+                    "total_message_sent",
+                    "thread_metadata",
+                ):
                     cd[key] = d[key]
             resolved.setdefault("channels", {})[str(oid)] = cd
         elif otype == 8:
@@ -1588,30 +1733,32 @@ class LocalDiscord:
 
     def _command_data(
         self,
-        guild: Optional[S.Guild],
+        guild: S.Guild | None,
         user: S.User,
-        name: Union[str, Sequence[str]],
-        options: Optional[Dict[str, Any]],
-        focused: Optional[str] = None,
-    ) -> Dict[str, Any]:
+        name: str | Sequence[str],
+        options: dict[str, Any] | None,
+        focused: str | None = None,
+    ) -> dict[str, Any]:
         path = name.split() if isinstance(name, str) else list(name)
         if not path:
             raise ValueError("empty command name")
         cmd = self._find_command(guild, path[0])
-        resolved: Dict[str, Dict[str, Any]] = {}
+        resolved: dict[str, dict[str, Any]] = {}
         schema = cmd.get("options") or []
-        leaf_container: List[Dict[str, Any]] = []
-        top: List[Dict[str, Any]] = leaf_container
+        leaf_container: list[dict[str, Any]] = []
+        top: list[dict[str, Any]] = leaf_container
         for part in path[1:]:
             sub = next((o for o in schema if o["name"] == part and o["type"] in (1, 2)), None)
             if sub is None:
-                raise LookupError(f"{part!r} is not a subcommand of {' '.join(path[:path.index(part)])!r}")
+                raise LookupError(f"{part!r} is not a subcommand of {' '.join(path[: path.index(part)])!r}")
             node = {"name": part, "type": sub["type"], "options": []}
             leaf_container.append(node)
             leaf_container = node["options"]
             schema = sub.get("options") or []
         if any(o["type"] in (1, 2) for o in schema):
-            raise LookupError(f"{' '.join(path)!r} needs a subcommand: {[o['name'] for o in schema if o['type'] in (1, 2)]}")
+            raise LookupError(
+                f"{' '.join(path)!r} needs a subcommand: {[o['name'] for o in schema if o['type'] in (1, 2)]}"
+            )
         values = dict(options or {})
         missing = [o["name"] for o in schema if o.get("required") and o["name"] not in values]
         if missing and focused is None:
@@ -1621,7 +1768,7 @@ class LocalDiscord:
             member = guild.members[user.id]
             for cid, cd in resolved["channels"].items():
                 cd["permissions"] = str(P.channel_permissions(guild, member, self._channels[int(cid)]))
-        data: Dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": cmd["type"]}
+        data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": cmd["type"]}
         if top:
             data["options"] = top
         if resolved:
@@ -1632,13 +1779,13 @@ class LocalDiscord:
 
     async def run_command(
         self,
-        guild: Optional[Ref],
+        guild: Ref | None,
         member: Ref,
-        name: Union[str, Sequence[str]],
-        options: Optional[Dict[str, Any]] = None,
+        name: str | Sequence[str],
+        options: dict[str, Any] | None = None,
         *,
-        channel: Optional[Ref] = None,
-        timeout: float = 5.0,
+        channel: Ref | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
         locale: str = "en-US",
         wait_deferred: bool = True,
     ) -> InteractionResult:
@@ -1656,17 +1803,17 @@ class LocalDiscord:
 
     async def run_autocomplete(
         self,
-        guild: Optional[Ref],
+        guild: Ref | None,
         member: Ref,
-        name: Union[str, Sequence[str]],
+        name: str | Sequence[str],
         *,
         focused: str,
         value: Any = "",
-        options: Optional[Dict[str, Any]] = None,
-        channel: Optional[Ref] = None,
-        timeout: float = 5.0,
+        options: dict[str, Any] | None = None,
+        channel: Ref | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
         locale: str = "en-US",
-    ) -> List[Dict[str, Any]]:
+    ) -> list[dict[str, Any]]:
         """Sends an autocomplete interaction (type 4) and returns the bot's choices."""
         g, ch, user = self._resolve_context(guild, member, channel)
         values = dict(options or {})
@@ -1676,7 +1823,7 @@ class LocalDiscord:
         result = await self._dispatch_interaction(inter, timeout, False)
         return result.choices
 
-    def _find_component(self, components: Any, custom_id: str) -> Optional[Dict[str, Any]]:
+    def _find_component(self, components: Any, custom_id: str) -> dict[str, Any] | None:
         if isinstance(components, dict):
             if components.get("custom_id") == custom_id and components.get("type") not in (1,):
                 return components
@@ -1691,7 +1838,9 @@ class LocalDiscord:
                     return found
         return None
 
-    def _component_context(self, message: Ref, member: Ref, guild: Optional[Ref]) -> Tuple[Optional[S.Guild], S.Channel, S.User, Dict[str, Any]]:
+    def _component_context(
+        self, message: Ref, member: Ref, guild: Ref | None
+    ) -> tuple[S.Guild | None, S.Channel, S.User, dict[str, Any]]:
         if isinstance(message, dict):
             channel_id = int(message["channel_id"])
             mid = int(message["id"])
@@ -1719,8 +1868,8 @@ class LocalDiscord:
         custom_id: str,
         member: Ref,
         *,
-        guild: Optional[Ref] = None,
-        timeout: float = 5.0,
+        guild: Ref | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
         wait_deferred: bool = True,
     ) -> InteractionResult:
         """Clicks a button of ``message`` (a message dict or id) as ``member``."""
@@ -1741,26 +1890,30 @@ class LocalDiscord:
         values: Sequence[str],
         member: Ref,
         *,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109
         wait_deferred: bool = True,
     ) -> InteractionResult:
         g, channel, user, msg = self._component_context(message, member, None)
         comp = self._find_component(msg.get("components"), custom_id)
         if comp is None:
             raise LookupError(f"message {msg['id']} has no component with custom_id {custom_id!r}")
-        data = {"custom_id": custom_id, "component_type": comp.get("type", 3), "values": [str(v) for v in values]}
+        data = {
+            "custom_id": custom_id,
+            "component_type": comp.get("type", 3),
+            "values": [str(v) for v in values],
+        }
         inter = self._build_interaction(3, g, channel, user, data, message=msg)
         return await self._dispatch_interaction(inter, timeout, wait_deferred)
 
     async def submit_modal(
         self,
-        guild: Optional[Ref],
+        guild: Ref | None,
         member: Ref,
         custom_id: str,
-        values: Dict[str, str],
+        values: dict[str, str],
         *,
-        channel: Optional[Ref] = None,
-        timeout: float = 5.0,
+        channel: Ref | None = None,
+        timeout: float = 5.0,  # noqa: ASYNC109
         wait_deferred: bool = True,
     ) -> InteractionResult:
         """Submits a modal (type 5 interaction); ``values`` maps text input custom_id -> text."""
@@ -1768,27 +1921,57 @@ class LocalDiscord:
         data = {
             "custom_id": custom_id,
             "components": [
-                {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]} for k, v in values.items()
+                {"type": 1, "components": [{"type": 4, "custom_id": k, "value": v}]}
+                for k, v in values.items()
             ],
         }
         inter = self._build_interaction(5, g, ch, user, data)
         return await self._dispatch_interaction(inter, timeout, wait_deferred)
 
-    def interaction_payload(self, result: InteractionResult) -> Dict[str, Any]:
+    def interaction_payload(self, result: InteractionResult) -> dict[str, Any]:
         return result.payload
 
     # --------------------------------------------------------------- control RPC
 
     _RPC = {
-        "create_user", "create_guild", "create_channel", "create_role", "create_member", "create_thread",
-        "set_bot_permissions", "set_channel_overwrite", "take_permission", "grant_permission", "delete_channel",
-        "messages", "dm_messages", "commands", "crossposted", "scheduled_events", "inject_429", "inject_5xx",
-        "set_limits", "set_rate_limit", "invalidate_session", "send_reconnect", "cut_gateway", "run_command",
-        "run_autocomplete", "click_button", "select_menu", "submit_modal", "wait_for_messages",
-        "wait_for_bot_ready", "post_user_message", "add_role", "set_dms_open", "info", "request_log_json",
+        "create_user",
+        "create_guild",
+        "create_channel",
+        "create_role",
+        "create_member",
+        "create_thread",
+        "set_bot_permissions",
+        "set_channel_overwrite",
+        "take_permission",
+        "grant_permission",
+        "delete_channel",
+        "messages",
+        "dm_messages",
+        "commands",
+        "crossposted",
+        "scheduled_events",
+        "inject_429",
+        "inject_5xx",
+        "set_limits",
+        "set_rate_limit",
+        "invalidate_session",
+        "send_reconnect",
+        "cut_gateway",
+        "run_command",
+        "run_autocomplete",
+        "click_button",
+        "select_menu",
+        "submit_modal",
+        "wait_for_messages",
+        "wait_for_bot_ready",
+        "post_user_message",
+        "add_role",
+        "set_dms_open",
+        "info",
+        "request_log_json",
     }
 
-    def info(self) -> Dict[str, Any]:
+    def info(self) -> dict[str, Any]:
         return {
             "api_base": self.api_base,
             "gateway_url": self.gateway_url,
@@ -1798,7 +1981,7 @@ class LocalDiscord:
             "shards": self.shard_count,
         }
 
-    def request_log_json(self) -> List[List[Any]]:
+    def request_log_json(self) -> list[list[Any]]:
         return [list(r) for r in self.request_log]
 
     async def _rpc_handler(self, request: web.Request) -> web.Response:

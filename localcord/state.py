@@ -13,9 +13,7 @@ import secrets
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional
-
-from . import permissions as P
+from typing import Any
 
 DISCORD_EPOCH = 1420070400000
 
@@ -30,11 +28,11 @@ PRIVATE_THREAD = 12
 THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 
 
-def iso(ts: Optional[float] = None) -> str:
+def iso(ts: float | None = None) -> str:
     """ISO-8601 timestamp the way Discord writes them."""
     if ts is None:
         ts = time.time()
-    return _dt.datetime.fromtimestamp(ts, _dt.timezone.utc).isoformat()
+    return _dt.datetime.fromtimestamp(ts, _dt.UTC).isoformat()
 
 
 class Snowflakes:
@@ -71,9 +69,9 @@ class Snowflakes:
 class User:
     id: int
     username: str
-    global_name: Optional[str] = None
+    global_name: str | None = None
     bot: bool = False
-    avatar: Optional[str] = None
+    avatar: str | None = None
     dms_open: bool = True
 
     @property
@@ -84,8 +82,8 @@ class User:
     def mention(self) -> str:
         return f"<@{self.id}>"
 
-    def to_dict(self) -> Dict[str, Any]:
-        d: Dict[str, Any] = {
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
             "id": str(self.id),
             "username": self.username,
             "discriminator": "0",
@@ -110,14 +108,14 @@ class Role:
     hoist: bool = False
     managed: bool = False
     mentionable: bool = False
-    bot_id: Optional[int] = None
+    bot_id: int | None = None
 
     @property
     def mention(self) -> str:
         return f"<@&{self.id}>"
 
-    def to_dict(self) -> Dict[str, Any]:
-        d: Dict[str, Any] = {
+    def to_dict(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
             "id": str(self.id),
             "name": self.name,
             "color": self.color,
@@ -140,8 +138,8 @@ class Role:
 class Member:
     guild_id: int
     user: User
-    roles: List[int] = field(default_factory=list)
-    nick: Optional[str] = None
+    roles: list[int] = field(default_factory=list)
+    nick: str | None = None
     joined_at: str = field(default_factory=iso)
 
     @property
@@ -156,8 +154,8 @@ class Member:
     def mention(self) -> str:
         return f"<@{self.user.id}>"
 
-    def to_dict(self, *, with_user: bool = True, permissions: Optional[int] = None) -> Dict[str, Any]:
-        d: Dict[str, Any] = {
+    def to_dict(self, *, with_user: bool = True, permissions: int | None = None) -> dict[str, Any]:
+        d: dict[str, Any] = {
             "roles": [str(r) for r in self.roles],
             "nick": self.nick,
             "avatar": None,
@@ -183,7 +181,7 @@ class Overwrite:
     allow: int = 0
     deny: int = 0
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         return {"id": str(self.id), "type": self.type, "allow": str(self.allow), "deny": str(self.deny)}
 
 
@@ -191,24 +189,24 @@ class Overwrite:
 class Channel:
     id: int
     type: int
-    name: Optional[str]
-    guild_id: Optional[int] = None
+    name: str | None
+    guild_id: int | None = None
     position: int = 0
-    parent_id: Optional[int] = None
-    topic: Optional[str] = None
+    parent_id: int | None = None
+    topic: str | None = None
     nsfw: bool = False
     rate_limit_per_user: int = 0
-    overwrites: Dict[int, Overwrite] = field(default_factory=dict)
-    recipients: List[User] = field(default_factory=list)
-    last_message_id: Optional[int] = None
+    overwrites: dict[int, Overwrite] = field(default_factory=dict)
+    recipients: list[User] = field(default_factory=list)
+    last_message_id: int | None = None
     # threads
-    owner_id: Optional[int] = None
+    owner_id: int | None = None
     archived: bool = False
     auto_archive_duration: int = 1440
     created_at: str = field(default_factory=iso)
     message_count: int = 0
     # message store: id -> message dict, in creation order
-    messages: Dict[int, Dict[str, Any]] = field(default_factory=dict, repr=False)
+    messages: dict[int, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     @property
     def is_thread(self) -> bool:
@@ -218,7 +216,7 @@ class Channel:
     def mention(self) -> str:
         return f"<#{self.id}>"
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         if self.type == DM:
             return {
                 "id": str(self.id),
@@ -228,7 +226,7 @@ class Channel:
                 "recipients": [u.to_dict() for u in self.recipients],
                 "flags": 0,
             }
-        d: Dict[str, Any] = {
+        d: dict[str, Any] = {
             "id": str(self.id),
             "type": self.type,
             "guild_id": str(self.guild_id),
@@ -279,15 +277,15 @@ class ScheduledEvent:
     entity_type: int
     privacy_level: int = 2
     status: int = 1
-    scheduled_end_time: Optional[str] = None
-    description: Optional[str] = None
-    channel_id: Optional[int] = None
-    entity_metadata: Optional[Dict[str, Any]] = None
-    creator: Optional[User] = None
-    image: Optional[str] = None
-    recurrence_rule: Optional[Dict[str, Any]] = None
+    scheduled_end_time: str | None = None
+    description: str | None = None
+    channel_id: int | None = None
+    entity_metadata: dict[str, Any] | None = None
+    creator: User | None = None
+    image: str | None = None
+    recurrence_rule: dict[str, Any] | None = None
 
-    def to_dict(self) -> Dict[str, Any]:
+    def to_dict(self) -> dict[str, Any]:
         d = {
             "id": str(self.id),
             "guild_id": str(self.guild_id),
@@ -316,13 +314,13 @@ class Guild:
     id: int
     name: str
     owner_id: int
-    channels: Dict[int, Channel] = field(default_factory=dict)
-    threads: Dict[int, Channel] = field(default_factory=dict)
-    roles: Dict[int, Role] = field(default_factory=dict)
-    members: Dict[int, Member] = field(default_factory=dict)
-    scheduled_events: Dict[int, ScheduledEvent] = field(default_factory=dict)
-    commands: "OrderedDict[int, Dict[str, Any]]" = field(default_factory=OrderedDict)
-    bot_role_id: Optional[int] = None
+    channels: dict[int, Channel] = field(default_factory=dict)
+    threads: dict[int, Channel] = field(default_factory=dict)
+    roles: dict[int, Role] = field(default_factory=dict)
+    members: dict[int, Member] = field(default_factory=dict)
+    scheduled_events: dict[int, ScheduledEvent] = field(default_factory=dict)
+    commands: OrderedDict[int, dict[str, Any]] = field(default_factory=OrderedDict)
+    bot_role_id: int | None = None
     preferred_locale: str = "en-US"
     joined_at: str = field(default_factory=iso)
 
@@ -330,11 +328,11 @@ class Guild:
     def everyone(self) -> Role:
         return self.roles[self.id]
 
-    def channel_or_thread(self, cid: int) -> Optional[Channel]:
+    def channel_or_thread(self, cid: int) -> Channel | None:
         return self.channels.get(cid) or self.threads.get(cid)
 
-    def to_dict(self, *, full: bool = False, bot_id: Optional[int] = None) -> Dict[str, Any]:
-        d: Dict[str, Any] = {
+    def to_dict(self, *, full: bool = False, bot_id: int | None = None) -> dict[str, Any]:
+        d: dict[str, Any] = {
             "id": str(self.id),
             "name": self.name,
             "icon": None,
@@ -395,21 +393,21 @@ class Interaction:
     id: int
     token: str
     type: int
-    guild_id: Optional[int]
+    guild_id: int | None
     channel_id: int
     user: User
-    payload: Dict[str, Any]
+    payload: dict[str, Any]
     created: float  # loop.time()
     shard_id: int = 0
     acknowledged: bool = False
-    response_type: Optional[int] = None
-    response_data: Optional[Dict[str, Any]] = None
-    original_message_id: Optional[int] = None  # the message @original points at
-    original_channel_id: Optional[int] = None
+    response_type: int | None = None
+    response_data: dict[str, Any] | None = None
+    original_message_id: int | None = None  # the message @original points at
+    original_channel_id: int | None = None
     ephemeral: bool = False
     loading: bool = False  # deferred (type 5) and not yet completed
-    followup_ids: List[int] = field(default_factory=list)
-    ephemeral_messages: Dict[int, Dict[str, Any]] = field(default_factory=dict)
+    followup_ids: list[int] = field(default_factory=list)
+    ephemeral_messages: dict[int, dict[str, Any]] = field(default_factory=dict)
     future: Any = None  # asyncio.Future resolved at the first callback
     completed: Any = None  # asyncio.Event set when a deferred response is completed
 
@@ -418,5 +416,5 @@ def new_token() -> str:
     return "aW50ZXJhY3Rpb24" + secrets.token_urlsafe(48)
 
 
-def _sid(value: Optional[int]) -> Optional[str]:
+def _sid(value: int | None) -> str | None:
     return None if value is None else str(value)

@@ -7,14 +7,15 @@ Errors are collected as ``(path, code, message)`` and rendered into Discord's ne
 from __future__ import annotations
 
 import unicodedata
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from collections.abc import Iterable, Sequence
+from typing import Any
 
-PathPart = Union[str, int]
+PathPart = str | int
 
 
 class FormErrors:
     def __init__(self) -> None:
-        self.items: List[Tuple[Tuple[PathPart, ...], str, str]] = []
+        self.items: list[tuple[tuple[PathPart, ...], str, str]] = []
 
     def add(self, path: Sequence[PathPart], code: str, message: str) -> None:
         self.items.append((tuple(path), code, message))
@@ -22,8 +23,8 @@ class FormErrors:
     def __bool__(self) -> bool:
         return bool(self.items)
 
-    def render(self) -> Dict[str, Any]:
-        root: Dict[str, Any] = {}
+    def render(self) -> dict[str, Any]:
+        root: dict[str, Any] = {}
         for path, code, message in self.items:
             node = root
             for part in path:
@@ -31,7 +32,7 @@ class FormErrors:
             node.setdefault("_errors", []).append({"code": code, "message": message})
         return root
 
-    def body(self) -> Dict[str, Any]:
+    def body(self) -> dict[str, Any]:
         return {"message": "Invalid Form Body", "code": 50035, "errors": self.render()}
 
 
@@ -61,7 +62,7 @@ def _s(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
-def embed_text_length(embed: Dict[str, Any]) -> int:
+def embed_text_length(embed: dict[str, Any]) -> int:
     total = len(_s(embed.get("title"))) + len(_s(embed.get("description")))
     for f in embed.get("fields") or []:
         if isinstance(f, dict):
@@ -133,10 +134,14 @@ def validate_allowed_mentions(errors: FormErrors, am: Any) -> None:
         max_items(errors, ("allowed_mentions", kind), ids, 100)
     for i, p in enumerate(parse):
         if p not in ("users", "roles", "everyone"):
-            errors.add(("allowed_mentions", "parse", i), "BASE_TYPE_CHOICES", f"Value must be one of {{'users', 'roles', 'everyone'}}.")
+            errors.add(
+                ("allowed_mentions", "parse", i),
+                "BASE_TYPE_CHOICES",
+                "Value must be one of {'users', 'roles', 'everyone'}.",
+            )
 
 
-def validate_message(payload: Dict[str, Any], *, has_files: bool = False, edit: bool = False) -> FormErrors:
+def validate_message(payload: dict[str, Any], *, has_files: bool = False, edit: bool = False) -> FormErrors:
     errors = FormErrors()
     content = payload.get("content")
     if content is not None and not isinstance(content, str):
@@ -154,7 +159,7 @@ def validate_message(payload: Dict[str, Any], *, has_files: bool = False, edit: 
     return errors
 
 
-def is_empty_message(payload: Dict[str, Any], has_files: bool) -> bool:
+def is_empty_message(payload: dict[str, Any], has_files: bool) -> bool:
     return not (
         payload.get("content")
         or payload.get("embeds")
@@ -172,7 +177,7 @@ _DEVANAGARI = ((0x0900, 0x097F), (0xA8E0, 0xA8FF), (0x1CD0, 0x1CFF))
 _THAI = ((0x0E00, 0x0E7F),)
 
 
-def _in_ranges(cp: int, ranges: Iterable[Tuple[int, int]]) -> bool:
+def _in_ranges(cp: int, ranges: Iterable[tuple[int, int]]) -> bool:
     return any(lo <= cp <= hi for lo, hi in ranges)
 
 
@@ -194,7 +199,7 @@ def valid_command_name(name: Any, *, chat_input: bool = True) -> bool:
     return True
 
 
-def _validate_choices(errors: FormErrors, path: Tuple[PathPart, ...], choices: Any, opt_type: int) -> None:
+def _validate_choices(errors: FormErrors, path: tuple[PathPart, ...], choices: Any, opt_type: int) -> None:
     if not isinstance(choices, list):
         return
     max_items(errors, path, choices, 25)
@@ -210,7 +215,7 @@ def _validate_choices(errors: FormErrors, path: Tuple[PathPart, ...], choices: A
                 max_length(errors, (*path, i, "value"), value, 100)
 
 
-def _validate_options(errors: FormErrors, path: Tuple[PathPart, ...], options: Any, depth: int) -> None:
+def _validate_options(errors: FormErrors, path: tuple[PathPart, ...], options: Any, depth: int) -> None:
     if options is None:
         return
     if not isinstance(options, list):
@@ -227,12 +232,16 @@ def _validate_options(errors: FormErrors, path: Tuple[PathPart, ...], options: A
         if not valid_command_name(name):
             errors.add((*p, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
         if name in seen:
-            errors.add((*p, "name"), "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Option name already exists")
+            errors.add(
+                (*p, "name"), "APPLICATION_COMMAND_OPTIONS_NAME_ALREADY_EXISTS", "Option name already exists"
+            )
         seen.add(name)
         bad_length(errors, (*p, "description"), opt.get("description"), 1, 100)
         opt_type = opt.get("type")
         if opt_type not in range(1, 12):
-            errors.add((*p, "type"), "BASE_TYPE_CHOICES", "Value must be one of {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}.")
+            errors.add(
+                (*p, "type"), "BASE_TYPE_CHOICES", "Value must be one of {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}."
+            )
         if opt_type in (1, 2):
             if (opt_type == 2 and depth > 0) or (opt_type == 1 and depth > 1):
                 errors.add((*p, "type"), "APPLICATION_COMMAND_OPTION_TYPE_INVALID_NESTING", "Invalid nesting")
@@ -257,7 +266,7 @@ def _validate_options(errors: FormErrors, path: Tuple[PathPart, ...], options: A
                     )
 
 
-def validate_command(errors: FormErrors, path: Tuple[PathPart, ...], cmd: Any) -> None:
+def validate_command(errors: FormErrors, path: tuple[PathPart, ...], cmd: Any) -> None:
     if not isinstance(cmd, dict):
         errors.add(path, "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
         return
@@ -270,7 +279,9 @@ def validate_command(errors: FormErrors, path: Tuple[PathPart, ...], cmd: Any) -
         bad_length(errors, (*path, "description"), cmd.get("description"), 1, 100)
         _validate_options(errors, (*path, "options"), cmd.get("options"), 0)
     elif cmd.get("description"):
-        errors.add((*path, "description"), "APPLICATION_COMMAND_INVALID_DESCRIPTION", "Description must be empty")
+        errors.add(
+            (*path, "description"), "APPLICATION_COMMAND_INVALID_DESCRIPTION", "Description must be empty"
+        )
 
 
 def validate_commands(commands: Any, *, global_: bool) -> FormErrors:
@@ -287,12 +298,20 @@ def validate_commands(commands: Any, *, global_: bool) -> FormErrors:
             counts[ctype] = counts.get(ctype, 0) + 1
             key = (ctype, cmd.get("name"))
             if key in names:
-                errors.add((i, "name"), "APPLICATION_COMMANDS_DUPLICATE_NAME", f"Application command names must be unique")
+                errors.add(
+                    (i, "name"),
+                    "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                    "Application command names must be unique",
+                )
             names.add(key)
     if counts.get(1, 0) > 100:
         errors.add((), "BASE_TYPE_MAX_LENGTH", "Must be 100 or fewer in length.")
     if counts.get(2, 0) > 15 or counts.get(3, 0) > 15:
-        errors.add((), "APPLICATION_COMMAND_TOO_MANY_CONTEXT_MENU", "Maximum number of context menu commands reached (15)")
+        errors.add(
+            (),
+            "APPLICATION_COMMAND_TOO_MANY_CONTEXT_MENU",
+            "Maximum number of context menu commands reached (15)",
+        )
     return errors
 
 
@@ -332,7 +351,7 @@ def validate_thread_name(errors: FormErrors, name: Any) -> None:
     bad_length(errors, ("name",), name, 1, 100)
 
 
-def validate_scheduled_event(payload: Dict[str, Any], *, partial: bool = False) -> FormErrors:
+def validate_scheduled_event(payload: dict[str, Any], *, partial: bool = False) -> FormErrors:
     errors = FormErrors()
     if not partial or "name" in payload:
         bad_length(errors, ("name",), payload.get("name"), 1, 100)
@@ -359,7 +378,7 @@ def validate_scheduled_event(payload: Dict[str, Any], *, partial: bool = False) 
     return errors
 
 
-def parse_time(value: Any) -> Optional[float]:
+def parse_time(value: Any) -> float | None:
     import datetime as dt
 
     if not isinstance(value, str):
@@ -369,5 +388,5 @@ def parse_time(value: Any) -> Optional[float]:
     except ValueError:
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.timestamp()

@@ -6,8 +6,8 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
-from typing import AsyncIterator, Callable, Optional
 
 import discord
 import pytest
@@ -89,12 +89,12 @@ async def runner() -> AsyncIterator[BotRunner]:
 
 
 class QuickBot(commands.AutoShardedBot):
-    async def before_identify_hook(self, shard_id: Optional[int], *, initial: bool = False) -> None:
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
         # discord.py waits 5 s between IDENTIFYs (Discord's max_concurrency=1); not needed on loopback.
         return None
 
 
-def _make_bot(*, intents: Optional[discord.Intents] = None, **kwargs) -> commands.AutoShardedBot:
+def _make_bot(*, intents: discord.Intents | None = None, **kwargs) -> commands.AutoShardedBot:
     """A tiny bot with the app commands used by the tests."""
     bot = QuickBot(
         command_prefix="!",
@@ -107,7 +107,9 @@ def _make_bot(*, intents: Optional[discord.Intents] = None, **kwargs) -> command
     @bot.tree.command(name="cast", description="Who plays in a show")
     @app_commands.describe(show="The show")
     async def cast(interaction: discord.Interaction, show: str) -> None:
-        await interaction.response.send_message(f"Cast of {show} (shard {interaction.guild.shard_id if interaction.guild else 0})")
+        await interaction.response.send_message(
+            f"Cast of {show} (shard {interaction.guild.shard_id if interaction.guild else 0})"
+        )
 
     @cast.autocomplete("show")
     async def cast_show(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:

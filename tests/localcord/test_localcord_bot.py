@@ -8,7 +8,6 @@ import discord
 import pytest
 
 from localcord import InteractionTimeout, LocalDiscord
-from localcord import permissions as P
 
 
 async def test_login_ready_and_guild_create(server: LocalDiscord, runner, make_bot) -> None:
@@ -49,7 +48,9 @@ async def test_sync_command_answer_defer_and_autocomplete(server: LocalDiscord, 
     assert {c["name"] for c in registered} == {"cast", "slow"}
     assert all(c["application_id"] == str(server.application_id) for c in registered)
 
-    result = await server.run_command(guild, alice, "cast", options={"show": "All of Us Are Dead"}, channel=chan)
+    result = await server.run_command(
+        guild, alice, "cast", options={"show": "All of Us Are Dead"}, channel=chan
+    )
     assert result.type == 4
     assert result.message["content"].startswith("Cast of All of Us Are Dead")
     assert server.messages(chan)[-1]["id"] == result.message["id"]
@@ -76,7 +77,9 @@ async def test_guild_sync_and_subcommands(server: LocalDiscord, runner, make_bot
     channel_group = discord.app_commands.Group(name="channel", description="Channels", parent=announce)
 
     @channel_group.command(name="add", description="Add a channel")
-    async def add(interaction: discord.Interaction, target: discord.TextChannel, ping: discord.Role, who: discord.Member) -> None:
+    async def add(
+        interaction: discord.Interaction, target: discord.TextChannel, ping: discord.Role, who: discord.Member
+    ) -> None:
         seen.update(target=target, ping=ping, who=who)
         await interaction.response.send_message(f"added {target.mention}", ephemeral=True)
 
@@ -87,7 +90,11 @@ async def test_guild_sync_and_subcommands(server: LocalDiscord, runner, make_bot
     assert server.commands() == []
 
     result = await server.run_command(
-        guild, alice, "announce channel add", options={"target": chan, "ping": role, "who": alice}, channel=chan
+        guild,
+        alice,
+        "announce channel add",
+        options={"target": chan, "ping": role, "who": alice},
+        channel=chan,
     )
     assert result.type == 4 and result.ephemeral
     assert result.message["content"] == f"added <#{chan.id}>"

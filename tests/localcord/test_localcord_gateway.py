@@ -7,8 +7,6 @@ import json
 import zlib
 
 import aiohttp
-import discord
-import pytest
 
 from localcord import LocalDiscord
 
@@ -115,7 +113,9 @@ async def test_raw_gateway_plain_json_and_zlib(server: LocalDiscord) -> None:
             assert hello["op"] == 10 and hello["d"]["heartbeat_interval"] == server.heartbeat_interval
             await ws.send_str(json.dumps({"op": 1, "d": None}))
             assert (await _recv_json(ws))["op"] == 11
-            await ws.send_str(json.dumps({"op": 2, "d": {"token": server.token, "intents": 513, "properties": {}}}))
+            await ws.send_str(
+                json.dumps({"op": 2, "d": {"token": server.token, "intents": 513, "properties": {}}})
+            )
             ready = await _recv_json(ws)
             assert ready["t"] == "READY" and ready["s"] == 1
             gc = await _recv_json(ws)
@@ -124,7 +124,11 @@ async def test_raw_gateway_plain_json_and_zlib(server: LocalDiscord) -> None:
         async with session.ws_connect(server.gateway_url + "?v=10&encoding=json&compress=zlib-stream") as ws:
             inflator = zlib.decompressobj()
             assert (await _recv_json(ws, inflator))["op"] == 10
-            await ws.send_str(json.dumps({"op": 2, "d": {"token": server.token, "intents": 513, "properties": {}, "shard": [0, 1]}}))
+            await ws.send_str(
+                json.dumps(
+                    {"op": 2, "d": {"token": server.token, "intents": 513, "properties": {}, "shard": [0, 1]}}
+                )
+            )
             assert (await _recv_json(ws, inflator))["t"] == "READY"
             assert (await _recv_json(ws, inflator))["t"] == "GUILD_CREATE"
         # wrong token -> 4004
@@ -137,13 +141,17 @@ async def test_raw_gateway_plain_json_and_zlib(server: LocalDiscord) -> None:
         try:
             import zstandard  # noqa: F401
         except ImportError:
-            async with session.ws_connect(server.gateway_url + "?v=10&encoding=json&compress=zstd-stream") as ws:
+            async with session.ws_connect(
+                server.gateway_url + "?v=10&encoding=json&compress=zstd-stream"
+            ) as ws:
                 msg = await asyncio.wait_for(ws.receive(), 5)
                 assert msg.type == aiohttp.WSMsgType.CLOSE and msg.data == 4000
         # RESUME with an unknown session -> INVALID_SESSION false
         async with session.ws_connect(server.gateway_url + "?v=10&encoding=json") as ws:
             await _recv_json(ws)
-            await ws.send_str(json.dumps({"op": 6, "d": {"token": server.token, "session_id": "nope", "seq": 3}}))
+            await ws.send_str(
+                json.dumps({"op": 6, "d": {"token": server.token, "session_id": "nope", "seq": 3}})
+            )
             assert await _recv_json(ws) == {"op": 9, "d": False, "s": None, "t": None}
 
 

@@ -145,7 +145,9 @@ async def test_nonce_enforce_nonce_returns_original(server: LocalDiscord, runner
     route = discord.http.Route("POST", "/channels/{channel_id}/messages", channel_id=chan.id)
     # discord.py sends enforce_nonce=True whenever a nonce is given
     first = await bot.get_channel(chan.id).send("S2 is out", nonce="rel-42")
-    again = await http.request(route, json={"content": "S2 is out (retry)", "nonce": "rel-42", "enforce_nonce": True})
+    again = await http.request(
+        route, json={"content": "S2 is out (retry)", "nonce": "rel-42", "enforce_nonce": True}
+    )
     assert again["id"] == str(first.id)
     assert again["content"] == "S2 is out"  # the ORIGINAL message comes back
     unenforced = await http.request(route, json={"content": "dup", "nonce": "rel-42"})
@@ -222,7 +224,9 @@ async def test_multipart_file_upload(server: LocalDiscord, runner, make_bot) -> 
     guild = server.create_guild("G")
     chan = server.create_channel(guild, "files")
     bot = await runner.start(make_bot(), server)
-    msg = await bot.get_channel(chan.id).send("poster", file=discord.File(io.BytesIO(b"PNGDATA"), filename="poster.png"))
+    msg = await bot.get_channel(chan.id).send(
+        "poster", file=discord.File(io.BytesIO(b"PNGDATA"), filename="poster.png")
+    )
     assert msg.attachments[0].filename == "poster.png" and msg.attachments[0].size == 7
     assert server.messages(chan)[0]["content"] == "poster"
 
@@ -249,8 +253,12 @@ async def test_scheduled_events(server: LocalDiscord, runner, make_bot) -> None:
     assert [e.name for e in events] == ["S2 premiere (moved)"]
     with pytest.raises(discord.HTTPException) as exc:
         await g.create_scheduled_event(
-            name="past", start_time=discord.utils.utcnow() - dt.timedelta(days=1), end_time=discord.utils.utcnow(),
-            entity_type=discord.EntityType.external, location="x", privacy_level=discord.PrivacyLevel.guild_only,
+            name="past",
+            start_time=discord.utils.utcnow() - dt.timedelta(days=1),
+            end_time=discord.utils.utcnow(),
+            entity_type=discord.EntityType.external,
+            location="x",
+            privacy_level=discord.PrivacyLevel.guild_only,
         )
     assert exc.value.code == 50035
     await ev.delete()
@@ -258,13 +266,20 @@ async def test_scheduled_events(server: LocalDiscord, runner, make_bot) -> None:
 
 
 async def test_command_validation_on_sync(server: LocalDiscord, runner, make_bot) -> None:
-    guild = server.create_guild("G")
+    server.create_guild("G")
     bot = await runner.start(make_bot(), server)
-    route = discord.http.Route("PUT", "/applications/{application_id}/commands", application_id=server.application_id)
+    route = discord.http.Route(
+        "PUT", "/applications/{application_id}/commands", application_id=server.application_id
+    )
     bad = [
         {"name": "Cast", "description": "uppercase is invalid", "type": 1},
         {"name": "ok", "description": "", "type": 1},
-        {"name": "지금", "description": "hangul is fine", "type": 1, "options": [{"name": f"o{i}", "description": "d", "type": 3} for i in range(26)]},
+        {
+            "name": "지금",
+            "description": "hangul is fine",
+            "type": 1,
+            "options": [{"name": f"o{i}", "description": "d", "type": 3} for i in range(26)],
+        },
     ]
     with pytest.raises(discord.HTTPException) as exc:
         await bot.http.request(route, json=bad)
@@ -274,7 +289,13 @@ async def test_command_validation_on_sync(server: LocalDiscord, runner, make_bot
     too_many = [{"name": f"c{i}", "description": "d", "type": 1} for i in range(101)]
     with pytest.raises(discord.HTTPException):
         await bot.http.request(route, json=too_many)
-    ok = await bot.http.request(route, json=[{"name": "हिन्दी", "description": "devanagari", "type": 1}, {"name": "ไทย", "description": "thai", "type": 1}])
+    ok = await bot.http.request(
+        route,
+        json=[
+            {"name": "हिन्दी", "description": "devanagari", "type": 1},
+            {"name": "ไทย", "description": "thai", "type": 1},
+        ],
+    )
     assert [c["name"] for c in ok] == ["हिन्दी", "ไทย"]
 
 

@@ -54,7 +54,9 @@ async def test_single_command_routes(server: LocalDiscord, runner, make_bot) -> 
     edited = await cast.edit(description="Who is in it")
     assert edited.description == "Who is in it"
     assert edited.id == cast.id
-    created = await bot.http.upsert_global_command(server.application_id, {"name": "new", "description": "d", "type": 1})
+    created = await bot.http.upsert_global_command(
+        server.application_id, {"name": "new", "description": "d", "type": 1}
+    )
     assert created["name"] == "new" and len(server.commands()) == 3
     await cast.delete()
     assert sorted(c["name"] for c in server.commands()) == ["new", "slow"]
@@ -100,7 +102,9 @@ async def test_deferred_edit_original_and_followups(server: LocalDiscord, runner
     assert [m["content"] for m in server.messages(chan)] == ["public (edited)"]  # ephemerals are private
 
     shown = await server.run_command(guild, alice, "modal", channel=chan)
-    assert shown.type == 9 and shown.modal["custom_id"] == "suggest" and shown.modal["title"] == "Suggest a show"
+    assert (
+        shown.type == 9 and shown.modal["custom_id"] == "suggest" and shown.modal["title"] == "Suggest a show"
+    )
 
 
 async def test_already_acknowledged(server: LocalDiscord, runner, make_bot) -> None:
@@ -113,7 +117,9 @@ async def test_already_acknowledged(server: LocalDiscord, runner, make_bot) -> N
     @bot.tree.command(name="twice", description="answers twice")
     async def twice(interaction: discord.Interaction) -> None:
         await interaction.response.send_message("one")
-        route = discord.http.Route("POST", "/interactions/{i}/{t}/callback", i=interaction.id, t=interaction.token)
+        route = discord.http.Route(
+            "POST", "/interactions/{i}/{t}/callback", i=interaction.id, t=interaction.token
+        )
         try:
             await bot.http.request(route, json={"type": 4, "data": {"content": "two"}})
         except discord.HTTPException as e:

@@ -12,12 +12,11 @@ from pathlib import Path
 
 import aiohttp
 import discord
-import pytest
+
 from localcord import LocalDiscord
 from localcord import permissions as P
 from localcord import validation as V
 from localcord.state import Snowflakes
-
 
 # discord.types modules import each other in a cycle that only type checkers resolve, so
 # the TypedDicts are read from their source: required keys of a class, following bases.
@@ -44,7 +43,10 @@ def required_keys(module: str, cls: str) -> set:
     if cls not in classes:
         return required_keys(imports[cls], cls) if cls in imports else set()
     node = classes[cls]
-    total = not any(k.arg == "total" and isinstance(k.value, ast.Constant) and k.value.value is False for k in node.keywords)
+    total = not any(
+        k.arg == "total" and isinstance(k.value, ast.Constant) and k.value.value is False
+        for k in node.keywords
+    )
     keys: set = set()
     for base in node.bases:
         if isinstance(base, ast.Name) and base.id not in ("TypedDict", "Generic"):
@@ -85,7 +87,17 @@ async def test_payloads_have_required_keys(server: LocalDiscord) -> None:
     assert not missing("message.Message", msg)
     assert msg["mentions"][0]["id"] == str(alice.id) and "member" in msg["mentions"][0]
 
-    cmds = server._replace_commands(None, [{"name": "cast", "description": "d", "type": 1, "options": [{"name": "show", "description": "s", "type": 3, "required": True}]}])
+    cmds = server._replace_commands(
+        None,
+        [
+            {
+                "name": "cast",
+                "description": "d",
+                "type": 1,
+                "options": [{"name": "show", "description": "s", "type": 3, "required": True}],
+            }
+        ],
+    )
     assert not missing("command._ChatInputApplicationCommand", cmds[0])
     data = server._command_data(guild, alice.user, "cast", {"show": "Kingdom"})
     inter = server._build_interaction(2, guild, chan, alice.user, data)
@@ -95,7 +107,17 @@ async def test_payloads_have_required_keys(server: LocalDiscord) -> None:
 
     thread = server._create_thread(chan, "t", 11, thread_id=int(msg["id"]))
     assert not missing("threads.Thread", thread.to_dict())
-    ev = server._create_event(guild, {"name": "e", "scheduled_start_time": "2030-01-01T00:00:00+00:00", "entity_type": 3, "privacy_level": 2, "entity_metadata": {"location": "x"}, "scheduled_end_time": "2030-01-01T01:00:00+00:00"})
+    ev = server._create_event(
+        guild,
+        {
+            "name": "e",
+            "scheduled_start_time": "2030-01-01T00:00:00+00:00",
+            "entity_type": 3,
+            "privacy_level": 2,
+            "entity_metadata": {"location": "x"},
+            "scheduled_end_time": "2030-01-01T01:00:00+00:00",
+        },
+    )
     assert not missing("scheduled_event.ExternalScheduledEvent", ev.to_dict())
 
     body = server._interaction_callback(inter, {"type": 4, "data": {"content": "ok"}}, [])
@@ -153,13 +175,24 @@ def test_permission_computation() -> None:
 def test_validation_rules() -> None:
     assert V.valid_command_name("cast") and V.valid_command_name("지금") and V.valid_command_name("a-b_c")
     assert V.valid_command_name("हिन्दी") and V.valid_command_name("ไทย")
-    assert not V.valid_command_name("Cast") and not V.valid_command_name("two words") and not V.valid_command_name("x" * 33)
+    assert (
+        not V.valid_command_name("Cast")
+        and not V.valid_command_name("two words")
+        and not V.valid_command_name("x" * 33)
+    )
     assert not V.valid_command_name("")
-    e = V.validate_message({"content": "x" * 2001, "embeds": [{"title": "t" * 257, "fields": [{"name": "n", "value": "v" * 1025}]}]})
+    e = V.validate_message(
+        {
+            "content": "x" * 2001,
+            "embeds": [{"title": "t" * 257, "fields": [{"name": "n", "value": "v" * 1025}]}],
+        }
+    )
     r = e.render()
     assert r["content"]["_errors"][0]["code"] == "BASE_TYPE_MAX_LENGTH"
     assert "title" in r["embeds"]["0"] and "value" in r["embeds"]["0"]["fields"]["0"]
-    assert V.validate_autocomplete({"choices": [{"name": "", "value": "x"}]}).render()["data"]["choices"]["0"]["name"]
+    assert V.validate_autocomplete({"choices": [{"name": "", "value": "x"}]}).render()["data"]["choices"][
+        "0"
+    ]["name"]
     assert V.validate_autocomplete({"choices": [{"name": "a", "value": "a"}] * 26})
     assert V.validate_message({"allowed_mentions": {"parse": ["users"], "users": ["1"]}})
     assert not V.validate_message({"content": "ok", "embeds": [{"title": "t", "footer": {"text": "f"}}]})
@@ -185,8 +218,11 @@ async def test_ten_thousand_posts_are_fast() -> None:
         start = time.perf_counter()
         connector = aiohttp.TCPConnector(limit=64)
         async with aiohttp.ClientSession(connector=connector) as session:
+
             async def post(ch) -> int:
-                async with session.post(f"{server.api_base}/channels/{ch.id}/messages", data=body, headers=auth) as r:
+                async with session.post(
+                    f"{server.api_base}/channels/{ch.id}/messages", data=body, headers=auth
+                ) as r:
                     await r.read()
                     return r.status
 
@@ -233,13 +269,24 @@ def test_subprocess_mode(tmp_path: Path) -> None:
                 async with s.post(base + "/_localcord/rpc", json={"method": "info"}) as r:
                     info = (await r.json())["result"]
                     assert info["token"] == "tok"
-                async with s.post(base + "/_localcord/rpc", json={"method": "create_guild", "params": {"name": "X"}}) as r:
+                async with s.post(
+                    base + "/_localcord/rpc", json={"method": "create_guild", "params": {"name": "X"}}
+                ) as r:
                     gid = (await r.json())["result"]["id"]
-                async with s.post(base + "/_localcord/rpc", json={"method": "create_channel", "params": {"guild": int(gid), "name": "releases"}}) as r:
+                async with s.post(
+                    base + "/_localcord/rpc",
+                    json={"method": "create_channel", "params": {"guild": int(gid), "name": "releases"}},
+                ) as r:
                     cid = (await r.json())["result"]["id"]
-                async with s.post(url + f"/channels/{cid}/messages", json={"content": "hi"}, headers={"Authorization": "Bot tok"}) as r:
+                async with s.post(
+                    url + f"/channels/{cid}/messages",
+                    json={"content": "hi"},
+                    headers={"Authorization": "Bot tok"},
+                ) as r:
                     assert r.status == 200
-                async with s.post(base + "/_localcord/rpc", json={"method": "messages", "params": {"channel": int(cid)}}) as r:
+                async with s.post(
+                    base + "/_localcord/rpc", json={"method": "messages", "params": {"channel": int(cid)}}
+                ) as r:
                     assert [m["content"] for m in (await r.json())["result"]] == ["hi"]
 
         asyncio.run(drive())
