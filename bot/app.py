@@ -6,8 +6,8 @@ import logging
 import os
 import sys
 from collections.abc import Mapping
-from typing import Any
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import discord
 
@@ -61,7 +61,9 @@ def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
         if start.tzinfo is None:
             raise ValueError
     except ValueError:
-        raise ConfigError(f"{FAKE_NOW_VAR}={raw!r} is not an ISO instant with a zone, e.g. 2022-01-28T07:59:00Z") from None
+        raise ConfigError(
+            f"{FAKE_NOW_VAR}={raw!r} is not an ISO instant with a zone, e.g. 2022-01-28T07:59:00Z"
+        ) from None
     log.warning("testing hook: the clock starts at %s (%s is set)", start.isoformat(), FAKE_NOW_VAR)
     return OffsetClock(start)
 

@@ -34,7 +34,9 @@ def mentions_for(role_id: int | None) -> discord.AllowedMentions:
     """The only mention a post may ping: its role. Never @everyone, @here, users or other roles."""
     if role_id is None:
         return discord.AllowedMentions.none()
-    return discord.AllowedMentions(everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False)
+    return discord.AllowedMentions(
+        everyone=False, users=False, roles=[discord.Object(role_id)], replied_user=False
+    )
 
 
 def translate(exc: BaseException) -> DeliveryError:
@@ -62,10 +64,18 @@ class DiscordPoster:
         embeds = [discord.Embed.from_dict(e) for e in post.embeds]
         try:
             message = await self._channel(post.channel_id).send(
-                post.content, embeds=embeds, allowed_mentions=mentions_for(post.role_id),
+                post.content,
+                embeds=embeds,
+                allowed_mentions=mentions_for(post.role_id),
                 nonce=post.nonce if post.nonce else None,
             )
-        except (discord.HTTPException, discord.RateLimited, TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (
+            discord.HTTPException,
+            discord.RateLimited,
+            TimeoutError,
+            aiohttp.ClientError,
+            OSError,
+        ) as exc:
             raise translate(exc) from exc
         return message.id
 
@@ -78,7 +88,9 @@ class DiscordPoster:
 
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
         try:
-            await self.bot.http.start_thread_with_message(channel_id, message_id, name=name, auto_archive_duration=1440)
+            await self.bot.http.start_thread_with_message(
+                channel_id, message_id, name=name, auto_archive_duration=1440
+            )
         except discord.HTTPException as exc:
             if exc.code not in ALREADY_DONE:
                 raise
@@ -91,7 +103,9 @@ class DiscordPoster:
         cached = guild.get_channel(channel_id) if isinstance(guild, discord.Guild) else None
         name = cached.name if cached is not None else str(channel_id)
         dm = await self.bot.create_dm(discord.Object(guild.owner_id))
-        await dm.send(owner_dm_text(guild.name, name, reason), allowed_mentions=discord.AllowedMentions.none())
+        await dm.send(
+            owner_dm_text(guild.name, name, reason), allowed_mentions=discord.AllowedMentions.none()
+        )
 
     async def find_recent(self, post: Post) -> int | None:
         """A message of ours among the channel's latest that already carries this post."""

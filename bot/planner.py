@@ -154,7 +154,9 @@ def collapse(releases: Sequence[Release]) -> list[Item]:
     items = [
         Item(rs[0].show_id, tuple(sorted(rs, key=lambda r: (r.episode or 0, r.id)))) for rs in groups.values()
     ]
-    items.sort(key=lambda i: (i.show_id, i.releases[0].season or 0, i.releases[0].episode or 0, i.release_ids))
+    items.sort(
+        key=lambda i: (i.show_id, i.releases[0].season or 0, i.releases[0].episode or 0, i.release_ids)
+    )
     return items
 
 
@@ -222,7 +224,9 @@ def plan(
     return slots
 
 
-def release_window(now: datetime, horizon: timedelta, lookback: timedelta = LOOKBACK) -> tuple[datetime, datetime]:
+def release_window(
+    now: datetime, horizon: timedelta, lookback: timedelta = LOOKBACK
+) -> tuple[datetime, datetime]:
     """The span of stored release instants a plan must read: date-only instants are the start of
     the day in the release's zone, and a guild's post time can be up to a day and a half away."""
     return now - lookback - timedelta(days=2), now + horizon + timedelta(days=2)

@@ -32,7 +32,12 @@ SYNOPSIS_MAX = 300
 
 
 def _embed(title: str, description: str | None = None, **extra: Any) -> Embed:
-    embed: Embed = {"type": "rich", "title": truncate(title, TITLE_MAX), "color": COLOUR, "footer": {"text": FOOTER}}
+    embed: Embed = {
+        "type": "rich",
+        "title": truncate(title, TITLE_MAX),
+        "color": COLOUR,
+        "footer": {"text": FOOTER},
+    }
     if description:
         embed["description"] = truncate(description, DESCRIPTION_MAX)
     embed.update(extra)
@@ -47,11 +52,17 @@ def headline(item: Item, show: Show | None) -> str:
         eps = sorted(r.episode or 0 for r in rs)
         return f"Season {first.season}, episodes {eps[0]}–{eps[-1]} — out now"
     if first.scope is Scope.EPISODE:
-        return f"New episode S{first.season}E{first.episode}" if first.episode != 1 else (
-            f"Season {first.season} premiere (S{first.season}E1)"
+        return (
+            f"New episode S{first.season}E{first.episode}"
+            if first.episode != 1
+            else (f"Season {first.season} premiere (S{first.season}E1)")
         )
     if first.scope is Scope.SEASON:
-        count = f" — all {show.episode_count} episodes" if show and show.episode_count and show.season_count == 1 else ""
+        count = (
+            f" — all {show.episode_count} episodes"
+            if show and show.episode_count and show.season_count == 1
+            else ""
+        )
         return f"Season {first.season}{count} — out now"
     return "Out now"
 
@@ -63,7 +74,9 @@ def item_embed(item: Item, show: Show | None, *, late: bool = False) -> Embed:
         title += f" ({escape(show.original_title)})"
     r = item.releases[0]
     lines = [f"**{headline(item, show)}**"]
-    where = " · ".join(x for x in (escape(r.platform or (show.platform if show else None)), region_text(r.region)) if x)
+    where = " · ".join(
+        x for x in (escape(r.platform or (show.platform if show else None)), region_text(r.region)) if x
+    )
     if where:
         lines.append(where)
     lines.append(when_text(r.when))
@@ -138,7 +151,11 @@ def _channel_line(c: ChannelConfig, name: str | None = None) -> str:
         bits.append("threads")
     if c.publish:
         bits.append("published to followers")
-    health = "✅ healthy" if c.healthy else f"⚠️ **broken** — {escape(c.broken_reason)}; fix it, then add the channel again"
+    health = (
+        "✅ healthy"
+        if c.healthy
+        else f"⚠️ **broken** — {escape(c.broken_reason)}; fix it, then add the channel again"
+    )
     return f"{where} · {health}\n-# " + " · ".join(bits)
 
 
@@ -149,12 +166,16 @@ def list_embed(
     show_titles: dict[str, str],
 ) -> Embed:
     state = "⏸️ paused" if guild.paused else "▶️ running"
-    head = (
-        f"{state} · date-only releases post at **{guild.post_time:%H:%M}** ({escape(guild.zone)})"
-    )
+    head = f"{state} · date-only releases post at **{guild.post_time:%H:%M}** ({escape(guild.zone)})"
     if not channels:
         return _embed("Release announcements", head + "\n\nNo channel yet: use `/announce channel add`.")
-    fields = [{"name": "Channels", "value": truncate("\n".join(_channel_line(c) for c in channels), 1024), "inline": False}]
+    fields = [
+        {
+            "name": "Channels",
+            "value": truncate("\n".join(_channel_line(c) for c in channels), 1024),
+            "inline": False,
+        }
+    ]
     if upcoming:
         lines = []
         for slot in upcoming[:8]:
@@ -176,6 +197,13 @@ def owner_dm_text(guild_name: str, channel_name: str, reason: str) -> str:
 
 
 __all__ = [
-    "item_embed", "post_content", "split_embeds", "test_embed", "preview_embeds", "list_embed", "owner_dm_text",
-    "headline", "release_line",
+    "item_embed",
+    "post_content",
+    "split_embeds",
+    "test_embed",
+    "preview_embeds",
+    "list_embed",
+    "owner_dm_text",
+    "headline",
+    "release_line",
 ]

@@ -62,8 +62,13 @@ class AnnouncementScheduler:
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._scheduler.start()
         self._scheduler.add_job(
-            self._watch, "interval", seconds=self.watch_every.total_seconds(), id=WATCH_JOB,
-            replace_existing=True, coalesce=True, max_instances=1,
+            self._watch,
+            "interval",
+            seconds=self.watch_every.total_seconds(),
+            id=WATCH_JOB,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
         )
         await self.replan()
 
@@ -101,15 +106,23 @@ class AnnouncementScheduler:
                         continue
                     wanted.add(slot.job_id)
                     self._scheduler.add_job(
-                        self._fire, "date", run_date=wall_now + (slot.due - now), args=(slot.channel_id, slot.due),
-                        id=slot.job_id, replace_existing=True, misfire_grace_time=None, coalesce=True,
+                        self._fire,
+                        "date",
+                        run_date=wall_now + (slot.due - now),
+                        args=(slot.channel_id, slot.due),
+                        id=slot.job_id,
+                        replace_existing=True,
+                        misfire_grace_time=None,
+                        coalesce=True,
                     )
                 for job in self._scheduler.get_jobs():
                     if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
                         job.remove()
                 # Posts claimed but not confirmed (a crash, a restart) are always due: send them again.
                 overdue = overdue or bool(await self.service.store.pending_deliveries())
-                log.info("announcements planned: %d jobs%s", len(wanted), ", catching up now" if overdue else "")
+                log.info(
+                    "announcements planned: %d jobs%s", len(wanted), ", catching up now" if overdue else ""
+                )
                 if overdue:
                     self._spawn(self.service.run_due(now))
             except Exception:

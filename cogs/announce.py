@@ -16,7 +16,13 @@ from discord.ext import commands
 from bot.errors import BadInput
 from bot.models import Show
 from bot.planner import Kinds
-from bot.services.announcements import PERMISSION_LABELS, DeliveryError, missing_permissions, parse_list, zone_choices
+from bot.services.announcements import (
+    PERMISSION_LABELS,
+    DeliveryError,
+    missing_permissions,
+    parse_list,
+    zone_choices,
+)
 from cogs.catalogue import ShowTransformer
 
 if TYPE_CHECKING:
@@ -42,7 +48,9 @@ async def _reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> 
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class Announce(commands.GroupCog, group_name="announce", group_description="Release announcements in this server"):
+class Announce(
+    commands.GroupCog, group_name="announce", group_description="Release announcements in this server"
+):
     channel = app_commands.Group(name="channel", description="Channels that receive release announcements")
 
     def __init__(self, bot: PremiereBot) -> None:
@@ -56,7 +64,9 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Rele
     # -- helpers -----------------------------------------------------------------------------------
 
     async def _guild_channel(
-        self, interaction: discord.Interaction, picked: app_commands.AppCommandChannel | discord.abc.GuildChannel
+        self,
+        interaction: discord.Interaction,
+        picked: app_commands.AppCommandChannel | discord.abc.GuildChannel,
     ) -> discord.TextChannel:
         guild = interaction.guild
         assert guild is not None
@@ -80,7 +90,9 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Rele
 
     # -- channels ------------------------------------------------------------------------------------
 
-    @channel.command(name="add", description="Post release announcements in a channel (or change its settings)")
+    @channel.command(
+        name="add", description="Post release announcements in a channel (or change its settings)"
+    )
     @app_commands.describe(
         channel="A text or announcement channel",
         role="The role to ping (the only mention ever sent); leave out for no ping",
@@ -123,8 +135,14 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Rele
             show_ids.append((await self.bot.catalogue.resolve_show(title)).id)
         kind = Kinds(kinds.value) if kinds else Kinds.BOTH
         config = await self.service.add_channel(
-            guild.id, target.id, role_id=role.id if role else None, platforms=parse_list(platforms),
-            shows=show_ids, kinds=kind, threads=threads, publish=target.is_news(),
+            guild.id,
+            target.id,
+            role_id=role.id if role else None,
+            platforms=parse_list(platforms),
+            shows=show_ids,
+            kinds=kind,
+            threads=threads,
+            publish=target.is_news(),
         )
         lines = [f"Release announcements will be posted in {target.mention}: {kind.label.lower()}."]
         if role is not None:
@@ -139,17 +157,24 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Rele
         if config.shows:
             lines.append(f"Shows: {len(config.shows)}.")
         if config.publish:
-            lines.append("It is an announcement channel: each post is published to the servers that follow it.")
+            lines.append(
+                "It is an announcement channel: each post is published to the servers that follow it."
+            )
         if threads:
             lines.append("A discussion thread opens on each post.")
         await _reply(interaction, "\n".join(lines))
 
     @channel_add.autocomplete("platforms")
-    async def _platforms(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+    async def _platforms(
+        self, interaction: discord.Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
         head, _, last = value.rpartition(",")
         prefix = (head + ", ") if head else ""
         choices = await self.bot.catalogue.platform_choices(last)
-        return [app_commands.Choice(name=(prefix + c.value)[:100], value=(prefix + c.value)[:100]) for c in choices][:25]
+        return [
+            app_commands.Choice(name=(prefix + c.value)[:100], value=(prefix + c.value)[:100])
+            for c in choices
+        ][:25]
 
     @channel_add.autocomplete("shows")
     async def _shows(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
@@ -176,9 +201,13 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Rele
     async def list_(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         overview = await self.service.overview(interaction.guild_id)
-        await interaction.response.send_message(embed=_embed(overview.embed()), ephemeral=True, allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(
+            embed=_embed(overview.embed()), ephemeral=True, allowed_mentions=NO_PINGS
+        )
 
-    @app_commands.command(name="preview", description="See the post a show's release would get (only you see it)")
+    @app_commands.command(
+        name="preview", description="See the post a show's release would get (only you see it)"
+    )
     @app_commands.describe(show="The show's title, in any language")
     @manage_guild
     async def preview(
@@ -205,21 +234,26 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Rele
 
     # -- when ---------------------------------------------------------------------------------------------
 
-    @app_commands.command(name="timezone", description="This server's time zone, for releases known only by date")
+    @app_commands.command(
+        name="timezone", description="This server's time zone, for releases known only by date"
+    )
     @app_commands.describe(zone="An IANA time zone, such as Europe/Paris or Asia/Seoul")
     @manage_guild
     async def timezone(self, interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
         assert interaction.guild_id is not None
         g = await self.service.set_zone(interaction.guild_id, zone)
         await _reply(
-            interaction, f"Time zone set to **{g.zone}**: date-only releases post at {g.post_time:%H:%M} there."
+            interaction,
+            f"Time zone set to **{g.zone}**: date-only releases post at {g.post_time:%H:%M} there.",
         )
 
     @timezone.autocomplete("zone")
     async def _zones(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=z, value=z) for z in zone_choices(value)]
 
-    @app_commands.command(name="time", description="When releases known only by date are posted (HH:MM, 24-hour)")
+    @app_commands.command(
+        name="time", description="When releases known only by date are posted (HH:MM, 24-hour)"
+    )
     @app_commands.describe(at="24-hour time in this server's zone, e.g. 09:00")
     @manage_guild
     async def time(self, interaction: discord.Interaction, at: app_commands.Range[str, 1, 5]) -> None:
@@ -232,7 +266,11 @@ class Announce(commands.GroupCog, group_name="announce", group_description="Rele
     async def pause(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         await self.service.set_paused(interaction.guild_id, True)
-        await _reply(interaction, "Announcements paused. Releases due meanwhile are not posted later; `/announce resume` to restart.")
+        await _reply(
+            interaction,
+            "Announcements paused. Releases due meanwhile are not posted later; "
+            "`/announce resume` to restart.",
+        )
 
     @app_commands.command(name="resume", description="Post announcements again")
     @manage_guild

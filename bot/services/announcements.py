@@ -153,7 +153,9 @@ def parse_zone(text: str) -> str:
     try:
         ZoneInfo(name)
     except Exception:  # ZoneInfoNotFoundError, ValueError on odd keys
-        raise BadInput(f"“{name[:60]}” is not a time zone I know: use an IANA name such as Europe/Paris.") from None
+        raise BadInput(
+            f"“{name[:60]}” is not a time zone I know: use an IANA name such as Europe/Paris."
+        ) from None
     return name
 
 
@@ -183,15 +185,27 @@ def zone_choices(text: str, limit: int = 25) -> list[str]:
     """Autocomplete for IANA zones: curated defaults for empty input, else substring matches."""
     global _ZONES
     if _ZONES is None:
-        _ZONES = sorted(z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/")))
+        _ZONES = sorted(
+            z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
+        )
         _ZONES.append("UTC")
     needle = (text or "").strip().casefold().replace(" ", "_")
     if not needle:
         return [
-            "UTC", "Europe/London", "Europe/Paris", "America/New_York", "America/Los_Angeles",
-            "America/Sao_Paulo", "Asia/Seoul", "Asia/Tokyo", "Asia/Kolkata", "Australia/Sydney",
+            "UTC",
+            "Europe/London",
+            "Europe/Paris",
+            "America/New_York",
+            "America/Los_Angeles",
+            "America/Sao_Paulo",
+            "Asia/Seoul",
+            "Asia/Tokyo",
+            "Asia/Kolkata",
+            "Australia/Sydney",
         ][:limit]
-    starts = [z for z in _ZONES if z.casefold().split("/")[-1].startswith(needle) or z.casefold().startswith(needle)]
+    starts = [
+        z for z in _ZONES if z.casefold().split("/")[-1].startswith(needle) or z.casefold().startswith(needle)
+    ]
     inside = [z for z in _ZONES if needle in z.casefold() and z not in starts]
     return (starts + inside)[:limit]
 
@@ -270,10 +284,15 @@ class AnnouncementService:
             )
         existing = await self.store.announce_channel(channel_id)
         config = ChannelConfig(
-            channel_id=channel_id, guild_id=guild_id,
+            channel_id=channel_id,
+            guild_id=guild_id,
             added_at=existing.added_at if existing and existing.guild_id == guild_id else self.clock(),
-            role_id=role_id, platforms=tuple(sorted({p.casefold() for p in platforms})),
-            shows=tuple(sorted(set(shows))), kinds=kinds, threads=threads, publish=publish,
+            role_id=role_id,
+            platforms=tuple(sorted({p.casefold() for p in platforms})),
+            shows=tuple(sorted(set(shows))),
+            kinds=kinds,
+            threads=threads,
+            publish=publish,
         )
         saved = await self.store.upsert_announce_channel(config)
         await self.changed()
@@ -333,7 +352,9 @@ class AnnouncementService:
 
     # -- planning --------------------------------------------------------------------------------
 
-    async def plan(self, now: datetime | None = None, *, channel_ids: Iterable[int] | None = None) -> list[DueSlot]:
+    async def plan(
+        self, now: datetime | None = None, *, channel_ids: Iterable[int] | None = None
+    ) -> list[DueSlot]:
         """Every post not in the ledger yet, due from a week ago to ``horizon`` ahead."""
         now = now or self.clock()
         channels = await self.store.announce_channels()
@@ -347,15 +368,24 @@ class AnnouncementService:
         releases = await self.store.dated_releases_between(start, end)
         if not releases:
             return []
-        done = await self.store.delivered_keys(now - LOOKBACK - timedelta(days=1), [c.channel_id for c in channels])
+        done = await self.store.delivered_keys(
+            now - LOOKBACK - timedelta(days=1), [c.channel_id for c in channels]
+        )
         return plan(
-            now, guilds, channels, releases, show_platforms=await self.store.show_platforms(), done=done,
+            now,
+            guilds,
+            channels,
+            releases,
+            show_platforms=await self.store.show_platforms(),
+            done=done,
             horizon=self.horizon,
         )
 
     # -- delivery --------------------------------------------------------------------------------
 
-    async def run_due(self, now: datetime | None = None, *, channel_ids: Iterable[int] | None = None) -> RunReport:
+    async def run_due(
+        self, now: datetime | None = None, *, channel_ids: Iterable[int] | None = None
+    ) -> RunReport:
         """Post everything due at ``now``: pending posts again, then new ones; record the rest.
 
         Safe to call at any time and from several tasks at once: each channel is handled by one
@@ -374,7 +404,10 @@ class AnnouncementService:
         if not work:
             return report
         results = await asyncio.gather(
-            *(self._run_channel(cid, rows, chan_slots, now, report) for cid, (rows, chan_slots) in work.items()),
+            *(
+                self._run_channel(cid, rows, chan_slots, now, report)
+                for cid, (rows, chan_slots) in work.items()
+            ),
             return_exceptions=True,
         )
         for cid, result in zip(work, results, strict=True):
@@ -383,7 +416,12 @@ class AnnouncementService:
         if report:
             log.info(
                 "announcements: %d sent (%d late) in %d messages, %d skipped, %d failed, %d channels broken",
-                report.sent, report.late, report.messages, report.skipped, report.failed, len(report.broken),
+                report.sent,
+                report.late,
+                report.messages,
+                report.skipped,
+                report.failed,
+                len(report.broken),
             )
         return report
 
@@ -395,7 +433,9 @@ class AnnouncementService:
             if channel is None or not channel.healthy:
                 for nonce in {r.nonce for r in pending}:
                     why = "channel removed" if channel is None else f"channel broken: {channel.broken_reason}"
-                    report.failed += await self.store.finish_deliveries(channel_id, nonce, "failed", now=now, reason=why)
+                    report.failed += await self.store.finish_deliveries(
+                        channel_id, nonce, "failed", now=now, reason=why
+                    )
                 return
             guild = await self.store.announce_guild(channel.guild_id) or GuildConfig(channel.guild_id)
             # 1. Posts claimed before a crash or restart: again, with the same nonce.
@@ -406,7 +446,9 @@ class AnnouncementService:
                 if not await self._run_slot(channel, guild, slot, now, report):
                     return
 
-    async def _resend_pending(self, channel: ChannelConfig, rows: list[Delivery], now: datetime, report: RunReport) -> bool:
+    async def _resend_pending(
+        self, channel: ChannelConfig, rows: list[Delivery], now: datetime, report: RunReport
+    ) -> bool:
         by_nonce: dict[str, list[Delivery]] = defaultdict(list)
         for row in rows:
             by_nonce[row.nonce].append(row)
@@ -425,7 +467,9 @@ class AnnouncementService:
             late = any(d.late for d in fresh)
             items = collapse(list(releases.values()))
             post = await self._post(channel, items, late, nonce, ping=await self._first_part(channel, fresh))
-            post = Post(post.channel_id, post.content, post.embeds[:10], post.role_id, nonce, post.thread_name)
+            post = Post(
+                post.channel_id, post.content, post.embeds[:10], post.role_id, nonce, post.thread_name
+            )
             if now - min(d.claimed_at for d in fresh) > NONCE_WINDOW and self.poster is not None:
                 try:
                     async with self.limiter:
@@ -434,10 +478,17 @@ class AnnouncementService:
                     log.warning("could not look for an earlier copy of a pending post", exc_info=True)
                     found = None
                 if found:
-                    n = await self.store.finish_deliveries(channel.channel_id, nonce, "sent", now=now, message_id=found)
+                    n = await self.store.finish_deliveries(
+                        channel.channel_id, nonce, "sent", now=now, message_id=found
+                    )
                     report.sent += n
                     continue
-            log.info("re-sending pending post %s in channel %s (%d releases)", nonce, channel.channel_id, len(fresh))
+            log.info(
+                "re-sending pending post %s in channel %s (%d releases)",
+                nonce,
+                channel.channel_id,
+                len(fresh),
+            )
             if not await self._deliver(channel, post, len(fresh), late, now, report):
                 return False
         return True
@@ -456,17 +507,27 @@ class AnnouncementService:
         overdue = now - slot.due
         if overdue > self.grace or guild.paused:
             reason = (
-                "announcements were paused" if guild.paused
+                "announcements were paused"
+                if guild.paused
                 else f"missed by {_hours(overdue)}, beyond the {_hours(self.grace)} grace window"
             )
             ids = list(slot.release_ids)
             claimed = await self.store.claim_deliveries(
-                cid, channel.guild_id, ids, due=slot.due, nonce=nonce_for(cid, ids), late=False, now=now,
-                state="skipped", reason=reason,
+                cid,
+                channel.guild_id,
+                ids,
+                due=slot.due,
+                nonce=nonce_for(cid, ids),
+                late=False,
+                now=now,
+                state="skipped",
+                reason=reason,
             )
             if claimed:
                 report.skipped += len(claimed)
-                log.warning("skipped %d releases in channel %s due %s: %s", len(claimed), cid, slot.due, reason)
+                log.warning(
+                    "skipped %d releases in channel %s due %s: %s", len(claimed), cid, slot.due, reason
+                )
             return True
         late = overdue > LATE_AFTER
         shows = await self.store.get_shows(i.show_id for i in slot.items)
@@ -506,10 +567,19 @@ class AnnouncementService:
         first = shows.get(items[0].show_id) if items else None
         thread = None
         if channel.threads:
-            thread = (first.title if first else "Release") if len(items) == 1 else f"{len(items)} new releases"
+            thread = (
+                (first.title if first else "Release") if len(items) == 1 else f"{len(items)} new releases"
+            )
             thread = thread[:100]
         role_id = channel.role_id if ping else None
-        return Post(channel.channel_id, post_content(role_id, len(items), continued=not ping), embeds, role_id, nonce, thread)
+        return Post(
+            channel.channel_id,
+            post_content(role_id, len(items), continued=not ping),
+            embeds,
+            role_id,
+            nonce,
+            thread,
+        )
 
     async def _deliver(
         self, channel: ChannelConfig, post: Post, count: int, late: bool, now: datetime, report: RunReport
@@ -527,24 +597,36 @@ class AnnouncementService:
                     message_id = await asyncio.wait_for(self.poster.send(post), self.send_timeout)
                 break
             except ChannelBroken as exc:
-                report.failed += await self.store.finish_deliveries(cid, post.nonce, "failed", now=now, reason=exc.reason)
+                report.failed += await self.store.finish_deliveries(
+                    cid, post.nonce, "failed", now=now, reason=exc.reason
+                )
                 await self._break(channel, exc.reason, now, report)
                 return False
             except (TransientDeliveryError, TimeoutError) as exc:
                 reason = exc.reason if isinstance(exc, DeliveryError) else "Discord did not answer in time"
                 await self.store.count_attempt(cid, post.nonce, now)
                 if attempt >= self.retries:
-                    log.error("gave up on post %s in channel %s after %d tries: %s", post.nonce, cid, attempt, reason)
+                    log.error(
+                        "gave up on post %s in channel %s after %d tries: %s",
+                        post.nonce,
+                        cid,
+                        attempt,
+                        reason,
+                    )
                     report.failed += await self.store.finish_deliveries(
                         cid, post.nonce, "failed", now=now, reason=f"gave up after {attempt} tries: {reason}"
                     )
                     return True
                 delay = self.backoff * 2 ** (attempt - 1)
-                log.warning("post %s in channel %s: %s; retry %d in %.1f s", post.nonce, cid, reason, attempt, delay)
+                log.warning(
+                    "post %s in channel %s: %s; retry %d in %.1f s", post.nonce, cid, reason, attempt, delay
+                )
                 await self._sleep(delay)
             except DeliveryError as exc:
                 log.error("post %s in channel %s refused: %s", post.nonce, cid, exc.reason)
-                report.failed += await self.store.finish_deliveries(cid, post.nonce, "failed", now=now, reason=exc.reason)
+                report.failed += await self.store.finish_deliveries(
+                    cid, post.nonce, "failed", now=now, reason=exc.reason
+                )
                 return True
             except Exception as exc:
                 log.exception("post %s in channel %s failed", post.nonce, cid)
@@ -576,15 +658,23 @@ class AnnouncementService:
         report.broken.append(channel.channel_id)
         if not await self.store.mark_channel_broken(channel.channel_id, reason, now):
             return
-        log.warning("channel %s is broken (%s); its posts stop until an admin adds it again", channel.channel_id, reason)
+        log.warning(
+            "channel %s is broken (%s); its posts stop until an admin adds it again",
+            channel.channel_id,
+            reason,
+        )
         if self.poster is None:
             return
         try:
             async with self.limiter:
-                await asyncio.wait_for(self.poster.notify_owner(channel.guild_id, channel.channel_id, reason), 30)
+                await asyncio.wait_for(
+                    self.poster.notify_owner(channel.guild_id, channel.channel_id, reason), 30
+                )
             await self.store.mark_owner_notified(channel.channel_id)
         except Exception:
-            log.warning("could not tell the owner of guild %s about a broken channel", channel.guild_id, exc_info=True)
+            log.warning(
+                "could not tell the owner of guild %s about a broken channel", channel.guild_id, exc_info=True
+            )
 
 
 def _hours(delta: timedelta) -> str:
@@ -593,6 +683,18 @@ def _hours(delta: timedelta) -> str:
 
 
 __all__ = [
-    "AnnouncementService", "ChannelBroken", "DeliveryError", "Kinds", "Post", "Poster", "RateLimiter", "RunReport",
-    "TransientDeliveryError", "missing_permissions", "parse_post_time", "parse_zone", "zone_choices", "Release",
+    "AnnouncementService",
+    "ChannelBroken",
+    "DeliveryError",
+    "Kinds",
+    "Post",
+    "Poster",
+    "RateLimiter",
+    "RunReport",
+    "TransientDeliveryError",
+    "missing_permissions",
+    "parse_post_time",
+    "parse_zone",
+    "zone_choices",
+    "Release",
 ]

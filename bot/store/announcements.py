@@ -56,8 +56,17 @@ class Delivery:
 
 def _delivery(r: aiosqlite.Row) -> Delivery:
     return Delivery(
-        r["channel_id"], r["release_id"], r["guild_id"], _p(r["due"]), r["state"], r["nonce"],  # type: ignore[arg-type]
-        r["message_id"], bool(r["late"]), r["reason"], r["attempts"], _p(r["claimed_at"]),  # type: ignore[arg-type]
+        r["channel_id"],
+        r["release_id"],
+        r["guild_id"],
+        _p(r["due"]),
+        r["state"],
+        r["nonce"],  # type: ignore[arg-type]
+        r["message_id"],
+        bool(r["late"]),
+        r["reason"],
+        r["attempts"],
+        _p(r["claimed_at"]),  # type: ignore[arg-type]
         _p(r["updated_at"]),  # type: ignore[arg-type]
     )
 
@@ -68,10 +77,17 @@ def _guild(r: aiosqlite.Row) -> GuildConfig:
 
 def _channel(r: aiosqlite.Row) -> ChannelConfig:
     return ChannelConfig(
-        channel_id=r["channel_id"], guild_id=r["guild_id"], added_at=_p(r["added_at"]),  # type: ignore[arg-type]
-        role_id=r["role_id"], platforms=tuple(json.loads(r["platforms"])), shows=tuple(json.loads(r["shows"])),
-        kinds=Kinds(r["kinds"]), threads=bool(r["threads"]), publish=bool(r["publish"]),
-        broken_reason=r["broken_reason"], broken_at=_p(r["broken_at"]),
+        channel_id=r["channel_id"],
+        guild_id=r["guild_id"],
+        added_at=_p(r["added_at"]),  # type: ignore[arg-type]
+        role_id=r["role_id"],
+        platforms=tuple(json.loads(r["platforms"])),
+        shows=tuple(json.loads(r["shows"])),
+        kinds=Kinds(r["kinds"]),
+        threads=bool(r["threads"]),
+        publish=bool(r["publish"]),
+        broken_reason=r["broken_reason"],
+        broken_at=_p(r["broken_at"]),
     )
 
 
@@ -79,8 +95,12 @@ def _release_row(r: aiosqlite.Row) -> Release:
     return Release(
         show_id=r["show_id"],
         when=When(Precision(r["precision"]), r["zone"], _p(r["instant"]), r["local"]),
-        scope=Scope(r["scope"]), season=r["season"], episode=r["episode"], platform=r["platform"],
-        region=r["region"], note=r["note"],
+        scope=Scope(r["scope"]),
+        season=r["season"],
+        episode=r["episode"],
+        platform=r["platform"],
+        region=r["region"],
+        note=r["note"],
     )
 
 
@@ -98,7 +118,9 @@ class AnnouncementQueries:
     # -- guild settings --------------------------------------------------------------------------
 
     async def ensure_announce_guild(self, guild_id: int) -> GuildConfig:
-        await self._a_run("INSERT INTO announce_guilds (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,))
+        await self._a_run(
+            "INSERT INTO announce_guilds (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,)
+        )
         return (await self.announce_guild(guild_id)) or GuildConfig(guild_id)
 
     async def announce_guild(self, guild_id: int) -> GuildConfig | None:
@@ -109,7 +131,12 @@ class AnnouncementQueries:
         return {r["guild_id"]: _guild(r) for r in await self._a_all("SELECT * FROM announce_guilds")}
 
     async def update_announce_guild(
-        self, guild_id: int, *, zone: str | None = None, post_time: time | None = None, paused: bool | None = None
+        self,
+        guild_id: int,
+        *,
+        zone: str | None = None,
+        post_time: time | None = None,
+        paused: bool | None = None,
     ) -> GuildConfig:
         await self._a_run(
             "INSERT INTO announce_guilds (guild_id, zone, post_time, paused) "
@@ -117,9 +144,13 @@ class AnnouncementQueries:
             "ON CONFLICT(guild_id) DO UPDATE SET zone = coalesce(?, zone), "
             "post_time = coalesce(?, post_time), paused = coalesce(?, paused)",
             (
-                guild_id, zone, post_time.strftime("%H:%M") if post_time else None,
+                guild_id,
+                zone,
+                post_time.strftime("%H:%M") if post_time else None,
                 None if paused is None else int(paused),
-                zone, post_time.strftime("%H:%M") if post_time else None, None if paused is None else int(paused),
+                zone,
+                post_time.strftime("%H:%M") if post_time else None,
+                None if paused is None else int(paused),
             ),
         )
         return (await self.announce_guild(guild_id)) or GuildConfig(guild_id)
@@ -137,8 +168,15 @@ class AnnouncementQueries:
             "shows = excluded.shows, kinds = excluded.kinds, threads = excluded.threads, "
             "publish = excluded.publish, broken_reason = NULL, broken_at = NULL, owner_notified = 0",
             (
-                c.channel_id, c.guild_id, c.role_id, json.dumps(list(c.platforms)), json.dumps(list(c.shows)),
-                c.kinds.value, int(c.threads), int(c.publish), _t(c.added_at),
+                c.channel_id,
+                c.guild_id,
+                c.role_id,
+                json.dumps(list(c.platforms)),
+                json.dumps(list(c.shows)),
+                c.kinds.value,
+                int(c.threads),
+                int(c.publish),
+                _t(c.added_at),
             ),
         )
         return (await self.announce_channel(c.channel_id)) or c
@@ -172,10 +210,14 @@ class AnnouncementQueries:
         return n > 0
 
     async def mark_owner_notified(self, channel_id: int) -> None:
-        await self._a_run("UPDATE announce_channels SET owner_notified = 1 WHERE channel_id = ?", (channel_id,))
+        await self._a_run(
+            "UPDATE announce_channels SET owner_notified = 1 WHERE channel_id = ?", (channel_id,)
+        )
 
     async def owner_notified(self, channel_id: int) -> bool:
-        rows = await self._a_all("SELECT owner_notified FROM announce_channels WHERE channel_id = ?", (channel_id,))
+        rows = await self._a_all(
+            "SELECT owner_notified FROM announce_channels WHERE channel_id = ?", (channel_id,)
+        )
         return bool(rows and rows[0][0])
 
     # -- releases for planning ------------------------------------------------------------------------
@@ -210,7 +252,9 @@ class AnnouncementQueries:
 
     # -- the delivery ledger ------------------------------------------------------------------------------
 
-    async def delivered_keys(self, since: datetime, channel_ids: Iterable[int] | None = None) -> set[tuple[int, str]]:
+    async def delivered_keys(
+        self, since: datetime, channel_ids: Iterable[int] | None = None
+    ) -> set[tuple[int, str]]:
         """(channel, release) of every ledger row due at or after ``since``, in any state."""
         sql = "SELECT channel_id, release_id FROM deliveries WHERE due >= ?"
         params: list[Any] = [_t(since)]

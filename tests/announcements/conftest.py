@@ -84,8 +84,14 @@ async def lc() -> AsyncIterator[LocalDiscord]:
 
 def settings_for(server: LocalDiscord, tmp_path: Path, **overrides: Any) -> Settings:
     values: dict[str, Any] = dict(
-        token=server.token, api_base=server.api_base, database_path=tmp_path / "premiere.sqlite3",
-        log_level="INFO", dev_guild_id=None, grace_hours=6.0, log_file=None, catalogue_dir=tmp_path / "none",
+        token=server.token,
+        api_base=server.api_base,
+        database_path=tmp_path / "premiere.sqlite3",
+        log_level="INFO",
+        dev_guild_id=None,
+        grace_hours=6.0,
+        log_file=None,
+        catalogue_dir=tmp_path / "none",
     )
     values.update(overrides)
     return Settings(**values)
@@ -107,12 +113,18 @@ class RunningBot:
         catalogue = CatalogueService(self.store, self.clock)
         await catalogue.refresh()
         service_options.setdefault("rate_per_second", 40.0)
-        self.service, self.scheduler = build_announcements(self.store, self.clock, self.settings, **service_options)
+        self.service, self.scheduler = build_announcements(
+            self.store, self.clock, self.settings, **service_options
+        )
         if watch_every is not None:
             self.scheduler.watch_every = watch_every
         self.bot = PremiereBot(
-            settings=self.settings, store=self.store, clock=self.clock, catalogue=catalogue,
-            announcements=self.service, scheduler=self.scheduler,
+            settings=self.settings,
+            store=self.store,
+            clock=self.clock,
+            catalogue=catalogue,
+            announcements=self.service,
+            scheduler=self.scheduler,
         )
         attach_poster(self.bot, self.service)
         self.task = asyncio.create_task(self.bot.start(self.server.token))

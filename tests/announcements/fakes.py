@@ -11,11 +11,19 @@ from bot.services.announcements import ChannelBroken, DeliveryError, Post, Trans
 def aoad() -> ShowRecord:
     """All of Us Are Dead: the whole season on Netflix at 17:00 in Seoul (08:00 UTC)."""
     show = Show(
-        "all-of-us-are-dead", "All of Us Are Dead", Kind.SERIES, original_title="지금 우리 학교는",
-        platform="Netflix", country="KR", episode_count=12, season_count=1,
+        "all-of-us-are-dead",
+        "All of Us Are Dead",
+        Kind.SERIES,
+        original_title="지금 우리 학교는",
+        platform="Netflix",
+        country="KR",
+        episode_count=12,
+        season_count=1,
         synopsis="A high school becomes ground zero for a zombie virus outbreak.",
     )
-    rel = Release(show.id, When.parse("2022-01-28T17:00", "Asia/Seoul"), Scope.SEASON, season=1, platform="Netflix")
+    rel = Release(
+        show.id, When.parse("2022-01-28T17:00", "Asia/Seoul"), Scope.SEASON, season=1, platform="Netflix"
+    )
     return ShowRecord(show, releases=[rel])
 
 
@@ -40,7 +48,9 @@ def weekly() -> ShowRecord:
 
 def film(date_text: str = "2022-02-10", zone: str = "Asia/Seoul") -> ShowRecord:
     show = Show("the-film", "The Film", Kind.FILM, platform="Netflix")
-    return ShowRecord(show, releases=[Release(show.id, When.parse(date_text, zone), Scope.SHOW, platform="Netflix")])
+    return ShowRecord(
+        show, releases=[Release(show.id, When.parse(date_text, zone), Scope.SHOW, platform="Netflix")]
+    )
 
 
 @dataclass

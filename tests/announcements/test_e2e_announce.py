@@ -23,9 +23,9 @@ def prank() -> ShowRecord:
     return ShowRecord(show, releases=[rel])
 
 
-async def wait_until(predicate, timeout: float = 5.0) -> None:
+async def wait_until(predicate, limit: float = 5.0) -> None:
     loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
+    end = loop.time() + limit
     while not predicate():
         if loop.time() > end:
             raise AssertionError("condition not met in time")
@@ -55,9 +55,13 @@ async def test_admins_configure_and_each_channel_gets_one_post(lc: LocalDiscord,
     missing = await lc.run_command(guild, admin, add, options={"channel": no_embeds})
     assert "missing **Embed Links**" in missing.content
 
-    ok = await lc.run_command(guild, admin, add, options={"channel": releases, "role": fans}, channel=releases)
+    ok = await lc.run_command(
+        guild, admin, add, options={"channel": releases, "role": fans}, channel=releases
+    )
     assert ok.ephemeral and "will be posted in" in ok.content, ok.content
-    ok = await lc.run_command(guild, admin, add, options={"channel": news, "threads": True, "kinds": "premieres"})
+    ok = await lc.run_command(
+        guild, admin, add, options={"channel": news, "threads": True, "kinds": "premieres"}
+    )
     assert "published to the servers that follow it" in ok.content, ok.content
 
     zones = await lc.run_autocomplete(guild, admin, ["announce", "timezone"], focused="zone", value="seoul")
@@ -66,7 +70,9 @@ async def test_admins_configure_and_each_channel_gets_one_post(lc: LocalDiscord,
     assert "Asia/Seoul" in tz.content
     bad = await lc.run_command(guild, admin, ["announce", "time"], options={"at": "25:99"})
     assert "HH:MM" in bad.content
-    assert "18:00" in (await lc.run_command(guild, admin, ["announce", "time"], options={"at": "18:00"})).content
+    assert (
+        "18:00" in (await lc.run_command(guild, admin, ["announce", "time"], options={"at": "18:00"})).content
+    )
 
     # A catalogue import: the scheduler notices and plans jobs keyed by channel and minute.
     await running.store.import_records([aoad(), weekly(), prank()])
@@ -77,7 +83,9 @@ async def test_admins_configure_and_each_channel_gets_one_post(lc: LocalDiscord,
     listing = await lc.run_command(guild, admin, ["announce", "list"])
     text = str(listing.message["embeds"][0])
     assert listing.ephemeral and "healthy" in text and "Next posts" in text and "All of Us Are Dead" in text
-    preview = await lc.run_command(guild, admin, ["announce", "preview"], options={"show": "all-of-us-are-dead"})
+    preview = await lc.run_command(
+        guild, admin, ["announce", "preview"], options={"show": "all-of-us-are-dead"}
+    )
     assert preview.ephemeral and preview.message["embeds"], preview.content
     assert preview.message["embeds"][0]["title"].startswith("All of Us Are Dead")
     test = await lc.run_command(guild, admin, ["announce", "test"], options={"channel": releases})
@@ -93,7 +101,11 @@ async def test_admins_configure_and_each_channel_gets_one_post(lc: LocalDiscord,
     assert len(posts) == 1
     post = posts[0]
     assert post["content"].startswith(f"<@&{fans.id}>")
-    assert post["mention_roles"] == [str(fans.id)] and post["mention_everyone"] is False and post["mentions"] == []
+    assert (
+        post["mention_roles"] == [str(fans.id)]
+        and post["mention_everyone"] is False
+        and post["mentions"] == []
+    )
     titles = [e["title"] for e in post["embeds"]]
     prank_title = next(t for t in titles if "Prank" in t)
     assert "@everyone" not in prank_title and "<@&1>" not in prank_title  # escaped, inert
@@ -119,7 +131,9 @@ async def test_broken_channel_429s_and_owner_dm(lc: LocalDiscord, running: Runni
     admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
     await running.start()
     for ch in chans:
-        r = await lc.run_command(guild, admin, ["announce", "channel", "add"], options={"channel": ch, "role": role})
+        r = await lc.run_command(
+            guild, admin, ["announce", "channel", "add"], options={"channel": ch, "role": role}
+        )
         assert "will be posted" in r.content, r.content
     await running.store.import_records([aoad(), weekly()])
 
@@ -214,7 +228,9 @@ async def test_pause_resume_and_remove_by_command(lc: LocalDiscord, running: Run
     report = await running.service.run_due()
     assert report.sent == 0 and report.skipped > 0 and lc.messages(chans[0]) == []
     assert "resumed" in (await lc.run_command(guild, admin, ["announce", "resume"])).content
-    gone = await lc.run_command(guild, admin, ["announce", "channel", "remove"], options={"channel": chans[1]})
+    gone = await lc.run_command(
+        guild, admin, ["announce", "channel", "remove"], options={"channel": chans[1]}
+    )
     assert "No more release announcements" in gone.content
     running.clock.set(datetime(2022, 2, 4, 8, 0, tzinfo=UTC))
     await running.service.run_due()

@@ -101,7 +101,9 @@ async def test_sigkill_mid_fan_out_then_restart_posts_exactly_once(lc: LocalDisc
         deadline = time.monotonic() + 25
         while posted() < len(all_channels):
             assert proc.returncode is None, log.read_text()[-3000:]
-            assert time.monotonic() < deadline, f"{posted()} of {len(all_channels)}\n" + log.read_text()[-3000:]
+            assert time.monotonic() < deadline, (
+                f"{posted()} of {len(all_channels)}\n" + log.read_text()[-3000:]
+            )
             await asyncio.sleep(0.05)
         await asyncio.sleep(0.5)  # any duplicate would land now
     finally:
@@ -112,15 +114,15 @@ async def test_sigkill_mid_fan_out_then_restart_posts_exactly_once(lc: LocalDisc
     assert counts == [1] * len(all_channels), {c: counts.count(c) for c in set(counts)}
     for ch, (_, _, role_id) in zip(all_channels, channels, strict=True):
         msg = lc.messages(ch)[0]
-        assert msg["mention_roles"] == [str(role_id)] and msg["embeds"][0]["title"].startswith("All of Us Are Dead")
+        assert msg["mention_roles"] == [str(role_id)] and msg["embeds"][0]["title"].startswith(
+            "All of Us Are Dead"
+        )
     after = await ledger(db)
     assert after == {"sent": len(all_channels)}, after
     text = log.read_text()
     (Path("/tmp") / "premiere-crash-test.log").write_text(text)
     accepted = sum(1 for (m, p, s) in lc.request_log if m == "POST" and p.endswith("/messages") and s == 200)
-    print(
-        f"POST messages answered 200: {accepted} for {len(all_channels)} channels;", end=" "
-    )
+    print(f"POST messages answered 200: {accepted} for {len(all_channels)} channels;", end=" ")
     print(
         f"\nkilled at {at_kill} posts (ledger then: {before}); "
         f"re-sent pending after restart: {text.count('re-sending pending post')}"

@@ -18,8 +18,9 @@ from bot.planner import (
     nonce_for,
     plan,
 )
-from bot.render_announce import item_embed, split_embeds
 from bot.render import embed_length
+from bot.render_announce import item_embed, split_embeds
+
 from .fakes import aoad, aoad_as_episodes, film, weekly
 
 T0 = datetime(2022, 1, 28, 7, 0, tzinfo=UTC)
@@ -32,7 +33,9 @@ def chan(cid: int = 10, gid: int = 1, **kw) -> ChannelConfig:
 
 def test_exact_release_is_due_at_its_instant() -> None:
     rel = aoad().releases[0]
-    assert due_at(rel, GuildConfig(1, "America/New_York", time(18, 0))) == datetime(2022, 1, 28, 8, 0, tzinfo=UTC)
+    assert due_at(rel, GuildConfig(1, "America/New_York", time(18, 0))) == datetime(
+        2022, 1, 28, 8, 0, tzinfo=UTC
+    )
 
 
 def test_exact_release_with_seconds_rounds_up_to_the_next_minute() -> None:

@@ -13,7 +13,7 @@ from bot.planner import Kinds
 from bot.services.announcements import AnnouncementService, missing_permissions, parse_post_time, zone_choices
 from bot.store import Store
 
-from .fakes import Crash, FakePoster, aoad_as_episodes, weekly
+from .fakes import FakePoster, aoad_as_episodes, weekly
 
 DUE = datetime(2022, 1, 28, 8, 0, tzinfo=UTC)
 AOAD = "all-of-us-are-dead-season-s1-netflix-ww"
@@ -25,7 +25,9 @@ async def setup_two_guilds(service: AnnouncementService) -> None:
     await service.add_channel(2, 20, role_id=None, shows=["all-of-us-are-dead"], threads=True, publish=True)
 
 
-async def test_each_channel_gets_exactly_one_post_on_time(service: AnnouncementService, poster: FakePoster) -> None:
+async def test_each_channel_gets_exactly_one_post_on_time(
+    service: AnnouncementService, poster: FakePoster
+) -> None:
     await setup_two_guilds(service)
     assert not await service.run_due(DUE - timedelta(minutes=1))
     report = await service.run_due(DUE)
@@ -47,7 +49,9 @@ async def test_each_channel_gets_exactly_one_post_on_time(service: AnnouncementS
     assert [(r.release_id, r.state, r.late) for r in rows] == [(AOAD, "sent", False)]
 
 
-async def test_releases_due_together_are_one_grouped_post(service: AnnouncementService, poster: FakePoster) -> None:
+async def test_releases_due_together_are_one_grouped_post(
+    service: AnnouncementService, poster: FakePoster
+) -> None:
     await service.add_channel(1, 10, role_id=100)
     await service.run_due(DUE)
     posts = poster.posts_in(10)
@@ -66,7 +70,9 @@ async def test_a_season_drop_listed_as_twelve_episodes_is_one_post(astore: Store
     assert len({r.nonce for r in await astore.deliveries(10)}) == 1
 
 
-async def test_a_crash_after_the_send_does_not_post_twice(service: AnnouncementService, poster: FakePoster) -> None:
+async def test_a_crash_after_the_send_does_not_post_twice(
+    service: AnnouncementService, poster: FakePoster
+) -> None:
     await service.add_channel(1, 10, role_id=100)
     poster.crash_after = 1
     await service.run_due(DUE)  # the post went out, then the process "died" before the ledger said so
@@ -87,7 +93,9 @@ async def test_a_stale_pending_post_is_found_instead_of_sent_again(service, post
     assert report.sent == 3 and len(poster.sent) == 1
 
 
-async def test_missed_posts_within_grace_go_out_late(service: AnnouncementService, poster: FakePoster) -> None:
+async def test_missed_posts_within_grace_go_out_late(
+    service: AnnouncementService, poster: FakePoster
+) -> None:
     await service.add_channel(1, 10)
     report = await service.run_due(DUE + timedelta(hours=5, minutes=59))
     assert report.sent == 3 and report.late == 3
@@ -95,7 +103,9 @@ async def test_missed_posts_within_grace_go_out_late(service: AnnouncementServic
     assert all(r.late for r in await service.store.deliveries(10))
 
 
-async def test_missed_posts_beyond_grace_are_skipped_and_recorded(service, poster: FakePoster, caplog) -> None:
+async def test_missed_posts_beyond_grace_are_skipped_and_recorded(
+    service, poster: FakePoster, caplog
+) -> None:
     await service.add_channel(1, 10)
     report = await service.run_due(DUE + timedelta(hours=6, minutes=1))
     assert report.skipped == 3 and poster.sent == []
@@ -144,7 +154,9 @@ async def test_server_errors_are_retried_with_back_off(astore: Store, aclock, po
     async def sleep(s: float) -> None:
         delays.append(s)
 
-    service = AnnouncementService(astore, aclock, poster, rate_per_second=None, sleep=sleep, retries=3, backoff=1)
+    service = AnnouncementService(
+        astore, aclock, poster, rate_per_second=None, sleep=sleep, retries=3, backoff=1
+    )
     await service.add_channel(1, 10)
     await service.add_channel(1, 11)
     poster.transient[10] = 2
@@ -219,12 +231,17 @@ def test_precisions_in_fixture_are_what_the_tests_assume() -> None:
     assert ManualClock
 
 
-async def test_a_post_over_ten_embeds_is_split_and_pings_once(astore: Store, aclock, poster: FakePoster) -> None:
+async def test_a_post_over_ten_embeds_is_split_and_pings_once(
+    astore: Store, aclock, poster: FakePoster
+) -> None:
     from bot.models import Kind, Release, Scope, Show, ShowRecord, When
 
     when = When.parse("2022-01-28T08:00", "UTC")
     records = [
-        ShowRecord(Show(f"film-{n:02d}", f"Film {n}", Kind.FILM), releases=[Release(f"film-{n:02d}", when, Scope.SHOW)])
+        ShowRecord(
+            Show(f"film-{n:02d}", f"Film {n}", Kind.FILM),
+            releases=[Release(f"film-{n:02d}", when, Scope.SHOW)],
+        )
         for n in range(12)
     ]
     await astore.import_records(records)
