@@ -13,8 +13,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import discord
+import yarl
 from discord import app_commands
 from discord.ext import commands
+from discord.gateway import DiscordWebSocket
 
 from bot.clock import Clock
 from bot.config import Settings
@@ -122,6 +124,8 @@ class PremiereBot(commands.AutoShardedBot):
         self.failed_extensions: list[str] = []
 
     async def setup_hook(self) -> None:
+        if self.settings.api_base:
+            await self._use_server_gateway()
         for name in self.initial_extensions:
             try:
                 await self.load_extension(name)
@@ -138,6 +142,12 @@ class PremiereBot(commands.AutoShardedBot):
         if scheduler is not None:
             await scheduler.shutdown()
         await super().close()
+
+    async def _use_server_gateway(self) -> None:
+        """With DISCORD_API_BASE, reconnect to that server's gateway too (after INVALID_SESSION
+        discord.py falls back to its default gateway, which would be Discord's)."""
+        _, url, _ = await self.http.get_bot_gateway()
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 
     def command_payload(self) -> list[dict[str, Any]]:
         return [c.to_dict(self.tree) for c in self.tree.get_commands()]
