@@ -158,7 +158,7 @@ class Catalogue(commands.Cog):
         days: app_commands.Range[int, 1, 366] = 7,
         platform: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
-        answer = await self.service.upcoming(days, platform, now=interaction.created_at)
+        answer = await self.service.upcoming(days, platform)
         await interaction.response.send_message(embed=embed(render.upcoming_embed(answer)), allowed_mentions=NO_PINGS)
 
     @upcoming.autocomplete("platform")

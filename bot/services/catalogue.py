@@ -217,10 +217,12 @@ class CatalogueService:
             season = seasons[0] if len(seasons) == 1 else 1
         found = next((e for e in episodes if e.season == season and e.number == number), None)
         label = f"S{season}E{number}"
-        if found is None and show.episode_count is not None and episodes:
+        season_known = any(e.season == season for e in episodes)
+        season_released = any(r.season == season for r in releases)
+        if found is None and (season_known or (episodes and not season_released)):
             raise NotFound(
-                f"{show.title} has no episode {label}; it has {show.episode_count} episodes "
-                f"({_season_summary(episodes)})."
+                f"{show.title} has no episode {label} in the catalogue; it knows of "
+                f"{_season_summary(episodes)}."
             )
         exact = [r for r in releases if r.scope is Scope.EPISODE and r.season == season and r.episode == number]
         if not exact:
@@ -262,7 +264,9 @@ def _season_summary(episodes: list[Episode]) -> str:
     by_season: dict[int, int] = {}
     for e in episodes:
         by_season[e.season] = by_season.get(e.season, 0) + 1
-    return ", ".join(f"season {s}: {n}" for s, n in sorted(by_season.items()))
+    return ", ".join(
+        f"season {s}: {n} episode{'s' if n != 1 else ''}" for s, n in sorted(by_season.items())
+    )
 
 
 def _fit(text: str, limit: int = 100) -> str:
