@@ -66,10 +66,9 @@ class PremiereTree(app_commands.CommandTree):
         if isinstance(error, app_commands.NoPrivateMessage):
             return "This command works only in a server."
         if isinstance(error, app_commands.MissingPermissions):
-            missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
-            return f"You need the **{missing}** permission to use this command."
+            return f"You need the **{permission_names(error.missing_permissions)}** permission to use this command."
         if isinstance(error, app_commands.BotMissingPermissions):
-            missing = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
+            missing = permission_names(error.missing_permissions)
             return f"I need the **{missing}** permission here; ask a server admin to grant it."
         if isinstance(error, app_commands.CommandOnCooldown):
             return f"Slow down a little: try again in {error.retry_after:.0f} s."
@@ -78,6 +77,15 @@ class PremiereTree(app_commands.CommandTree):
         if isinstance(error, app_commands.TransformerError):
             return "I couldn't understand that value; pick one of the suggestions while you type."
         return None
+
+
+# discord.py's permission names where Discord's app says them differently.
+_PERMISSION_LABELS = {"manage_guild": "Manage Server", "manage_messages": "Manage Messages"}
+
+
+def permission_names(names: Sequence[str]) -> str:
+    """['manage_guild', 'embed_links'] -> 'Manage Server, Embed Links', as Discord's app names them."""
+    return ", ".join(_PERMISSION_LABELS.get(n, n.replace("_", " ").title()) for n in names)
 
 
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:

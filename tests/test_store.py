@@ -112,3 +112,17 @@ async def test_a_file_that_is_not_sqlite_is_refused_and_closed(tmp_path):
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(Exception, match="not a database"):
         await Store.open(path)
+
+
+async def test_a_write_waits_for_an_open_transaction_and_survives_its_rollback(store):
+    import asyncio
+
+    task = None
+    with pytest.raises(RuntimeError):
+        async with store.transaction():
+            task = asyncio.create_task(store.set_meta("k", "v"))
+            await asyncio.sleep(0.05)
+            assert not task.done()
+            raise RuntimeError("import failed")
+    await task
+    assert await store.get_meta("k") == "v"

@@ -6,6 +6,7 @@ kept in `PRAGMA user_version`. WAL mode and foreign keys are on for every connec
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -46,8 +47,22 @@ _ROLE_ORDER = "CASE role WHEN 'cast' THEN 0 WHEN 'director' THEN 1 WHEN 'creator
     "WHEN 'writer' THEN 3 ELSE 4 END"
 
 
+_DEFAULT_CACHE_SIZE = -2000  # SQLite's default page cache: 2 MiB
+_IMPORT_CACHE_KIB = 256_000  # a bulk import writes all over the tables: cache them while it runs
+
+
 class MigrationError(Exception):
     pass
+
+
+class _ImportState:
+    """What one import has written so far."""
+
+    def __init__(self, people: dict[str, Person]) -> None:
+        self.people = people  # every person in the import, merged
+        self.written: set[str] = set()  # people already handled
+        self.mark = 0  # names rows up to this id were there before the import
+        self.next_name_id = 1
 
 
 def instant_text(dt: datetime | None) -> str | None:
@@ -101,6 +116,9 @@ class Store(AnnouncementQueries):
     def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
         self._conn = conn
         self.path = path
+        # One connection is shared by every coroutine: a write must never land inside another
+        # coroutine's open transaction (and be committed or rolled back with it).
+        self._write_lock = asyncio.Lock()
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -153,14 +171,15 @@ class Store(AnnouncementQueries):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
-        await self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield self._conn
-        except BaseException:
-            await self._conn.execute("ROLLBACK")
-            raise
-        else:
-            await self._conn.execute("COMMIT")
+        async with self._write_lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                await self._conn.execute("ROLLBACK")
+                raise
+            else:
+                await self._conn.execute("COMMIT")
 
     async def _scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         async with self._conn.execute(sql, params) as cur:
@@ -187,24 +206,88 @@ class Store(AnnouncementQueries):
         """
         total = len(records)
         counts = [0, 0, 0, 0, 0, 0]
+        # One person may be credited in many shows: merge them once, as upserting them show by
+        # show would (the last name wins; the last native name given wins, else the stored one).
+        people: dict[str, Person] = {}
+        for rec in records:
+            for c in rec.credits:
+                p = c.person
+                known = people.get(p.id)
+                if known is None or known.name != p.name or (p.native_name and known.native_name != p.native_name):
+                    people[p.id] = Person(p.id, p.name, p.native_name or (known.native_name if known else None))
+        state = _ImportState(people)
         async with self.transaction() as conn:
-            for start in range(0, total, batch):
-                chunk = records[start : start + batch]
-                await self._write_chunk(conn, chunk, counts)
-                if progress:
-                    progress(min(start + batch, total), total)
+            await conn.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
+            try:
+                # Names rows with ids above the mark are new in this import: they join the trigram
+                # index in one pass at the end, which is far cheaper than row by row.
+                state.mark = await self._scalar("SELECT coalesce(max(id), 0) FROM names")
+                state.next_name_id = state.mark + 1
+                for start in range(0, total, batch):
+                    chunk = records[start : start + batch]
+                    await self._write_chunk(conn, chunk, counts, state)
+                    if progress:
+                        progress(min(start + batch, total), total)
+                await conn.execute(
+                    "INSERT INTO names_fts (rowid, text, kind, ref) SELECT id, text, kind, ref FROM names "
+                    "WHERE id > ?",
+                    (state.mark,),
+                )
+            finally:
+                await conn.execute(f"PRAGMA cache_size = {_DEFAULT_CACHE_SIZE:d}")
+        counts[1] = len(people)
         return CatalogueStats(*counts)
 
+    async def _stored_names(self, kind: str, refs: Sequence[str]) -> dict[str, list[tuple[int, str]]]:
+        out: dict[str, list[tuple[int, str]]] = {}
+        for start in range(0, len(refs), 500):
+            part = refs[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for row in await self._all(
+                f"SELECT id, ref, text FROM names WHERE ref IN ({marks}) AND kind = ? ORDER BY id",  # noqa: S608
+                [*part, kind],
+            ):
+                out.setdefault(row[1], []).append((row[0], row[2]))
+        return out
+
+    async def _replace_names(
+        self, conn: aiosqlite.Connection, kind: str, wanted: dict[str, list[str]], state: _ImportState
+    ) -> None:
+        """Make the names of each ref exactly ``wanted[ref]``; unchanged refs are left alone."""
+        stored = await self._stored_names(kind, list(wanted))
+        unindex: list[tuple[int, str, str, str]] = []
+        drop: list[tuple[int]] = []
+        add: list[tuple[int, str, str, str]] = []
+        for ref, texts in wanted.items():
+            old = stored.get(ref, [])
+            if [t for _, t in old] == texts:
+                continue
+            for name_id, text in old:
+                drop.append((name_id,))
+                if name_id <= state.mark:  # newer rows are not in the trigram index yet
+                    unindex.append((name_id, text, kind, ref))
+            for text in texts:
+                add.append((state.next_name_id, text, kind, ref))
+                state.next_name_id += 1
+        if unindex:
+            await conn.executemany(
+                "INSERT INTO names_fts (names_fts, rowid, text, kind, ref) VALUES ('delete', ?, ?, ?, ?)", unindex
+            )
+        if drop:
+            await conn.executemany("DELETE FROM names WHERE id = ?", drop)
+        if add:
+            await conn.executemany("INSERT INTO names (id, text, kind, ref) VALUES (?,?,?,?)", add)
+
     async def _write_chunk(
-        self, conn: aiosqlite.Connection, chunk: Sequence[ShowRecord], counts: list[int]
+        self, conn: aiosqlite.Connection, chunk: Sequence[ShowRecord], counts: list[int], state: _ImportState
     ) -> None:
         show_rows = []
-        people: dict[str, Person] = {}
+        show_names: dict[str, list[str]] = {}
+        new_people: dict[str, Person] = {}
         credit_rows = []
         episode_rows = []
         release_rows = []
         event_rows = []
-        name_rows = []
         for rec in chunk:
             s = rec.show
             show_rows.append(
@@ -215,11 +298,13 @@ class Store(AnnouncementQueries):
                     s.source_original_title, s.status.value if s.status else None,
                 )
             )
-            for text in _unique(s.title, s.original_title, *s.aliases):
-                name_rows.append((text, "show", s.id))
+            show_names[s.id] = _unique(s.title, s.original_title, *s.aliases)
             for c in rec.credits:
-                people[c.person.id] = c.person
-                credit_rows.append((s.id, c.person.id, c.role.value, c.character or "", c.order))
+                pid = c.person.id
+                if pid not in state.written:
+                    state.written.add(pid)
+                    new_people[pid] = state.people[pid]
+                credit_rows.append((s.id, pid, c.role.value, c.character or "", c.order))
             for e in rec.episodes:
                 episode_rows.append((s.id, e.season, e.number, e.title))
             for r in rec.releases:
@@ -253,19 +338,32 @@ class Store(AnnouncementQueries):
         # A show's children are replaced wholesale by what the record says.
         for table in ("credits", "episodes", "releases", "events"):
             await conn.executemany(f"DELETE FROM {table} WHERE show_id = ?", ids)  # noqa: S608
-        await conn.executemany("DELETE FROM names WHERE ref = ? AND kind = 'show'", ids)
-        person_rows = [(p.id, p.name, p.native_name) for p in people.values()]
-        await conn.executemany(
-            "INSERT INTO people (id, name, native_name) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET "
-            "name=excluded.name, native_name=COALESCE(excluded.native_name, people.native_name)",
-            person_rows,
-        )
-        await conn.executemany(
-            "DELETE FROM names WHERE ref = ? AND kind = 'person'", [(p.id,) for p in people.values()]
-        )
-        for p in people.values():
-            for text in _unique(p.name, p.native_name):
-                name_rows.append((text, "person", p.id))
+        await self._replace_names(conn, "show", show_names, state)
+
+        # People first seen in this import: write those that are new or changed.
+        stored: dict[str, tuple[str, str | None]] = {}
+        pids = list(new_people)
+        for start in range(0, len(pids), 500):
+            part = pids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for row in await self._all(f"SELECT id, name, native_name FROM people WHERE id IN ({marks})", part):  # noqa: S608
+                stored[row[0]] = (row[1], row[2])
+        person_rows = []
+        person_names: dict[str, list[str]] = {}
+        for p in new_people.values():
+            old = stored.get(p.id)
+            final = (p.name, p.native_name or (old[1] if old else None))
+            if old == final:
+                continue
+            person_rows.append((p.id, p.name, p.native_name))
+            person_names[p.id] = _unique(*final)
+        if person_rows:
+            await conn.executemany(
+                "INSERT INTO people (id, name, native_name) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET "
+                "name=excluded.name, native_name=COALESCE(excluded.native_name, people.native_name)",
+                person_rows,
+            )
+            await self._replace_names(conn, "person", person_names, state)
         await conn.executemany(
             "INSERT OR REPLACE INTO credits (show_id, person_id, role, character, billing) VALUES (?,?,?,?,?)",
             credit_rows,
@@ -283,9 +381,7 @@ class Store(AnnouncementQueries):
             "VALUES (?,?,?,?,?,?,?,?,?)",
             event_rows,
         )
-        await conn.executemany("INSERT INTO names (text, kind, ref) VALUES (?,?,?)", name_rows)
         counts[0] += len(show_rows)
-        counts[1] += len(person_rows)
         counts[2] += len(credit_rows)
         counts[3] += len(episode_rows)
         counts[4] += len(release_rows)
@@ -328,10 +424,11 @@ class Store(AnnouncementQueries):
         return await self._scalar("SELECT value FROM meta WHERE key = ?", (key,))
 
     async def set_meta(self, key: str, value: str) -> None:
-        await self._conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-            (key, value),
-        )
+        async with self._write_lock:
+            await self._conn.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
 
     # -- catalogue queries -----------------------------------------------------------------------
 

@@ -3,12 +3,14 @@
 Mixed into :class:`bot.store.Store`; the tables come from migration 0002.
 
 Every write here is ONE statement, so it is atomic on its own (SQLite wraps each statement in
-an implicit transaction) and cannot interleave with another coroutine's statements on the
-shared connection. The claim of a post is a single multi-row ``INSERT ... ON CONFLICT DO
-NOTHING RETURNING``: the rows a caller gets back are its own, and nobody else's.
+an implicit transaction), and it takes the store's write lock, so it never lands inside another
+coroutine's open transaction on the shared connection. The claim of a post is a single
+multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the rows a caller gets back are its own, and nobody else's.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 import json
 from collections.abc import Iterable, Sequence
@@ -106,13 +108,14 @@ def _release_row(r: aiosqlite.Row) -> Release:
 
 class AnnouncementQueries:
     _conn: aiosqlite.Connection
+    _write_lock: asyncio.Lock
 
     async def _a_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
         async with self._conn.execute(sql, params) as cur:
             return list(await cur.fetchall())
 
     async def _a_run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._conn.execute(sql, params) as cur:
+        async with self._write_lock, self._conn.execute(sql, params) as cur:
             return cur.rowcount
 
     # -- guild settings --------------------------------------------------------------------------
@@ -290,12 +293,13 @@ class AnnouncementQueries:
         params: list[Any] = []
         for rid in release_ids:
             params += [channel_id, rid, guild_id, _t(due), state, nonce, int(late), reason, _t(now), _t(now)]
-        rows = await self._a_all(
-            "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, reason, "
-            f"claimed_at, updated_at) VALUES {values} "  # noqa: S608
-            "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING release_id",
-            params,
-        )
+        async with self._write_lock:
+            rows = await self._a_all(
+                "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, reason, "
+                f"claimed_at, updated_at) VALUES {values} "  # noqa: S608
+                "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING release_id",
+                params,
+            )
         claimed = {r[0] for r in rows}
         return [rid for rid in release_ids if rid in claimed]
 

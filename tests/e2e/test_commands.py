@@ -190,3 +190,10 @@ async def test_gateway_cut_and_resumed_the_bot_still_answers(world):
     await lc.wait_for_resume(timeout=15)
     res = await lc.run_command(guild, alice, "cast", options={"title": AOUAD}, channel=channel)
     assert "Nam On-jo" in embed_text(res.message)
+
+
+async def test_a_member_without_manage_server_is_refused_admin_commands(world):
+    lc, guild, channel, alice, _ = world
+    res = await lc.run_command(guild, alice, "announce list", channel=channel)
+    assert res.ephemeral
+    assert "You need the **Manage Server** permission" in res.content

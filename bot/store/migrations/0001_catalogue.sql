@@ -75,7 +75,8 @@ CREATE INDEX events_show ON events(show_id);
 -- Titles, aliases and names for substring search in any script (trigram tokenizer).
 -- kind: 'show' or 'person'; ref: the show or person id. The rows live in `names` (indexed by
 -- ref, so re-importing a show replaces its names without scanning the index); `names_fts` is
--- an external-content index over them, kept in step by the triggers.
+-- an external-content index over them, which the store keeps in step: an import adds its new
+-- rows in one pass at the end, and un-indexes a row before deleting it.
 CREATE TABLE names (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
@@ -86,12 +87,6 @@ CREATE INDEX names_ref ON names(ref, kind);
 CREATE VIRTUAL TABLE names_fts USING fts5(
     text, kind UNINDEXED, ref UNINDEXED, content = 'names', content_rowid = 'id', tokenize = 'trigram'
 );
-CREATE TRIGGER names_ai AFTER INSERT ON names BEGIN
-    INSERT INTO names_fts (rowid, text, kind, ref) VALUES (new.id, new.text, new.kind, new.ref);
-END;
-CREATE TRIGGER names_ad AFTER DELETE ON names BEGIN
-    INSERT INTO names_fts (names_fts, rowid, text, kind, ref) VALUES ('delete', old.id, old.text, old.kind, old.ref);
-END;
 
 -- Small facts the bot keeps about itself (the synced command set's hash, ...).
 CREATE TABLE meta (
