@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import os
+import signal
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -83,8 +86,23 @@ def attach_poster(bot: Any, service: Any) -> None:
     service.attach(DiscordPoster(bot))
 
 
+async def build_bot(settings: Settings, store: Store, clock: Clock, **service_options: Any) -> Any:
+    """The bot with every service wired, as `python -m bot` runs it (tests and the sandbox too)."""
+    from bot.client import PremiereBot
+
+    catalogue = CatalogueService(store, clock)
+    await catalogue.refresh()
+    announcements, scheduler = build_announcements(store, clock, settings, **service_options)
+    bot = PremiereBot(
+        settings=settings, store=store, clock=clock, catalogue=catalogue,
+        announcements=announcements, scheduler=scheduler,
+    )
+    attach_poster(bot, announcements)
+    return bot
+
+
 async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
-    from bot.client import PremiereBot, use_api_base
+    from bot.client import use_api_base
 
     if clock is None:
         try:
@@ -95,14 +113,10 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
     use_api_base(settings.api_base)
     async with await Store.open(settings.database_path) as store:
         await seed_catalogue(store, settings)
-        catalogue = CatalogueService(store, clock)
-        await catalogue.refresh()
-        announcements, scheduler = build_announcements(store, clock, settings)
-        bot = PremiereBot(
-            settings=settings, store=store, clock=clock, catalogue=catalogue,
-            announcements=announcements, scheduler=scheduler,
-        )
-        attach_poster(bot, announcements)
+        bot = await build_bot(settings, store, clock)
+        loop = asyncio.get_running_loop()
+        with contextlib.suppress(NotImplementedError):  # stop cleanly on SIGTERM, as on Ctrl-C
+            loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
         try:
             async with bot:
                 await bot.start(settings.token or "")

@@ -103,20 +103,15 @@ class RunningBot:
         self.task: asyncio.Task[None] | None = None
 
     async def start(self, *, watch_every: timedelta | None = None, **service_options: Any) -> Any:
-        from bot.app import attach_poster, build_announcements
-        from bot.client import PremiereBot
+        from bot.app import build_bot
 
-        self.catalogue = CatalogueService(self.store, self.clock)
-        await self.catalogue.refresh()
         service_options.setdefault("rate_per_second", 40.0)
-        self.service, self.scheduler = build_announcements(self.store, self.clock, self.settings, **service_options)
+        self.bot = await build_bot(self.settings, self.store, self.clock, **service_options)
+        self.catalogue = self.bot.catalogue
+        self.service = self.bot.services["announcements"]
+        self.scheduler = self.bot.services["scheduler"]
         if watch_every is not None:
             self.scheduler.watch_every = watch_every
-        self.bot = PremiereBot(
-            settings=self.settings, store=self.store, clock=self.clock, catalogue=self.catalogue,
-            announcements=self.service, scheduler=self.scheduler,
-        )
-        attach_poster(self.bot, self.service)
         self.task = asyncio.create_task(self.bot.start(self.server.token))
         ready = asyncio.ensure_future(self.server.wait_for_bot_ready(10))
         await asyncio.wait({ready, self.task}, return_when=asyncio.FIRST_COMPLETED)
