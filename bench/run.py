@@ -1,0 +1,198 @@
+"""`python -m bench [--size small|full] [--shows N]`: generate a catalogue, measure, print a table.
+
+Rows: import through the real CLI; service answers and autocomplete in process; then, through
+localcord and the real bot process, end-to-end /cast, cold start to READY, memory with many
+guilds configured, and one release announced to many channels with Discord's limits on and off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import generate as gen  # noqa: E402
+from bench.stats import Row, missing_row, table  # noqa: E402
+
+IMPORT_TARGET = 10_000  # shows per second, with their credits
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    size: str
+    shows: int
+    samples: int  # timed calls per service and autocomplete row
+    e2e_samples: int
+    guilds: int  # guilds configured for the memory row
+    channels: int  # channels one release is announced to
+    limits_on: bool  # run the fan-out with Discord's limits on (>= channels / 50 s)
+
+
+SIZES = {
+    "small": Plan("small", 2_000, 300, 60, 200, 50, True),
+    "full": Plan("full", 100_000, 3_000, 500, 10_000, 10_000, True),
+}
+
+
+def machine() -> dict:
+    mem_kib = 0
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                mem_kib = int(line.split()[1])
+    except OSError:
+        pass
+    return {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "nproc": os.cpu_count(),
+        "memory_gib": round(mem_kib / 1024 / 1024, 1),
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def bench_import(records: list, work: Path, fmt: str) -> list[Row]:
+    """Write the catalogue as files, then time `python -m bot catalogue import` on them."""
+    src = work / f"catalogue-{fmt}"
+    db = work / "import.sqlite3"
+    for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        p.unlink(missing_ok=True)
+    shutil.rmtree(src, ignore_errors=True)
+    t = time.perf_counter()
+    size = gen.write_tvmaze(records, src) if fmt == "tvmaze" else gen.write_toml(records, src)
+    write_s = time.perf_counter() - t
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "catalogue", "import", str(src), "--database", str(db)],
+        cwd=work, env=env, capture_output=True, text=True, check=False,
+    )
+    seconds = time.perf_counter() - t
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-3:]
+        return [missing_row("import (CLI)", f"the import failed ({proc.returncode}): {' / '.join(tail)}")]
+    n = len(records)
+    counts = gen.counts(records)
+    rows_total = counts["shows"] + counts["credits"] + counts["episodes"] + counts["releases"] + counts["events"]
+    rate = n / seconds
+    summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    return [
+        Row(
+            f"import (CLI, {fmt})",
+            f"{rate:,.0f} shows/s ({rows_total / seconds:,.0f} rows/s), {seconds:.1f} s",
+            f">= {IMPORT_TARGET:,} shows/s",
+            rate >= IMPORT_TARGET,
+            f"{size / 1e6:.0f} MB of files written in {write_s:.1f} s; process start to exit",
+            {"seconds": seconds, "shows_per_s": rate, "rows_per_s": rows_total / seconds, "cli": summary},
+        )
+    ]
+
+
+async def build_store(records: list, db: Path) -> Row:
+    """The service database, from the records in memory (every field the generator makes)."""
+    from bot.store import Store
+
+    for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
+        p.unlink(missing_ok=True)
+    store = await Store.open(db)
+    try:
+        t = time.perf_counter()
+        stats = await store.import_records(records)
+        seconds = time.perf_counter() - t
+    finally:
+        await store.close()
+    rate = len(records) / seconds
+    return Row(
+        "import (store only)",
+        f"{rate:,.0f} shows/s, {seconds:.1f} s",
+        "",
+        None,
+        f"Store.import_records from memory: {stats.people:,} people, {stats.credits:,} credits",
+        {"seconds": seconds, "shows_per_s": rate},
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", choices=sorted(SIZES), default="small")
+    ap.add_argument("--shows", type=int, help="catalogue size (overrides the size's)")
+    ap.add_argument("--samples", type=int, help="timed calls per latency row")
+    ap.add_argument("--guilds", type=int, help="guilds configured for the memory row")
+    ap.add_argument("--channels", type=int, help="channels one release is announced to")
+    ap.add_argument("--no-limits-on", action="store_true",
+                    help="skip the fan-out with limits on (it takes channels / 50 seconds)")
+    ap.add_argument("--format", choices=("tvmaze", "toml"), default="tvmaze",
+                    help="the files the import bench writes (tvmaze JSON parses fastest)")
+    ap.add_argument("--only", default="", help="comma list of parts: import,service,e2e")
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--workdir", type=Path, help="keep files here (default: a temporary folder)")
+    ap.add_argument("--json", type=Path, help="also write the results as JSON")
+    args = ap.parse_args(argv)
+    base = SIZES[args.size]
+    plan = Plan(
+        base.size,
+        args.shows or base.shows,
+        args.samples or base.samples,
+        max(10, (args.samples or base.samples) // 6) if args.samples else base.e2e_samples,
+        args.guilds or base.guilds,
+        args.channels or base.channels,
+        base.limits_on and not args.no_limits_on,
+    )
+    parts = set(filter(None, args.only.split(","))) or {"import", "service", "e2e"}
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="premiere-bench-"))
+    work.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    print(f"premiere bench: {plan.shows:,} shows, seed {args.seed}, {info['nproc']} CPUs, "
+          f"{info['memory_gib']} GiB, Python {info['python']}", flush=True)
+    rows: list[Row] = []
+    extra: dict = {}
+    try:
+        t = time.perf_counter()
+        records = gen.generate(plan.shows, args.seed)
+        counts = gen.counts(records)
+        extra["catalogue"] = counts
+        print(f"generated {', '.join(f'{v:,} {k}' for k, v in counts.items())} in {time.perf_counter() - t:.1f} s",
+              flush=True)
+        if "import" in parts:
+            rows += bench_import(records, work, args.format)
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+        db = work / "premiere.sqlite3"
+        if parts & {"service", "e2e"}:
+            rows.append(asyncio.run(build_store(records, db)))
+            print(table(rows[-1:]).splitlines()[-1], flush=True)
+        if "service" in parts:
+            from bench.service import run_service
+
+            service_rows, service_info = asyncio.run(run_service(str(db), records, plan.samples))
+            extra.update(service_info)
+            rows += service_rows
+            print(table(service_rows), flush=True)
+        if "e2e" in parts:
+            from bench.e2e import run_e2e
+
+            rows += asyncio.run(run_e2e(db, records, plan, work))
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(f"Machine: {info['nproc']} CPUs, {info['memory_gib']} GiB, Python {info['python']}, {info['date']}")
+    print(table(rows))
+    if args.json:
+        args.json.write_text(json.dumps({"machine": info, "plan": asdict(plan), "extra": extra,
+                                         "rows": [asdict(r) for r in rows]}, indent=2, default=str))
+    return 0

@@ -1,0 +1,190 @@
+"""Latency of the answers behind the question commands and of autocomplete, in process.
+
+Each sample is one command's work as the cog does it: resolve the typed or picked value, ask
+the service, render the embed. Queries are drawn with a seeded RNG from the generated catalogue.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bench.generate import NOW, PLATFORMS
+from bench.stats import Row, latency_row
+from bot import render
+from bot.clock import ManualClock
+from bot.errors import PremiereError
+from bot.models import Kind, ShowRecord
+from bot.services.catalogue import CatalogueService
+from bot.store import Store
+
+SERVICE_P99_MS = 10.0
+AUTOCOMPLETE_P99_MS = 5.0
+
+
+def _is_hangul(text: str) -> bool:
+    return any("\uac00" <= ch <= "\ud7a3" for ch in text)
+
+
+def _is_latin(text: str) -> bool:
+    return all(ord(ch) < 0x250 for ch in text)
+
+
+def typo(rng: random.Random, text: str) -> str:
+    """One edit: a substitution, deletion, insertion or swap, away from the first character."""
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    i = rng.randrange(1, len(text) - 1)
+    op = rng.randrange(4)
+    if op == 0:
+        return text[:i] + rng.choice(letters) + text[i + 1 :]
+    if op == 1:
+        return text[:i] + text[i + 1 :]
+    if op == 2:
+        return text[:i] + rng.choice(letters) + text[i:]
+    return text[:i] + text[i + 1] + text[i] + text[i + 2 :]
+
+
+def hangul_typo(rng: random.Random, text: str) -> str:
+    positions = [i for i, ch in enumerate(text) if _is_hangul(ch)]
+    i = rng.choice(positions[1:] or positions)
+    return text[:i] + chr(0xAC00 + rng.randrange(11172)) + text[i + 1 :]
+
+
+@dataclass(slots=True)
+class Queries:
+    show_values: list[str]  # what /show, /cast, /release receive: ids (picked) or typed titles
+    person_values: list[str]
+    episodes: list[str | None]
+    upcoming: list[tuple[int, str | None, int]]  # days, platform, minutes after NOW
+    prefix: list[tuple[str, str]]  # (kind, text)
+    typos: list[tuple[str, str]]
+    korean: list[tuple[str, str]]
+
+
+def make_queries(records: Sequence[ShowRecord], n: int, seed: int = 11) -> Queries:
+    rng = random.Random(seed)
+    shows = [rng.choice(records) for _ in range(n)]
+    show_values = [r.show.id if rng.random() < 0.7 else r.show.title for r in shows]
+    episodes: list[str | None] = []
+    for r in shows:
+        if r.show.kind is Kind.SERIES and r.episodes and rng.random() < 0.5:
+            e = rng.choice(r.episodes)
+            episodes.append(rng.choice((f"S{e.season}E{e.number}", f"{e.season}x{e.number:02d}", str(e.number))))
+        else:
+            episodes.append(None)
+    person_values = []
+    for _ in range(n):
+        rec = rng.choice(records)
+        p = rng.choice(rec.credits).person  # weighted by credits, so prolific people come up often
+        person_values.append(p.id if rng.random() < 0.7 else p.name)
+    upcoming = [
+        (rng.choice((1, 7, 7, 7, 30, 90)), rng.choice((None, None, None, *PLATFORMS[:6])), rng.randrange(0, 60 * 24 * 60))
+        for _ in range(n)
+    ]
+    show_latin = [t for r in records for t in (r.show.title, *r.show.aliases) if _is_latin(t) and len(t) >= 6]
+    person_latin = [c.person.name for r in records[: max(1, len(records) // 4)] for c in r.credits]
+    hangul = [t for r in records for t in (r.show.title, r.show.original_title) if t and _is_hangul(t)]
+    hangul_people = [c.person.native_name for r in records[: max(1, len(records) // 4)] for c in r.credits
+                     if c.person.native_name and _is_hangul(c.person.native_name)]
+    others = [t for r in records for t in (r.show.title, r.show.original_title) if t and not _is_hangul(t)]
+
+    def pick_kind() -> str:
+        return "show" if rng.random() < 0.7 else "person"
+
+    prefix = []
+    for _ in range(n):
+        kind = pick_kind()
+        text = rng.choice(others if kind == "show" else person_latin)
+        prefix.append((kind, text[: rng.randint(1, min(10, len(text)))]))
+    typos = []
+    for _ in range(n):
+        kind = pick_kind()
+        text = rng.choice(show_latin if kind == "show" else person_latin)
+        typos.append((kind, typo(rng, text)))
+    korean = []
+    for _ in range(n):
+        kind = "show" if rng.random() < 0.7 or not hangul_people else "person"
+        text = rng.choice(hangul if kind == "show" else hangul_people)
+        roll = rng.random()
+        if roll < 0.5:
+            korean.append((kind, text[: rng.randint(1, len(text))]))
+        elif roll < 0.8:
+            korean.append((kind, hangul_typo(rng, text)))
+        else:
+            korean.append((kind, text))
+    return Queries(show_values, person_values, episodes, upcoming, prefix, typos, korean)
+
+
+async def _time(samples: list[float], call: Callable[[], Awaitable[object]]) -> None:
+    t = time.perf_counter_ns()
+    try:
+        await call()
+    except PremiereError:  # a NotFound with suggestions is an answer too
+        pass
+    samples.append((time.perf_counter_ns() - t) / 1e6)
+
+
+def _time_sync(samples: list[float], call: Callable[[], object]) -> None:
+    t = time.perf_counter_ns()
+    call()
+    samples.append((time.perf_counter_ns() - t) / 1e6)
+
+
+async def run_service(database: str, records: Sequence[ShowRecord], n: int, warmup: int = 50) -> tuple[list[Row], dict]:
+    """Open the store, build the service (timed), then time every command ``n`` times."""
+    store = await Store.open(database)
+    info: dict = {}
+    try:
+        service = CatalogueService(store, ManualClock(NOW))
+        t = time.perf_counter()
+        await service.refresh()
+        info["index_build_s"] = time.perf_counter() - t
+        info["index_entries"] = len(service._index)
+        q = make_queries(records, n + warmup)
+        gc.collect()
+
+        async def show(i: int) -> None:
+            s = await service.resolve_show(q.show_values[i])
+            render.show_embed(await service.show_details(s))
+
+        async def cast(i: int) -> None:
+            s = await service.resolve_show(q.show_values[i])
+            render.cast_pages(await service.cast(s))
+
+        async def release(i: int) -> None:
+            s = await service.resolve_show(q.show_values[i])
+            render.release_embed(await service.release(s, q.episodes[i]))
+
+        async def upcoming(i: int) -> None:
+            days, platform, minutes = q.upcoming[i]
+            render.upcoming_embed(await service.upcoming(days, platform, now=NOW + timedelta(minutes=minutes)))
+
+        async def person(i: int) -> None:
+            p = await service.resolve_person(q.person_values[i])
+            render.person_embed(await service.person(p))
+
+        rows: list[Row] = []
+        for name, fn in (("/show", show), ("/cast", cast), ("/release", release), ("/upcoming", upcoming),
+                         ("/person", person)):
+            samples: list[float] = []
+            for i in range(n + warmup):
+                await _time(samples, lambda i=i: fn(i))
+            rows.append(latency_row(f"service {name}", samples[warmup:], SERVICE_P99_MS))
+
+        def complete(kind: str, text: str) -> object:
+            if kind == "show":
+                return service.autocomplete_shows(text)
+            return service.autocomplete_people(text)
+
+        for name, items in (("prefix", q.prefix), ("typo", q.typos), ("Korean", q.korean)):
+            samples = []
+            for kind, text in items:
+                _time_sync(samples, lambda kind=kind, text=text: complete(kind, text))
+            rows.append(latency_row(f"autocomplete {name}", samples[warmup:], AUTOCOMPLETE_P99_MS))
+        return rows, info
+    finally:
+        await store.close()
