@@ -1,0 +1,450 @@
+"""`python -m bot sandbox`: the real bot against the project's Discord-compatible server, driven
+from a terminal prompt. No Discord account, no token, no network.
+
+The server (localcord) and the bot run on an event loop in a background thread; the prompt runs
+in the main thread and talks to the server's test API, exactly as Discord would send
+interactions. Tab completes command and option names, and option values through the bot's own
+autocomplete.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import re
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+HELP = """Type a slash command as in Discord, options as name:value, for example
+  /cast title:All of Us Are Dead
+  /release title:지금 우리 학교는 episode:S1E3
+  /upcoming days:30
+  /announce channel add channel:#announcements
+Tab completes commands, options and values (values come from the bot's autocomplete).
+  :click LABEL     press a button on the last message (e.g. :click Next)
+  :channel NAME    type in another channel (#general, #announcements)
+  :messages        show what was posted in the current channel
+  :help            this text        :quit  leave (Ctrl-D too)"""
+
+_TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
+_UNESCAPE = re.compile(r"\\([\\*_~`|\[\]#>-])")
+_OPTION = re.compile(r"(?:^|\s)([a-z0-9_-]+):")
+_STYLES = {"t": "%H:%M", "T": "%H:%M:%S", "d": "%Y-%m-%d", "D": "%d %B %Y", "f": "%d %B %Y %H:%M",
+           "F": "%A, %d %B %Y %H:%M"}
+
+
+# -- rendering: a Discord message as terminal text (pure) ------------------------------------------
+
+
+def relative(ts: datetime, now: datetime) -> str:
+    seconds = (ts - now).total_seconds()
+    past = seconds < 0
+    seconds = abs(seconds)
+    for unit, size in (("year", 31_536_000), ("month", 2_592_000), ("day", 86_400), ("hour", 3_600),
+                       ("minute", 60)):
+        if seconds >= size:
+            n = int(seconds // size)
+            text = f"{n} {unit}{'s' if n != 1 else ''}"
+            break
+    else:
+        text = "a few seconds"
+    return f"{text} ago" if past else f"in {text}"
+
+
+def plain(text: str, now: datetime, zone: Any = None) -> str:
+    """Discord markup as a terminal shows it: timestamps in the local zone, escapes removed."""
+
+    def stamp(m: re.Match[str]) -> str:
+        when = datetime.fromtimestamp(int(m.group(1)), UTC)
+        style = m.group(2) or "f"
+        if style == "R":
+            return relative(when, now)
+        return when.astimezone(zone).strftime(_STYLES[style])
+
+    text = _TIMESTAMP.sub(stamp, text)
+    text = text.replace("**", "").replace("\u200b", "")
+    text = re.sub(r"^-# ", "  ", text, flags=re.M)
+    return _UNESCAPE.sub(r"\1", text)
+
+
+def render_message(message: dict[str, Any], *, now: datetime, ephemeral: bool = False, zone: Any = None) -> str:
+    author = message.get("author", {}).get("username", "?")
+    lines = [f"{author}" + ("  (only you can see this)" if ephemeral else "")]
+    if message.get("content"):
+        lines += ["  " + line for line in plain(message["content"], now, zone).splitlines()]
+    for embed in message.get("embeds", []):
+        bar = "  ┃ "
+        if embed.get("title"):
+            lines.append(bar + plain(embed["title"], now, zone).upper())
+        if embed.get("description"):
+            lines += [bar + line for line in plain(embed["description"], now, zone).splitlines()]
+        for f in embed.get("fields", []):
+            value = plain(f["value"], now, zone).splitlines() or [""]
+            lines.append(f"{bar}{plain(f['name'], now, zone)}: {value[0]}")
+            lines += [bar + "  " + line for line in value[1:]]
+        if embed.get("footer", {}).get("text"):
+            lines.append(bar + "— " + embed["footer"]["text"])
+    buttons = [c for row in message.get("components", []) for c in row.get("components", [])]
+    if buttons:
+        lines.append("  " + " ".join(
+            f"[{(b.get('emoji') or {}).get('name', '')} {b.get('label', '')}]".replace("[ ", "[")
+            + (" (off)" if b.get("disabled") else "")
+            for b in buttons
+        ))
+    return "\n".join(lines)
+
+
+# -- parsing a typed command -----------------------------------------------------------------------
+
+
+@dataclass
+class Parsed:
+    path: list[str]
+    options: dict[str, str] = field(default_factory=dict)
+
+
+def split_command(line: str) -> Parsed:
+    """'/announce channel add channel:#x role:@y' -> path and raw option texts."""
+    body = line.strip().lstrip("/")
+    first = _OPTION.search(body)
+    head = body[: first.start()] if first else body
+    path = head.split()
+    options: dict[str, str] = {}
+    if first:
+        matches = list(_OPTION.finditer(body))
+        for i, m in enumerate(matches):
+            end = matches[i + 1].start() if i + 1 < len(matches) else len(body)
+            options[m.group(1)] = body[m.end() : end].strip()
+    return Parsed(path, options)
+
+
+def command_schema(commands: list[dict[str, Any]], path: list[str]) -> tuple[list[str], list[dict[str, Any]]] | None:
+    """The longest registered command path matching ``path`` and the options of its leaf."""
+    for c in commands:
+        if path and c["name"] == path[0]:
+            options = c.get("options", [])
+            used = [c["name"]]
+            for word in path[1:]:
+                sub = next((o for o in options if o["name"] == word and o.get("type") in (1, 2)), None)
+                if sub is None:
+                    break
+                used.append(word)
+                options = sub.get("options", [])
+            return used, [o for o in options if o.get("type") not in (1, 2)] or options
+    return None
+
+
+# -- the sandbox -----------------------------------------------------------------------------------
+
+
+class Sandbox:
+    def __init__(self, database: Path, now: datetime | None) -> None:
+        self.database = database
+        self.start_at = now
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, name="sandbox-loop", daemon=True)
+        self.channel: Any = None
+        self.last_message: dict[str, Any] | None = None
+        self.seen: set[str] = set()
+        self.picked: dict[str, str] = {}  # autocomplete name -> value, as Discord sends the value
+
+    def call(self, coro: Any, timeout: float = 30) -> Any:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def start(self) -> None:
+        self.thread.start()
+        self.call(self._start())
+
+    async def _start(self) -> None:
+        from bot.app import build_bot, seed_catalogue
+        from bot.clock import system_clock
+        from bot.config import load_settings
+        from bot.store import Store
+        from localcord import LocalDiscord
+
+        self.server = LocalDiscord(limits=True)
+        await self.server.start()
+        you = self.server.create_user("you")
+        self.guild = self.server.create_guild("Sandbox", owner=you)
+        self.general = self.server.create_channel(self.guild, "general")
+        self.news = self.server.create_channel(self.guild, "announcements", type=5)
+        self.you = you
+        self.channel = self.general
+        base = load_settings(require_token=False)
+        from dataclasses import replace
+
+        self.settings = replace(
+            base, token=self.server.token, api_base=self.server.api_base, database_path=self.database,
+            dev_guild_id=None,
+        )
+        from bot.app import OffsetClock
+        from bot.client import use_api_base
+
+        self.clock = OffsetClock(self.start_at) if self.start_at else system_clock
+        use_api_base(self.server.api_base)
+        self.store = await Store.open(self.database)
+        await seed_catalogue(self.store, self.settings)
+        self.bot = await build_bot(self.settings, self.store, self.clock)
+        self.task = asyncio.create_task(self.bot.start(self.server.token))
+        await self.server.wait_for_bot_ready(20)
+
+    def stop(self) -> None:
+        async def _stop() -> None:
+            await self.bot.close()
+            await self.store.close()
+            await self.server.stop()
+
+        try:
+            self.call(_stop(), timeout=20)
+        finally:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self.thread.join(5)
+
+    # -- prompt actions ---------------------------------------------------------------------------
+
+    def commands(self) -> list[dict[str, Any]]:
+        return self.server.commands()
+
+    def _value(self, option: dict[str, Any], text: str) -> Any:
+        kind = option.get("type")
+        if text in self.picked:
+            return self.picked[text]
+        if kind == 4:
+            return int(text)
+        if kind == 10:
+            return float(text)
+        if kind == 5:
+            return text.lower() in ("true", "yes", "1", "on")
+        if kind == 7:
+            name = text.lstrip("#")
+            channel = next((c for c in self.guild.channels.values() if c.name == name), None)
+            if channel is None:
+                raise ValueError(f"no channel #{name} (try #general or #announcements)")
+            return channel
+        if kind in (8, 9):
+            name = text.lstrip("@")
+            role = next((r for r in self.guild.roles.values() if r.name == name), None)
+            if role is None:
+                role = self.server.create_role(self.guild, name, mentionable=True)
+            return role
+        return text
+
+    def run(self, line: str) -> str:
+        parsed = split_command(line)
+        found = command_schema(self.commands(), parsed.path)
+        if found is None:
+            return f"Unknown command /{' '.join(parsed.path)}; type :help."
+        path, schema = found
+        options = {}
+        for name, text in parsed.options.items():
+            option = next((o for o in schema if o["name"] == name), None)
+            if option is None:
+                return f"/{' '.join(path)} has no option {name}: ({', '.join(o['name'] for o in schema)})"
+            try:
+                options[name] = self._value(option, text)
+            except ValueError as exc:
+                return f"{name}: {exc}"
+        missing = [o["name"] for o in schema if o.get("required") and o["name"] not in options]
+        if missing:
+            return f"Missing {', '.join(m + ':' for m in missing)}"
+        result = self.call(self.server.run_command(self.guild, self.you, path, options, channel=self.channel,
+                                                   timeout=15))
+        return self._show_result(result)
+
+    def _show_result(self, result: Any) -> str:
+        out = []
+        for message in result.messages:
+            self.last_message = message
+            self.seen.add(message["id"])
+            out.append(render_message(message, now=self.clock(), ephemeral=result.ephemeral))
+        out += self.news_text()
+        return "\n".join(out) if out else "(no answer)"
+
+    def click(self, label: str) -> str:
+        if not self.last_message:
+            return "No message with buttons yet."
+        buttons = [c for row in self.last_message.get("components", []) for c in row.get("components", [])]
+        button = next((b for b in buttons if b.get("label", "").lower() == label.lower()), None)
+        if button is None:
+            return f"No button {label!r}; the last message has: {', '.join(b.get('label', '?') for b in buttons)}"
+        result = self.call(self.server.click_button(self.last_message, button["custom_id"], self.you))
+        if result.type == 7:
+            updated = self.server.message(self.last_message["channel_id"], self.last_message["id"])
+            if updated:
+                self.last_message = updated
+                return render_message(updated, now=self.clock())
+        return self._show_result(result)
+
+    def news_text(self) -> list[str]:
+        """Messages the bot posted on its own (announcements) since the last look."""
+        out = []
+        for channel in (self.general, self.news):
+            for message in self.server.messages(channel):
+                if message["id"] not in self.seen:
+                    self.seen.add(message["id"])
+                    out.append(f"#{channel.name}: " + render_message(message, now=self.clock()))
+        return out
+
+    def complete(self, line: str) -> list[str]:
+        """Completions for the whole line typed so far (command, option name, or option value)."""
+        if not line.startswith("/"):
+            return [c for c in (":click ", ":channel ", ":messages", ":help", ":quit") if c.startswith(line)]
+        parsed = split_command(line)
+        commands = self.commands()
+        options_started = bool(_OPTION.search(line.lstrip("/")))
+        if not options_started:
+            words = line.lstrip("/").split(" ")
+            done, partial = words[:-1], words[-1]
+            found = command_schema(commands, done) if done else None
+            if not done:
+                return [f"/{c['name']} " for c in commands if c["name"].startswith(partial)]
+            if found is None:
+                return []
+            path, schema = found
+            prefix = "/" + " ".join(done) + " "
+            subs = [o for o in (self._options_at(commands, path)) if o.get("type") in (1, 2)]
+            names = [o["name"] + ("" if o.get("type") in (1, 2) else ":") for o in (subs or schema)]
+            return [prefix + n + (" " if not n.endswith(":") else "") for n in names if n.startswith(partial)]
+        found = command_schema(commands, parsed.path)
+        if found is None:
+            return []
+        path, schema = found
+        last = list(_OPTION.finditer(line))[-1]
+        head, last_name, last_value = line[: last.end()], last.group(1), line[last.end() :]
+        if last_value.endswith(" ") and last_value.strip():  # a value is done: offer the next option
+            return [line + o["name"] + ":" for o in schema if o["name"] not in parsed.options]
+        last_value = last_value.strip()
+        option = next((o for o in schema if o["name"] == last_name), None)
+        if option is None:
+            return []
+        if option.get("autocomplete"):
+            typed = {k: v for k, v in parsed.options.items() if k != last_name}
+            choices = self.call(self.server.run_autocomplete(
+                self.guild, self.you, path, focused=last_name, value=last_value, options=typed, channel=self.channel,
+            ), timeout=10)
+            for c in choices:
+                self.picked[c["name"]] = c["value"]
+            return [head + c["name"] for c in choices]
+        if option.get("choices"):
+            return [head + c["name"] for c in option["choices"] if c["name"].lower().startswith(last_value.lower())]
+        if option.get("type") == 7:
+            return [head + "#" + c.name for c in self.guild.channels.values() if ("#" + c.name).startswith(last_value)]
+        return []
+
+    @staticmethod
+    def _options_at(commands: list[dict[str, Any]], path: list[str]) -> list[dict[str, Any]]:
+        command = next(c for c in commands if c["name"] == path[0])
+        options = command.get("options", [])
+        for word in path[1:]:
+            options = next(o for o in options if o["name"] == word).get("options", [])
+        return options
+
+
+def _readline_setup(complete: Callable[[str], list[str]]) -> None:
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - Windows without pyreadline
+        return
+    state: dict[str, list[str]] = {"matches": []}
+
+    def completer(text: str, index: int) -> str | None:
+        if index == 0:
+            line = readline.get_line_buffer()[: readline.get_endidx()]
+            try:
+                full = complete(line)
+            except Exception:
+                full = []
+            start = readline.get_begidx()
+            state["matches"] = [m[start:] for m in full if len(m) >= start]
+        return state["matches"][index] if index < len(state["matches"]) else None
+
+    readline.set_completer_delims("")
+    readline.set_completer(completer)
+    readline.parse_and_bind("tab: complete")
+
+
+def sandbox_main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot sandbox", description=__doc__)
+    parser.add_argument("--database", type=Path, help="keep the sandbox's database here (default: a temp file)")
+    parser.add_argument("--now", help="start the clock here, e.g. 2022-01-28T07:58:00Z, to watch a release post")
+    parser.add_argument("-c", "--command", action="append", default=[],
+                        help="run this line and exit (repeatable), instead of the prompt")
+    args = parser.parse_args(argv)
+    now = None
+    if args.now:
+        try:
+            now = datetime.fromisoformat(args.now.replace("Z", "+00:00"))
+            if now.tzinfo is None:
+                raise ValueError
+        except ValueError:
+            print("premiere: --now takes an ISO instant with a zone, e.g. 2022-01-28T07:58:00Z", file=sys.stderr)
+            return 2
+    import logging
+
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("discord").setLevel(logging.ERROR)  # no voice-library notices in a chat sandbox
+    tmp = tempfile.TemporaryDirectory(prefix="premiere-sandbox-")
+    database = args.database or Path(tmp.name) / "sandbox.sqlite3"
+    sandbox = Sandbox(database, now)
+    print("Starting the sandbox: a local Discord-compatible server and the real bot…", flush=True)
+    sandbox.start()
+    try:
+        if args.command:
+            for line in args.command:
+                print(f"> {line}")
+                print(handle(sandbox, line))
+            return 0
+        print(f"Ready. You are the owner of the server “Sandbox”, typing in #{sandbox.channel.name}.")
+        print(HELP)
+        _readline_setup(sandbox.complete)
+        while True:
+            try:
+                line = input(f"#{sandbox.channel.name}> ")
+            except (EOFError, KeyboardInterrupt):
+                print()
+                break
+            if line.strip() in (":quit", ":q", "exit", "quit"):
+                break
+            out = handle(sandbox, line)
+            if out:
+                print(out)
+    finally:
+        sandbox.stop()
+        tmp.cleanup()
+    return 0
+
+
+def handle(sandbox: Sandbox, line: str) -> str:
+    line = line.strip()
+    try:
+        if not line:
+            return "\n".join(sandbox.news_text())
+        if line == ":help":
+            return HELP
+        if line.startswith(":click"):
+            return sandbox.click(line[len(":click"):].strip())
+        if line.startswith(":channel"):
+            name = line[len(":channel"):].strip().lstrip("#")
+            channel = next((c for c in (sandbox.general, sandbox.news) if c.name == name), None)
+            if channel is None:
+                return "Channels: #general, #announcements"
+            sandbox.channel = channel
+            return f"Now typing in #{channel.name}."
+        if line == ":messages":
+            messages = sandbox.server.messages(sandbox.channel)
+            return "\n".join(render_message(m, now=sandbox.clock()) for m in messages[-10:]) or "(nothing yet)"
+        if line.startswith("/"):
+            return sandbox.run(line)
+        return "Commands start with / (try /cast title:All of Us Are Dead); :help lists the rest."
+    except TimeoutError:
+        return "The bot did not answer in time."
+    except Exception as exc:  # the prompt must survive anything typed at it
+        return f"Sandbox error: {exc}"
+
+
