@@ -57,8 +57,12 @@ def relative(ts: datetime, now: datetime) -> str:
     return f"{text} ago" if past else f"in {text}"
 
 
-def plain(text: str, now: datetime, zone: Any = None) -> str:
-    """Discord markup as a terminal shows it: timestamps in the local zone, escapes removed."""
+_MENTION = re.compile(r"<(#|@&|@!?)(\d+)>")
+
+
+def plain(text: str, now: datetime, zone: Any = None, names: dict[int, str] | None = None) -> str:
+    """Discord markup as a terminal shows it: timestamps in the local zone, mentions by name,
+    escapes removed."""
 
     def stamp(m: re.Match[str]) -> str:
         when = datetime.fromtimestamp(int(m.group(1)), UTC)
@@ -68,25 +72,30 @@ def plain(text: str, now: datetime, zone: Any = None) -> str:
         return when.astimezone(zone).strftime(_STYLES[style])
 
     text = _TIMESTAMP.sub(stamp, text)
+    if names:
+        text = _MENTION.sub(lambda m: names.get(int(m.group(2)), m.group(0)), text)
     text = text.replace("**", "").replace("\u200b", "")
     text = re.sub(r"^-# ", "  ", text, flags=re.M)
     return _UNESCAPE.sub(r"\1", text)
 
 
-def render_message(message: dict[str, Any], *, now: datetime, ephemeral: bool = False, zone: Any = None) -> str:
+def render_message(
+    message: dict[str, Any], *, now: datetime, ephemeral: bool = False, zone: Any = None,
+    names: dict[int, str] | None = None,
+) -> str:
     author = message.get("author", {}).get("username", "?")
     lines = [f"{author}" + ("  (only you can see this)" if ephemeral else "")]
     if message.get("content"):
-        lines += ["  " + line for line in plain(message["content"], now, zone).splitlines()]
+        lines += ["  " + line for line in plain(message["content"], now, zone, names).splitlines()]
     for embed in message.get("embeds", []):
         bar = "  ┃ "
         if embed.get("title"):
-            lines.append(bar + plain(embed["title"], now, zone).upper())
+            lines.append(bar + plain(embed["title"], now, zone, names).upper())
         if embed.get("description"):
-            lines += [bar + line for line in plain(embed["description"], now, zone).splitlines()]
+            lines += [bar + line for line in plain(embed["description"], now, zone, names).splitlines()]
         for f in embed.get("fields", []):
-            value = plain(f["value"], now, zone).splitlines() or [""]
-            lines.append(f"{bar}{plain(f['name'], now, zone)}: {value[0]}")
+            value = plain(f["value"], now, zone, names).splitlines() or [""]
+            lines.append(f"{bar}{plain(f['name'], now, zone, names)}: {value[0]}")
             lines += [bar + "  " + line for line in value[1:]]
         if embed.get("footer", {}).get("text"):
             lines.append(bar + "— " + embed["footer"]["text"])
@@ -208,6 +217,12 @@ class Sandbox:
 
     # -- prompt actions ---------------------------------------------------------------------------
 
+    def names(self) -> dict[int, str]:
+        """Channel and role ids -> #name / @name, to show mentions as Discord's app does."""
+        out = {c.id: f"#{c.name}" for c in self.guild.channels.values()}
+        out.update({r.id: f"@{r.name}" for r in self.guild.roles.values()})
+        return out
+
     def commands(self) -> list[dict[str, Any]]:
         return self.server.commands()
 
@@ -262,7 +277,7 @@ class Sandbox:
         for message in result.messages:
             self.last_message = message
             self.seen.add(message["id"])
-            out.append(render_message(message, now=self.clock(), ephemeral=result.ephemeral))
+            out.append(render_message(message, now=self.clock(), ephemeral=result.ephemeral, names=self.names()))
         out += self.news_text()
         return "\n".join(out) if out else "(no answer)"
 
@@ -278,7 +293,7 @@ class Sandbox:
             updated = self.server.message(self.last_message["channel_id"], self.last_message["id"])
             if updated:
                 self.last_message = updated
-                return render_message(updated, now=self.clock())
+                return render_message(updated, now=self.clock(), names=self.names())
         return self._show_result(result)
 
     def news_text(self) -> list[str]:
@@ -288,7 +303,7 @@ class Sandbox:
             for message in self.server.messages(channel):
                 if message["id"] not in self.seen:
                     self.seen.add(message["id"])
-                    out.append(f"#{channel.name}: " + render_message(message, now=self.clock()))
+                    out.append(f"#{channel.name}: " + render_message(message, now=self.clock(), names=self.names()))
         return out
 
     def complete(self, line: str) -> list[str]:
@@ -438,7 +453,7 @@ def handle(sandbox: Sandbox, line: str) -> str:
             return f"Now typing in #{channel.name}."
         if line == ":messages":
             messages = sandbox.server.messages(sandbox.channel)
-            return "\n".join(render_message(m, now=sandbox.clock()) for m in messages[-10:]) or "(nothing yet)"
+            return "\n".join(render_message(m, now=sandbox.clock(), names=sandbox.names()) for m in messages[-10:]) or "(nothing yet)"
         if line.startswith("/"):
             return sandbox.run(line)
         return "Commands start with / (try /cast title:All of Us Are Dead); :help lists the rest."

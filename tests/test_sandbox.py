@@ -36,6 +36,7 @@ def test_plain_turns_timestamps_into_local_text_and_drops_escapes():
     ts = int(datetime(2022, 1, 28, 8, 0, tzinfo=UTC).timestamp())
     text = plain(f"**Park Ji\\-hu** <t:{ts}:F> (<t:{ts}:R>) \\*x\\*", NOW, UTC)
     assert text == "Park Ji-hu Friday, 28 January 2022 08:00 (in 6 days) *x*"
+    assert plain("in <#42> for <@&7>", NOW, UTC, {42: "#news", 7: "@Fans"}) == "in #news for @Fans"
 
 
 def test_render_message_shows_embeds_buttons_and_privacy():
@@ -73,7 +74,7 @@ def test_sandbox_completes_commands_options_and_values(sandbox):
 
 def test_sandbox_admin_flow_and_bad_input(sandbox):
     out = handle(sandbox, "/announce channel add channel:#announcements")
-    assert "#announcements" in out or "announcements" in out
+    assert "Release announcements will be posted in #announcements" in out
     assert "Unknown command" in handle(sandbox, "/nope")
     assert "has no option" in handle(sandbox, "/cast nonsense:1")
     assert "Missing title:" in handle(sandbox, "/cast")
