@@ -59,6 +59,7 @@ PERMISSION_LABELS = {
 }
 NONCE_WINDOW = timedelta(minutes=4)  # Discord remembers a nonce for "a few minutes"
 MAX_FILTER_ITEMS = 25
+WATERMARK_KEY = "announcements_ran_at"  # the last full run: where a run after downtime looks back to
 
 
 # -- the port to Discord -------------------------------------------------------------------------
@@ -352,10 +353,22 @@ class AnnouncementService:
 
     # -- planning --------------------------------------------------------------------------------
 
+    async def lookback(self, now: datetime) -> timedelta:
+        """How far back a run must look: a week, or back to the last run before a longer downtime,
+        so that every missed post is sent late or recorded as skipped, never silently dropped."""
+        mark = await self.store.get_meta(WATERMARK_KEY)
+        if not mark:
+            return LOOKBACK
+        return max(LOOKBACK, now - datetime.fromisoformat(mark) + timedelta(days=1))
+
     async def plan(
-        self, now: datetime | None = None, *, channel_ids: Iterable[int] | None = None
+        self,
+        now: datetime | None = None,
+        *,
+        channel_ids: Iterable[int] | None = None,
+        lookback: timedelta = LOOKBACK,
     ) -> list[DueSlot]:
-        """Every post not in the ledger yet, due from a week ago to ``horizon`` ahead."""
+        """Every post not in the ledger yet, due from ``lookback`` ago to ``horizon`` ahead."""
         now = now or self.clock()
         channels = await self.store.announce_channels()
         if channel_ids is not None:
@@ -364,12 +377,12 @@ class AnnouncementService:
         if not channels:
             return []
         guilds = await self.store.announce_guilds()
-        start, end = release_window(now, self.horizon)
+        start, end = release_window(now, self.horizon, lookback)
         releases = await self.store.dated_releases_between(start, end)
         if not releases:
             return []
         done = await self.store.delivered_keys(
-            now - LOOKBACK - timedelta(days=1), [c.channel_id for c in channels]
+            now - lookback - timedelta(days=1), [c.channel_id for c in channels]
         )
         return plan(
             now,
@@ -379,6 +392,7 @@ class AnnouncementService:
             show_platforms=await self.store.show_platforms(),
             done=done,
             horizon=self.horizon,
+            lookback=lookback,
         )
 
     # -- delivery --------------------------------------------------------------------------------
@@ -395,14 +409,13 @@ class AnnouncementService:
         ids = None if channel_ids is None else list(channel_ids)
         report = RunReport()
         pending = await self.store.pending_deliveries(ids)
-        slots = [s for s in await self.plan(now, channel_ids=ids) if s.due <= now]
+        lookback = await self.lookback(now) if ids is None else LOOKBACK
+        slots = [s for s in await self.plan(now, channel_ids=ids, lookback=lookback) if s.due <= now]
         work: dict[int, tuple[list[Delivery], list[DueSlot]]] = defaultdict(lambda: ([], []))
         for row in pending:
             work[row.channel_id][0].append(row)
         for slot in slots:
             work[slot.channel_id][1].append(slot)
-        if not work:
-            return report
         results = await asyncio.gather(
             *(
                 self._run_channel(cid, rows, chan_slots, now, report)
@@ -413,6 +426,8 @@ class AnnouncementService:
         for cid, result in zip(work, results, strict=True):
             if isinstance(result, BaseException):
                 log.error("announcements for channel %s failed", cid, exc_info=result)
+        if ids is None:
+            await self.store.set_meta(WATERMARK_KEY, now.isoformat())
         if report:
             log.info(
                 "announcements: %d sent (%d late) in %d messages, %d skipped, %d failed, %d channels broken",

@@ -256,3 +256,17 @@ async def test_a_post_over_ten_embeds_is_split_and_pings_once(
     assert [p.role_id for p in poster.sent] == [100, None]
     assert poster.sent[1].content.startswith("…and 5 more")
     assert {r.state for r in await astore.deliveries(10)} == {"sent"}
+
+
+async def test_downtime_longer_than_a_week_still_records_every_missed_post(
+    service, poster: FakePoster, caplog
+) -> None:
+    await service.add_channel(1, 10)  # added a day before the release (the service clock)
+    await service.run_due(DUE - timedelta(hours=12))  # the last run before a long outage
+    assert not await service.store.deliveries(10)
+    report = await service.run_due(DUE + timedelta(days=30))  # back a month later
+    rows = await service.store.deliveries(10)
+    assert poster.sent == [] and report.skipped == len(rows) >= 3
+    assert {r.state for r in rows} == {"skipped"}
+    assert AOAD in {r.release_id for r in rows}  # a month old, outside the usual week: still recorded
+    assert "skipped" in caplog.text
