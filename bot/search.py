@@ -12,8 +12,10 @@ import re
 import sys
 import unicodedata
 from array import array
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
 from rapidfuzz import fuzz
 
@@ -42,6 +44,9 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+_TYPO_BUDGET = 20_000  # trigram postings counted per typo search
+
+
 def _trigrams(key: str) -> set[str]:
     padded = f"  {key} "
     return {padded[i : i + 3] for i in range(len(padded) - 2)}
@@ -64,7 +69,7 @@ class NameIndex:
         self._texts: list[str] = []
         self._keys: list[str] = []
         self._sorted: list[tuple[str, int]] = []  # (key or word-suffix of key, entry)
-        self._grams: dict[str, array] = {}
+        self._grams: dict[str, dict[str, array]] = {}  # kind -> trigram -> entries
         for kind, ref, text in entries:
             self._add(kind, ref, text)
         self._sorted.sort()
@@ -82,13 +87,14 @@ class NameIndex:
         self._refs.append(ref)
         self._texts.append(text)
         self._keys.append(key)
+        grams = self._grams.setdefault(self._kinds[idx], {})
         self._sorted.append((key, idx))
         for m in re.finditer(r" ", key):  # each later word starts a suffix
             self._sorted.append((key[m.end() :], idx))
         for gram in _trigrams(key):
-            bucket = self._grams.get(gram)
+            bucket = grams.get(gram)
             if bucket is None:
-                bucket = self._grams[gram] = array("i")
+                bucket = grams[gram] = array("i")
             bucket.append(idx)
 
     def search(self, query: str, *, kind: str | None = None, limit: int = 25) -> list[Match]:
@@ -121,15 +127,23 @@ class NameIndex:
         # Typos: candidates sharing the most trigrams, re-scored.
         if len(best) < limit:
             grams = _trigrams(q)
-            counts: dict[int, int] = {}
-            for gram in grams:
-                bucket = self._grams.get(gram)
-                if bucket is None or len(bucket) > 50_000:
-                    continue
-                for idx in bucket:
-                    counts[idx] = counts.get(idx, 0) + 1
-            need = max(1, len(grams) // 4)
-            candidates = sorted((c for c in counts.items() if c[1] >= need), key=lambda c: -c[1])[:300]
+            indexes = [self._grams[kind]] if kind is not None and kind in self._grams else (
+                [] if kind is not None else list(self._grams.values())
+            )
+            buckets = [b for index in indexes for b in map(index.get, grams) if b is not None]
+            # Rarest trigrams first, within a budget: common ones (" th", "the") say little and
+            # would cost most of the time. Counted in C.
+            buckets.sort(key=len)
+            used: list[array] = []
+            total = 0
+            for b in buckets:
+                if used and total + len(b) > _TYPO_BUDGET:
+                    break
+                used.append(b)
+                total += len(b)
+            counts = Counter(chain.from_iterable(used))
+            need = max(1, min(len(grams), len(used)) // 4)
+            candidates = [c for c in counts.most_common(300) if c[1] >= need]
             for idx, _shared in candidates:
                 key = self._keys[idx]
                 ratio = fuzz.ratio(q, key)
