@@ -76,6 +76,8 @@ def instant_text(dt: datetime | None) -> str | None:
 def parse_instant(text: str | None) -> datetime | None:
     if text is None:
         return None
+    if len(text) == 20 and text[4] == "-" and text[10] == "T" and text[19] == "Z":
+        return datetime.fromisoformat(text)  # the stored format, ~20x faster than strptime
     return datetime.strptime(text, _INSTANT_FMT).replace(tzinfo=UTC)
 
 
