@@ -557,21 +557,34 @@ def _unique(*texts: str | None) -> list[str]:
     return list(seen)
 
 
+# Enum members by value: a dict lookup is several times cheaper than calling the enum.
+_KINDS = {k.value: k for k in Kind}
+_STATUSES = {k.value: k for k in Status}
+_ROLES = {k.value: k for k in Role}
+_PRECISIONS = {k.value: k for k in Precision}
+_SCOPES = {k.value: k for k in Scope}
+
+
+def _strings(text: str) -> tuple[str, ...]:
+    return () if text == "[]" else tuple(json.loads(text))
+
+
 def _show(r: aiosqlite.Row) -> Show:
     return Show(
-        id=r["id"], title=r["title"], kind=Kind(r["kind"]), original_title=r["original_title"],
-        aliases=tuple(json.loads(r["aliases"])), platform=r["platform"], country=r["country"],
-        original_language=r["original_language"], genres=tuple(json.loads(r["genres"])),
+        id=r["id"], title=r["title"], kind=_KINDS.get(r["kind"]) or Kind(r["kind"]),
+        original_title=r["original_title"],
+        aliases=_strings(r["aliases"]), platform=r["platform"], country=r["country"],
+        original_language=r["original_language"], genres=_strings(r["genres"]),
         synopsis=r["synopsis"], episode_count=r["episode_count"], season_count=r["season_count"],
         source_kind=r["source_kind"], source_title=r["source_title"],
         source_original_title=r["source_original_title"],
-        status=Status(r["status"]) if r["status"] else None,
+        status=(_STATUSES.get(r["status"]) or Status(r["status"])) if r["status"] else None,
     )
 
 
 def _credit(r: aiosqlite.Row) -> Credit:
     return Credit(
-        r["show_id"], Person(r["person_id"], r["name"], r["native_name"]), Role(r["role"]),
+        r["show_id"], Person(r["person_id"], r["name"], r["native_name"]), _ROLES.get(r["role"]) or Role(r["role"]),
         r["character"] or None, r["billing"],
     )
 
@@ -581,12 +594,14 @@ def _episode(r: aiosqlite.Row) -> Episode:
 
 
 def _when(r: aiosqlite.Row) -> When:
-    return When(Precision(r["precision"]), r["zone"], parse_instant(r["instant"]), r["local"])
+    precision = _PRECISIONS.get(r["precision"]) or Precision(r["precision"])
+    return When(precision, r["zone"], parse_instant(r["instant"]), r["local"])
 
 
 def _release(r: aiosqlite.Row) -> Release:
     return Release(
-        show_id=r["show_id"], when=_when(r), scope=Scope(r["scope"]), season=r["season"],
+        show_id=r["show_id"], when=_when(r), scope=_SCOPES.get(r["scope"]) or Scope(r["scope"]),
+        season=r["season"],
         episode=r["episode"], platform=r["platform"], region=r["region"], note=r["note"],
     )
 

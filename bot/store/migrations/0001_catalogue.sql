@@ -57,7 +57,7 @@ CREATE TABLE releases (
     note TEXT
 );
 CREATE INDEX releases_show ON releases(show_id);
-CREATE INDEX releases_instant ON releases(instant) WHERE instant IS NOT NULL;
+CREATE INDEX releases_instant ON releases(instant, show_id, season, episode) WHERE instant IS NOT NULL;
 
 CREATE TABLE events (
     id TEXT PRIMARY KEY,
