@@ -182,7 +182,7 @@ class Announce(
         prefix = (head + ", ") if head else ""
         out = []
         for c in self.bot.catalogue.autocomplete_shows(last):
-            text = (prefix + c.name)[:100]
+            text = (prefix + self.bot.catalogue.title_of(c.value))[:100]
             out.append(app_commands.Choice(name=text, value=text))
         return out[:25]
 

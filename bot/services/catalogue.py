@@ -170,6 +170,10 @@ class CatalogueService:
             out.append(Choice(_fit(label), m.ref))
         return out
 
+    def title_of(self, show_id: str) -> str:
+        """A show's title by id, from memory (ids unknown to the catalogue come back as they are)."""
+        return self._show_titles.get(show_id, show_id)
+
     def _show_choice(self, ref: str, matched: str) -> Choice:
         title = self._show_titles.get(ref, matched)
         label = title if matched == title else f"{title} ({matched})"

@@ -197,3 +197,11 @@ async def test_a_member_without_manage_server_is_refused_admin_commands(world):
     res = await lc.run_command(guild, alice, "announce list", channel=channel)
     assert res.ephemeral
     assert "You need the **Manage Server** permission" in res.content
+
+
+async def test_show_filters_autocomplete_to_titles_that_resolve(world):
+    lc, guild, channel, alice, running = world
+    choices = await lc.run_autocomplete(guild, alice, "announce channel add", focused="shows",
+                                        value="Squid Game, 지금 우리", options={"channel": channel})
+    assert choices[0]["value"] == "Squid Game, All of Us Are Dead"
+    assert (await running.catalogue.resolve_show("All of Us Are Dead")).id == AOUAD
