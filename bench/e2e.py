@@ -37,6 +37,7 @@ MEMORY_TARGET_MB = 150.0
 GLOBAL_CEILING = 50.0  # requests per second
 FANOUT_RATIO_TARGET = 0.95
 FANOUT_OFF_TARGET = 1_000.0  # posts per second
+RSS_ABORT_MB = 4_000.0  # a fan-out that makes the bot this big is stopped, not waited for
 MESSAGES = "POST /channels/*/messages"
 RELEASE_A = datetime(2031, 5, 1, 12, 0, tzinfo=UTC)  # far from the generated releases
 RELEASE_B = datetime(2031, 6, 1, 12, 0, tzinfo=UTC)
@@ -145,16 +146,25 @@ async def _configure(db: Path, pairs: Sequence[tuple[int, int]]) -> float:
 
 
 async def _fanout(server: Any, timeline: Timeline, mark: int, channels: Sequence[int], due_wall: float,
-                  timeout: float, before: dict[int, int]) -> dict:
-    """Wait until every channel has its post (or the timeout); then count what arrived."""
+                  timeout: float, before: dict[int, int], pid: int) -> dict:
+    """Wait until every channel has its post (or the timeout, or the bot's memory passing
+    RSS_ABORT_MB); then count what arrived."""
     want = len(channels)
     deadline = time.monotonic() + timeout
+    aborted = None
+    peak = 0.0
     while time.monotonic() < deadline:
         ok = sum(1 for t, s in timeline.posts(mark) if s == 200)
         if ok >= want:
             break
+        rss = rss_mb(pid)
+        peak = max(peak, rss if rss == rss else 0.0)
+        if rss > RSS_ABORT_MB:
+            aborted = f"aborted: the bot's memory passed {RSS_ABORT_MB:,.0f} MB with {ok:,} posts sent"
+            break
         await asyncio.sleep(0.05)
-    await asyncio.sleep(1.0)  # let stragglers (duplicates) arrive
+    if aborted is None:
+        await asyncio.sleep(1.0)  # let stragglers (duplicates) arrive
     posts = timeline.posts(mark)
     sent = [t for t, s in posts if s == 200]
     counts = [len(server.messages(c)) - before.get(c, 0) for c in channels]
@@ -172,6 +182,8 @@ async def _fanout(server: Any, timeline: Timeline, mark: int, channels: Sequence
         "seconds_first_to_last": last - first,
         "first_after_due": first - due_wall,
         "per_channel": dict(per_channel),
+        "aborted": aborted,
+        "peak_rss_mb": peak,
     }
 
 
@@ -255,7 +267,8 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
                 print(f"e2e: waiting for release A in {max(0.0, due_wall - time.monotonic()):.0f} s, then "
                       f"{len(fan):,} posts (>= {floor_s:.0f} s at 50/s)", flush=True)
                 wait = max(0.0, due_wall - time.monotonic()) + floor_s * 3 + 60
-                got = await _fanout(server, timeline, mark, fan_ids, due_wall, wait, before)
+                got = await _fanout(server, timeline, mark, fan_ids, due_wall, wait, before,
+                                    bot.proc.pid)  # type: ignore[union-attr]
                 rate = got["delivered"] / max(got["seconds_from_due"], 1e-9)
                 ratio = floor_s / max(got["seconds_from_due"], 1e-9)
                 ok = (ratio >= FANOUT_RATIO_TARGET and got["duplicates"] == 0 and got["status_429"] <= 1
@@ -267,7 +280,8 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
                     ">= 95 %, 0 duplicates, <= 1 x 429",
                     ok,
                     f"{got['delivered']:,}/{len(fan):,} delivered, {rate:.1f} posts/s from due; floor {floor_s:.0f} s;"
-                    f" first post {got['first_after_due']:.2f} s after due",
+                    f" first post {got['first_after_due']:.2f} s after due; bot peak {got['peak_rss_mb']:,.0f} MB"
+                    + (f"; {got['aborted']}" if got["aborted"] else ""),
                     got,
                 ))
         finally:
@@ -300,7 +314,8 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
             except TimeoutError:
                 rows.append(missing_row("cold start to READY (limits off)", f"not ready: {bot.tail()}"))
             got = await _fanout(server, timeline, mark, fan_ids, due_wall,
-                                max(0.0, due_wall - time.monotonic()) + floor_s * 3 + 60, before)
+                                max(0.0, due_wall - time.monotonic()) + floor_s * 3 + 60, before,
+                                bot.proc.pid)  # type: ignore[union-attr]
             span = max(got["seconds_first_to_last"], 1e-9)
             rate = (got["delivered"] - 1) / span if got["delivered"] > 1 else 0.0
             ok = rate >= FANOUT_OFF_TARGET and got["duplicates"] == 0 and got["delivered"] == len(fan)
@@ -310,7 +325,8 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
                 ">= 1,000 posts/s, 0 duplicates",
                 ok,
                 f"{got['delivered']:,}/{len(fan):,} delivered in {got['seconds_from_due']:.1f} s from due "
-                f"({got['seconds_first_to_last']:.1f} s first to last post)",
+                f"({got['seconds_first_to_last']:.1f} s first to last post); bot peak {got['peak_rss_mb']:,.0f} MB"
+                + (f"; {got['aborted']}" if got["aborted"] else ""),
                 got,
             ))
         finally:
