@@ -128,12 +128,6 @@ async def _time(samples: list[float], call: Callable[[], Awaitable[object]]) -> 
     samples.append((time.perf_counter_ns() - t) / 1e6)
 
 
-def _time_sync(samples: list[float], call: Callable[[], object]) -> None:
-    t = time.perf_counter_ns()
-    call()
-    samples.append((time.perf_counter_ns() - t) / 1e6)
-
-
 async def run_service(database: str, records: Sequence[ShowRecord], n: int, warmup: int = 50) -> tuple[list[Row], dict]:
     """Open the store, build the service (timed), then time every command ``n`` times."""
     store = await Store.open(database)
@@ -143,7 +137,7 @@ async def run_service(database: str, records: Sequence[ShowRecord], n: int, warm
         t = time.perf_counter()
         await service.refresh()
         info["index_build_s"] = time.perf_counter() - t
-        info["index_entries"] = len(service._index)
+        info["index_entries"] = await store.name_count()
         q = make_queries(records, n + warmup)
         gc.collect()
 
@@ -175,15 +169,15 @@ async def run_service(database: str, records: Sequence[ShowRecord], n: int, warm
                 await _time(samples, lambda i=i: fn(i))
             rows.append(latency_row(f"service {name}", samples[warmup:], SERVICE_P99_MS))
 
-        def complete(kind: str, text: str) -> object:
+        async def complete(kind: str, text: str) -> object:
             if kind == "show":
-                return service.autocomplete_shows(text)
-            return service.autocomplete_people(text)
+                return await service.autocomplete_shows(text)
+            return await service.autocomplete_people(text)
 
         for name, items in (("prefix", q.prefix), ("typo", q.typos), ("Korean", q.korean)):
             samples = []
             for kind, text in items:
-                _time_sync(samples, lambda kind=kind, text=text: complete(kind, text))
+                await _time(samples, lambda kind=kind, text=text: complete(kind, text))
             rows.append(latency_row(f"autocomplete {name}", samples[warmup:], AUTOCOMPLETE_P99_MS))
         return rows, info
     finally:

@@ -196,8 +196,9 @@ def upcoming_embed(up: Upcoming, limit: int = 25) -> Embed:
     lines = []
     for item in up.items[:limit]:
         lines.append(f"**{escape(item.show.title)}** · {release_line(item.release, item.show)}")
-    if len(up.items) > limit:
-        lines.append(f"…and {len(up.items) - limit} more. Narrow it with `days` or `platform`.")
+    more = up.count - min(len(up.items), limit)
+    if more > 0:
+        lines.append(f"…and {more:,} more. Narrow it with `days` or `platform`.")
     return _embed(title, "\n".join(lines))
 
 

@@ -1,21 +1,19 @@
-"""In-memory, typo-tolerant name matching for titles, aliases and people, in any script.
+"""Typo-tolerant name matching for titles, aliases and people, in any script, over the store.
 
-Exact and prefix matches come from a sorted array of normalised keys (binary search), typos
-from a trigram index whose best candidates are re-scored with rapidfuzz. Built once from the
-store and rebuilt after an import.
+Every name has a search key (`normalise`), written by the import and computed the same way for
+a query. Exact and prefix matches (of the whole key or of any word in it) are range scans of an
+index of keys and word-start suffixes; typos come from a trigram index, reading only the query's
+rarest trigrams, and the names sharing most of them are re-scored here with rapidfuzz. Nothing
+is built or held in memory.
 """
 
 from __future__ import annotations
 
-import bisect
 import re
-import sys
 import unicodedata
-from array import array
-from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Sequence
 from dataclasses import dataclass
-from itertools import chain
+from typing import Protocol
 
 from rapidfuzz import fuzz
 
@@ -44,12 +42,26 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-_TYPO_BUDGET = 20_000  # trigram postings counted per typo search
+PREFIX_SCAN = 2000  # index rows read for an exact or prefix search
+TYPO_BUDGET = 6_000  # trigram postings read per typo search, rarest trigrams first
+TYPO_CANDIDATES = 300  # names re-scored per typo search
 
 
-def _trigrams(key: str) -> set[str]:
-    padded = f"  {key} "
-    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+def word_suffixes(key: str) -> list[str]:
+    """A key and its suffix from each later word start: what prefix search finds it by."""
+    if not key:
+        return []
+    out = [key]
+    at = key.find(" ")
+    while at >= 0:
+        out.append(key[at + 1 :])
+        at = key.find(" ", at + 1)
+    return out
+
+
+def trigrams(key: str) -> list[str]:
+    """The distinct trigrams of a key, as the store's trigram index holds them."""
+    return list(dict.fromkeys(key[i : i + 3] for i in range(len(key) - 2)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,108 +72,71 @@ class Match:
     score: float  # 0..100
 
 
-class NameIndex:
-    """Search over (kind, ref, text) entries."""
+class NameSource(Protocol):
+    """What search needs from the store (bot.store.Store)."""
 
-    def __init__(self, entries: Iterable[tuple[str, str, str]] = ()) -> None:
-        self._kinds: list[str] = []
-        self._refs: list[str] = []
-        self._texts: list[str] = []
-        self._keys: list[str] = []
-        self._sorted: list[tuple[str, int]] = []  # (key or word-suffix of key, entry)
-        self._grams: dict[str, dict[str, array]] = {}  # kind -> trigram -> entries
-        for kind, ref, text in entries:
-            self._add(kind, ref, text)
-        self._sorted.sort()
-        self._sorted_keys = [k for k, _ in self._sorted]
+    async def name_prefix(
+        self, kind: str, key: str, *, scan: int = ..., top: int = ...
+    ) -> list[tuple[str, str, str, float]]: ...
 
-    def __len__(self) -> int:
-        return len(self._keys)
+    async def gram_docs(self, kind: str, grams: Sequence[str]) -> dict[str, int]: ...
 
-    def _add(self, kind: str, ref: str, text: str) -> None:
-        key = normalise(text)
-        if not key:
-            return
-        idx = len(self._keys)
-        self._kinds.append(sys.intern(kind))
-        self._refs.append(ref)
-        self._texts.append(text)
-        self._keys.append(key)
-        grams = self._grams.setdefault(self._kinds[idx], {})
-        self._sorted.append((key, idx))
-        for m in re.finditer(r" ", key):  # each later word starts a suffix
-            self._sorted.append((key[m.end() :], idx))
-        for gram in _trigrams(key):
-            bucket = grams.get(gram)
-            if bucket is None:
-                bucket = grams[gram] = array("i")
-            bucket.append(idx)
+    async def name_candidates(
+        self, kind: str, grams: Sequence[str], need: int, limit: int = ...
+    ) -> list[tuple[str, str, str, int]]: ...
 
-    def search(self, query: str, *, kind: str | None = None, limit: int = 25) -> list[Match]:
-        """Best matches first, one per ref. Empty query gives nothing (callers pick defaults)."""
-        q = normalise(query)
-        if not q:
-            return []
-        best: dict[int, float] = {}
 
-        def offer(idx: int, score: float) -> None:
-            if kind is not None and self._kinds[idx] != kind:
-                return
-            if score > best.get(idx, 0.0):
-                best[idx] = score
+def typo_score(q: str, key: str) -> float:
+    ratio = fuzz.ratio(q, key)
+    partial = fuzz.partial_ratio(q, key) if len(q) < len(key) else ratio
+    return max(ratio, partial * 0.9) * 0.85
 
-        # Exact and prefix matches of the whole key or of any word in it.
-        lo = bisect.bisect_left(self._sorted_keys, q)
-        hi = bisect.bisect_left(self._sorted_keys, q + "\U0010ffff", lo)
-        for pos in range(lo, min(hi, lo + 2000)):
-            suffix, idx = self._sorted[pos]
-            key = self._keys[idx]
-            if key == q:
-                score = 100.0
-            elif suffix is key or key.startswith(q):
-                score = 96.0 - min(len(key) - len(q), 40) * 0.05
-            else:
-                score = 92.0 - min(len(key) - len(q), 40) * 0.05
-            offer(idx, score)
 
-        # Typos: candidates sharing the most trigrams, re-scored.
-        if len(best) < limit:
-            grams = _trigrams(q)
-            indexes = [self._grams[kind]] if kind is not None and kind in self._grams else (
-                [] if kind is not None else list(self._grams.values())
-            )
-            buckets = [b for index in indexes for b in map(index.get, grams) if b is not None]
-            # Rarest trigrams first, within a budget: common ones (" th", "the") say little and
-            # would cost most of the time. Counted in C.
-            buckets.sort(key=len)
-            used: list[array] = []
-            total = 0
-            for b in buckets:
-                if used and total + len(b) > _TYPO_BUDGET:
-                    break
-                used.append(b)
-                total += len(b)
-            counts = Counter(chain.from_iterable(used))
-            need = max(1, min(len(grams), len(used)) // 4)
-            candidates = [c for c in counts.most_common(300) if c[1] >= need]
-            for idx, _shared in candidates:
-                key = self._keys[idx]
-                ratio = fuzz.ratio(q, key)
-                partial = fuzz.partial_ratio(q, key) if len(q) < len(key) else ratio
-                score = max(ratio, partial * 0.9) * 0.85
-                if score >= 50:
-                    offer(idx, score)
+async def search(source: NameSource, query: str, *, kind: str, limit: int = 25) -> list[Match]:
+    """Best matches of one kind first, one per ref. Empty query gives nothing (callers pick defaults)."""
+    q = normalise(query)
+    if not q:
+        return []
+    # (score, ref, text, key) offers; a ref's best offer wins.
+    offers: list[tuple[float, str, str, str]] = [
+        (score, ref, text, key)
+        for ref, text, key, score in await source.name_prefix(kind, q, scan=PREFIX_SCAN, top=limit * 4)
+    ]
+    if len({o[1] for o in offers}) < limit:
+        offers += await _typo_offers(source, q, kind)
+    offers.sort(key=lambda o: (-o[0], len(o[3]), o[2]))
+    out: list[Match] = []
+    seen: set[str] = set()
+    for score, ref, text, _key in offers:
+        if ref in seen:
+            continue
+        seen.add(ref)
+        out.append(Match(kind, ref, text, round(score, 2)))
+        if len(out) >= limit:
+            break
+    return out
 
-        ranked = sorted(best.items(), key=lambda item: (-item[1], len(self._keys[item[0]]), self._texts[item[0]]))
-        out: list[Match] = []
-        seen: set[tuple[str, str]] = set()
-        for idx, score in ranked:
-            ident = (self._kinds[idx], self._refs[idx])
-            if ident in seen:
-                continue
-            seen.add(ident)
-            out.append(Match(self._kinds[idx], self._refs[idx], self._texts[idx], round(score, 2)))
-            if len(out) >= limit:
-                break
-        return out
 
+async def _typo_offers(source: NameSource, q: str, kind: str) -> list[tuple[float, str, str, str]]:
+    grams = trigrams(q)
+    if not grams:
+        return []
+    docs = await source.gram_docs(kind, grams)
+    # Rarest trigrams first, within a budget of postings: common ones (" th", "the") say little
+    # and would cost most of the time. Trigrams no name holds (the typo's own) are skipped.
+    used: list[str] = []
+    total = 0
+    for n, gram in sorted((docs[g], g) for g in grams if g in docs):
+        if used and total + n > TYPO_BUDGET:
+            break
+        used.append(gram)
+        total += n
+    if not used:
+        return []
+    need = max(1, min(len(grams), len(used)) // 4)
+    out = []
+    for ref, text, key, _shared in await source.name_candidates(kind, used, need, TYPO_CANDIDATES):
+        score = typo_score(q, key)
+        if score >= 50:
+            out.append((score, ref, text, key))
+    return out

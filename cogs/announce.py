@@ -181,7 +181,7 @@ class Announce(
         head, _, last = value.rpartition(",")
         prefix = (head + ", ") if head else ""
         out = []
-        for c in self.bot.catalogue.autocomplete_shows(last):
+        for c in await self.bot.catalogue.autocomplete_shows(last):
             text = (prefix + self.bot.catalogue.title_of(c.value))[:100]
             out.append(app_commands.Choice(name=text, value=text))
         return out[:25]

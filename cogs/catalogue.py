@@ -35,7 +35,7 @@ class ShowTransformer(app_commands.Transformer):
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
-        return _choices(_service(interaction).autocomplete_shows(value))
+        return _choices(await _service(interaction).autocomplete_shows(value))
 
 
 class PersonTransformer(app_commands.Transformer):
@@ -45,7 +45,7 @@ class PersonTransformer(app_commands.Transformer):
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
-        return _choices(_service(interaction).autocomplete_people(value))
+        return _choices(await _service(interaction).autocomplete_people(value))
 
 
 def embed(data: dict[str, Any]) -> discord.Embed:

@@ -1,24 +1,38 @@
-from hypothesis import given
+import asyncio
+
+import pytest
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.search import NameIndex, clean_input, normalise
+from bot.models import Credit, Person, Role, Show, ShowRecord
+from bot.search import clean_input, normalise, search, trigrams, word_suffixes
+from bot.store import Store
 
-ENTRIES = [
-    ("show", "all-of-us-are-dead", "All of Us Are Dead"),
-    ("show", "all-of-us-are-dead", "지금 우리 학교는"),
-    ("show", "all-of-us-are-dead", "Now at Our School"),
-    ("show", "squid-game", "Squid Game"),
-    ("show", "squid-game", "오징어 게임"),
-    ("show", "dead-to-me", "Dead to Me"),
-    ("show", "spirited-away", "千と千尋の神隠し"),
-    ("show", "la-casa", "La casa de papel"),
-    ("person", "park-ji-hu", "Park Ji-hu"),
-    ("person", "park-ji-hu", "박지후"),
+SHOWS = [
+    Show("all-of-us-are-dead", "All of Us Are Dead", original_title="지금 우리 학교는", aliases=("Now at Our School",)),
+    Show("squid-game", "Squid Game", original_title="오징어 게임"),
+    Show("dead-to-me", "Dead to Me"),
+    Show("spirited-away", "千と千尋の神隠し"),
+    Show("la-casa", "La casa de papel"),
 ]
+PARK = Person("park-ji-hu", "Park Ji-hu", "박지후")
 
 
-def top(query: str, kind: str | None = "show") -> str | None:
-    hits = NameIndex(ENTRIES).search(query, kind=kind)
+def records(shows=SHOWS):
+    return [
+        ShowRecord(s, credits=[Credit(s.id, PARK, Role.CAST, "", 1)] if s.id == "all-of-us-are-dead" else [])
+        for s in shows
+    ]
+
+
+@pytest.fixture
+async def names(store: Store) -> Store:
+    await store.import_records(records())
+    return store
+
+
+async def top(store: Store, query: str, kind: str = "show") -> str | None:
+    hits = await search(store, query, kind=kind)
     return hits[0].ref if hits else None
 
 
@@ -33,48 +47,69 @@ def test_clean_input_drops_invisible_and_control_characters():
     assert clean_input("All\u200b of\x00 Us\n\nAre  Dead\ufeff") == "All of Us Are Dead"
 
 
-def test_exact_english_korean_and_alias_titles_find_the_show():
-    assert top("All of Us Are Dead") == "all-of-us-are-dead"
-    assert top("지금 우리 학교는") == "all-of-us-are-dead"
-    assert top("Now at Our School") == "all-of-us-are-dead"
-    assert top("千と千尋") == "spirited-away"
+def test_keys_split_into_word_suffixes_and_trigrams():
+    assert word_suffixes("all of us") == ["all of us", "of us", "us"]
+    assert word_suffixes("") == []
+    assert trigrams("deaded") == ["dea", "ead", "ade", "ded"]
+    assert trigrams("ab") == []
 
 
-def test_typos_are_tolerated():
-    assert top("all of us are ded") == "all-of-us-are-dead"
-    assert top("squid gmae") == "squid-game"
-    assert top("la casa de papl") == "la-casa"
+async def test_exact_english_korean_and_alias_titles_find_the_show(names):
+    assert await top(names, "All of Us Are Dead") == "all-of-us-are-dead"
+    assert await top(names, "지금 우리 학교는") == "all-of-us-are-dead"
+    assert await top(names, "Now at Our School") == "all-of-us-are-dead"
+    assert await top(names, "千と千尋") == "spirited-away"
 
 
-def test_prefix_of_any_word_matches_and_exact_ranks_first():
-    hits = NameIndex(ENTRIES).search("dead", kind="show")
+async def test_typos_are_tolerated(names):
+    assert await top(names, "all of us are ded") == "all-of-us-are-dead"
+    assert await top(names, "squid gmae") == "squid-game"
+    assert await top(names, "la casa de papl") == "la-casa"
+
+
+async def test_prefix_of_any_word_matches_and_exact_ranks_first(names):
+    hits = await search(names, "dead", kind="show")
     assert [h.ref for h in hits][:2] == ["dead-to-me", "all-of-us-are-dead"]
-    assert top("지금") == "all-of-us-are-dead"
-    assert top("오징어") == "squid-game"
+    assert await top(names, "지금") == "all-of-us-are-dead"
+    assert await top(names, "오징어") == "squid-game"
 
 
-def test_results_are_one_per_ref_and_limited():
-    index = NameIndex([("show", f"s{i}", f"Show number {i}") for i in range(100)])
-    hits = index.search("show", limit=25)
+async def test_results_are_one_per_ref_and_limited(store):
+    await store.import_records(records([Show(f"s{i}", f"Show number {i}", aliases=(f"Show no {i}",)) for i in range(100)]))
+    hits = await search(store, "show", kind="show", limit=25)
     assert len(hits) == 25
     assert len({h.ref for h in hits}) == 25
 
 
-def test_kind_filter():
-    assert top("park", kind="person") == "park-ji-hu"
-    assert top("park", kind="show") is None
-    assert top("박지후", kind="person") == "park-ji-hu"
+async def test_kind_filter(names):
+    assert await top(names, "park", kind="person") == "park-ji-hu"
+    assert await top(names, "park", kind="show") is None
+    assert await top(names, "박지후", kind="person") == "park-ji-hu"
 
 
-def test_empty_and_symbol_only_queries_return_nothing():
-    index = NameIndex(ENTRIES)
-    assert index.search("") == []
-    assert index.search("   \u200b ") == []
-    assert index.search("***___~~~") == []
+async def test_empty_and_symbol_only_queries_return_nothing(names):
+    assert await search(names, "", kind="show") == []
+    assert await search(names, "   \u200b ", kind="show") == []
+    assert await search(names, "***___~~~", kind="show") == []
 
 
-@given(st.text(max_size=300))
-def test_any_text_is_searchable_without_error(text):
-    hits = NameIndex(ENTRIES).search(text)
+async def test_reimport_replaces_names_in_every_search_structure(names):
+    renamed = Show("squid-game", "Squid Game", original_title="오징어 게임", aliases=("Round Six",))
+    await names.import_records(records([renamed]))
+    await names.import_records(records([renamed]))  # idempotent
+    assert await top(names, "round six") == "squid-game"
+    assert await top(names, "rund six") == "squid-game"
+    dropped = Show("dead-to-me", "Dead to You")
+    await names.import_records(records([dropped]))
+    assert [h.text for h in await search(names, "dead to", kind="show")][:1] == ["Dead to You"]
+    assert await names._scalar("SELECT count(*) FROM name_keys WHERE key LIKE '%to me%'") == 0
+    assert await names._scalar("SELECT count(*) FROM names_fts_show WHERE key LIKE '%to me%'") == 0
+    assert await names._scalar("SELECT docs FROM name_grams WHERE kind = 'show' AND gram = 'o m'") is None
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=300))
+def test_any_text_is_searchable_without_error(names, text):
+    hits = asyncio.get_event_loop().run_until_complete(search(names, text, kind="show"))
     assert len(hits) <= 25
     assert all(0 <= h.score <= 100 for h in hits)

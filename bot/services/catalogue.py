@@ -9,18 +9,21 @@ from datetime import datetime, timedelta
 from bot.clock import Clock
 from bot.errors import BadInput, NotFound
 from bot.models import Credit, Episode, Event, Person, Precision, Release, Role, Scope, Show
-from bot.search import Match, NameIndex, clean_input, normalise
+from bot.search import Match, clean_input, normalise, search
 from bot.store import Store
 
 MAX_QUERY = 200  # characters of a title or name worth searching
 MAX_CHOICES = 25  # Discord's limit for autocomplete
 UPCOMING_MAX_DAYS = 366
+UPCOMING_SHOWN = 25  # releases /upcoming lists; the rest are counted
+_TITLE_MEMORY = 4096  # titles of recently offered shows, for title_of
 
 
 @dataclass(frozen=True, slots=True)
 class Choice:
     name: str  # what the user sees (1-100 characters)
     value: str  # what the command receives: a show or person id
+    title: str = field(default="", compare=False)  # the show's title or person's name, in full
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +63,12 @@ class Upcoming:
     start: datetime
     days: int
     platform: str | None
-    items: list[UpcomingItem] = field(default_factory=list)
+    items: list[UpcomingItem] = field(default_factory=list)  # the first ones, earliest first
+    total: int | None = None  # how many there are in all (None: len(items))
+
+    @property
+    def count(self) -> int:
+        return len(self.items) if self.total is None else max(self.total, len(self.items))
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,82 +115,91 @@ class CatalogueService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
         self.clock = clock
-        self._index = NameIndex()
-        self._show_titles: dict[str, str] = {}
-        self._person_names: dict[str, str] = {}
-        self._show_years: dict[str, int] = {}
+        self._defaults: dict[str, list[Choice]] = {}  # curated choices for an empty box, by kind
+        self._titles: dict[str, str] = {}  # show id -> title of recently offered shows (bounded)
 
     async def refresh(self) -> None:
-        """Rebuild the in-memory search index from the store (after start and every import)."""
-        entries = await self.store.name_entries()
-        self._show_titles, self._person_names = await self.store.display_names()
-        self._index = NameIndex(entries)
+        """Forget what was cached from the catalogue (after an import). Search reads the store."""
+        self._defaults.clear()
+        self._titles.clear()
 
     # -- finding things ------------------------------------------------------------------------
 
-    def _search(self, query: str, kind: str, limit: int = MAX_CHOICES) -> list[Match]:
-        return self._index.search(query, kind=kind, limit=limit)
+    async def _search(self, query: str, kind: str, limit: int = MAX_CHOICES) -> list[Match]:
+        return await search(self.store, query, kind=kind, limit=limit)
 
     async def resolve_show(self, text: str | None) -> Show:
         """A show from an autocomplete value (its id) or typed text; NotFound with suggestions."""
         query = check_query(text, "title")
-        if query in self._show_titles:
-            show = await self.store.get_show(query)
-            if show:
-                return show
-        matches = self._search(query, "show", limit=5)
+        show = await self.store.get_show(query)
+        if show:
+            return show
+        matches = await self._search(query, "show", limit=5)
         if matches and matches[0].score >= 99.5:
             show = await self.store.get_show(matches[0].ref)
             if show:
                 return show
-        suggestions = [self._show_titles.get(m.ref, m.text) for m in matches[:3]]
+        titles = await self.store.display_names("show", [m.ref for m in matches[:3]])
+        suggestions = [titles.get(m.ref, m.text) for m in matches[:3]]
         raise NotFound(f"No show called “{query}” in the catalogue.", suggestions)
 
     async def resolve_person(self, text: str | None) -> Person:
         query = check_query(text, "name")
-        if query in self._person_names:
-            person = await self.store.get_person(query)
-            if person:
-                return person
-        matches = self._search(query, "person", limit=5)
+        person = await self.store.get_person(query)
+        if person:
+            return person
+        matches = await self._search(query, "person", limit=5)
         if matches and matches[0].score >= 99.5:
             person = await self.store.get_person(matches[0].ref)
             if person:
                 return person
-        suggestions = [self._person_names.get(m.ref, m.text) for m in matches[:3]]
+        names = await self.store.display_names("person", [m.ref for m in matches[:3]])
+        suggestions = [names.get(m.ref, m.text) for m in matches[:3]]
         raise NotFound(f"No one called “{query}” in the catalogue.", suggestions)
 
-    def autocomplete_shows(self, text: str) -> list[Choice]:
+    async def autocomplete_shows(self, text: str) -> list[Choice]:
         query = clean_input(text or "")[:MAX_QUERY]
         if not normalise(query):
-            return self._default_show_choices()
-        return [self._show_choice(m.ref, m.text) for m in self._search(query, "show")]
+            choices = await self._default_choices("show")
+        else:
+            choices = await self._choices(await self._search(query, "show"), "show")
+        self._remember_titles(choices)
+        return choices
 
-    def autocomplete_people(self, text: str) -> list[Choice]:
+    async def autocomplete_people(self, text: str) -> list[Choice]:
         query = clean_input(text or "")[:MAX_QUERY]
         if not normalise(query):
-            names = sorted(self._person_names.items(), key=lambda kv: kv[1])[:MAX_CHOICES]
-            return [Choice(_fit(name), ref) for ref, name in names]
-        out = []
-        for m in self._search(query, "person"):
-            name = self._person_names.get(m.ref, m.text)
-            label = name if m.text == name else f"{name} ({m.text})"
-            out.append(Choice(_fit(label), m.ref))
-        return out
+            return await self._default_choices("person")
+        return await self._choices(await self._search(query, "person"), "person")
 
     def title_of(self, show_id: str) -> str:
-        """A show's title by id, from memory (ids unknown to the catalogue come back as they are)."""
-        return self._show_titles.get(show_id, show_id)
+        """The title of a show autocomplete recently offered (other ids come back as they are)."""
+        return self._titles.get(show_id, show_id)
 
-    def _show_choice(self, ref: str, matched: str) -> Choice:
-        title = self._show_titles.get(ref, matched)
-        label = title if matched == title else f"{title} ({matched})"
-        return Choice(_fit(label), ref)
+    async def _choices(self, matches: list[Match], kind: str) -> list[Choice]:
+        """A choice per match, labelled with its title or name, and what matched when that differs."""
+        display = await self.store.display_names(kind, [m.ref for m in matches])
+        out = []
+        for m in matches:
+            name = display.get(m.ref, m.text)
+            label = name if m.text == name else f"{name} ({m.text})"
+            out.append(Choice(_fit(label), m.ref, name))
+        return out
 
-    def _default_show_choices(self) -> list[Choice]:
-        # Curated defaults for an empty box: the catalogue's titles, alphabetically, up to 25.
-        items = sorted(self._show_titles.items(), key=lambda kv: normalise(kv[1]))[:MAX_CHOICES]
-        return [Choice(_fit(title), ref) for ref, title in items]
+    async def _default_choices(self, kind: str) -> list[Choice]:
+        # Curated defaults for an empty box: the catalogue's first titles (or names) in search
+        # key order, up to 25; read once per import.
+        cached = self._defaults.get(kind)
+        if cached is None:
+            rows = await self.store.first_names(kind, MAX_CHOICES)
+            cached = self._defaults[kind] = [Choice(_fit(name), ref, name) for ref, name in rows]
+        return list(cached)
+
+    def _remember_titles(self, choices: list[Choice]) -> None:
+        if len(self._titles) > _TITLE_MEMORY:
+            self._titles.clear()
+        for c in choices:
+            self._titles[c.value] = c.title or c.name
 
     async def platform_choices(self, text: str) -> list[Choice]:
         query = normalise(text or "")
@@ -240,28 +257,17 @@ class CatalogueService:
             raise BadInput(f"Pick between 1 and {UPCOMING_MAX_DAYS} days.")
         start = now or self.clock()
         platform = clean_input(platform or "") or None
-        # A date-only release is "upcoming" for the whole of its day, so look back one day.
-        releases = await self.store.releases_between(
-            start - timedelta(days=1), start + timedelta(days=days), platform=platform, limit=500
+        # What is listed, and a count of the rest: releases still ahead of `start` (a date-only
+        # release is upcoming for the whole of its day).
+        releases, total = await self.store.upcoming_releases(
+            start, start + timedelta(days=days), platform=platform, limit=UPCOMING_SHOWN
         )
-        kept = [r for r in releases if _still_ahead(r, start)]
-        shows = await self.store.get_shows(r.show_id for r in kept)
-        items = [UpcomingItem(r, shows[r.show_id]) for r in kept if r.show_id in shows]
-        return Upcoming(start, days, platform, items)
+        shows = await self.store.get_shows(r.show_id for r in releases)
+        items = [UpcomingItem(r, shows[r.show_id]) for r in releases if r.show_id in shows]
+        return Upcoming(start, days, platform, items, total - (len(releases) - len(items)))
 
     async def person(self, person: Person) -> PersonAnswer:
         return PersonAnswer(person, await self.store.person_credits(person.id))
-
-
-def _still_ahead(release: Release, now: datetime) -> bool:
-    w = release.when
-    if w.instant is None:
-        return False
-    if w.precision is Precision.EXACT:
-        return w.instant >= now
-    if w.precision is Precision.DATE:
-        return w.instant + timedelta(days=1) > now
-    return w.instant >= now
 
 
 def _season_summary(episodes: list[Episode]) -> str:

@@ -13,7 +13,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -37,6 +37,7 @@ from bot.models import (
     When,
 )
 
+from bot.search import normalise, word_suffixes
 from bot.store.announcements import AnnouncementQueries
 
 log = logging.getLogger(__name__)
@@ -230,26 +231,47 @@ class Store(AnnouncementQueries):
                     await self._write_chunk(conn, chunk, counts, state)
                     if progress:
                         progress(min(start + batch, total), total)
-                await conn.execute(
-                    "INSERT INTO names_fts (rowid, text, kind, ref) SELECT id, text, kind, ref FROM names "
-                    "WHERE id > ?",
-                    (state.mark,),
-                )
+                await self._index_new_names(conn, state.mark)
             finally:
                 await conn.execute(f"PRAGMA cache_size = {_DEFAULT_CACHE_SIZE:d}")
         counts[1] = len(people)
         return CatalogueStats(*counts)
 
-    async def _stored_names(self, kind: str, refs: Sequence[str]) -> dict[str, list[tuple[int, str]]]:
-        out: dict[str, list[tuple[int, str]]] = {}
+    async def _index_new_names(self, conn: aiosqlite.Connection, mark: int) -> None:
+        """Add the names rows above ``mark`` to the search structures, in one pass each (sorted
+        inserts into name_keys, bulk inserts into the trigram indexes), then recount trigrams."""
+        await conn.execute(
+            "WITH RECURSIVE k(id, kind, rest, whole, length) AS ("
+            " SELECT id, kind, key, 1, length(key) FROM names WHERE id > ? AND key != ''"
+            " UNION ALL SELECT id, kind, substr(rest, instr(rest, ' ') + 1), 0, length FROM k"
+            " WHERE instr(rest, ' ') > 0) "
+            "INSERT INTO name_keys (kind, key, name_id, whole, length) "
+            "SELECT kind, rest, id, whole, length FROM k ORDER BY kind, rest, id",
+            (mark,),
+        )
+        for kind in _NAME_KINDS:
+            await conn.execute(
+                f"INSERT INTO names_fts_{kind} (rowid, key) SELECT id, key FROM names "  # noqa: S608
+                "WHERE id > ? AND kind = ?",
+                (mark, kind),
+            )
+        await conn.execute("DELETE FROM name_grams")
+        for kind in _NAME_KINDS:
+            await conn.execute(
+                f"INSERT INTO name_grams (kind, gram, docs) SELECT ?, term, doc FROM names_vocab_{kind}",  # noqa: S608
+                (kind,),
+            )
+
+    async def _stored_names(self, kind: str, refs: Sequence[str]) -> dict[str, list[tuple[int, str, str]]]:
+        out: dict[str, list[tuple[int, str, str]]] = {}
         for start in range(0, len(refs), 500):
             part = refs[start : start + 500]
             marks = ",".join("?" * len(part))
             for row in await self._all(
-                f"SELECT id, ref, text FROM names WHERE ref IN ({marks}) AND kind = ? ORDER BY id",  # noqa: S608
+                f"SELECT id, ref, text, key FROM names WHERE ref IN ({marks}) AND kind = ? ORDER BY id",  # noqa: S608
                 [*part, kind],
             ):
-                out.setdefault(row[1], []).append((row[0], row[2]))
+                out.setdefault(row[1], []).append((row[0], row[2], row[3]))
         return out
 
     async def _replace_names(
@@ -257,28 +279,33 @@ class Store(AnnouncementQueries):
     ) -> None:
         """Make the names of each ref exactly ``wanted[ref]``; unchanged refs are left alone."""
         stored = await self._stored_names(kind, list(wanted))
-        unindex: list[tuple[int, str, str, str]] = []
+        unindex: list[tuple[int, str]] = []
+        unkey: list[tuple[str, str, int]] = []
         drop: list[tuple[int]] = []
-        add: list[tuple[int, str, str, str]] = []
+        add: list[tuple[int, str, str, str, str]] = []
         for ref, texts in wanted.items():
             old = stored.get(ref, [])
-            if [t for _, t in old] == texts:
+            keys = [normalise(t) for t in texts]
+            if [(t, k) for _, t, k in old] == list(zip(texts, keys, strict=True)):
                 continue
-            for name_id, text in old:
+            for name_id, _text, key in old:
                 drop.append((name_id,))
-                if name_id <= state.mark:  # newer rows are not in the trigram index yet
-                    unindex.append((name_id, text, kind, ref))
-            for text in texts:
-                add.append((state.next_name_id, text, kind, ref))
+                if name_id <= state.mark:  # newer rows are not in the search structures yet
+                    unindex.append((name_id, key))
+                    unkey.extend((kind, suffix, name_id) for suffix in word_suffixes(key))
+            for text, key in zip(texts, keys, strict=True):
+                add.append((state.next_name_id, kind, ref, text, key))
                 state.next_name_id += 1
         if unindex:
             await conn.executemany(
-                "INSERT INTO names_fts (names_fts, rowid, text, kind, ref) VALUES ('delete', ?, ?, ?, ?)", unindex
+                f"INSERT INTO names_fts_{kind} (names_fts_{kind}, rowid, key) VALUES ('delete', ?, ?)",  # noqa: S608
+                unindex,
             )
+            await conn.executemany("DELETE FROM name_keys WHERE kind = ? AND key = ? AND name_id = ?", unkey)
         if drop:
             await conn.executemany("DELETE FROM names WHERE id = ?", drop)
         if add:
-            await conn.executemany("INSERT INTO names (id, text, kind, ref) VALUES (?,?,?,?)", add)
+            await conn.executemany("INSERT INTO names (id, kind, ref, text, key) VALUES (?,?,?,?,?)", add)
 
     async def _write_chunk(
         self, conn: aiosqlite.Connection, chunk: Sequence[ShowRecord], counts: list[int], state: _ImportState
@@ -512,6 +539,26 @@ class Store(AnnouncementQueries):
         params.append(limit)
         return [_release(r) for r in await self._all(sql, params)]
 
+    async def upcoming_releases(
+        self, now: datetime, end: datetime, *, platform: str | None = None, limit: int = 25
+    ) -> tuple[list[Release], int]:
+        """Releases still ahead of ``now`` that start before ``end``, earliest first: the first
+        ``limit`` of them, and how many there are. A date-only release is still ahead for the
+        whole of its day; any other from its instant on (TBA never)."""
+        where = "instant > ? AND instant < ? AND (instant >= ? OR precision = 'date')"
+        params: list[Any] = [instant_text(now - timedelta(days=1)), instant_text(end), instant_text(now)]
+        if platform:
+            where += " AND lower(platform) = lower(?)"
+            params.append(platform)
+        rows = await self._all(
+            f"SELECT * FROM releases WHERE {where} ORDER BY instant, show_id, season, episode LIMIT ?",  # noqa: S608
+            [*params, limit],
+        )
+        if len(rows) < limit:
+            return [_release(r) for r in rows], len(rows)
+        total = await self._scalar(f"SELECT count(*) FROM releases WHERE {where}", params)  # noqa: S608
+        return [_release(r) for r in rows], total
+
     async def platforms(self) -> list[str]:
         rows = await self._all(
             "SELECT platform FROM releases WHERE platform IS NOT NULL UNION "
@@ -520,33 +567,103 @@ class Store(AnnouncementQueries):
         return [r[0] for r in rows]
 
     async def search_names(self, text: str, kind: str | None = None, limit: int = 25) -> list[tuple[str, str, str]]:
-        """Substring search in titles, aliases and names, any script: (kind, ref, matched text)."""
-        needle = text.strip()
+        """Substring search in titles, aliases and names (their search keys), any script:
+        (kind, ref, matched text)."""
+        needle = normalise(text)
         if not needle:
             return []
-        if len(needle) >= 3:
-            sql = "SELECT kind, ref, text FROM names_fts WHERE names_fts MATCH ?"
-            params: list[Any] = ['"' + needle.replace('"', '""') + '"']
-        else:  # trigram index needs three characters; short needles scan
-            sql = "SELECT kind, ref, text FROM names WHERE text LIKE ? ESCAPE '\\'"
-            escaped = needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            params = [f"%{escaped}%"]
-        if kind:
-            sql += " AND kind = ?"
-            params.append(kind)
-        sql += " LIMIT ?"
-        params.append(limit)
-        return [(r[0], r[1], r[2]) for r in await self._all(sql, params)]
+        # A key holds only word characters (no "_") and single spaces: nothing to escape in LIKE.
+        out: list[tuple[str, str, str]] = []
+        for k in _NAME_KINDS if kind is None else (kind,):
+            if k not in _NAME_KINDS or len(out) >= limit:
+                continue
+            if len(needle) >= 3:  # the trigram index answers LIKE; shorter needles scan
+                sql = (
+                    f"SELECT n.kind, n.ref, n.text FROM names_fts_{k} f JOIN names n ON n.id = f.rowid "  # noqa: S608
+                    "WHERE f.key LIKE ? LIMIT ?"
+                )
+                params: list[Any] = [f"%{needle}%", limit - len(out)]
+            else:
+                sql = "SELECT kind, ref, text FROM names WHERE kind = ? AND key LIKE ? LIMIT ?"
+                params = [k, f"%{needle}%", limit - len(out)]
+            out += [(r[0], r[1], r[2]) for r in await self._all(sql, params)]
+        return out
 
-    async def name_entries(self) -> list[tuple[str, str, str]]:
-        """Every (kind, ref, text) in the search index, for building the in-memory matcher."""
-        return [(r[0], r[1], r[2]) for r in await self._all("SELECT kind, ref, text FROM names ORDER BY id")]
+    # -- name search (bot.search drives these) ---------------------------------------------------
 
-    async def display_names(self) -> tuple[dict[str, str], dict[str, str]]:
-        """Show id -> title and person id -> name."""
-        shows = {r[0]: r[1] for r in await self._all("SELECT id, title FROM shows")}
-        people = {r[0]: r[1] for r in await self._all("SELECT id, name FROM people")}
-        return shows, people
+    async def name_prefix(
+        self, kind: str, key: str, *, scan: int = 2000, top: int = 100
+    ) -> list[tuple[str, str, str, float]]:
+        """Names of ``kind`` whose key, or a word-start suffix of it, starts with ``key``:
+        (ref, text, key, score), best first. Reads at most ``scan`` index rows in key order."""
+        rows = await self._all(
+            "SELECT n.ref, n.text, n.key, m.score FROM ("
+            " SELECT name_id, max(CASE WHEN whole AND key = ?1 THEN 100.0"
+            "  WHEN whole THEN 96.0 - min(length - ?2, 40) * 0.05"
+            "  ELSE 92.0 - min(length - ?2, 40) * 0.05 END) AS score, length FROM ("
+            "  SELECT name_id, whole, length, key FROM name_keys"
+            "  WHERE kind = ?3 AND key >= ?1 AND key < ?4 LIMIT ?5)"
+            " GROUP BY name_id ORDER BY score DESC, length LIMIT ?6"
+            ") m JOIN names n ON n.id = m.name_id ORDER BY m.score DESC, m.length",
+            (key, len(key), kind, key + "\U0010ffff", scan, top),
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def gram_docs(self, kind: str, grams: Sequence[str]) -> dict[str, int]:
+        """How many names of ``kind`` hold each trigram (absent: none)."""
+        if not grams:
+            return {}
+        marks = ",".join("?" * len(grams))
+        rows = await self._all(
+            f"SELECT gram, docs FROM name_grams WHERE kind = ? AND gram IN ({marks})",  # noqa: S608
+            [kind, *grams],
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def name_candidates(
+        self, kind: str, grams: Sequence[str], need: int, limit: int = 300
+    ) -> list[tuple[str, str, str, int]]:
+        """Names of ``kind`` holding at least ``need`` of ``grams`` (trigrams of a search key),
+        most shared first: (ref, text, key, shared)."""
+        if kind not in _NAME_KINDS or not grams:
+            return []
+        union = " UNION ALL ".join(
+            f"SELECT rowid AS id FROM names_fts_{kind} WHERE names_fts_{kind} MATCH ?" for _ in grams  # noqa: S608
+        )
+        rows = await self._all(
+            f"SELECT n.ref, n.text, n.key, c.hits FROM (SELECT id, count(*) AS hits FROM ({union}) "  # noqa: S608
+            "GROUP BY id HAVING hits >= ? ORDER BY hits DESC LIMIT ?) c JOIN names n ON n.id = c.id "
+            "ORDER BY c.hits DESC",
+            ['"' + g.replace('"', '""') + '"' for g in grams] + [need, limit],
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def display_names(self, kind: str, refs: Iterable[str]) -> dict[str, str]:
+        """Show id -> title, or person id -> name, for the given ids."""
+        ids = list(dict.fromkeys(refs))
+        if not ids:
+            return {}
+        table, column = ("shows", "title") if kind == "show" else ("people", "name")
+        marks = ",".join("?" * len(ids))
+        rows = await self._all(f"SELECT id, {column} FROM {table} WHERE id IN ({marks})", ids)  # noqa: S608
+        return {r[0]: r[1] for r in rows}
+
+    async def first_names(self, kind: str, limit: int = 25) -> list[tuple[str, str]]:
+        """The first ``limit`` shows (by title) or people (by name) in key order: (ref, display)."""
+        table, column = ("shows", "title") if kind == "show" else ("people", "name")
+        rows = await self._all(
+            f"SELECT n.ref, d.{column} FROM name_keys k JOIN names n ON n.id = k.name_id "  # noqa: S608
+            f"JOIN {table} d ON d.id = n.ref AND d.{column} = n.text "
+            "WHERE k.kind = ? AND k.whole = 1 ORDER BY k.key, n.ref LIMIT ?",
+            (kind, limit),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def name_count(self) -> int:
+        return await self._scalar("SELECT count(*) FROM names")
+
+
+_NAME_KINDS = ("show", "person")
 
 
 def _unique(*texts: str | None) -> list[str]:

@@ -92,15 +92,15 @@ async def test_person_credits_across_the_catalogue(catalogue):
 
 
 @pytest.mark.parametrize("typed", ["all of us are ded", "지금 우리 학교는", "Now at Our School", "ALL OF US ARE DEAD"])
-def test_autocomplete_finds_the_show_in_any_language(catalogue, typed):
-    choices = catalogue.autocomplete_shows(typed)
+async def test_autocomplete_finds_the_show_in_any_language(catalogue, typed):
+    choices = await catalogue.autocomplete_shows(typed)
     assert choices[0].value == AOUAD
     assert len(choices) <= 25
     assert all(1 <= len(c.name) <= 100 for c in choices)
 
 
-def test_autocomplete_for_empty_input_gives_curated_defaults(catalogue):
-    choices = catalogue.autocomplete_shows("")
+async def test_autocomplete_for_empty_input_gives_curated_defaults(catalogue):
+    choices = await catalogue.autocomplete_shows("")
     assert 1 <= len(choices) <= 25
     assert len({c.value for c in choices}) == len(choices)
 

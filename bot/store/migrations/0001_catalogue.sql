@@ -57,7 +57,9 @@ CREATE TABLE releases (
     note TEXT
 );
 CREATE INDEX releases_show ON releases(show_id);
-CREATE INDEX releases_instant ON releases(instant, show_id, season, episode) WHERE instant IS NOT NULL;
+-- In /upcoming's order, and covering what it filters on, so counting the rest reads only the index.
+CREATE INDEX releases_instant ON releases(instant, show_id, season, episode, precision, platform)
+    WHERE instant IS NOT NULL;
 
 CREATE TABLE events (
     id TEXT PRIMARY KEY,
@@ -72,21 +74,49 @@ CREATE TABLE events (
 );
 CREATE INDEX events_show ON events(show_id);
 
--- Titles, aliases and names for substring search in any script (trigram tokenizer).
--- kind: 'show' or 'person'; ref: the show or person id. The rows live in `names` (indexed by
--- ref, so re-importing a show replaces its names without scanning the index); `names_fts` is
--- an external-content index over them, which the store keeps in step: an import adds its new
--- rows in one pass at the end, and un-indexes a row before deleting it.
+-- Titles, aliases and names, searched in any script. kind: 'show' or 'person'; ref: the show or
+-- person id; key: bot.search.normalise(text), written by the import with the same function
+-- the queries use. `names` is indexed by ref, so re-importing a show replaces its names without
+-- scanning the search structures, which the store keeps in step with it:
+--   name_keys   one row per name for its whole key and one per later word start (its suffix from
+--               that word), so exact, prefix and word-prefix matches are range scans
+--               (key >= q AND key < q || U+10FFFF) in key order;
+--   names_fts_show, names_fts_person
+--               external-content trigram indexes over the keys, one per kind, for typos;
+--   name_grams  how many names of a kind hold each trigram (from the fts5vocab tables, rebuilt
+--               after each import), so a typo search reads only the rarest postings.
+-- An import adds its new rows to name_keys and the trigram indexes in one pass at the end, and
+-- un-indexes a row before deleting it.
 CREATE TABLE names (
     id INTEGER PRIMARY KEY,
     kind TEXT NOT NULL,
     ref TEXT NOT NULL,
-    text TEXT NOT NULL
+    text TEXT NOT NULL,
+    key TEXT NOT NULL
 );
 CREATE INDEX names_ref ON names(ref, kind);
-CREATE VIRTUAL TABLE names_fts USING fts5(
-    text, kind UNINDEXED, ref UNINDEXED, content = 'names', content_rowid = 'id', tokenize = 'trigram'
+CREATE TABLE name_keys (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,            -- the name's key, or its suffix from a later word start
+    name_id INTEGER NOT NULL,
+    whole INTEGER NOT NULL,       -- 1 for the name's whole key
+    length INTEGER NOT NULL,      -- length of the whole key
+    PRIMARY KEY (kind, key, name_id)
+) WITHOUT ROWID;
+CREATE VIRTUAL TABLE names_fts_show USING fts5(
+    key, content = 'names', content_rowid = 'id', tokenize = 'trigram', detail = 'none'
 );
+CREATE VIRTUAL TABLE names_fts_person USING fts5(
+    key, content = 'names', content_rowid = 'id', tokenize = 'trigram', detail = 'none'
+);
+CREATE VIRTUAL TABLE names_vocab_show USING fts5vocab(names_fts_show, 'row');
+CREATE VIRTUAL TABLE names_vocab_person USING fts5vocab(names_fts_person, 'row');
+CREATE TABLE name_grams (
+    kind TEXT NOT NULL,
+    gram TEXT NOT NULL,
+    docs INTEGER NOT NULL,
+    PRIMARY KEY (kind, gram)
+) WITHOUT ROWID;
 
 -- Small facts the bot keeps about itself (the synced command set's hash, ...).
 CREATE TABLE meta (
