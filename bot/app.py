@@ -92,9 +92,12 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
 
     catalogue = CatalogueService(store, clock)
     await catalogue.refresh()
+    from bot.delivery import rate_limit_trace
+
     announcements, scheduler = build_announcements(store, clock, settings, **service_options)
     bot = PremiereBot(
         settings=settings, store=store, clock=clock, catalogue=catalogue,
+        http_trace=rate_limit_trace(announcements.rate_limited),
         announcements=announcements, scheduler=scheduler,
     )
     attach_poster(bot, announcements)

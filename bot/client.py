@@ -110,6 +110,7 @@ class PremiereBot(commands.AutoShardedBot):
         clock: Clock,
         catalogue: CatalogueService,
         extensions: Sequence[str] = EXTENSIONS,
+        http_trace: Any = None,
         **services: Any,
     ) -> None:
         intents = discord.Intents.none()
@@ -122,6 +123,7 @@ class PremiereBot(commands.AutoShardedBot):
             allowed_mentions=discord.AllowedMentions.none(),
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
+            http_trace=http_trace,  # the announcement limiter hears of Discord's 429s through it
         )
         self.settings = settings
         self.store = store

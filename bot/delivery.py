@@ -3,13 +3,17 @@
 It translates Discord's answers into the service's terms: 403 50013/50001 and 404 10003 mean
 the channel is broken; 5xx, timeouts and connection errors are transient (the service retries
 with back-off); 429 never reaches here, because discord.py waits as Discord says and retries.
+:func:`rate_limit_trace` sees each 429 on the wire and tells the service (its limiter paces
+just under Discord's global limit once the first global 429 arrives).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import discord
@@ -28,6 +32,33 @@ BROKEN_CODES = {
     10003: "the channel was deleted (Unknown Channel)",
 }
 ALREADY_DONE = {40033, 160004}  # already crossposted; a thread already exists for this message
+
+
+def rate_limit_trace(on_limited: Callable[..., None]) -> aiohttp.TraceConfig:
+    """An aiohttp trace for the bot's HTTP session that reports every 429 answer as
+    ``on_limited(global_=..., retry_after=...)``, global when Discord says so in its headers."""
+
+    async def on_request_end(session: Any, context: SimpleNamespace, params: Any) -> None:
+        response = params.response
+        if response.status != 429:
+            return
+        headers = response.headers
+        is_global = (
+            headers.get("X-RateLimit-Global", "").lower() == "true"
+            or headers.get("X-RateLimit-Scope", "").lower() == "global"
+        )
+        try:
+            retry_after: float | None = float(headers.get("Retry-After", ""))
+        except ValueError:
+            retry_after = None
+        try:
+            on_limited(global_=is_global, retry_after=retry_after)
+        except Exception:
+            log.exception("could not report a rate limit")
+
+    trace = aiohttp.TraceConfig()
+    trace.on_request_end.append(on_request_end)
+    return trace
 
 
 def mentions_for(role_id: int | None) -> discord.AllowedMentions:

@@ -93,16 +93,17 @@ class DueSlot:
 
     @property
     def job_id(self) -> str:
-        return job_id(self.channel_id, self.due)
+        """The scheduler job that posts this slot: one job per due minute, for every channel."""
+        return job_id(self.due)
 
     @property
     def release_ids(self) -> tuple[str, ...]:
         return tuple(rid for item in self.items for rid in item.release_ids)
 
 
-def job_id(channel_id: int, due: datetime) -> str:
-    """A stable scheduler job id for one channel and one due minute."""
-    return f"announce:{channel_id}:{due.astimezone(UTC):%Y%m%dT%H%M}Z"
+def job_id(due: datetime) -> str:
+    """A stable scheduler job id for one due minute (one job posts that minute in every channel)."""
+    return f"announce:{due.astimezone(UTC):%Y%m%dT%H%M}Z"
 
 
 def nonce_for(channel_id: int, release_ids: Iterable[str]) -> str:
@@ -154,9 +155,7 @@ def collapse(releases: Sequence[Release]) -> list[Item]:
     items = [
         Item(rs[0].show_id, tuple(sorted(rs, key=lambda r: (r.episode or 0, r.id)))) for rs in groups.values()
     ]
-    items.sort(
-        key=lambda i: (i.show_id, i.releases[0].season or 0, i.releases[0].episode or 0, i.release_ids)
-    )
+    items.sort(key=_item_order)
     return items
 
 
@@ -191,37 +190,65 @@ def plan(
     Past slots are included on purpose: the service sends them late within the grace window and
     records them as skipped beyond it. Nothing due before a channel was added is ever planned,
     and broken channels are left out until an admin adds them again.
+
+    One pass for any number of channels: when a release is due depends only on the guild's zone
+    and post time, so releases are placed and grouped once per (zone, post time), not per guild
+    or channel, and a channel that follows a few shows only looks at those shows' items.
     """
     show_platforms = show_platforms or {}
     start, end = now - lookback, now + horizon
     releases = list(releases)
-    by_guild_due: dict[int, dict[datetime, list[Release]]] = {}
+    # (zone, post time) -> [(due, items)] in due order, and show id -> [(due, item)]
+    tables: dict[tuple[str, time], tuple[list[tuple[datetime, list[Item]]], dict[str, list[tuple[datetime, Item]]]]] = {}
     slots: list[DueSlot] = []
     for channel in sorted(channels, key=lambda c: c.channel_id):
         if not channel.healthy:
             continue
         guild = guilds.get(channel.guild_id) or GuildConfig(channel.guild_id)
-        if guild.guild_id not in by_guild_due:
-            table: dict[datetime, list[Release]] = {}
+        key = (guild.zone, guild.post_time)
+        if key not in tables:
+            by_due: dict[datetime, list[Release]] = {}
             for r in releases:
                 due = due_at(r, guild)
                 if due is not None and start <= due <= end:
-                    table.setdefault(due, []).append(r)
-            by_guild_due[guild.guild_id] = table
-        for due, due_releases in sorted(by_guild_due[guild.guild_id].items()):
+                    by_due.setdefault(due, []).append(r)
+            ordered = [(due, collapse(rs)) for due, rs in sorted(by_due.items())]
+            by_show: dict[str, list[tuple[datetime, Item]]] = {}
+            for due, items in ordered:
+                for item in items:
+                    by_show.setdefault(item.show_id, []).append((due, item))
+            tables[key] = (ordered, by_show)
+        ordered, by_show = tables[key]
+        if channel.shows:
+            picked: dict[datetime, list[Item]] = {}
+            for sid in channel.shows:
+                for due, item in by_show.get(sid, ()):
+                    picked.setdefault(due, []).append(item)
+            candidates = [(due, sorted(items, key=_item_order)) for due, items in sorted(picked.items())]
+        else:
+            candidates = ordered
+        cid = channel.channel_id
+        for due, due_items in candidates:
             if due < channel.added_at:
                 continue
             items = []
-            for item in collapse(due_releases):
+            for item in due_items:
                 if not wanted(item, channel, show_platforms):
                     continue
-                left = tuple(r for r in item.releases if (channel.channel_id, r.id) not in done)
-                if left:
-                    items.append(Item(item.show_id, left))
+                if done:
+                    left = tuple(r for r in item.releases if (cid, r.id) not in done)
+                    if left:
+                        items.append(item if len(left) == len(item.releases) else Item(item.show_id, left))
+                else:
+                    items.append(item)
             if items:
-                slots.append(DueSlot(channel.channel_id, channel.guild_id, due, tuple(items)))
+                slots.append(DueSlot(cid, channel.guild_id, due, tuple(items)))
     slots.sort(key=lambda s: (s.due, s.channel_id))
     return slots
+
+
+def _item_order(i: Item) -> tuple[object, ...]:
+    return (i.show_id, i.releases[0].season or 0, i.releases[0].episode or 0, i.release_ids)
 
 
 def release_window(

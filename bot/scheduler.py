@@ -1,8 +1,11 @@
 """When to post: APScheduler jobs for the announcement service's plan. No discord here.
 
 The database is the source of truth; jobs are only alarms. ``replan()`` asks the service for its
-plan and keeps exactly one job per (channel, due minute), keyed by a stable id, so re-planning
-replaces and never duplicates. Anything already due runs at once (catch-up on start).
+plan and keeps exactly one job per due minute (``announce:YYYYmmddTHHMMZ``), whatever the number
+of channels: the job runs ``run_due`` once, which posts that minute in every channel. Stable ids
+make re-planning replace and never duplicate. Anything already due runs at once (catch-up on
+start). Shutdown cancels a run in progress: what it claimed and did not confirm stays pending and
+is sent again, with the same nonce, after a restart.
 
 APScheduler's timers use the wall clock while the service uses the injected clock; a job's run
 time is the wall time at which the injected clock will show the due minute, so a clock that
@@ -19,6 +22,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.clock import Clock, system_clock
+from bot.planner import job_id
 from bot.services.announcements import AnnouncementService
 
 log = logging.getLogger(__name__)
@@ -72,14 +76,17 @@ class AnnouncementScheduler:
         )
         await self.replan()
 
-    async def shutdown(self) -> None:
+    async def shutdown(self, timeout: float = 5.0) -> None:
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         self._scheduler = None
-        for task in list(self._tasks):
+        tasks = list(self._tasks)
+        for task in tasks:
             task.cancel()
-        if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+        if tasks:
+            _, late = await asyncio.wait(tasks, timeout=timeout)
+            if late:
+                log.warning("%d announcement runs did not stop within %.0f s", len(late), timeout)
 
     def job_ids(self) -> list[str]:
         if self._scheduler is None:
@@ -87,7 +94,7 @@ class AnnouncementScheduler:
         return sorted(j.id for j in self._scheduler.get_jobs() if j.id.startswith(JOB_PREFIX))
 
     async def replan(self) -> None:
-        """Re-read the database; one job per future (channel, minute); run what is due now."""
+        """Re-read the database; one job per future due minute; run what is due now."""
         if not self.running:
             return
         async with self._replan_lock:
@@ -96,21 +103,21 @@ class AnnouncementScheduler:
                 self._fingerprint = await self.service.store.releases_fingerprint()
                 self._last_replan = now
                 slots = await self.service.plan(now)
+                overdue = any(slot.due <= now for slot in slots)
+                minutes = sorted({slot.due for slot in slots if slot.due > now})
+                del slots
                 wanted: set[str] = set()
-                overdue = False
                 wall_now = self.wall()
                 assert self._scheduler is not None
-                for slot in slots:
-                    if slot.due <= now:
-                        overdue = True
-                        continue
-                    wanted.add(slot.job_id)
+                for due in minutes:
+                    jid = job_id(due)
+                    wanted.add(jid)
                     self._scheduler.add_job(
                         self._fire,
                         "date",
-                        run_date=wall_now + (slot.due - now),
-                        args=(slot.channel_id, slot.due),
-                        id=slot.job_id,
+                        run_date=wall_now + (due - now),
+                        args=(due,),
+                        id=jid,
                         replace_existing=True,
                         misfire_grace_time=None,
                         coalesce=True,
@@ -119,7 +126,7 @@ class AnnouncementScheduler:
                     if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
                         job.remove()
                 # Posts claimed but not confirmed (a crash, a restart) are always due: send them again.
-                overdue = overdue or bool(await self.service.store.pending_deliveries())
+                overdue = overdue or await self.service.store.has_pending()
                 log.info(
                     "announcements planned: %d jobs%s", len(wanted), ", catching up now" if overdue else ""
                 )
@@ -128,10 +135,11 @@ class AnnouncementScheduler:
             except Exception:
                 log.exception("planning announcements failed; the next change or watch will try again")
 
-    def _spawn(self, coro: object) -> None:
+    def _spawn(self, coro: object) -> asyncio.Task[object]:
         task: asyncio.Task[object] = asyncio.ensure_future(self._guard(coro))  # type: ignore[arg-type]
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _guard(self, coro: object) -> None:
         try:
@@ -141,13 +149,18 @@ class AnnouncementScheduler:
         except Exception:
             log.exception("an announcement run failed; the scheduler keeps going")
 
-    async def _fire(self, channel_id: int, due: datetime) -> None:
-        """A job: post what is due in one channel. Never raises into APScheduler."""
+    async def _fire(self, due: datetime) -> None:
+        """A job: post what is due at this minute, in every channel. Never raises into APScheduler.
+
+        The run is a task of this scheduler, so that shutdown can cancel it."""
         try:
             now = max(self.clock(), due)
-            await self.service.run_due(now, channel_ids=[channel_id])
+            task = self._spawn(self.service.run_due(now))
+            await asyncio.shield(task)
+        except asyncio.CancelledError:
+            raise
         except Exception:
-            log.exception("announcement job for channel %s at %s failed", channel_id, due)
+            log.exception("announcement job at %s failed", due)
 
     async def _watch(self) -> None:
         """Re-plan when the releases changed (an import, even from another process) or hourly."""

@@ -15,10 +15,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime, time, timedelta
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo, available_timezones
 
 from bot.clock import Clock
@@ -39,7 +42,7 @@ from bot.planner import (
 )
 from bot.render_announce import item_embed, list_embed, post_content, preview_embeds, split_embeds, test_embed
 from bot.store import Store
-from bot.store.announcements import Delivery
+from bot.store.announcements import Claim, Delivery, Finish
 
 log = logging.getLogger(__name__)
 
@@ -107,18 +110,139 @@ class RateLimiter:
         self._next = 0.0
         self._lock = asyncio.Lock()
 
-    async def __aenter__(self) -> None:
-        if not self.rate:
-            return
-        async with self._lock:
-            loop = asyncio.get_running_loop()
-            now = loop.time()
-            slot = max(now, self._next)
-            self._next = slot + 1.0 / self.rate
-        if slot > now:
-            await asyncio.sleep(slot - now)
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        if self.rate:
+            async with self._lock:
+                loop = asyncio.get_running_loop()
+                now = loop.time()
+                slot = max(now, self._next)
+                self._next = slot + 1.0 / self.rate
+            if slot > now:
+                await asyncio.sleep(slot - now)
+        yield
 
-    async def __aexit__(self, *exc: object) -> None:
+    def rate_limited(self, *, global_: bool, retry_after: float | None) -> None:
+        return None
+
+
+class AdaptiveLimiter:
+    """Unpaced until Discord answers a global 429, then paced just under its global limit.
+
+    Discord lets a bot make ``ceiling`` requests per second over all routes, and every request
+    counts (a post, a crosspost, a thread). A fixed pace under it wastes what a server with a
+    higher limit (or none) allows, so a run starts unpaced: up to ``burst`` requests at once;
+    past that, requests go one at a time, each answer seen before the next request, so at most
+    one request can cross the limit. Then either
+
+    * a global 429 comes back (reported by :meth:`rate_limited`): from then on requests are
+      paced at ``rate`` per second, measured from when each one really went (no catch-up
+      bursts after a stall), starting once the limit has reset; or
+    * more than twice the ceiling are answered within one second, which no limited server
+      allows: unpaced from then on; or
+    * neither within ``careful_for`` seconds (a slow link): paced, to be safe.
+
+    After ``idle`` seconds with nothing in flight it starts over. No discord here: the Discord
+    adapter calls :meth:`rate_limited` from its HTTP trace.
+    """
+
+    PROBING, PACED, FREE = "probing", "paced", "free"
+
+    def __init__(
+        self,
+        ceiling: int = 50,
+        rate: float = 48.0,
+        *,
+        burst: int | None = None,
+        window: float = 1.0,
+        careful_for: float = 1.0,
+        idle: float = 10.0,
+    ) -> None:
+        self.ceiling = ceiling
+        self.rate = rate
+        self.burst = burst if burst is not None else max(1, ceiling - 5)
+        self.window = window
+        self.careful_for = careful_for
+        self.idle = idle
+        self.global_429s = 0
+        self._reset()
+        self._in_flight = 0
+        self._last = float("-inf")
+        self._careful = asyncio.Lock()
+        self._pace = asyncio.Lock()
+
+    def _reset(self) -> None:
+        self.mode = self.PROBING
+        self._sent = 0
+        self._ok: deque[float] = deque()  # send times of requests answered without a global 429
+        self._careful_since: float | None = None
+        self._next = 0.0
+
+    def rate_limited(self, *, global_: bool, retry_after: float | None) -> None:
+        """Discord answered 429. A global one switches to pacing, after the limit resets."""
+        if not global_:
+            return
+        self.global_429s += 1
+        now = asyncio.get_running_loop().time()
+        if self.mode != self.PACED:
+            log.info("Discord's global rate limit reached: pacing at %.0f requests/s", self.rate)
+        self.mode = self.PACED
+        self._next = max(self._next, now + max(retry_after or 0.0, self.window))
+
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        now = loop.time()
+        if self._in_flight == 0 and now - self._last > self.idle and self.mode != self.PROBING:
+            self._reset()
+        careful = False
+        if self.mode == self.PROBING and (self._careful_since is not None or self._sent >= self.burst):
+            await self._careful.acquire()
+            careful = True
+            now = loop.time()
+            if self.mode == self.PROBING:
+                if self._careful_since is None:
+                    self._careful_since = now
+                elif now - self._careful_since > self.careful_for:
+                    self.mode = self.PACED
+            if self.mode != self.PROBING:
+                self._careful.release()
+                careful = False
+        if self.mode == self.PACED:
+            await self._paced(loop)
+        sent_at = loop.time()
+        self._sent += 1
+        self._in_flight += 1
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            self._last = loop.time()
+            if self.mode == self.PROBING:
+                self._ok.append(sent_at)
+                while self._ok and self._ok[0] < self._last - self.window:
+                    self._ok.popleft()
+                if len(self._ok) > 2 * self.ceiling:
+                    log.info("no global rate limit in sight: posting unpaced")
+                    self.mode = self.FREE
+            if careful:
+                self._careful.release()
+
+    async def _paced(self, loop: asyncio.AbstractEventLoop) -> None:
+        async with self._pace:
+            now = loop.time()
+            if self._next > now:
+                await asyncio.sleep(self._next - now)
+                now = loop.time()
+            self._next = max(now, self._next) + 1.0 / self.rate
+
+
+class _Unlimited:
+    @asynccontextmanager
+    async def slot(self) -> AsyncIterator[None]:
+        yield
+
+    def rate_limited(self, *, global_: bool, retry_after: float | None) -> None:
         return None
 
 
@@ -229,8 +353,8 @@ class AnnouncementService:
         *,
         grace: timedelta = timedelta(hours=6),
         horizon: timedelta = timedelta(days=2),
-        concurrency: int = 16,
-        rate_per_second: float | None = 40.0,
+        concurrency: int = 64,
+        rate_per_second: float | Literal["adaptive"] | None = "adaptive",
         retries: int = 3,
         backoff: float = 1.0,
         send_timeout: float = 30.0,
@@ -245,13 +369,25 @@ class AnnouncementService:
         self.backoff = backoff
         self.send_timeout = send_timeout
         self._sleep = sleep
-        self._semaphore = asyncio.Semaphore(max(1, concurrency))
-        self.limiter = RateLimiter(rate_per_second)
-        self._channel_locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.concurrency = max(1, concurrency)
+        # "adaptive": unpaced until Discord's global limit answers, then just under it;
+        # a number: a fixed pace; None: unpaced (tests).
+        self.limiter: RateLimiter | AdaptiveLimiter | _Unlimited = (
+            AdaptiveLimiter()
+            if rate_per_second == "adaptive"
+            else _Unlimited()
+            if rate_per_second is None
+            else RateLimiter(float(rate_per_second))
+        )
+        self._run_lock = asyncio.Lock()  # one run at a time: the ledger is settled between runs
         self._listeners: list[Callable[[], Awaitable[None]]] = []
 
     def attach(self, poster: Poster) -> None:
         self.poster = poster
+
+    def rate_limited(self, *, global_: bool, retry_after: float | None = None) -> None:
+        """Discord answered a request with 429 (the Discord adapter reports it): pace if global."""
+        self.limiter.rate_limited(global_=global_, retry_after=retry_after)
 
     def on_change(self, listener: Callable[[], Awaitable[None]]) -> None:
         """Call ``listener`` (the scheduler's re-plan) after every configuration change."""
@@ -323,8 +459,7 @@ class AnnouncementService:
         now = now or self.clock()
         guild = await self.store.announce_guild(guild_id) or GuildConfig(guild_id)
         channels = await self.store.announce_channels(guild_id)
-        ids = [c.channel_id for c in channels]
-        upcoming = [s for s in await self.plan(now, channel_ids=ids) if s.due > now] if ids else []
+        upcoming = [s for s in await self._plan(now, channels, {guild_id: guild}) if s.due > now]
         titles = {}
         if upcoming:
             shows = await self.store.get_shows(i.show_id for s in upcoming for i in s.items)
@@ -348,7 +483,7 @@ class AnnouncementService:
             raise DeliveryError("the bot is not connected yet")
         text = "Test post from Premiere." + (" Real posts will ping the role below." if role_id else "")
         post = Post(channel_id, text, [test_embed(channel_name, role_id, self.clock())], None, None)
-        async with self.limiter:
+        async with self.limiter.slot():
             return await self.poster.send(post)
 
     # -- planning --------------------------------------------------------------------------------
@@ -367,6 +502,7 @@ class AnnouncementService:
         *,
         channel_ids: Iterable[int] | None = None,
         lookback: timedelta = LOOKBACK,
+        horizon: timedelta | None = None,
     ) -> list[DueSlot]:
         """Every post not in the ledger yet, due from ``lookback`` ago to ``horizon`` ahead."""
         now = now or self.clock()
@@ -374,24 +510,45 @@ class AnnouncementService:
         if channel_ids is not None:
             wanted = set(channel_ids)
             channels = [c for c in channels if c.channel_id in wanted]
+        return await self._plan(now, channels, None, lookback, horizon, all_channels=channel_ids is None)
+
+    async def _plan(
+        self,
+        now: datetime,
+        channels: Sequence[ChannelConfig],
+        guilds: Mapping[int, GuildConfig] | None,
+        lookback: timedelta = LOOKBACK,
+        horizon: timedelta | None = None,
+        *,
+        all_channels: bool = False,
+    ) -> list[DueSlot]:
+        """One pass for any number of channels: a handful of queries, whatever their count."""
+        channels = [c for c in channels if c.healthy]
         if not channels:
             return []
-        guilds = await self.store.announce_guilds()
-        start, end = release_window(now, self.horizon, lookback)
+        horizon = self.horizon if horizon is None else horizon
+        start, end = release_window(now, horizon, lookback)
         releases = await self.store.dated_releases_between(start, end)
         if not releases:
             return []
+        if guilds is None:
+            guilds = await self.store.announce_guilds()
         done = await self.store.delivered_keys(
-            now - lookback - timedelta(days=1), [c.channel_id for c in channels]
+            now - lookback - timedelta(days=1),
+            None if all_channels else [c.channel_id for c in channels],
+            release_ids=[r.id for r in releases],
         )
+        platforms: Mapping[str, str | None] = {}
+        if any(c.platforms for c in channels):
+            platforms = await self.store.show_platforms({r.show_id for r in releases})
         return plan(
             now,
             guilds,
             channels,
             releases,
-            show_platforms=await self.store.show_platforms(),
+            show_platforms=platforms,
             done=done,
-            horizon=self.horizon,
+            horizon=horizon,
             lookback=lookback,
         )
 
@@ -402,32 +559,23 @@ class AnnouncementService:
     ) -> RunReport:
         """Post everything due at ``now``: pending posts again, then new ones; record the rest.
 
-        Safe to call at any time and from several tasks at once: each channel is handled by one
-        task at a time, and a claim in the ledger decides who sends what.
+        Safe to call at any time and from several tasks at once: runs take turns, so each one
+        starts from a settled ledger, and a claim in the ledger decides who sends what.
+        Cancelling a run (shutdown) is safe: what it claimed and did not confirm stays pending
+        and is sent again, with the same nonce, by the next run.
         """
         now = now or self.clock()
         ids = None if channel_ids is None else list(channel_ids)
-        report = RunReport()
-        pending = await self.store.pending_deliveries(ids)
-        lookback = await self.lookback(now) if ids is None else LOOKBACK
-        slots = [s for s in await self.plan(now, channel_ids=ids, lookback=lookback) if s.due <= now]
-        work: dict[int, tuple[list[Delivery], list[DueSlot]]] = defaultdict(lambda: ([], []))
-        for row in pending:
-            work[row.channel_id][0].append(row)
-        for slot in slots:
-            work[slot.channel_id][1].append(slot)
-        results = await asyncio.gather(
-            *(
-                self._run_channel(cid, rows, chan_slots, now, report)
-                for cid, (rows, chan_slots) in work.items()
-            ),
-            return_exceptions=True,
-        )
-        for cid, result in zip(work, results, strict=True):
-            if isinstance(result, BaseException):
-                log.error("announcements for channel %s failed", cid, exc_info=result)
-        if ids is None:
-            await self.store.set_meta(WATERMARK_KEY, now.isoformat())
+        async with self._run_lock:
+            report = RunReport()
+            ledger = _Ledger(self.store, now)
+            try:
+                await self._run(now, ids, report, ledger)
+            finally:
+                # Confirm what was sent, even when cancelled: fewer posts to look up again.
+                await asyncio.shield(ledger.flush())
+            if ids is None:
+                await self.store.set_meta(WATERMARK_KEY, now.isoformat())
         if report:
             log.info(
                 "announcements: %d sent (%d late) in %d messages, %d skipped, %d failed, %d channels broken",
@@ -440,29 +588,190 @@ class AnnouncementService:
             )
         return report
 
-    async def _run_channel(
-        self, channel_id: int, pending: list[Delivery], slots: list[DueSlot], now: datetime, report: RunReport
-    ) -> None:
-        async with self._semaphore, self._channel_locks[channel_id]:
-            channel = await self.store.announce_channel(channel_id)
-            if channel is None or not channel.healthy:
-                for nonce in {r.nonce for r in pending}:
-                    why = "channel removed" if channel is None else f"channel broken: {channel.broken_reason}"
-                    report.failed += await self.store.finish_deliveries(
-                        channel_id, nonce, "failed", now=now, reason=why
+    async def _run(self, now: datetime, ids: list[int] | None, report: RunReport, ledger: _Ledger) -> None:
+        pending = await self.store.pending_deliveries(ids)
+        lookback = await self.lookback(now) if ids is None else LOOKBACK
+        channels = await self.store.announce_channels()
+        if ids is not None:
+            wanted = set(ids)
+            channels = [c for c in channels if c.channel_id in wanted]
+        by_id = {c.channel_id: c for c in channels}
+        guilds = dict(await self.store.announce_guilds())
+        slots = await self._plan(now, channels, guilds, lookback, timedelta(0), all_channels=ids is None)
+        slots = [s for s in slots if s.due <= now]
+        stopped: set[int] = set()
+        # 1. Posts claimed before a crash or restart: again, with the same nonce (rare: per channel).
+        if pending:
+            rows_by_channel: dict[int, list[Delivery]] = defaultdict(list)
+            for row in pending:
+                rows_by_channel[row.channel_id].append(row)
+            pool = _Pool(self.concurrency)
+            try:
+                for cid, rows in rows_by_channel.items():
+                    await pool.spawn(
+                        partial(
+                            self._guarded,
+                            cid,
+                            partial(self._pending_channel, by_id.get(cid), cid, rows, now, report, ledger, stopped),
+                        )
                     )
-                return
-            guild = await self.store.announce_guild(channel.guild_id) or GuildConfig(channel.guild_id)
-            # 1. Posts claimed before a crash or restart: again, with the same nonce.
-            if not await self._resend_pending(channel, pending, now, report):
-                return
-            # 2. New posts, in due order; stale pending rows were just handled, claims skip the rest.
-            for slot in sorted(slots, key=lambda s: s.due):
-                if not await self._run_slot(channel, guild, slot, now, report):
-                    return
+                await pool.join()
+            finally:
+                await pool.cancel()
+        # 2. New posts. Each channel's posts go in due order, one step (a message, or a record of
+        # what is skipped) per round; a channel that turns out broken takes no further step.
+        queues: dict[int, deque[_Step]] = {}
+        shows = await self.store.get_shows({i.show_id for s in slots for i in s.items}) if slots else {}
+        render = _Renderer(shows)
+        for slot in slots:
+            channel = by_id.get(slot.channel_id)
+            if channel is None or slot.channel_id in stopped:
+                continue
+            guild = guilds.get(channel.guild_id) or GuildConfig(channel.guild_id)
+            queues.setdefault(slot.channel_id, deque()).extend(self._steps(channel, guild, slot, now, render))
+        while queues:
+            steps = [(queues[cid].popleft()) for cid in queues]
+            queues = {cid: q for cid, q in queues.items() if q}
+            broken = await self._round(steps, now, report, ledger, render)
+            for cid in broken:
+                queues.pop(cid, None)
+
+    async def _guarded(self, channel_id: int, make: Callable[[], Awaitable[object]]) -> None:
+        try:
+            await make()
+        except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as exc:  # a crash stand-in in tests, or a bug: the others go on
+            log.error("announcements for channel %s failed", channel_id, exc_info=exc)
+
+    async def _pending_channel(
+        self,
+        channel: ChannelConfig | None,
+        channel_id: int,
+        pending: list[Delivery],
+        now: datetime,
+        report: RunReport,
+        ledger: _Ledger,
+        stopped: set[int],
+    ) -> None:
+        if channel is None or not channel.healthy:
+            stopped.add(channel_id)
+            why = "channel removed" if channel is None else f"channel broken: {channel.broken_reason}"
+            for nonce in dict.fromkeys(r.nonce for r in pending):
+                report.failed += sum(1 for r in pending if r.nonce == nonce)
+                ledger.add(Finish(channel_id, nonce, "failed", reason=why))
+            await ledger.maybe_flush()
+            return
+        if not await self._resend_pending(channel, pending, now, report, ledger):
+            stopped.add(channel_id)
+
+    def _steps(
+        self, channel: ChannelConfig, guild: GuildConfig, slot: DueSlot, now: datetime, render: _Renderer
+    ) -> list[_Step]:
+        overdue = now - slot.due
+        if overdue > self.grace or guild.paused:
+            reason = (
+                "announcements were paused"
+                if guild.paused
+                else f"missed by {_hours(overdue)}, beyond the {_hours(self.grace)} grace window"
+            )
+            return [_Step(channel, slot, slot.items, False, 0, skip=reason)]
+        late = overdue > LATE_AFTER
+        return [
+            _Step(channel, slot, tuple(slot.items[i] for i in part), late, index)
+            for index, part in enumerate(render.parts(slot.items, late))
+        ]
+
+    async def _round(
+        self, steps: list[_Step], now: datetime, report: RunReport, ledger: _Ledger, render: _Renderer
+    ) -> set[int]:
+        """One step for each of many channels: claims in batches, sends with bounded concurrency."""
+        broken: set[int] = set()
+        skips = [s for s in steps if s.skip]
+        if skips:
+            claims = [
+                Claim(s.channel.channel_id, s.channel.guild_id, ids, s.slot.due, nonce_for(s.channel.channel_id, ids),
+                      False, "skipped", s.skip)
+                for s in skips
+                for ids in [tuple(rid for i in s.items for rid in i.release_ids)]
+            ]
+            got = await self.store.claim_many(claims, now=now)
+            for s, c in zip(skips, claims, strict=True):
+                n = sum(1 for rid in c.release_ids if (c.channel_id, rid) in got)
+                if n:
+                    report.skipped += n
+                    log.warning(
+                        "skipped %d releases in channel %s due %s: %s", n, c.channel_id, s.slot.due, s.skip
+                    )
+        posts = [s for s in steps if not s.skip]
+        if not posts:
+            return broken
+        pool = _Pool(self.concurrency)
+        try:
+            for start in range(0, len(posts), _CHUNK):
+                chunk = posts[start : start + _CHUNK]
+                claims = []
+                for s in chunk:
+                    ids = tuple(rid for i in s.items for rid in i.release_ids)
+                    cid = s.channel.channel_id
+                    claims.append(Claim(cid, s.channel.guild_id, ids, s.slot.due, nonce_for(cid, ids), s.late))
+                got = await self.store.claim_many(claims, now=now)
+                for s, c in zip(chunk, claims, strict=True):
+                    claimed = {rid for rid in c.release_ids if (c.channel_id, rid) in got}
+                    if not claimed:
+                        continue
+                    kept = [i for i in s.items if all(r.id in claimed for r in i.releases)]
+                    if len(kept) != len(s.items):
+                        kept = [Item(i.show_id, tuple(r for r in i.releases if r.id in claimed)) for i in s.items]
+                        kept = [i for i in kept if i.releases]
+                    post = self._make_post(s.channel, kept, s.late, c.nonce, render, ping=s.index == 0)
+                    await pool.spawn(
+                        partial(
+                            self._guarded,
+                            c.channel_id,
+                            partial(self._deliver_step, s.channel, post, len(claimed), s.late, now, report, ledger, broken),
+                        )
+                    )
+            await pool.join()
+        finally:
+            await pool.cancel()
+        return broken
+
+    async def _deliver_step(
+        self,
+        channel: ChannelConfig,
+        post: Post,
+        count: int,
+        late: bool,
+        now: datetime,
+        report: RunReport,
+        ledger: _Ledger,
+        broken: set[int],
+    ) -> None:
+        if not await self._deliver(channel, post, count, late, now, report, ledger):
+            broken.add(channel.channel_id)
+
+    def _make_post(
+        self, channel: ChannelConfig, items: Sequence[Item], late: bool, nonce: str, render: _Renderer, *, ping: bool
+    ) -> Post:
+        embeds = render.embeds(items, late)
+        thread = None
+        if channel.threads:
+            first = render.shows.get(items[0].show_id) if items else None
+            thread = (first.title if first else "Release") if len(items) == 1 else f"{len(items)} new releases"
+            thread = thread[:100]
+        role_id = channel.role_id if ping else None
+        return Post(
+            channel.channel_id,
+            post_content(role_id, len(items), continued=not ping),
+            embeds,
+            role_id,
+            nonce,
+            thread,
+        )
 
     async def _resend_pending(
-        self, channel: ChannelConfig, rows: list[Delivery], now: datetime, report: RunReport
+        self, channel: ChannelConfig, rows: list[Delivery], now: datetime, report: RunReport, ledger: _Ledger
     ) -> bool:
         by_nonce: dict[str, list[Delivery]] = defaultdict(list)
         for row in rows:
@@ -475,9 +784,8 @@ class AnnouncementService:
             releases = await self.store.releases_by_ids(d.release_id for d in fresh)
             missing = [d.release_id for d in fresh if d.release_id not in releases]
             if missing and len(missing) == len(fresh):
-                report.failed += await self.store.finish_deliveries(
-                    channel.channel_id, nonce, "failed", now=now, reason="release no longer in the catalogue"
-                )
+                report.failed += len(fresh)
+                ledger.add(Finish(channel.channel_id, nonce, "failed", reason="release no longer in the catalogue"))
                 continue
             late = any(d.late for d in fresh)
             items = collapse(list(releases.values()))
@@ -487,16 +795,14 @@ class AnnouncementService:
             )
             if now - min(d.claimed_at for d in fresh) > NONCE_WINDOW and self.poster is not None:
                 try:
-                    async with self.limiter:
+                    async with self.limiter.slot():
                         found = await self.poster.find_recent(post)
                 except Exception:
                     log.warning("could not look for an earlier copy of a pending post", exc_info=True)
                     found = None
                 if found:
-                    n = await self.store.finish_deliveries(
-                        channel.channel_id, nonce, "sent", now=now, message_id=found
-                    )
-                    report.sent += n
+                    ledger.add(Finish(channel.channel_id, nonce, "sent", message_id=found))
+                    report.sent += len(fresh)
                     continue
             log.info(
                 "re-sending pending post %s in channel %s (%d releases)",
@@ -504,7 +810,7 @@ class AnnouncementService:
                 channel.channel_id,
                 len(fresh),
             )
-            if not await self._deliver(channel, post, len(fresh), late, now, report):
+            if not await self._deliver(channel, post, len(fresh), late, now, report, ledger):
                 return False
         return True
 
@@ -514,57 +820,6 @@ class AnnouncementService:
         releases = await self.store.releases_by_ids(d.release_id for d in same_minute)
         items = collapse(list(releases.values()))
         return not items or bool(set(items[0].release_ids) & {d.release_id for d in rows})
-
-    async def _run_slot(
-        self, channel: ChannelConfig, guild: GuildConfig, slot: DueSlot, now: datetime, report: RunReport
-    ) -> bool:
-        cid = channel.channel_id
-        overdue = now - slot.due
-        if overdue > self.grace or guild.paused:
-            reason = (
-                "announcements were paused"
-                if guild.paused
-                else f"missed by {_hours(overdue)}, beyond the {_hours(self.grace)} grace window"
-            )
-            ids = list(slot.release_ids)
-            claimed = await self.store.claim_deliveries(
-                cid,
-                channel.guild_id,
-                ids,
-                due=slot.due,
-                nonce=nonce_for(cid, ids),
-                late=False,
-                now=now,
-                state="skipped",
-                reason=reason,
-            )
-            if claimed:
-                report.skipped += len(claimed)
-                log.warning(
-                    "skipped %d releases in channel %s due %s: %s", len(claimed), cid, slot.due, reason
-                )
-            return True
-        late = overdue > LATE_AFTER
-        shows = await self.store.get_shows(i.show_id for i in slot.items)
-        embeds = [item_embed(item, shows.get(item.show_id), late=late) for item in slot.items]
-        for index, part in enumerate(split_embeds(embeds)):
-            items = [slot.items[i] for i in part]
-            ids = [rid for item in items for rid in item.release_ids]
-            nonce = nonce_for(cid, ids)
-            claimed = set(
-                await self.store.claim_deliveries(
-                    cid, channel.guild_id, ids, due=slot.due, nonce=nonce, late=late, now=now
-                )
-            )
-            if not claimed:
-                continue
-            kept = [Item(i.show_id, tuple(r for r in i.releases if r.id in claimed)) for i in items]
-            kept = [i for i in kept if i.releases]
-            # Only the first message of a split post pings: one ping per channel and minute.
-            post = await self._post(channel, kept, late, nonce, shows, ping=index == 0)
-            if not await self._deliver(channel, post, len(claimed), late, now, report):
-                return False
-        return True
 
     async def _post(
         self,
@@ -578,28 +833,22 @@ class AnnouncementService:
     ) -> Post:
         if shows is None:
             shows = await self.store.get_shows(i.show_id for i in items)
-        embeds = [item_embed(i, shows.get(i.show_id), late=late) for i in items]
-        first = shows.get(items[0].show_id) if items else None
-        thread = None
-        if channel.threads:
-            thread = (
-                (first.title if first else "Release") if len(items) == 1 else f"{len(items)} new releases"
-            )
-            thread = thread[:100]
-        role_id = channel.role_id if ping else None
-        return Post(
-            channel.channel_id,
-            post_content(role_id, len(items), continued=not ping),
-            embeds,
-            role_id,
-            nonce,
-            thread,
-        )
+        return self._make_post(channel, items, late, nonce, _Renderer(shows), ping=ping)
 
     async def _deliver(
-        self, channel: ChannelConfig, post: Post, count: int, late: bool, now: datetime, report: RunReport
+        self,
+        channel: ChannelConfig,
+        post: Post,
+        count: int,
+        late: bool,
+        now: datetime,
+        report: RunReport,
+        ledger: _Ledger,
     ) -> bool:
-        """Send one claimed post. False when the channel turned out broken (stop serving it)."""
+        """Send one claimed post. False when the channel turned out broken (stop serving it).
+
+        Its outcome goes to ``ledger`` (written in batches): a post sent but not yet confirmed
+        there when the process dies is pending, and is sent again with the same nonce."""
         assert post.nonce is not None
         cid = channel.channel_id
         if self.poster is None:
@@ -608,13 +857,13 @@ class AnnouncementService:
         message_id: int | None = None
         for attempt in range(1, self.retries + 1):
             try:
-                async with self.limiter:
+                async with self.limiter.slot():
                     message_id = await asyncio.wait_for(self.poster.send(post), self.send_timeout)
                 break
             except ChannelBroken as exc:
-                report.failed += await self.store.finish_deliveries(
-                    cid, post.nonce, "failed", now=now, reason=exc.reason
-                )
+                report.failed += count
+                ledger.add(Finish(cid, post.nonce, "failed", reason=exc.reason))
+                await ledger.flush()
                 await self._break(channel, exc.reason, now, report)
                 return False
             except (TransientDeliveryError, TimeoutError) as exc:
@@ -628,9 +877,9 @@ class AnnouncementService:
                         attempt,
                         reason,
                     )
-                    report.failed += await self.store.finish_deliveries(
-                        cid, post.nonce, "failed", now=now, reason=f"gave up after {attempt} tries: {reason}"
-                    )
+                    report.failed += count
+                    ledger.add(Finish(cid, post.nonce, "failed", reason=f"gave up after {attempt} tries: {reason}"))
+                    await ledger.maybe_flush()
                     return True
                 delay = self.backoff * 2 ** (attempt - 1)
                 log.warning(
@@ -639,15 +888,15 @@ class AnnouncementService:
                 await self._sleep(delay)
             except DeliveryError as exc:
                 log.error("post %s in channel %s refused: %s", post.nonce, cid, exc.reason)
-                report.failed += await self.store.finish_deliveries(
-                    cid, post.nonce, "failed", now=now, reason=exc.reason
-                )
+                report.failed += count
+                ledger.add(Finish(cid, post.nonce, "failed", reason=exc.reason))
+                await ledger.maybe_flush()
                 return True
             except Exception as exc:
                 log.exception("post %s in channel %s failed", post.nonce, cid)
-                report.failed += await self.store.finish_deliveries(
-                    cid, post.nonce, "failed", now=now, reason=f"unexpected error: {type(exc).__name__}"
-                )
+                report.failed += count
+                ledger.add(Finish(cid, post.nonce, "failed", reason=f"unexpected error: {type(exc).__name__}"))
+                await ledger.maybe_flush()
                 return True
         assert message_id is not None
         # Extras are best effort; they run before the ledger says "sent", so a crash here is
@@ -656,15 +905,16 @@ class AnnouncementService:
             await self._extra("publish", self.poster.publish(cid, message_id))
         if channel.threads and post.thread_name:
             await self._extra("thread", self.poster.open_thread(cid, message_id, post.thread_name))
-        n = await self.store.finish_deliveries(cid, post.nonce, "sent", now=now, message_id=message_id)
-        report.sent += n
-        report.late += n if late else 0
+        ledger.add(Finish(cid, post.nonce, "sent", message_id=message_id))
+        report.sent += count
+        report.late += count if late else 0
         report.messages += 1
+        await ledger.maybe_flush()
         return True
 
     async def _extra(self, what: str, call: Awaitable[None]) -> None:
         try:
-            async with self.limiter:
+            async with self.limiter.slot():
                 await asyncio.wait_for(call, self.send_timeout)
         except Exception:
             log.warning("could not %s an announcement", what, exc_info=True)
@@ -681,7 +931,7 @@ class AnnouncementService:
         if self.poster is None:
             return
         try:
-            async with self.limiter:
+            async with self.limiter.slot():
                 await asyncio.wait_for(
                     self.poster.notify_owner(channel.guild_id, channel.channel_id, reason), 30
                 )
@@ -692,12 +942,111 @@ class AnnouncementService:
             )
 
 
+_CHUNK = 256  # posts claimed per statement, just ahead of sending them
+
+
+class _Ledger:
+    """Outcomes of posts, written to the ledger in batches (one transaction per batch)."""
+
+    def __init__(self, store: Store, now: datetime, *, size: int = 256, every: float = 0.25) -> None:
+        self.store = store
+        self.now = now
+        self.size = size
+        self.every = every
+        self._buffer: list[Finish] = []
+        self._last = asyncio.get_running_loop().time()
+
+    def add(self, finish: Finish) -> None:
+        self._buffer.append(finish)
+
+    async def maybe_flush(self) -> None:
+        if len(self._buffer) >= self.size or asyncio.get_running_loop().time() - self._last >= self.every:
+            await self.flush()
+
+    async def flush(self) -> None:
+        self._last = asyncio.get_running_loop().time()
+        batch, self._buffer = self._buffer, []
+        if batch:
+            try:
+                await self.store.finish_many(batch, now=self.now)
+            except BaseException:
+                self._buffer[:0] = batch  # kept for the next flush; pending rows are re-sent anyway
+                raise
+
+
+class _Pool:
+    """At most ``size`` tasks at once; ``spawn`` waits for room. ``cancel`` stops the rest."""
+
+    def __init__(self, size: int) -> None:
+        self._room = asyncio.Semaphore(size)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def spawn(self, make: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        await self._room.acquire()
+        task = asyncio.ensure_future(make())
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        self._room.release()
+
+    async def join(self) -> None:
+        while self._tasks:
+            await asyncio.wait(list(self._tasks))
+
+    async def cancel(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Step:
+    """One message of a slot in one channel (``index`` 0 pings), or the record of a skipped slot."""
+
+    channel: ChannelConfig
+    slot: DueSlot
+    items: tuple[Item, ...]
+    late: bool
+    index: int
+    skip: str | None = None
+
+
+class _Renderer:
+    """Embeds and splits, made once per item and shared by every channel that posts them."""
+
+    def __init__(self, shows: Mapping[str, Show]) -> None:
+        self.shows = shows
+        self._embeds: dict[tuple[tuple[str, ...], bool], Embed] = {}
+        self._parts: dict[tuple[tuple[tuple[str, ...], ...], bool], list[list[int]]] = {}
+
+    def embed(self, item: Item, late: bool) -> Embed:
+        key = (item.release_ids, late)
+        e = self._embeds.get(key)
+        if e is None:
+            e = self._embeds[key] = item_embed(item, self.shows.get(item.show_id), late=late)
+        return e
+
+    def embeds(self, items: Sequence[Item], late: bool) -> list[Embed]:
+        return [self.embed(i, late) for i in items]
+
+    def parts(self, items: Sequence[Item], late: bool) -> list[list[int]]:
+        key = (tuple(i.release_ids for i in items), late)
+        p = self._parts.get(key)
+        if p is None:
+            p = self._parts[key] = split_embeds(self.embeds(items, late))
+        return p
+
+
 def _hours(delta: timedelta) -> str:
     hours = delta.total_seconds() / 3600
     return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
 __all__ = [
+    "AdaptiveLimiter",
     "AnnouncementService",
     "ChannelBroken",
     "DeliveryError",

@@ -35,7 +35,35 @@ def _t(dt: datetime | None) -> str | None:
 
 
 def _p(text: str | None) -> datetime | None:
-    return None if text is None else datetime.strptime(text, _FMT).replace(tzinfo=UTC)
+    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
+
+
+_CLAIM_CHUNK = 1_000  # rows per INSERT: 10 parameters each, under SQLite's 32,766
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The ledger rows of one post to claim: (channel, release) for each of ``release_ids``."""
+
+    channel_id: int
+    guild_id: int
+    release_ids: tuple[str, ...]
+    due: datetime
+    nonce: str
+    late: bool = False
+    state: str = "pending"  # or skipped: recorded, never sent
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """One post's outcome: its pending rows become sent (with the message) or failed (with why)."""
+
+    channel_id: int
+    nonce: str
+    state: str
+    message_id: int | None = None
+    reason: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,14 +111,18 @@ def _channel(r: aiosqlite.Row) -> ChannelConfig:
         guild_id=r["guild_id"],
         added_at=_p(r["added_at"]),  # type: ignore[arg-type]
         role_id=r["role_id"],
-        platforms=tuple(json.loads(r["platforms"])),
-        shows=tuple(json.loads(r["shows"])),
+        platforms=_json_tuple(r["platforms"]),
+        shows=_json_tuple(r["shows"]),
         kinds=Kinds(r["kinds"]),
         threads=bool(r["threads"]),
         publish=bool(r["publish"]),
         broken_reason=r["broken_reason"],
         broken_at=_p(r["broken_at"]),
     )
+
+
+def _json_tuple(text: str) -> tuple[str, ...]:
+    return () if text == "[]" else tuple(json.loads(text))
 
 
 def _release_row(r: aiosqlite.Row) -> Release:
@@ -244,8 +276,18 @@ class AnnouncementQueries:
                 out[r["id"]] = _release_row(r)
         return out
 
-    async def show_platforms(self) -> dict[str, str | None]:
-        return {r[0]: r[1] for r in await self._a_all("SELECT id, platform FROM shows")}
+    async def show_platforms(self, show_ids: Iterable[str] | None = None) -> dict[str, str | None]:
+        """Each show's platform: of the given shows only (what a plan needs), or of every show."""
+        if show_ids is None:
+            return {r[0]: r[1] for r in await self._a_all("SELECT id, platform FROM shows")}
+        wanted = list(dict.fromkeys(show_ids))
+        out: dict[str, str | None] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for r in await self._a_all(f"SELECT id, platform FROM shows WHERE id IN ({marks})", part):  # noqa: S608
+                out[r[0]] = r[1]
+        return out
 
     async def releases_fingerprint(self) -> tuple[int, int, int]:
         """Changes whenever the releases change, here or in another process (an import)."""
@@ -256,16 +298,29 @@ class AnnouncementQueries:
     # -- the delivery ledger ------------------------------------------------------------------------------
 
     async def delivered_keys(
-        self, since: datetime, channel_ids: Iterable[int] | None = None
+        self,
+        since: datetime,
+        channel_ids: Iterable[int] | None = None,
+        release_ids: Iterable[str] | None = None,
     ) -> set[tuple[int, str]]:
-        """(channel, release) of every ledger row due at or after ``since``, in any state."""
+        """(channel, release) of every ledger row due at or after ``since``, in any state; only of
+        the given channels and releases when given (a plan asks for the releases of its window)."""
         sql = "SELECT channel_id, release_id FROM deliveries WHERE due >= ?"
         params: list[Any] = [_t(since)]
         if channel_ids is not None:
             ids = list(channel_ids)
             sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
             params += ids
-        return {(r[0], r[1]) for r in await self._a_all(sql, params)}
+        if release_ids is None:
+            return {(r[0], r[1]) for r in await self._a_all(sql, params)}
+        wanted = list(dict.fromkeys(release_ids))
+        out: set[tuple[int, str]] = set()
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = await self._a_all(f"{sql} AND release_id IN ({marks})", [*params, *part])
+            out.update((r[0], r[1]) for r in rows)
+        return out
 
     async def claim_deliveries(
         self,
@@ -302,6 +357,56 @@ class AnnouncementQueries:
             )
         claimed = {r[0] for r in rows}
         return [rid for rid in release_ids if rid in claimed]
+
+    async def claim_many(self, claims: Sequence[Claim], *, now: datetime) -> set[tuple[int, str]]:
+        """Claim the rows of many posts at once: one multi-row ``INSERT ... ON CONFLICT DO NOTHING
+        RETURNING`` per chunk of rows, each atomic on its own. Returns the (channel, release) rows
+        claimed here; a row that already exists (sent, failed, skipped, or claimed by anyone else)
+        is left as it is and not returned."""
+        rows: list[list[Any]] = []
+        stamp = _t(now)
+        for c in claims:
+            if c.state not in ("pending", "skipped"):
+                raise ValueError(f"a claim is pending or skipped, not {c.state}")
+            due = _t(c.due)
+            for rid in c.release_ids:
+                rows.append([c.channel_id, rid, c.guild_id, due, c.state, c.nonce, int(c.late), c.reason, stamp, stamp])
+        claimed: set[tuple[int, str]] = set()
+        for start in range(0, len(rows), _CLAIM_CHUNK):
+            part = rows[start : start + _CLAIM_CHUNK]
+            values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(part))
+            params = [v for row in part for v in row]
+            async with self._write_lock:
+                got = await self._a_all(
+                    "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, reason, "
+                    f"claimed_at, updated_at) VALUES {values} "  # noqa: S608
+                    "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING channel_id, release_id",
+                    params,
+                )
+            claimed.update((r[0], r[1]) for r in got)
+        return claimed
+
+    async def finish_many(self, finished: Sequence[Finish], *, now: datetime) -> int:
+        """pending -> sent or failed for many posts in one transaction; returns the rows changed."""
+        if not finished:
+            return 0
+        stamp = _t(now)
+        params = []
+        for f in finished:
+            if f.state not in ("sent", "failed"):
+                raise ValueError(f"a delivery finishes as sent or failed, not {f.state}")
+            params.append((f.state, f.message_id, f.reason, stamp, f.channel_id, f.nonce))
+        async with self.transaction() as conn:  # type: ignore[attr-defined]
+            cur = await conn.executemany(
+                "UPDATE deliveries SET state = ?, message_id = ?, reason = ?, updated_at = ? "
+                "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
+                params,
+            )
+            return cur.rowcount
+
+    async def has_pending(self) -> bool:
+        rows = await self._a_all("SELECT 1 FROM deliveries WHERE state = 'pending' LIMIT 1")
+        return bool(rows)
 
     async def pending_deliveries(self, channel_ids: Iterable[int] | None = None) -> list[Delivery]:
         sql = "SELECT * FROM deliveries WHERE state = 'pending'"

@@ -133,12 +133,12 @@ def test_past_slots_within_the_lookback_are_planned_for_catch_up() -> None:
     assert len(slots) == 1 and slots[0].due < now
 
 
-def test_job_ids_are_stable_and_per_channel_minute() -> None:
+def test_job_ids_are_stable_and_per_minute() -> None:
     due = datetime(2022, 1, 28, 8, 0, tzinfo=UTC)
-    assert job_id(10, due) == "announce:10:20220128T0800Z"
-    a = plan(T0, {}, [chan()], aoad().releases)
-    b = plan(T0 + timedelta(minutes=30), {}, [chan()], aoad().releases)
-    assert [s.job_id for s in a] == [s.job_id for s in b] == ["announce:10:20220128T0800Z"]
+    assert job_id(due) == "announce:20220128T0800Z"
+    a = plan(T0, {}, [chan(), chan(11)], aoad().releases)
+    b = plan(T0 + timedelta(minutes=30), {}, [chan(), chan(11)], aoad().releases)
+    assert [s.job_id for s in a] == [s.job_id for s in b] == ["announce:20220128T0800Z"] * 2
 
 
 def test_nonce_is_short_stable_and_distinct() -> None:

@@ -1,4 +1,5 @@
-"""The APScheduler side: one job per (channel, minute), replaced on re-plan, catch-up on start."""
+"""The APScheduler side: one job per due minute (for every channel), replaced on re-plan,
+catch-up on start, runs cancelled promptly on shutdown."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import ManualClock
+from bot.planner import ChannelConfig
 from bot.scheduler import AnnouncementScheduler
 from bot.services.announcements import AnnouncementService
 from bot.store import Store
@@ -22,7 +24,7 @@ async def settle(scheduler: AnnouncementScheduler) -> None:
         await asyncio.sleep(0.01)
 
 
-async def test_jobs_are_keyed_by_channel_and_minute_and_replaced(astore: Store, poster: FakePoster) -> None:
+async def test_one_job_per_due_minute_whatever_the_channels(astore: Store, poster: FakePoster) -> None:
     clock = ManualClock(DUE - timedelta(hours=1))
     service = AnnouncementService(astore, clock, poster, rate_per_second=None)
     scheduler = AnnouncementScheduler(service, clock)
@@ -31,14 +33,15 @@ async def test_jobs_are_keyed_by_channel_and_minute_and_replaced(astore: Store, 
         assert scheduler.job_ids() == []
         await service.add_channel(1, 10)  # the change re-plans
         await service.add_channel(1, 11)
-        assert scheduler.job_ids() == ["announce:10:20220128T0800Z", "announce:11:20220128T0800Z"]
+        for n in range(200):
+            await astore.upsert_announce_channel(ChannelConfig(1000 + n, 2 + n % 7, clock()))
         await scheduler.replan()
         await scheduler.replan()
-        assert len(scheduler.job_ids()) == 2  # replaced, never duplicated
+        assert scheduler.job_ids() == ["announce:20220128T0800Z"]  # replaced, never duplicated
         await service.remove_channel(1, 11)
-        assert scheduler.job_ids() == ["announce:10:20220128T0800Z"]
+        assert scheduler.job_ids() == ["announce:20220128T0800Z"]
         # A job's wall-clock run time is where the injected clock will read the due minute.
-        job = scheduler._scheduler.get_job("announce:10:20220128T0800Z")  # type: ignore[union-attr]
+        job = scheduler._scheduler.get_job("announce:20220128T0800Z")  # type: ignore[union-attr]
         lead = job.next_run_time - datetime.now(UTC)
         assert timedelta(minutes=59) < lead <= timedelta(hours=1)
     finally:
@@ -60,20 +63,22 @@ async def test_start_catches_up_on_what_is_overdue(astore: Store, poster: FakePo
         await scheduler.shutdown()
 
 
-async def test_a_job_runs_its_channel_and_never_raises(astore: Store, poster: FakePoster) -> None:
+async def test_a_job_runs_every_channel_once_and_never_raises(astore: Store, poster: FakePoster) -> None:
     clock = ManualClock(DUE - timedelta(minutes=1))
     service = AnnouncementService(astore, clock, poster, rate_per_second=None)
     await service.add_channel(1, 10)
     await service.add_channel(1, 11)
     scheduler = AnnouncementScheduler(service, clock)
-    await scheduler._fire(10, DUE)  # the clock lags the timer by a hair: the due minute counts
-    assert [p.channel_id for p in poster.sent] == [10]
+    await scheduler._fire(DUE)  # the clock lags the timer by a hair: the due minute counts
+    assert sorted(p.channel_id for p in poster.sent) == [10, 11]
+    await scheduler._fire(DUE)
+    assert len(poster.sent) == 2
 
     async def broken(*_a, **_k):
         raise RuntimeError("database on fire")
 
     service.run_due = broken  # type: ignore[method-assign]
-    await scheduler._fire(11, DUE)  # logged, not raised
+    await scheduler._fire(DUE)  # logged, not raised
 
 
 async def test_an_import_is_noticed_and_planned(store: Store, poster: FakePoster) -> None:
@@ -89,6 +94,67 @@ async def test_an_import_is_noticed_and_planned(store: Store, poster: FakePoster
             if scheduler.job_ids():
                 break
             await asyncio.sleep(0.02)
-        assert scheduler.job_ids() == ["announce:10:20220128T0800Z"]
+        assert scheduler.job_ids() == ["announce:20220128T0800Z"]
     finally:
         await scheduler.shutdown()
+
+
+class SlowPoster(FakePoster):
+    """Discord at a crawl: each post takes a while, so a fan-out is in progress for long."""
+
+    delay: float = 0.02
+
+    async def send(self, post):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(self.delay)
+        return await super().send(post)
+
+
+async def test_a_replan_during_a_fan_out_never_posts_twice(astore: Store) -> None:
+    poster = SlowPoster()
+    clock = ManualClock(DUE - timedelta(hours=1))
+    service = AnnouncementService(astore, clock, poster, rate_per_second=None, concurrency=4)
+    for n in range(40):
+        await astore.upsert_announce_channel(ChannelConfig(1000 + n, 1, clock()))
+    scheduler = AnnouncementScheduler(service, clock)
+    await scheduler.start()
+    try:
+        clock.set(DUE)
+        fire = asyncio.ensure_future(scheduler._fire(DUE))
+        while len(poster.sent) < 5:
+            await asyncio.sleep(0.005)
+        await scheduler.replan()  # overdue slots: a catch-up run is queued behind the fan-out
+        await service.run_due(DUE + timedelta(seconds=5))  # and a direct one
+        await fire
+        await settle(scheduler)
+        assert sorted(p.channel_id for p in poster.sent) == [1000 + n for n in range(40)]
+        assert (await astore.delivery_counts()) == {"sent": 40 * 3}
+    finally:
+        await scheduler.shutdown()
+
+
+async def test_shutdown_cancels_a_fan_out_promptly_and_a_restart_finishes_it(astore: Store) -> None:
+    poster = SlowPoster()
+    poster.delay = 0.5
+    clock = ManualClock(DUE - timedelta(hours=1))
+    service = AnnouncementService(astore, clock, poster, rate_per_second=None, concurrency=2)
+    for n in range(20):
+        await astore.upsert_announce_channel(ChannelConfig(1000 + n, 1, clock()))
+    scheduler = AnnouncementScheduler(service, clock)
+    await scheduler.start()
+    clock.set(DUE)
+    fire = asyncio.ensure_future(scheduler._fire(DUE))
+    while len(poster.sent) < 2:
+        await asyncio.sleep(0.01)
+    loop = asyncio.get_running_loop()
+    t = loop.time()
+    await scheduler.shutdown()
+    await asyncio.gather(fire, return_exceptions=True)
+    assert loop.time() - t < 1.0
+    counts = await astore.delivery_counts()
+    assert 0 < counts.get("sent", 0) < 60 and set(counts) <= {"sent", "pending"}
+    # The next process: pending posts again with their nonces, then the rest; one post each.
+    poster.delay = 0.0
+    again = AnnouncementService(astore, clock, poster, rate_per_second=None)
+    await again.run_due(DUE + timedelta(seconds=30))
+    assert sorted(p.channel_id for p in poster.sent) == [1000 + n for n in range(20)]
+    assert (await astore.delivery_counts()) == {"sent": 20 * 3}

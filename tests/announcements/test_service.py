@@ -181,7 +181,7 @@ async def test_date_only_release_posts_at_the_guild_time(service, poster: FakePo
 async def test_plan_lists_future_slots_with_stable_job_ids(service) -> None:
     await service.add_channel(1, 10)
     slots = await service.plan(datetime(2022, 1, 28, 7, 0, tzinfo=UTC))
-    assert [s.job_id for s in slots] == ["announce:10:20220128T0800Z"]
+    assert [s.job_id for s in slots] == ["announce:20220128T0800Z"]
 
 
 async def test_the_ping_role_is_never_everyone(service) -> None:

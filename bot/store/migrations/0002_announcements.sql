@@ -45,3 +45,4 @@ CREATE TABLE deliveries (
 ) WITHOUT ROWID;
 CREATE INDEX deliveries_pending ON deliveries(channel_id, nonce) WHERE state = 'pending';
 CREATE INDEX deliveries_due ON deliveries(due);
+CREATE INDEX deliveries_release ON deliveries(release_id, due);  -- what a plan already did, by release
