@@ -11,6 +11,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from enum import StrEnum
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 
@@ -63,18 +64,30 @@ class Scope(StrEnum):
 _SLUG_RE = re.compile(r"[^a-z0-9]+")
 
 
+@lru_cache(maxsize=16384)
+def _slug_part(text: str) -> str:
+    """The slug of one non-empty part (cached: platforms, regions, show ids repeat a lot)."""
+    if text.isascii():  # NFKD and the ASCII round trip change nothing
+        slug = _SLUG_RE.sub("-", text.lower()).strip("-")
+    else:
+        ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+        slug = _SLUG_RE.sub("-", ascii_text).strip("-")
+    if not slug:  # e.g. Hangul only
+        slug = "u" + "".join(f"{ord(c):x}" for c in text if not c.isspace())[:48]
+    return slug
+
+
 def slugify(*parts: object) -> str:
     """A stable ASCII id from names; non-Latin text is kept as its code points' hex."""
-    out: list[str] = []
-    for part in parts:
-        if part is None or part == "":
-            continue
-        text = unicodedata.normalize("NFKD", str(part)).encode("ascii", "ignore").decode().lower()
-        slug = _SLUG_RE.sub("-", text).strip("-")
-        if not slug:  # e.g. Hangul only
-            slug = "u" + "".join(f"{ord(c):x}" for c in str(part) if not c.isspace())[:48]
-        out.append(slug)
-    return "-".join(out)
+    if len(parts) == 1:
+        part = parts[0]
+        return "" if part is None or part == "" else _slug_part(str(part))
+    return "-".join([_slug_part(str(part)) for part in parts if not (part is None or part == "")])
+
+
+_YEAR_RE = re.compile(r"\d{4}")
+_MONTH_RE = re.compile(r"\d{4}-\d{2}")
+_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +115,12 @@ class When:
         An ISO string with an offset ("2022-01-28T08:00:00+00:00") is exact as given.
         Raises ValueError with a readable message.
         """
+        if isinstance(text, str) and isinstance(zone, str):
+            return _parse_text(cls, text, zone)
+        return cls._parse(text, zone)
+
+    @classmethod
+    def _parse(cls, text: str | int | date | datetime | None, zone: str) -> When:
         try:
             tz = ZoneInfo(zone)
         except Exception as exc:  # ZoneInfoNotFoundError, ValueError on odd keys
@@ -116,15 +135,16 @@ class When:
         s = str(text).strip()
         if s.upper() in ("", "TBA", "TBD"):
             return cls.tba()
+        n = len(s)  # each pattern below matches one length only
         try:
-            if re.fullmatch(r"\d{4}", s):
+            if n == 4 and _YEAR_RE.fullmatch(s):
                 start = datetime(int(s), 1, 1, tzinfo=tz)
                 return cls(Precision.YEAR, zone, start.astimezone(UTC), s)
-            if re.fullmatch(r"\d{4}-\d{2}", s):
+            if n == 7 and _MONTH_RE.fullmatch(s):
                 y, m = map(int, s.split("-"))
                 start = datetime(y, m, 1, tzinfo=tz)
                 return cls(Precision.MONTH, zone, start.astimezone(UTC), s)
-            if re.fullmatch(r"\d{4}-\d{2}-\d{2}", s):
+            if n == 10 and _DATE_RE.fullmatch(s):
                 d = date.fromisoformat(s)
                 start = datetime.combine(d, time(0, 0), tzinfo=tz)
                 return cls(Precision.DATE, zone, start.astimezone(UTC), s)
@@ -150,6 +170,12 @@ class When:
     def to_text(self) -> str:
         """The inverse of parse (with the zone kept separately)."""
         return self.local if self.local else "TBA"
+
+
+@lru_cache(maxsize=32768)
+def _parse_text(cls: type[When], text: str, zone: str) -> When:
+    """``When.parse`` of text: Whens are immutable, and the same dates recur across a catalogue."""
+    return cls._parse(text, zone)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,17 +234,23 @@ class Release:
     platform: str | None = None
     region: str = "WW"
     note: str | None = None
+    # ``id`` once computed (not part of equality, repr or the constructor)
+    _id: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
-        return slugify(
-            self.show_id,
-            self.scope.value,
-            f"s{self.season}" if self.season is not None else None,
-            f"e{self.episode}" if self.episode is not None else None,
-            self.platform,
-            self.region,
-        )
+        rid = self._id
+        if rid is None:
+            rid = slugify(
+                self.show_id,
+                self.scope.value,
+                f"s{self.season}" if self.season is not None else None,
+                f"e{self.episode}" if self.episode is not None else None,
+                self.platform,
+                self.region,
+            )
+            object.__setattr__(self, "_id", rid)
+        return rid
 
     @property
     def is_premiere(self) -> bool:
@@ -235,10 +267,16 @@ class Event:
     title: str
     when: When
     place: str | None = None
+    # ``id`` once computed (not part of equality, repr or the constructor)
+    _id: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def id(self) -> str:
-        return slugify(self.show_id, self.kind, self.when.to_text())
+        eid = self._id
+        if eid is None:
+            eid = slugify(self.show_id, self.kind, self.when.to_text())
+            object.__setattr__(self, "_id", eid)
+        return eid
 
 
 @dataclass(slots=True)

@@ -21,10 +21,12 @@ fields, enumerations, dates and zones):
 
 from __future__ import annotations
 
+import gc
 import json
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -315,14 +317,30 @@ def _collect(paths: Iterable[str | Path]) -> list[_Loaded | str]:
     return loaded
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection while a catalogue is built: it makes millions of small,
+    acyclic objects, and the collector's passes over them took ~40 % of the time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def validate_paths(paths: Iterable[str | Path]) -> tuple[list[ShowRecord], list[str]]:
     """Load everything under ``paths``; return the records and every error (none = valid)."""
-    loaded = _collect(paths)
-    errors = _check_all(loaded)
-    records = [
-        item.parsed.record for item in loaded if not isinstance(item, str) and item.parsed.record is not None
-    ]
-    return unify_people(records), errors
+    with _gc_paused():
+        loaded = _collect(paths)
+        errors = _check_all(loaded)
+        records = [
+            item.parsed.record
+            for item in loaded
+            if not isinstance(item, str) and item.parsed.record is not None
+        ]
+        return unify_people(records), errors
 
 
 def unify_people(records: list[ShowRecord]) -> list[ShowRecord]:
