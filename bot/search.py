@@ -31,8 +31,18 @@ def clean_input(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+# ASCII to key characters: controls (category C, but tab and newline) dropped as clean_input
+# does, letters lower-cased, every other non-alphanumeric (and "_") to a space.
+_ASCII_KEY = {
+    i: None if (i < 32 and i not in (9, 10)) or i == 127 else chr(i).lower() if chr(i).isalnum() else " "
+    for i in range(128)
+}
+
+
 def normalise(text: str) -> str:
     """The search key: NFKC, case-folded, accents off Latin letters, punctuation to spaces."""
+    if text.isascii():  # most titles and names: the same key, several times faster
+        return " ".join(text.translate(_ASCII_KEY).split())
     text = unicodedata.normalize("NFKC", clean_input(text)).casefold()
     decomposed = unicodedata.normalize("NFD", text)
     # Drop combining marks only for Latin-ish text; Hangul and kana stay composed via NFC below.
@@ -92,8 +102,13 @@ def typo_score(q: str, key: str) -> float:
     return max(ratio, partial * 0.9) * 0.85
 
 
-async def search(source: NameSource, query: str, *, kind: str, limit: int = 25) -> list[Match]:
-    """Best matches of one kind first, one per ref. Empty query gives nothing (callers pick defaults)."""
+async def search(
+    source: NameSource, query: str, *, kind: str, limit: int = 25, typos_after_exact: bool = True
+) -> list[Match]:
+    """Best matches of one kind first, one per ref. Empty query gives nothing (callers pick defaults).
+
+    Typo candidates are looked for when fewer than ``limit`` names match by prefix, unless one
+    matched exactly and ``typos_after_exact`` is false (resolving a typed title needs no more)."""
     q = normalise(query)
     if not q:
         return []
@@ -102,7 +117,8 @@ async def search(source: NameSource, query: str, *, kind: str, limit: int = 25) 
         (score, ref, text, key)
         for ref, text, key, score in await source.name_prefix(kind, q, scan=PREFIX_SCAN, top=limit * 4)
     ]
-    if len({o[1] for o in offers}) < limit:
+    exact = bool(offers) and offers[0][0] >= 100.0
+    if len({o[1] for o in offers}) < limit and (typos_after_exact or not exact):
         offers += await _typo_offers(source, q, kind)
     offers.sort(key=lambda o: (-o[0], len(o[3]), o[2]))
     out: list[Match] = []

@@ -9,7 +9,8 @@ from bot.search import clean_input, normalise, search, trigrams, word_suffixes
 from bot.store import Store
 
 SHOWS = [
-    Show("all-of-us-are-dead", "All of Us Are Dead", original_title="지금 우리 학교는", aliases=("Now at Our School",)),
+    Show("all-of-us-are-dead", "All of Us Are Dead", original_title="지금 우리 학교는",
+         aliases=("Now at Our School",)),
     Show("squid-game", "Squid Game", original_title="오징어 게임"),
     Show("dead-to-me", "Dead to Me"),
     Show("spirited-away", "千と千尋の神隠し"),
@@ -75,7 +76,8 @@ async def test_prefix_of_any_word_matches_and_exact_ranks_first(names):
 
 
 async def test_results_are_one_per_ref_and_limited(store):
-    await store.import_records(records([Show(f"s{i}", f"Show number {i}", aliases=(f"Show no {i}",)) for i in range(100)]))
+    shows = [Show(f"s{i}", f"Show number {i}", aliases=(f"Show no {i}",)) for i in range(100)]
+    await store.import_records(records(shows))
     hits = await search(store, "show", kind="show", limit=25)
     assert len(hits) == 25
     assert len({h.ref for h in hits}) == 25

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 
 from bot.clock import Clock
 from bot.errors import BadInput, NotFound
-from bot.models import Credit, Episode, Event, Person, Precision, Release, Role, Scope, Show
+from bot.models import Credit, Episode, Event, Person, Release, Role, Scope, Show
 from bot.search import Match, clean_input, normalise, search
 from bot.store import Store
 
@@ -125,8 +125,10 @@ class CatalogueService:
 
     # -- finding things ------------------------------------------------------------------------
 
-    async def _search(self, query: str, kind: str, limit: int = MAX_CHOICES) -> list[Match]:
-        return await search(self.store, query, kind=kind, limit=limit)
+    async def _search(
+        self, query: str, kind: str, limit: int = MAX_CHOICES, *, resolving: bool = False
+    ) -> list[Match]:
+        return await search(self.store, query, kind=kind, limit=limit, typos_after_exact=not resolving)
 
     async def resolve_show(self, text: str | None) -> Show:
         """A show from an autocomplete value (its id) or typed text; NotFound with suggestions."""
@@ -134,7 +136,7 @@ class CatalogueService:
         show = await self.store.get_show(query)
         if show:
             return show
-        matches = await self._search(query, "show", limit=5)
+        matches = await self._search(query, "show", limit=5, resolving=True)
         if matches and matches[0].score >= 99.5:
             show = await self.store.get_show(matches[0].ref)
             if show:
@@ -148,7 +150,7 @@ class CatalogueService:
         person = await self.store.get_person(query)
         if person:
             return person
-        matches = await self._search(query, "person", limit=5)
+        matches = await self._search(query, "person", limit=5, resolving=True)
         if matches and matches[0].score >= 99.5:
             person = await self.store.get_person(matches[0].ref)
             if person:

@@ -36,7 +36,6 @@ from bot.models import (
     Status,
     When,
 )
-
 from bot.search import normalise, word_suffixes
 from bot.store.announcements import AnnouncementQueries
 
@@ -285,16 +284,15 @@ class Store(AnnouncementQueries):
         add: list[tuple[int, str, str, str, str]] = []
         for ref, texts in wanted.items():
             old = stored.get(ref, [])
-            keys = [normalise(t) for t in texts]
-            if [(t, k) for _, t, k in old] == list(zip(texts, keys, strict=True)):
+            if [t for _, t, _ in old] == texts:  # a key follows from its text
                 continue
             for name_id, _text, key in old:
                 drop.append((name_id,))
                 if name_id <= state.mark:  # newer rows are not in the search structures yet
                     unindex.append((name_id, key))
                     unkey.extend((kind, suffix, name_id) for suffix in word_suffixes(key))
-            for text, key in zip(texts, keys, strict=True):
-                add.append((state.next_name_id, kind, ref, text, key))
+            for text in texts:
+                add.append((state.next_name_id, kind, ref, text, normalise(text)))
                 state.next_name_id += 1
         if unindex:
             await conn.executemany(
@@ -566,7 +564,9 @@ class Store(AnnouncementQueries):
         )
         return [r[0] for r in rows]
 
-    async def search_names(self, text: str, kind: str | None = None, limit: int = 25) -> list[tuple[str, str, str]]:
+    async def search_names(
+        self, text: str, kind: str | None = None, limit: int = 25
+    ) -> list[tuple[str, str, str]]:
         """Substring search in titles, aliases and names (their search keys), any script:
         (kind, ref, matched text)."""
         needle = normalise(text)
