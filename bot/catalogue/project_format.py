@@ -22,6 +22,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -247,6 +248,14 @@ class _Table:
 
 
 def zone_is_valid(zone: str) -> bool:
+    try:
+        return _zone_is_valid(zone)
+    except TypeError:  # not hashable: not a zone name either
+        return False
+
+
+@lru_cache(maxsize=1024)
+def _zone_is_valid(zone: str) -> bool:
     if not zone or zone != zone.strip():
         return False
     try:

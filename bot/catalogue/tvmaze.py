@@ -385,16 +385,24 @@ def parse_tvmaze_show(
 def parse_tvmaze(data: object, *, id_scheme: IdScheme = "name") -> list[ParsedShow]:
     """A show object or a list of them -> one ParsedShow each."""
     if isinstance(data, list):
-        out: list[ParsedShow] = []
-        for i, item in enumerate(data):
-            if not isinstance(item, dict):
-                out.append(ParsedShow(None, None, [Problem(f"[{i}]", "must be a TVmaze show object")]))
-                continue
-            out.append(parse_tvmaze_show(item, id_scheme=id_scheme, prefix=f"[{i}]."))
-        return out
+        return parse_tvmaze_items(data, 0, len(data), id_scheme=id_scheme)
     if isinstance(data, dict):
         return [parse_tvmaze_show(data, id_scheme=id_scheme)]
     return [ParsedShow(None, None, [Problem("", "not a TVmaze show object or a list of them")])]
+
+
+def parse_tvmaze_items(
+    data: list[Any], start: int, stop: int, *, id_scheme: IdScheme = "name"
+) -> list[ParsedShow]:
+    """Items ``start`` to ``stop`` of a list of shows, named by their index in the whole list."""
+    out: list[ParsedShow] = []
+    for i in range(start, stop):
+        item = data[i]
+        if not isinstance(item, dict):
+            out.append(ParsedShow(None, None, [Problem(f"[{i}]", "must be a TVmaze show object")]))
+            continue
+        out.append(parse_tvmaze_show(item, id_scheme=id_scheme, prefix=f"[{i}]."))
+    return out
 
 
 def records_from_tvmaze(

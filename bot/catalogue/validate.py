@@ -23,17 +23,20 @@ from __future__ import annotations
 
 import gc
 import json
+import os
 import re
 import tomllib
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
+from operator import attrgetter
 from pathlib import Path
 
 from bot.catalogue.errors import CatalogueError, Problem, format_error
 from bot.catalogue.project_format import ParsedShow, parse_show, toml_error_message, zone_is_valid
-from bot.catalogue.tvmaze import is_tvmaze, parse_tvmaze
-from bot.models import Kind, Person, Role, Scope, ShowRecord
+from bot.catalogue.tvmaze import is_tvmaze, parse_tvmaze, parse_tvmaze_items
+from bot.models import Credit, Episode, Event, Kind, Person, Release, Role, Scope, Show, ShowRecord, When
 
 __all__ = [
     "CatalogueError",
@@ -51,6 +54,7 @@ ID_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 COUNTRY_RE = re.compile(r"^[A-Z]{2}$")
 LANGUAGE_RE = re.compile(r"^[a-z]{2}$")
 EVENT_KIND_RE = re.compile(r"^[a-z][a-z0-9_]*$")
+_ID_MATCH = ID_RE.match
 SUFFIXES = (".toml", ".json")
 
 
@@ -71,7 +75,7 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
     """The checks on one built record. ``origins`` maps item indexes back to the source's."""
     out: list[Problem] = []
     s = record.show
-    if not ID_RE.match(s.id):
+    if not _ID_MATCH(s.id):
         out.append(
             Problem("id", f"{s.id!r} is not a valid id: lowercase ASCII letters, digits and single dashes")
         )
@@ -88,146 +92,198 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
             if getattr(s, key) is not None:
                 out.append(Problem(key, "a film has no episodes or seasons: leave it out"))
 
-    seen_credits: dict[tuple[str, Role, str], str] = {}
+    # Labels such as ``credits[3]`` are only formatted for an error; the seen_* maps keep indexes.
+    seen_credits: dict[tuple[str, Role, str], int] = {}
+    cast = Role.CAST
     for i, c in enumerate(record.credits):
-        at = _label(origins, "credits", i)
-        if not ID_RE.match(c.person.id):
-            out.append(Problem(f"{at}.person_id", f"{c.person.id!r} is not a valid id"))
-        if c.character is not None and c.role is not Role.CAST:
-            out.append(Problem(f"{at}.character", f"only cast credits take a character, not {c.role.value}"))
+        person = c.person
+        if not _ID_MATCH(person.id):
+            out.append(Problem(f"{_label(origins, 'credits', i)}.person_id", f"{person.id!r} is not a valid id"))
+        if c.character is not None and c.role is not cast:
+            out.append(
+                Problem(
+                    f"{_label(origins, 'credits', i)}.character",
+                    f"only cast credits take a character, not {c.role.value}",
+                )
+            )
         if c.order < 0:
-            out.append(Problem(f"{at}.order", f"must be 0 or more, not {c.order}"))
-        key = (c.person.id, c.role, c.character or "")
-        if key in seen_credits:
+            out.append(Problem(f"{_label(origins, 'credits', i)}.order", f"must be 0 or more, not {c.order}"))
+        key = (person.id, c.role, c.character or "")
+        first = seen_credits.setdefault(key, i)
+        if first != i:
             out.append(
                 Problem(
-                    at, f"duplicate credit: {c.person.name} as {c.role.value} is already {seen_credits[key]}"
+                    _label(origins, "credits", i),
+                    f"duplicate credit: {person.name} as {c.role.value} is already "
+                    f"{_label(origins, 'credits', first)}",
                 )
             )
-        else:
-            seen_credits[key] = at
 
-    seen_episodes: dict[tuple[int, int], str] = {}
+    seen_episodes: dict[tuple[int, int], int] = {}
     for i, e in enumerate(record.episodes):
-        at = _label(origins, "episodes", i)
         if e.season < 0 or e.number < 0:
-            out.append(Problem(at, "season and number must be 0 or more"))
-        key = (e.season, e.number)
-        if key in seen_episodes:
+            out.append(Problem(_label(origins, "episodes", i), "season and number must be 0 or more"))
+        key2 = (e.season, e.number)
+        first = seen_episodes.setdefault(key2, i)
+        if first != i:
             out.append(
                 Problem(
-                    at,
+                    _label(origins, "episodes", i),
                     f"duplicate episode: season {e.season} episode {e.number} "
-                    f"is already {seen_episodes[key]}",
+                    f"is already {_label(origins, 'episodes', first)}",
                 )
             )
-        else:
-            seen_episodes[key] = at
 
-    seen_releases: dict[str, str] = {}
+    seen_releases: dict[str, int] = {}
     for i, r in enumerate(record.releases):
-        at = _label(origins, "releases", i)
-        if r.scope is Scope.SHOW:
+        scope = r.scope
+        if scope is Scope.SHOW:
             if r.season is not None:
-                out.append(Problem(f"{at}.season", 'a show release has no season (use scope = "season")'))
-            if r.episode is not None:
-                out.append(Problem(f"{at}.episode", 'a show release has no episode (use scope = "episode")'))
-        elif r.scope is Scope.SEASON:
-            if r.season is None:
-                out.append(Problem(f"{at}.season", "required for a season release"))
+                out.append(
+                    Problem(
+                        f"{_label(origins, 'releases', i)}.season",
+                        'a show release has no season (use scope = "season")',
+                    )
+                )
             if r.episode is not None:
                 out.append(
-                    Problem(f"{at}.episode", 'a season release has no episode (use scope = "episode")')
+                    Problem(
+                        f"{_label(origins, 'releases', i)}.episode",
+                        'a show release has no episode (use scope = "episode")',
+                    )
+                )
+        elif scope is Scope.SEASON:
+            if r.season is None:
+                out.append(Problem(f"{_label(origins, 'releases', i)}.season", "required for a season release"))
+            if r.episode is not None:
+                out.append(
+                    Problem(
+                        f"{_label(origins, 'releases', i)}.episode",
+                        'a season release has no episode (use scope = "episode")',
+                    )
                 )
         else:
             if r.season is None:
-                out.append(Problem(f"{at}.season", "required for an episode release"))
+                out.append(
+                    Problem(f"{_label(origins, 'releases', i)}.season", "required for an episode release")
+                )
             if r.episode is None:
-                out.append(Problem(f"{at}.episode", "required for an episode release"))
-        if r.region != "WW" and not COUNTRY_RE.match(r.region):
-            out.append(
-                Problem(f"{at}.region", f"{r.region!r} is not WW or an ISO 3166-1 alpha-2 code such as KR")
-            )
-        if r.platform is not None and not r.platform.strip():
-            out.append(Problem(f"{at}.platform", "must not be empty"))
-        if not zone_is_valid(r.when.zone):
-            out.append(Problem(f"{at}.zone", f"unknown time zone {r.when.zone!r}"))
-        if r.id in seen_releases:
+                out.append(
+                    Problem(f"{_label(origins, 'releases', i)}.episode", "required for an episode release")
+                )
+        region = r.region
+        if region != "WW" and not COUNTRY_RE.match(region):
             out.append(
                 Problem(
-                    at,
-                    f"duplicate release {r.id!r}: same scope, season, episode, platform and region "
-                    f"as {seen_releases[r.id]}",
+                    f"{_label(origins, 'releases', i)}.region",
+                    f"{region!r} is not WW or an ISO 3166-1 alpha-2 code such as KR",
                 )
             )
-        else:
-            seen_releases[r.id] = at
+        if r.platform is not None and not r.platform.strip():
+            out.append(Problem(f"{_label(origins, 'releases', i)}.platform", "must not be empty"))
+        if not zone_is_valid(r.when.zone):
+            out.append(Problem(f"{_label(origins, 'releases', i)}.zone", f"unknown time zone {r.when.zone!r}"))
+        rid = r.id
+        first = seen_releases.setdefault(rid, i)
+        if first != i:
+            out.append(
+                Problem(
+                    _label(origins, "releases", i),
+                    f"duplicate release {rid!r}: same scope, season, episode, platform and region "
+                    f"as {_label(origins, 'releases', first)}",
+                )
+            )
 
-    seen_events: dict[str, str] = {}
+    seen_events: dict[str, int] = {}
     for i, ev in enumerate(record.events):
-        at = _label(origins, "events", i)
         if not EVENT_KIND_RE.match(ev.kind):
             out.append(
                 Problem(
-                    f"{at}.kind",
+                    f"{_label(origins, 'events', i)}.kind",
                     f"{ev.kind!r} is not a kind such as press_conference (lowercase, underscores)",
                 )
             )
         if not zone_is_valid(ev.when.zone):
-            out.append(Problem(f"{at}.zone", f"unknown time zone {ev.when.zone!r}"))
-        if ev.id in seen_events:
-            out.append(Problem(at, f"duplicate event {ev.id!r}: same kind and date as {seen_events[ev.id]}"))
-        else:
-            seen_events[ev.id] = at
+            out.append(Problem(f"{_label(origins, 'events', i)}.zone", f"unknown time zone {ev.when.zone!r}"))
+        eid = ev.id
+        first = seen_events.setdefault(eid, i)
+        if first != i:
+            out.append(
+                Problem(
+                    _label(origins, "events", i),
+                    f"duplicate event {eid!r}: same kind and date as {_label(origins, 'events', first)}",
+                )
+            )
     return out
 
 
-def _check_all(loaded: Sequence[_Loaded | str]) -> list[str]:
-    """Errors in file order; a ``str`` entry is an error already found while reading."""
-    errors: list[str] = []
-    show_files: dict[str, str] = {}
-    people: dict[str, tuple[str, str | None, str, str]] = {}  # id -> name, native, file, show
-    for item in loaded:
-        if isinstance(item, str):
-            errors.append(item)
-            continue
-        p = item.parsed
-        for pr in p.problems:
-            errors.append(format_error(item.file, p.show_id, pr.field, pr.message))
-        record = p.record
+def _local_errors(item: _Loaded) -> list[str]:
+    """The errors one show has on its own: structure, ``check_record`` and its file's name."""
+    p = item.parsed
+    file = item.file
+    errors = [format_error(file, p.show_id, pr.field, pr.message) for pr in p.problems]
+    record = p.record
+    if record is None:
+        return errors
+    sid = record.show.id
+    for pr in check_record(record, p.origins):
+        errors.append(format_error(file, sid, pr.field, pr.message))
+    if item.project_file is not None and item.project_file.stem != sid:
+        errors.append(
+            format_error(
+                file,
+                sid,
+                "id",
+                f"must match the file name {item.project_file.stem!r} (name the file {sid}.toml)",
+            )
+        )
+    return errors
+
+
+class _Catalogue:
+    """The shows of a catalogue in file order, and the checks across them (show ids, people)."""
+
+    def __init__(self) -> None:
+        self.errors: list[str] = []
+        self.records: list[ShowRecord] = []
+        self.show_files: dict[str, str] = {}
+        self.people: dict[str, tuple[str, str | None, str, str]] = {}  # id -> name, native, file, show
+        # Some person id was given with two different names or native names: the records need
+        # unify_people (rare; otherwise every credit already says what the database will hold).
+        self.mixed = False
+
+    def add(
+        self, file: str, errors: list[str], record: ShowRecord | None, credit_origins: list[int] | None
+    ) -> None:
+        """One show: its own errors first, then what clashes with the shows before it."""
+        if errors:
+            self.errors.extend(errors)
         if record is None:
-            continue
+            return
+        self.records.append(record)
         sid = record.show.id
-        for pr in check_record(record, p.origins):
-            errors.append(format_error(item.file, sid, pr.field, pr.message))
-        if item.project_file is not None and item.project_file.stem != sid:
-            errors.append(
-                format_error(
-                    item.file,
-                    sid,
-                    "id",
-                    f"must match the file name {item.project_file.stem!r} (name the file {sid}.toml)",
-                )
-            )
-        if sid in show_files:
-            errors.append(
-                format_error(item.file, sid, "id", f"duplicate show id: already in {show_files[sid]}")
-            )
+        known_file = self.show_files.get(sid)
+        if known_file is None:
+            self.show_files[sid] = file
         else:
-            show_files[sid] = item.file
+            self.errors.append(format_error(file, sid, "id", f"duplicate show id: already in {known_file}"))
+        people = self.people
         for i, c in enumerate(record.credits):
             person = c.person
             known = people.get(person.id)
-            at = _label(p.origins, "credits", i)
             if known is None:
-                people[person.id] = (person.name, person.native_name, item.file, sid)
+                people[person.id] = (person.name, person.native_name, file, sid)
                 continue
-            name, native, file, other = known
-            where = "this file" if (file, other) == (item.file, sid) else f"{file} ({other})"
+            name, native, kfile, other = known
+            if person.name == name and person.native_name == native:
+                continue
+            self.mixed = True
             if person.name != name:
-                errors.append(
+                at = _credit_label(credit_origins, i)
+                where = "this file" if (kfile, other) == (file, sid) else f"{kfile} ({other})"
+                self.errors.append(
                     format_error(
-                        item.file,
+                        file,
                         sid,
                         f"{at}.name",
                         f"person id {person.id!r} is already {name!r} in {where}: use the same name, "
@@ -235,17 +291,43 @@ def _check_all(loaded: Sequence[_Loaded | str]) -> list[str]:
                     )
                 )
             elif person.native_name and native and person.native_name != native:
-                errors.append(
+                at = _credit_label(credit_origins, i)
+                where = "this file" if (kfile, other) == (file, sid) else f"{kfile} ({other})"
+                self.errors.append(
                     format_error(
-                        item.file,
+                        file,
                         sid,
                         f"{at}.native_name",
                         f"{person.name} is already {native!r} in {where}",
                     )
                 )
             elif person.native_name and not native:
-                people[person.id] = (name, person.native_name, item.file, sid)
-    return errors
+                people[person.id] = (name, person.native_name, file, sid)
+
+    def add_loaded(self, item: _Loaded) -> None:
+        origins = item.parsed.origins
+        self.add(item.file, _local_errors(item), item.parsed.record, origins.get("credits") if origins else None)
+
+    def result(self) -> tuple[list[ShowRecord], list[str]]:
+        records = unify_people(self.records) if self.mixed else self.records
+        return records, self.errors
+
+
+def _credit_label(credit_origins: list[int] | None, i: int) -> str:
+    if credit_origins is not None and i < len(credit_origins):
+        return f"credits[{credit_origins[i]}]"
+    return f"credits[{i}]"
+
+
+def _check_all(loaded: Sequence[_Loaded | str]) -> list[str]:
+    """Errors in file order; a ``str`` entry is an error already found while reading."""
+    catalogue = _Catalogue()
+    for item in loaded:
+        if isinstance(item, str):
+            catalogue.errors.append(item)
+        else:
+            catalogue.add_loaded(item)
+    return catalogue.errors
 
 
 def catalogue_files(directory: Path) -> list[Path]:
@@ -259,62 +341,285 @@ def catalogue_files(directory: Path) -> list[Path]:
     )
 
 
-def _read(path: Path, label: str) -> list[_Loaded] | str:
-    """The shows in one file, or one error line."""
+class _FileError(str):
+    """A file that cannot be read as a whole: one error line."""
+
+    @property
+    def message(self) -> str:
+        return str(self)
+
+
+def _read_text(path: Path, label: str) -> str | _FileError:
     try:
-        text = path.read_text(encoding="utf-8")
+        return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return format_error(label, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        return _FileError(format_error(label, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
     except OSError as exc:
-        return format_error(label, None, None, f"cannot read: {exc.strerror or exc}")
-    if path.suffix == ".toml":
-        try:
-            data = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            return format_error(label, None, None, toml_error_message(exc))
-        return [_Loaded(label, parse_show(data), path)]
+        return _FileError(format_error(label, None, None, f"cannot read: {exc.strerror or exc}"))
+
+
+def _read_toml(path: Path, label: str) -> object:
+    text = _read_text(path, label)
+    if isinstance(text, _FileError):
+        return text
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return _FileError(format_error(label, None, None, toml_error_message(exc)))
+
+
+def _read_json(path: Path, label: str) -> object:
+    """A TVmaze document, or the error that makes the file unusable."""
+    text = _read_text(path, label)
+    if isinstance(text, _FileError):
+        return text
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        return format_error(
-            label, None, None, f"invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})"
+        return _FileError(
+            format_error(label, None, None, f"invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})")
         )
+    del text
     if not is_tvmaze(data):
-        return format_error(
-            label,
-            None,
-            None,
-            "not a TVmaze show: expected a show object (with name and _embedded) or a list of them",
+        return _FileError(
+            format_error(
+                label,
+                None,
+                None,
+                "not a TVmaze show: expected a show object (with name and _embedded) or a list of them",
+            )
         )
-    return [_Loaded(label, parsed, None) for parsed in parse_tvmaze(data)]
+    return data
 
 
-def _collect(paths: Iterable[str | Path]) -> list[_Loaded | str]:
-    """The shows of every file under ``paths`` in order, with read errors in their place."""
-    loaded: list[_Loaded | str] = []
+# The last TVmaze document read in parts, kept for this process's next part of it:
+# (path, parts) -> its text's parsed JSON, or the error
+_last_json: dict[tuple[Path, int], object] = {}
+
+
+def _read(path: Path, label: str, part: int = 0, parts: int = 1) -> list[_Loaded] | str:
+    """The shows in one file, or one error line.
+
+    A TVmaze list may be read in ``parts``: this call returns the shows of part ``part`` only
+    (and only part 0 reports an error with the file as a whole).
+    """
+    if parts > 1:
+        key = (path, parts)
+        data = _last_json.get(key, _last_json)
+        if data is _last_json:  # not read yet in this process
+            _last_json.clear()
+            data = _last_json[key] = _read_json(path, label)
+        if isinstance(data, _FileError):
+            return data.message if part == 0 else []
+    else:
+        data = _read_json(path, label) if path.suffix == ".json" else _read_toml(path, label)
+        if isinstance(data, _FileError):
+            return data.message
+        if path.suffix == ".toml":
+            return [_Loaded(label, parse_show(data), path)]  # type: ignore[arg-type]
+    if parts == 1:
+        shows = parse_tvmaze(data)
+    elif isinstance(data, list):
+        n = len(data)
+        shows = parse_tvmaze_items(data, n * part // parts, n * (part + 1) // parts)
+    else:
+        shows = parse_tvmaze(data) if part == 0 else []
+    return [_Loaded(label, parsed, None) for parsed in shows]
+
+
+def _plan(paths: Iterable[str | Path]) -> list[str | tuple[Path, str]]:
+    """Every file under ``paths`` in order as (path, label), with path errors in their place."""
+    planned: list[str | tuple[Path, str]] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
             files = catalogue_files(path)
             if not files:
-                loaded.append(f"{path}: no .toml or .json catalogue files in this directory")
+                planned.append(f"{path}: no .toml or .json catalogue files in this directory")
         elif path.exists():
             if path.suffix not in SUFFIXES:
-                loaded.append(
+                planned.append(
                     f"{path}: not a catalogue file: use a .toml show file, a .json TVmaze file or a directory"
                 )
                 continue
             files = [path]
         else:
-            loaded.append(f"{path}: no such file or directory")
+            planned.append(f"{path}: no such file or directory")
             continue
-        for file in files:
-            result = _read(file, str(file))
-            if isinstance(result, str):
-                loaded.append(result)
-            else:
-                loaded.extend(result)
+        planned.extend((file, str(file)) for file in files)
+    return planned
+
+
+def _collect(paths: Iterable[str | Path]) -> list[_Loaded | str]:
+    """The shows of every file under ``paths`` in order, with read errors in their place."""
+    loaded: list[_Loaded | str] = []
+    for entry in _plan(paths):
+        if isinstance(entry, str):
+            loaded.append(entry)
+            continue
+        result = _read(*entry)
+        if isinstance(result, str):
+            loaded.append(result)
+        else:
+            loaded.extend(result)
     return loaded
+
+
+# --- reading in worker processes ---------------------------------------------------------------
+#
+# A big catalogue is read and checked by a pool of processes, one per core, in tasks of files
+# (or parts of one big TVmaze list). Each show comes back as its own errors plus its record as
+# plain tuples, which pickle several times faster than the dataclasses; this process rebuilds
+# the records in file order and runs the checks across shows (show ids, people) itself, so the
+# errors and their order are exactly those of a reading in one process.
+
+POOL_MIN_FILES = 200  # fewer files and bytes than these: read them here, no processes
+POOL_MIN_BYTES = 8_000_000
+TASK_BYTES = 2_000_000  # files per task: about this much text
+
+_SHOW_FIELDS = tuple(f.name for f in fields(Show))
+_show_tuple = attrgetter(*_SHOW_FIELDS)
+
+
+def _when_tuple(w: When) -> tuple:
+    return (w.precision, w.zone, w.instant, w.local)
+
+
+def _encode(item: _Loaded) -> tuple:
+    """One show for the trip back: (file, errors, credit origins, record as tuples or None)."""
+    errors = _local_errors(item)
+    record = item.parsed.record
+    origins = item.parsed.origins.get("credits") if item.parsed.origins else None
+    if record is None:
+        return (item.file, errors, origins, None)
+    if origins is not None and origins == list(range(len(origins))):
+        origins = None
+    rec = (
+        _show_tuple(record.show),
+        [
+            (c.show_id, c.person.id, c.person.name, c.person.native_name, c.role, c.character, c.order)
+            for c in record.credits
+        ],
+        [(e.show_id, e.season, e.number, e.title) for e in record.episodes],
+        [
+            (r.show_id, _when_tuple(r.when), r.scope, r.season, r.episode, r.platform, r.region, r.note, r.id)
+            for r in record.releases
+        ],
+        [(v.show_id, v.kind, v.title, _when_tuple(v.when), v.place, v.id) for v in record.events],
+    )
+    return (item.file, errors, origins, rec)
+
+
+def _work(task: list[tuple[Path, str, int, int]]) -> list[str | tuple]:
+    """In a worker: read and check the files of one task."""
+    out: list[str | tuple] = []
+    for path, label, part, parts in task:
+        result = _read(path, label, part, parts)
+        if isinstance(result, str):
+            out.append(result)
+        else:
+            out.extend(_encode(item) for item in result)
+    return out
+
+
+class _Decoder:
+    """Rebuilds records; the credits of one person share one Person where they agree."""
+
+    def __init__(self) -> None:
+        self.people: dict[str, Person] = {}
+
+    def record(self, rec: tuple) -> ShowRecord:
+        show_t, credits_t, episodes_t, releases_t, events_t = rec
+        people = self.people
+        credits = []
+        for sid, pid, name, native, role, character, order in credits_t:
+            person = people.get(pid)
+            if person is None or person.name != name or person.native_name != native:
+                person = Person(pid, name, native)
+                people.setdefault(pid, person)
+            credits.append(Credit(sid, person, role, character, order))
+        releases = []
+        for sid, when_t, scope, season, episode, platform, region, note, rid in releases_t:
+            r = Release(sid, When(*when_t), scope, season, episode, platform, region, note)
+            object.__setattr__(r, "_id", rid)
+            releases.append(r)
+        events = []
+        for sid, kind, title, when_t, place, eid in events_t:
+            ev = Event(sid, kind, title, When(*when_t), place)
+            object.__setattr__(ev, "_id", eid)
+            events.append(ev)
+        return ShowRecord(Show(*show_t), credits, [Episode(*t) for t in episodes_t], releases, events)
+
+
+def _workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _tasks(planned: list[str | tuple[Path, str]], workers: int) -> list[str | list[tuple[Path, str, int, int]]] | None:
+    """Errors and tasks in file order, or None when the catalogue is too small for processes."""
+    files = [entry for entry in planned if not isinstance(entry, str)]
+    if workers < 2 or not files:
+        return None
+    sizes: dict[Path, int] = {}
+    for path, _ in files:
+        try:
+            sizes[path] = path.stat().st_size
+        except OSError:
+            sizes[path] = 0
+    if len(files) < POOL_MIN_FILES and sum(sizes.values()) < POOL_MIN_BYTES:
+        return None
+    # A big TVmaze list is read in parts of about TASK_BYTES, so that the records come back
+    # while the workers go on (a worker parses the JSON once for all the parts it is given).
+    out: list[str | list[tuple[Path, str, int, int]]] = []
+    task: list[tuple[Path, str, int, int]] = []
+    task_bytes = 0
+    for entry in planned:
+        if isinstance(entry, str):
+            if task:
+                out.append(task)
+                task, task_bytes = [], 0
+            out.append(entry)
+            continue
+        path, label = entry
+        n = max(1, round(sizes[path] / TASK_BYTES)) if path.suffix == ".json" else 1
+        for part in range(n):
+            task.append((path, label, part, n))
+            task_bytes += sizes[path] // n
+            if task_bytes >= TASK_BYTES:
+                out.append(task)
+                task, task_bytes = [], 0
+    if task:
+        out.append(task)
+    return out
+
+
+def _validate_parallel(
+    units: list[str | list[tuple[Path, str, int, int]]], workers: int
+) -> tuple[list[ShowRecord], list[str]]:
+    catalogue = _Catalogue()
+    decoder = _Decoder()
+    jobs = sum(1 for u in units if not isinstance(u, str))
+    pool = ProcessPoolExecutor(max_workers=min(workers, jobs), initializer=gc.disable)
+    try:
+        futures = iter([pool.submit(_work, u) for u in units if not isinstance(u, str)])
+        for unit in units:
+            if isinstance(unit, str):
+                catalogue.errors.append(unit)
+                continue
+            for entry in next(futures).result():
+                if isinstance(entry, str):
+                    catalogue.errors.append(entry)
+                    continue
+                file, errors, origins, rec = entry
+                catalogue.add(file, errors, None if rec is None else decoder.record(rec), origins)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return catalogue.result()
 
 
 @contextmanager
@@ -331,16 +636,29 @@ def _gc_paused() -> Iterator[None]:
 
 
 def validate_paths(paths: Iterable[str | Path]) -> tuple[list[ShowRecord], list[str]]:
-    """Load everything under ``paths``; return the records and every error (none = valid)."""
+    """Load everything under ``paths``; return the records and every error (none = valid).
+
+    A big catalogue (``POOL_MIN_FILES`` files or ``POOL_MIN_BYTES``) is read by one process
+    per core; the result is the same.
+    """
     with _gc_paused():
-        loaded = _collect(paths)
-        errors = _check_all(loaded)
-        records = [
-            item.parsed.record
-            for item in loaded
-            if not isinstance(item, str) and item.parsed.record is not None
-        ]
-        return unify_people(records), errors
+        planned = _plan(paths)
+        workers = _workers()
+        units = _tasks(planned, workers)
+        if units is not None:
+            return _validate_parallel(units, workers)
+        catalogue = _Catalogue()
+        for entry in planned:
+            if isinstance(entry, str):
+                catalogue.errors.append(entry)
+                continue
+            result = _read(*entry)
+            if isinstance(result, str):
+                catalogue.errors.append(result)
+                continue
+            for item in result:
+                catalogue.add_loaded(item)
+        return catalogue.result()
 
 
 def unify_people(records: list[ShowRecord]) -> list[ShowRecord]:
