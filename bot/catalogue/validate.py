@@ -476,6 +476,7 @@ def _collect(paths: Iterable[str | Path]) -> list[_Loaded | str]:
 POOL_MIN_FILES = 200  # fewer files and bytes than these: read them here, no processes
 POOL_MIN_BYTES = 8_000_000
 TASK_BYTES = 2_000_000  # files per task: about this much text
+MAX_PARTS = 1000  # parts of one TVmaze list at most
 
 _SHOW_FIELDS = tuple(f.name for f in fields(Show))
 _show_tuple = attrgetter(*_SHOW_FIELDS)
@@ -584,7 +585,7 @@ def _tasks(planned: list[str | tuple[Path, str]], workers: int) -> list[str | li
             out.append(entry)
             continue
         path, label = entry
-        n = max(1, round(sizes[path] / TASK_BYTES)) if path.suffix == ".json" else 1
+        n = min(MAX_PARTS, max(1, round(sizes[path] / TASK_BYTES))) if path.suffix == ".json" else 1
         for part in range(n):
             task.append((path, label, part, n))
             task_bytes += sizes[path] // n
