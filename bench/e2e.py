@@ -97,6 +97,7 @@ class BotProcess:
             "LOG_LEVEL": "INFO",
             "PREMIERE_FAKE_NOW": fake_now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
+        self.fake_now = fake_now
         self.env.pop("DEV_GUILD_ID", None)
         self.env.pop("CATALOGUE_DIR", None)
         self.proc: asyncio.subprocess.Process | None = None
@@ -105,6 +106,9 @@ class BotProcess:
     async def start(self) -> None:
         self._log = self.log_path.open("wb")
         self.started = time.monotonic()
+        # Anchor the bot's clock to the spawn: it reads fake_now at self.started, not whenever
+        # its imports finish, so "from due" is measured from the bot's own due instant.
+        self.env["PREMIERE_FAKE_NOW"] = f"{self.fake_now.strftime('%Y-%m-%dT%H:%M:%SZ')}@{time.time():.6f}"
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=self.log_path.parent, env=self.env, stdout=self._log,
             stderr=self._log,

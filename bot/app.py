@@ -43,9 +43,9 @@ FAKE_NOW_VAR = "PREMIERE_FAKE_NOW"
 class OffsetClock:
     """A clock that started at a chosen instant and runs at the wall clock's pace."""
 
-    def __init__(self, start: datetime, wall: Clock = system_clock) -> None:
+    def __init__(self, start: datetime, wall: Clock = system_clock, *, at: datetime | None = None) -> None:
         self._wall = wall
-        self._offset: timedelta = start.astimezone(UTC) - wall()
+        self._offset: timedelta = start.astimezone(UTC) - (at or wall())
 
     def __call__(self) -> datetime:
         return self._wall() + self._offset
@@ -54,21 +54,25 @@ class OffsetClock:
 def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
     """The wall clock; or, for tests and the sandbox only, a clock that starts at
     ``PREMIERE_FAKE_NOW`` (an ISO instant such as 2022-01-28T07:59:00Z) and then runs normally,
-    so a bot process can be started "just before a release" and killed and restarted."""
+    so a bot process can be started "just before a release" and killed and restarted.
+    ``INSTANT@UNIX_SECONDS`` anchors it: the clock reads INSTANT at that wall time (a launcher
+    that times the process knows exactly when the bot's clock reaches a release)."""
     env = os.environ if environ is None else environ
     raw = env.get(FAKE_NOW_VAR, "").strip()
     if not raw:
         return system_clock
     try:
-        start = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        text, _, anchor = raw.partition("@")
+        start = datetime.fromisoformat(text.replace("Z", "+00:00"))
         if start.tzinfo is None:
             raise ValueError
+        at = datetime.fromtimestamp(float(anchor), UTC) if anchor else None
     except ValueError:
         raise ConfigError(
             f"{FAKE_NOW_VAR}={raw!r} is not an ISO instant with a zone, e.g. 2022-01-28T07:59:00Z"
         ) from None
     log.warning("testing hook: the clock starts at %s (%s is set)", start.isoformat(), FAKE_NOW_VAR)
-    return OffsetClock(start)
+    return OffsetClock(start, at=at)
 
 
 def build_announcements(store: Store, clock: Clock, settings: Settings, **options: Any) -> tuple[Any, Any]:

@@ -47,10 +47,17 @@ def rate_limit_trace(on_limited: Callable[..., None]) -> aiohttp.TraceConfig:
             headers.get("X-RateLimit-Global", "").lower() == "true"
             or headers.get("X-RateLimit-Scope", "").lower() == "global"
         )
+        retry_after: float | None = None
         try:
-            retry_after: float | None = float(headers.get("Retry-After", ""))
-        except ValueError:
-            retry_after = None
+            # The body has it to the millisecond (the header is rounded up to whole seconds);
+            # aiohttp keeps the body read here for discord.py, which reads it next.
+            body = await response.json(content_type=None)
+            retry_after = float(body["retry_after"])
+        except Exception:
+            try:
+                retry_after = float(headers.get("Retry-After", ""))
+            except ValueError:
+                retry_after = None
         try:
             on_limited(global_=is_global, retry_after=retry_after)
         except Exception:

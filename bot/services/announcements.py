@@ -177,6 +177,7 @@ class AdaptiveLimiter:
         self._ok: deque[float] = deque()  # send times of requests answered without a global 429
         self._careful_since: float | None = None
         self._next = 0.0
+        self._recent: deque[float] = deque(maxlen=max(1, int(self.rate * self.window)))  # paced sends
 
     def rate_limited(self, *, global_: bool, retry_after: float | None) -> None:
         """Discord answered 429. A global one switches to pacing, after the limit resets."""
@@ -187,7 +188,8 @@ class AdaptiveLimiter:
         if self.mode != self.PACED:
             log.info("Discord's global rate limit reached: pacing at %.0f requests/s", self.rate)
         self.mode = self.PACED
-        self._next = max(self._next, now + max(retry_after or 0.0, self.window))
+        wait = self.window if retry_after is None else retry_after + 0.05
+        self._next = max(self._next, now + wait)
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
@@ -229,12 +231,20 @@ class AdaptiveLimiter:
                 self._careful.release()
 
     async def _paced(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Slots on a steady grid of 1/rate (late wake-ups do not slow the pace down), with at
+        most ``rate`` requests in any one-second window (a stall is not followed by a burst)."""
+        interval = 1.0 / self.rate
         async with self._pace:
-            now = loop.time()
-            if self._next > now:
-                await asyncio.sleep(self._next - now)
+            while True:
                 now = loop.time()
-            self._next = max(now, self._next) + 1.0 / self.rate
+                wait = self._next - now
+                if len(self._recent) == self._recent.maxlen:
+                    wait = max(wait, self._recent[0] + self.window - now)
+                if wait <= 0:
+                    break
+                await asyncio.sleep(wait)
+            self._next = max(self._next, now - interval) + interval
+            self._recent.append(now)
 
 
 class _Unlimited:
@@ -572,8 +582,11 @@ class AnnouncementService:
             try:
                 await self._run(now, ids, report, ledger)
             finally:
-                # Confirm what was sent, even when cancelled: fewer posts to look up again.
-                await asyncio.shield(ledger.flush())
+                # Confirm what was sent, even when cancelled (shutdown): fewer posts to send again.
+                try:
+                    await asyncio.wait_for(ledger.flush(), 5)
+                except Exception:
+                    log.warning("could not confirm %d posts in the ledger; they stay pending", len(ledger), exc_info=True)
             if ids is None:
                 await self.store.set_meta(WATERMARK_KEY, now.isoformat())
         if report:
@@ -958,6 +971,9 @@ class _Ledger:
 
     def add(self, finish: Finish) -> None:
         self._buffer.append(finish)
+
+    def __len__(self) -> int:
+        return len(self._buffer)
 
     async def maybe_flush(self) -> None:
         if len(self._buffer) >= self.size or asyncio.get_running_loop().time() - self._last >= self.every:

@@ -23,7 +23,15 @@ def test_the_fake_clock_starts_there_and_runs() -> None:
     assert clock() >= now
 
 
-@pytest.mark.parametrize("raw", ["yesterday", "2022-01-28T07:59:00"])
+def test_an_anchor_says_when_the_clock_read_the_instant() -> None:
+    import time
+
+    clock = clock_from_env({"PREMIERE_FAKE_NOW": f"2022-01-28T07:59:00Z@{time.time() - 30:.3f}"})
+    now = clock()
+    assert datetime(2022, 1, 28, 7, 59, 29, tzinfo=UTC) < now < datetime(2022, 1, 28, 7, 59, 32, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("raw", ["yesterday", "2022-01-28T07:59:00", "2022-01-28T07:59:00Z@soon"])
 def test_a_bad_value_is_a_config_error(raw: str) -> None:
     with pytest.raises(ConfigError, match="PREMIERE_FAKE_NOW"):
         clock_from_env({"PREMIERE_FAKE_NOW": raw})
