@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -91,9 +92,33 @@ def translate(exc: BaseException) -> DeliveryError:
     return DeliveryError(f"unexpected error ({type(exc).__name__})")
 
 
+BUCKET_SWEEP_EVERY = 30.0  # seconds; discord.py drops a route bucket after 300 s unused
+
+
+def throttle_bucket_sweep(http: Any, every: float = BUCKET_SWEEP_EVERY) -> None:
+    """discord.py keeps one rate-limit bucket per channel route and, once it holds 256, scans
+    all of them for unused ones each time it adds one: posting to 10,000 channels makes that
+    quadratic (50 million checks, seconds of CPU). Sweep at most every ``every`` seconds instead;
+    a bucket is only ever dropped after 300 s unused, so nothing else changes."""
+    sweep = getattr(http, "_try_clear_expired_ratelimits", None)
+    if sweep is None or getattr(sweep, "premiere_throttled", False):
+        return
+    last = [float("-inf")]
+
+    def throttled() -> None:
+        now = time.monotonic()
+        if now - last[0] >= every:
+            last[0] = now
+            sweep()
+
+    throttled.premiere_throttled = True  # type: ignore[attr-defined]
+    http._try_clear_expired_ratelimits = throttled
+
+
 class DiscordPoster:
     def __init__(self, bot: commands.Bot) -> None:
         self.bot = bot
+        throttle_bucket_sweep(bot.http)
 
     def _channel(self, channel_id: int) -> discord.PartialMessageable:
         return self.bot.get_partial_messageable(channel_id)

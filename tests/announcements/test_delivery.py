@@ -38,3 +38,20 @@ def test_only_the_role_may_be_mentioned() -> None:
     allowed = mentions_for(42).to_dict()
     assert allowed == {"parse": [], "roles": [42]}  # no everyone/here, no users, no other role
     assert mentions_for(None).to_dict() == {"parse": []}
+
+
+def test_discord_py_sweeps_its_route_buckets_at_most_every_so_often() -> None:
+    from bot.delivery import throttle_bucket_sweep
+
+    class Http:
+        sweeps = 0
+
+        def _try_clear_expired_ratelimits(self) -> None:
+            Http.sweeps += 1
+
+    http = Http()
+    throttle_bucket_sweep(http, every=60)
+    throttle_bucket_sweep(http, every=60)  # once is enough
+    for _ in range(10_000):  # a new channel bucket each
+        http._try_clear_expired_ratelimits()
+    assert Http.sweeps == 1
