@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sqlite3
 import sys
 import time
@@ -219,10 +220,14 @@ def _cmd_import(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextI
     database = ctx.database
     progress = Progress(err)
     _check_sqlite(database)
+    # The records live until the process ends: keep the garbage collector from walking the
+    # millions of objects of a big catalogue again and again while they are written.
+    gc.freeze()
     try:
         asyncio.run(_import(database, records, progress))
     finally:
         progress.finish()
+        gc.unfreeze()
     print(import_summary(records, time.perf_counter() - started), file=out)
     return 0
 

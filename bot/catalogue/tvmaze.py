@@ -147,14 +147,27 @@ class _TextOnly(HTMLParser):
         self.parts.append(data)
 
 
+# Text whose only markup is plain tags such as <p>, </b> or <br> (no attributes, comments,
+# character references or other "<"): HTMLParser would give the same text, far slower.
+_PLAIN_TAGS_RE = re.compile(r"(?:[^<&]|<(?!(?i:script|style))/?[a-zA-Z][a-zA-Z0-9]*>)*")
+_TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)>")
+
+
+def _tag_text(match: re.Match[str]) -> str:
+    return " " if match.group(2).lower() in _TextOnly._BREAKS else ""
+
+
 def strip_html(text: str | None) -> str | None:
     """Plain text of an HTML fragment, whitespace collapsed; None when nothing is left."""
     if not text:
         return None
-    parser = _TextOnly()
-    parser.feed(text)
-    parser.close()
-    plain = "".join(parser.parts)  # character references already decoded
+    if _PLAIN_TAGS_RE.fullmatch(text):
+        plain = _TAG_RE.sub(_tag_text, text)
+    else:
+        parser = _TextOnly()
+        parser.feed(text)
+        parser.close()
+        plain = "".join(parser.parts)  # character references already decoded
     plain = re.sub(r"\s+", " ", plain).strip()
     plain = re.sub(r"\s+([,.;:!?])", r"\1", plain)
     return plain or None
@@ -179,8 +192,11 @@ def is_tvmaze(data: object) -> bool:
     return True
 
 
+_EMPTY: Mapping[str, Any] = {}  # never changed
+
+
 def _dict(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, dict) else {}
+    return value if isinstance(value, dict) else _EMPTY
 
 
 def _list(value: object) -> list[Any]:
@@ -267,24 +283,34 @@ def parse_tvmaze_show(
     slug_owner: dict[str, object] = {}
 
     def person_for(raw: Mapping[str, Any], name: str) -> Person:
-        tvmaze_pid = _int(raw.get("id"))
+        tvmaze_pid = raw.get("id")
+        if not isinstance(tvmaze_pid, int) or isinstance(tvmaze_pid, bool):
+            tvmaze_pid = None
         key: object = tvmaze_pid if tvmaze_pid is not None else ("name", name)
-        if key not in person_ids:
+        pid = person_ids.get(key)
+        if pid is None:
             slug = slugify(name)
             owner = slug_owner.setdefault(slug, key)
-            person_ids[key] = slug if owner == key else slugify(name, tvmaze_pid or len(person_ids))
-        return Person(id=person_ids[key], name=name)
+            pid = person_ids[key] = slug if owner == key else slugify(name, tvmaze_pid or len(person_ids))
+        return Person(id=pid, name=name)
 
     # cast: one credit per person, in TVmaze's order
     credits: list[Credit] = []
     cast_index: dict[str, int] = {}
     for i, entry in enumerate(_list(embedded.get("cast"))):
-        raw_person = _dict(_dict(entry).get("person"))
-        person_name = _text(raw_person.get("name"))
+        if not isinstance(entry, dict):
+            entry = _EMPTY
+        raw_person = entry.get("person")
+        if not isinstance(raw_person, dict):
+            raw_person = _EMPTY
+        person_name = raw_person.get("name")
+        person_name = (person_name.strip() or None) if isinstance(person_name, str) else None
         if person_name is None:
             problems.append(Problem(at(f"_embedded.cast[{i}].person.name"), "required"))
             continue
-        character = _text(_dict(_dict(entry).get("character")).get("name"))
+        raw_character = entry.get("character")
+        character = raw_character.get("name") if isinstance(raw_character, dict) else None
+        character = (character.strip() or None) if isinstance(character, str) else None
         person = person_for(raw_person, person_name)
         if person.id in cast_index:
             k = cast_index[person.id]
@@ -318,9 +344,9 @@ def parse_tvmaze_show(
     dated: dict[int, list[tuple[int, str | None, When | None]]] = {}
     seen_eps: set[tuple[int, int]] = set()
     for i, entry in enumerate(_list(embedded.get("episodes"))):
-        ep = _dict(entry)
-        season, number = _int(ep.get("season")), _int(ep.get("number"))
-        if season is None or number is None:
+        ep = entry if isinstance(entry, dict) else _EMPTY
+        season, number = ep.get("season"), ep.get("number")
+        if not isinstance(season, int) or not isinstance(number, int) or isinstance(season, bool) or isinstance(number, bool):
             continue  # a special without a number
         if (season, number) in seen_eps:
             problems.append(Problem(at(f"_embedded.episodes[{i}]"), f"duplicate episode S{season}E{number}"))
