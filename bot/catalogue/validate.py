@@ -572,8 +572,11 @@ def _tasks(planned: list[str | tuple[Path, str]], workers: int) -> list[str | li
             sizes[path] = 0
     if len(files) < POOL_MIN_FILES and sum(sizes.values()) < POOL_MIN_BYTES:
         return None
-    # A big TVmaze list is read in parts of about TASK_BYTES, so that the records come back
-    # while the workers go on (a worker parses the JSON once for all the parts it is given).
+    # With few big TVmaze lists, each is read in parts of about TASK_BYTES, so that records
+    # come back while the workers go on (a worker parses a list's JSON once for all the parts
+    # it is given, but each worker parses it); with many, a task is one whole list.
+    big_json = sum(1 for p, _ in files if p.suffix == ".json" and sizes[p] > TASK_BYTES)
+    split = big_json < 2 * workers
     out: list[str | list[tuple[Path, str, int, int]]] = []
     task: list[tuple[Path, str, int, int]] = []
     task_bytes = 0
@@ -585,7 +588,7 @@ def _tasks(planned: list[str | tuple[Path, str]], workers: int) -> list[str | li
             out.append(entry)
             continue
         path, label = entry
-        n = min(MAX_PARTS, max(1, round(sizes[path] / TASK_BYTES))) if path.suffix == ".json" else 1
+        n = min(MAX_PARTS, max(1, round(sizes[path] / TASK_BYTES))) if split and path.suffix == ".json" else 1
         for part in range(n):
             task.append((path, label, part, n))
             task_bytes += sizes[path] // n
