@@ -99,7 +99,7 @@ class AnnouncementScheduler:
             return
         async with self._replan_lock:
             try:
-                now = self.clock()
+                now, wall_now = self.clock(), self.wall()  # together: planning takes a while
                 self._fingerprint = await self.service.store.releases_fingerprint()
                 self._last_replan = now
                 slots = await self.service.plan(now)
@@ -107,7 +107,6 @@ class AnnouncementScheduler:
                 minutes = sorted({slot.due for slot in slots if slot.due > now})
                 del slots
                 wanted: set[str] = set()
-                wall_now = self.wall()
                 assert self._scheduler is not None
                 for due in minutes:
                     jid = job_id(due)
