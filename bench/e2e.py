@@ -108,7 +108,7 @@ class BotProcess:
         self.started = time.monotonic()
         # Anchor the bot's clock to the spawn: it reads fake_now at self.started, not whenever
         # its imports finish, so "from due" is measured from the bot's own due instant.
-        self.env["PREMIERE_FAKE_NOW"] = f"{self.fake_now.strftime('%Y-%m-%dT%H:%M:%SZ')}@{time.time():.6f}"
+        self.env["PREMIERE_FAKE_NOW"] = f"{self.fake_now.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}@{time.time():.6f}"
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot", cwd=self.log_path.parent, env=self.env, stdout=self._log,
             stderr=self._log,
