@@ -53,8 +53,10 @@ def normalise(text: str) -> str:
 
 
 PREFIX_SCAN = 2000  # index rows read for an exact or prefix search
-TYPO_BUDGET = 6_000  # trigram postings read per typo search, rarest trigrams first
+TYPO_GRAMS = 4  # rare trigrams, three or more characters apart, a long typed key is checked by
+TYPO_BUDGET = 6_000  # trigram postings counted for a short key, rarest trigrams first
 TYPO_CANDIDATES = 300  # names re-scored per typo search
+TYPO_GOOD = 70.0  # a re-scored candidate this close ends the typo search
 
 
 def word_suffixes(key: str) -> list[str]:
@@ -94,6 +96,10 @@ class NameSource(Protocol):
     async def name_candidates(
         self, kind: str, grams: Sequence[str], need: int, limit: int = ...
     ) -> list[tuple[str, str, str, int]]: ...
+
+    async def names_with_grams(
+        self, kind: str, groups: Sequence[Sequence[str]], limit: int = ...
+    ) -> list[tuple[str, str, str]]: ...
 
 
 def typo_score(q: str, key: str) -> float:
@@ -138,8 +144,27 @@ async def _typo_offers(source: NameSource, q: str, kind: str) -> list[tuple[floa
     if not grams:
         return []
     docs = await source.gram_docs(kind, grams)
-    # Rarest trigrams first, within a budget of postings: common ones (" th", "the") say little
-    # and would cost most of the time. Trigrams no name holds (the typo's own) are skipped.
+    # A long key: its rarest trigrams that start at least three characters apart, so that one
+    # edit (which spoils up to three neighbouring trigrams) spoils at most one of them. The
+    # names holding all of them but one are few, and the trigram index intersects them in C.
+    # Trigrams no name holds (the typo's own) are skipped.
+    spread: list[tuple[str, int]] = []
+    for _n, at, gram in sorted((docs[q[i : i + 3]], i, q[i : i + 3]) for i in range(len(q) - 2) if q[i : i + 3] in docs):
+        if all(abs(at - other) >= 3 for _, other in spread) and gram not in (g for g, _ in spread):
+            spread.append((gram, at))
+            if len(spread) == TYPO_GRAMS:
+                break
+    out: list[tuple[float, str, str, str]] = []
+    if len(spread) >= 3:
+        chosen = [g for g, _ in spread]
+        groups = [[g for g in chosen if g != left_out] for left_out in chosen]
+        _rescore(q, await source.names_with_grams(kind, groups, TYPO_CANDIDATES), out)
+        if any(o[0] >= TYPO_GOOD for o in out):
+            return out
+        # Nothing close: the typo spoilt two of them (a swap spoils four trigrams), or a trigram
+        # it made is one some other name holds. Count shared trigrams instead.
+    # A short key (or the fallback): names sharing the most of its rarest trigrams, within a
+    # budget of postings (common ones, like "the", say little and would cost most of the time).
     used: list[str] = []
     total = 0
     for n, gram in sorted((docs[g], g) for g in grams if g in docs):
@@ -147,12 +172,15 @@ async def _typo_offers(source: NameSource, q: str, kind: str) -> list[tuple[floa
             break
         used.append(gram)
         total += n
-    if not used:
-        return []
-    need = max(1, min(len(grams), len(used)) // 4)
-    out = []
-    for ref, text, key, _shared in await source.name_candidates(kind, used, need, TYPO_CANDIDATES):
+    if used:
+        need = max(1, min(len(grams), len(used)) // 4)
+        found = await source.name_candidates(kind, used, need, TYPO_CANDIDATES)
+        _rescore(q, [(ref, text, key) for ref, text, key, _ in found], out)
+    return out
+
+
+def _rescore(q: str, candidates: list[tuple[str, str, str]], out: list[tuple[float, str, str, str]]) -> None:
+    for ref, text, key in candidates:
         score = typo_score(q, key)
         if score >= 50:
             out.append((score, ref, text, key))
-    return out

@@ -189,8 +189,7 @@ class Store(AnnouncementQueries):
         return row[0] if row else None
 
     async def _all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))  # one trip to the thread
 
     # -- import and export ---------------------------------------------------------------------
 
@@ -638,6 +637,23 @@ class Store(AnnouncementQueries):
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
 
+    async def names_with_grams(
+        self, kind: str, groups: Sequence[Sequence[str]], limit: int = 300
+    ) -> list[tuple[str, str, str]]:
+        """Names of ``kind`` holding every trigram of at least one of ``groups``: (ref, text, key).
+        The trigram index intersects and unites the postings itself."""
+        if kind not in _NAME_KINDS or not groups:
+            return []
+        expr = " OR ".join(
+            "(" + " AND ".join('"' + g.replace('"', '""') + '"' for g in group) + ")" for group in groups
+        )
+        rows = await self._all(
+            f"SELECT n.ref, n.text, n.key FROM names_fts_{kind} f JOIN names n ON n.id = f.rowid "  # noqa: S608
+            f"WHERE names_fts_{kind} MATCH ? LIMIT ?",
+            (expr, limit),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     async def display_names(self, kind: str, refs: Iterable[str]) -> dict[str, str]:
         """Show id -> title, or person id -> name, for the given ids."""
         ids = list(dict.fromkeys(refs))
@@ -654,7 +670,7 @@ class Store(AnnouncementQueries):
         rows = await self._all(
             f"SELECT n.ref, d.{column} FROM name_keys k JOIN names n ON n.id = k.name_id "  # noqa: S608
             f"JOIN {table} d ON d.id = n.ref AND d.{column} = n.text "
-            "WHERE k.kind = ? AND k.whole = 1 ORDER BY k.key, n.ref LIMIT ?",
+            "WHERE k.kind = ? AND k.whole = 1 ORDER BY k.key, k.name_id LIMIT ?",
             (kind, limit),
         )
         return [(r[0], r[1]) for r in rows]
