@@ -52,7 +52,7 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-PREFIX_SCAN = 2000  # index rows read for an exact or prefix search
+PREFIX_SCAN = 1000  # index rows read for an exact or prefix search, in key order
 TYPO_GRAMS = 4  # rare trigrams, three or more characters apart, a long typed key is checked by
 TYPO_BUDGET = 6_000  # trigram postings counted for a short key, rarest trigrams first
 TYPO_CANDIDATES = 300  # names re-scored per typo search
@@ -125,7 +125,7 @@ async def search(
     ]
     exact = bool(offers) and offers[0][0] >= 100.0
     if len({o[1] for o in offers}) < limit and (typos_after_exact or not exact):
-        offers += await _typo_offers(source, q, kind)
+        offers += await _typo_offers(source, q, kind, count=not offers)
     offers.sort(key=lambda o: (-o[0], len(o[3]), o[2]))
     out: list[Match] = []
     seen: set[str] = set()
@@ -139,7 +139,12 @@ async def search(
     return out
 
 
-async def _typo_offers(source: NameSource, q: str, kind: str) -> list[tuple[float, str, str, str]]:
+async def _typo_offers(
+    source: NameSource, q: str, kind: str, *, count: bool
+) -> list[tuple[float, str, str, str]]:
+    """Names a typo away from ``q``. Counting shared trigrams (for a short key, or when the
+    rare-trigram intersection found nothing close) costs most; it runs only if ``count``
+    (the caller found no prefix match)."""
     grams = trigrams(q)
     if not grams:
         return []
@@ -149,7 +154,8 @@ async def _typo_offers(source: NameSource, q: str, kind: str) -> list[tuple[floa
     # names holding all of them but one are few, and the trigram index intersects them in C.
     # Trigrams no name holds (the typo's own) are skipped.
     spread: list[tuple[str, int]] = []
-    for _n, at, gram in sorted((docs[q[i : i + 3]], i, q[i : i + 3]) for i in range(len(q) - 2) if q[i : i + 3] in docs):
+    placed = sorted((docs[q[i : i + 3]], i, q[i : i + 3]) for i in range(len(q) - 2) if q[i : i + 3] in docs)
+    for _n, at, gram in placed:
         if all(abs(at - other) >= 3 for _, other in spread) and gram not in (g for g, _ in spread):
             spread.append((gram, at))
             if len(spread) == TYPO_GRAMS:
@@ -165,6 +171,8 @@ async def _typo_offers(source: NameSource, q: str, kind: str) -> list[tuple[floa
         # it made is one some other name holds. Count shared trigrams instead.
     # A short key (or the fallback): names sharing the most of its rarest trigrams, within a
     # budget of postings (common ones, like "the", say little and would cost most of the time).
+    if not count:
+        return out
     used: list[str] = []
     total = 0
     for n, gram in sorted((docs[g], g) for g in grams if g in docs):
