@@ -6,6 +6,7 @@ against a temporary database and the project's Discord-compatible server.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -132,6 +133,7 @@ class PremiereBot(commands.AutoShardedBot):
         self.services = services
         self.initial_extensions = tuple(extensions)
         self.failed_extensions: list[str] = []
+        self.scheduler_started: asyncio.Task[None] | None = None
 
     async def setup_hook(self) -> None:
         if self.settings.api_base:
@@ -143,11 +145,22 @@ class PremiereBot(commands.AutoShardedBot):
                 self.failed_extensions.append(name)
                 log.exception("extension %s failed to load; the others still run", name)
         await self.sync_commands()
+        # Planning every configured channel can take a while on a big bot: do it beside the
+        # gateway connection, not before it.
+        self.scheduler_started = asyncio.create_task(self._start_scheduler(), name="premiere-scheduler-start")
+
+    async def _start_scheduler(self) -> None:
         scheduler = self.services.get("scheduler")
-        if scheduler is not None:
+        if scheduler is None:
+            return
+        try:
             await scheduler.start()
+        except Exception:
+            log.exception("the announcement scheduler failed to start; commands still work")
 
     async def close(self) -> None:
+        if self.scheduler_started is not None and not self.scheduler_started.done():
+            self.scheduler_started.cancel()
         scheduler = self.services.get("scheduler")
         if scheduler is not None:
             await scheduler.shutdown()

@@ -119,6 +119,8 @@ class RunningBot:
             ready.cancel()
             self.task.result()
         await ready
+        if self.bot.scheduler_started is not None:
+            await self.bot.scheduler_started
         return self.bot
 
     async def close(self) -> None:
