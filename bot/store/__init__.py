@@ -13,7 +13,7 @@ import re
 import sqlite3
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -27,22 +27,22 @@ from bot.models import (
     Event,
     Kind,
     Person,
-    Precision,
     Release,
     Role,
-    Scope,
     Show,
     ShowRecord,
     Status,
-    When,
 )
 from bot.search import normalise, word_suffixes
 from bot.store.announcements import AnnouncementQueries
+from bot.store.rows import instant_text
+from bot.store.rows import json_strings as _strings
+from bot.store.rows import release_from_row as _release
+from bot.store.rows import when_from_row as _when
 
 log = logging.getLogger(__name__)
 
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-_INSTANT_FMT = "%Y-%m-%dT%H:%M:%SZ"
 _ROLE_ORDER = "CASE role WHEN 'cast' THEN 0 WHEN 'director' THEN 1 WHEN 'creator' THEN 2 " \
     "WHEN 'writer' THEN 3 ELSE 4 END"
 
@@ -63,22 +63,6 @@ class _ImportState:
         self.written: set[str] = set()  # people already handled
         self.mark = 0  # names rows up to this id were there before the import
         self.next_name_id = 1
-
-
-def instant_text(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime given to the store")
-    return dt.astimezone(UTC).strftime(_INSTANT_FMT)
-
-
-def parse_instant(text: str | None) -> datetime | None:
-    if text is None:
-        return None
-    if len(text) == 20 and text[4] == "-" and text[10] == "T" and text[19] == "Z":
-        return datetime.fromisoformat(text)  # the stored format, ~20x faster than strptime
-    return datetime.strptime(text, _INSTANT_FMT).replace(tzinfo=UTC)
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -694,12 +678,6 @@ def _unique(*texts: str | None) -> list[str]:
 _KINDS = {k.value: k for k in Kind}
 _STATUSES = {k.value: k for k in Status}
 _ROLES = {k.value: k for k in Role}
-_PRECISIONS = {k.value: k for k in Precision}
-_SCOPES = {k.value: k for k in Scope}
-
-
-def _strings(text: str) -> tuple[str, ...]:
-    return () if text == "[]" else tuple(json.loads(text))
 
 
 def _show(r: aiosqlite.Row) -> Show:
@@ -724,19 +702,6 @@ def _credit(r: aiosqlite.Row) -> Credit:
 
 def _episode(r: aiosqlite.Row) -> Episode:
     return Episode(r["show_id"], r["season"], r["number"], r["title"])
-
-
-def _when(r: aiosqlite.Row) -> When:
-    precision = _PRECISIONS.get(r["precision"]) or Precision(r["precision"])
-    return When(precision, r["zone"], parse_instant(r["instant"]), r["local"])
-
-
-def _release(r: aiosqlite.Row) -> Release:
-    return Release(
-        show_id=r["show_id"], when=_when(r), scope=_SCOPES.get(r["scope"]) or Scope(r["scope"]),
-        season=r["season"],
-        episode=r["episode"], platform=r["platform"], region=r["region"], note=r["note"],
-    )
 
 
 def _event(r: aiosqlite.Row) -> Event:

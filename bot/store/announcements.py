@@ -11,32 +11,20 @@ multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the rows a caller get
 from __future__ import annotations
 
 import asyncio
-
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 import aiosqlite
 
-from bot.models import Precision, Release, Scope, When
+from bot.models import Release
 from bot.planner import ChannelConfig, GuildConfig, Kinds
-
-_FMT = "%Y-%m-%dT%H:%M:%SZ"
-
-
-def _t(dt: datetime | None) -> str | None:
-    if dt is None:
-        return None
-    if dt.tzinfo is None:
-        raise ValueError("naive datetime given to the store")
-    return dt.astimezone(UTC).strftime(_FMT)
-
-
-def _p(text: str | None) -> datetime | None:
-    return None if text is None else datetime.fromisoformat(text).astimezone(UTC)
-
+from bot.store.rows import instant_text as _t
+from bot.store.rows import json_strings as _json_tuple
+from bot.store.rows import parse_instant as _p
+from bot.store.rows import release_from_row as _release_row
 
 _CLAIM_CHUNK = 1_000  # rows per INSERT: 10 parameters each, under SQLite's 32,766
 
@@ -118,23 +106,6 @@ def _channel(r: aiosqlite.Row) -> ChannelConfig:
         publish=bool(r["publish"]),
         broken_reason=r["broken_reason"],
         broken_at=_p(r["broken_at"]),
-    )
-
-
-def _json_tuple(text: str) -> tuple[str, ...]:
-    return () if text == "[]" else tuple(json.loads(text))
-
-
-def _release_row(r: aiosqlite.Row) -> Release:
-    return Release(
-        show_id=r["show_id"],
-        when=When(Precision(r["precision"]), r["zone"], _p(r["instant"]), r["local"]),
-        scope=Scope(r["scope"]),
-        season=r["season"],
-        episode=r["episode"],
-        platform=r["platform"],
-        region=r["region"],
-        note=r["note"],
     )
 
 
