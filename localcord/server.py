@@ -625,25 +625,24 @@ class LocalDiscord:
 
     def take_permission(self, guild: Ref, channel: Ref, who: Any, perm: Any) -> S.Overwrite:
         """Denies ``perm`` for ``who`` in ``channel`` (keeps other bits of the overwrite)."""
-        ch = self.state_channel(channel)
-        g = self.state_guild(guild if guild is not None else ch.guild_id)
-        oid, otype = self._overwrite_target(g, who)
-        ow = ch.overwrites.get(oid) or S.Overwrite(oid, otype)
-        bits = P.to_int(perm)
-        ow.deny |= bits
-        ow.allow &= ~bits
-        ch.overwrites[oid] = ow
-        self._dispatch_channel("CHANNEL_UPDATE", ch)
-        return ow
+        return self._change_overwrite(guild, channel, who, perm, allow=False)
 
     def grant_permission(self, guild: Ref, channel: Ref, who: Any, perm: Any) -> S.Overwrite:
+        """Allows ``perm`` for ``who`` in ``channel`` (keeps other bits of the overwrite)."""
+        return self._change_overwrite(guild, channel, who, perm, allow=True)
+
+    def _change_overwrite(self, guild: Ref, channel: Ref, who: Any, perm: Any, *, allow: bool) -> S.Overwrite:
         ch = self.state_channel(channel)
         g = self.state_guild(guild if guild is not None else ch.guild_id)
         oid, otype = self._overwrite_target(g, who)
         ow = ch.overwrites.get(oid) or S.Overwrite(oid, otype)
         bits = P.to_int(perm)
-        ow.allow |= bits
-        ow.deny &= ~bits
+        if allow:
+            ow.allow |= bits
+            ow.deny &= ~bits
+        else:
+            ow.deny |= bits
+            ow.allow &= ~bits
         ch.overwrites[oid] = ow
         self._dispatch_channel("CHANNEL_UPDATE", ch)
         return ow
