@@ -196,6 +196,12 @@ class Show:
     source_title: str | None = None
     source_original_title: str | None = None
     status: Status | None = None
+    # Identity in outside catalogues: a synced show keeps its TVmaze id as its identity.
+    tvmaze_id: int | None = None
+    imdb_id: str | None = None
+    thetvdb_id: int | None = None
+    premiered: str | None = None  # YYYY-MM-DD, the show's first airing (as its source states it)
+    ended: str | None = None  # YYYY-MM-DD, its last airing, for an ended show
 
 
 @dataclass(frozen=True, slots=True)
@@ -234,6 +240,9 @@ class Release:
     platform: str | None = None
     region: str = "WW"
     note: str | None = None
+    # A season dropped in parts: the part's number, and its episodes ``episode``..``last_episode``.
+    part: int | None = None
+    last_episode: int | None = None
     # ``id`` once computed (not part of equality, repr or the constructor)
     _id: str | None = field(default=None, init=False, repr=False, compare=False)
 
@@ -245,12 +254,24 @@ class Release:
                 self.show_id,
                 self.scope.value,
                 f"s{self.season}" if self.season is not None else None,
+                f"p{self.part}" if self.part is not None else None,
                 f"e{self.episode}" if self.episode is not None else None,
                 self.platform,
                 self.region,
             )
             object.__setattr__(self, "_id", rid)
         return rid
+
+    @property
+    def episode_range(self) -> tuple[int, int] | None:
+        """The episodes of a season part (first, last), or None for a whole season or one episode."""
+        if self.scope is Scope.SEASON and self.episode is not None:
+            return (self.episode, self.last_episode if self.last_episode is not None else self.episode)
+        return None
+
+    @property
+    def is_part(self) -> bool:
+        return self.scope is Scope.SEASON and (self.part is not None or self.episode is not None)
 
     @property
     def is_premiere(self) -> bool:
@@ -279,6 +300,16 @@ class Event:
         return eid
 
 
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A relation from one show to another: ``relation`` says what the other is to this one
+    ("sequel", "prequel", "same universe", "related", ...)."""
+
+    show_id: str
+    other_id: str
+    relation: str = "related"
+
+
 @dataclass(slots=True)
 class ShowRecord:
     """Everything the catalogue knows about one show: the unit of import and export."""
@@ -288,6 +319,7 @@ class ShowRecord:
     episodes: list[Episode] = field(default_factory=list)
     releases: list[Release] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
+    links: list[Link] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

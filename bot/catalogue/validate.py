@@ -36,7 +36,7 @@ from pathlib import Path
 from bot.catalogue.errors import CatalogueError, Problem, format_error
 from bot.catalogue.project_format import ParsedShow, parse_show, toml_error_message, zone_is_valid
 from bot.catalogue.tvmaze import is_tvmaze, parse_tvmaze, parse_tvmaze_items
-from bot.models import Credit, Episode, Event, Kind, Person, Release, Role, Scope, Show, ShowRecord, When
+from bot.models import Credit, Episode, Event, Kind, Link, Person, Release, Role, Scope, Show, ShowRecord, When
 
 __all__ = [
     "CatalogueError",
@@ -503,10 +503,14 @@ def _encode(item: _Loaded) -> tuple:
         ],
         [(e.show_id, e.season, e.number, e.title) for e in record.episodes],
         [
-            (r.show_id, _when_tuple(r.when), r.scope, r.season, r.episode, r.platform, r.region, r.note, r.id)
+            (
+                r.show_id, _when_tuple(r.when), r.scope, r.season, r.episode, r.platform, r.region, r.note,
+                r.part, r.last_episode, r.id,
+            )
             for r in record.releases
         ],
         [(v.show_id, v.kind, v.title, _when_tuple(v.when), v.place, v.id) for v in record.events],
+        [(k.show_id, k.other_id, k.relation) for k in record.links],
     )
     return (item.file, errors, origins, rec)
 
@@ -530,7 +534,7 @@ class _Decoder:
         self.people: dict[str, Person] = {}
 
     def record(self, rec: tuple) -> ShowRecord:
-        show_t, credits_t, episodes_t, releases_t, events_t = rec
+        show_t, credits_t, episodes_t, releases_t, events_t, links_t = rec
         people = self.people
         credits = []
         for sid, pid, name, native, role, character, order in credits_t:
@@ -540,8 +544,8 @@ class _Decoder:
                 people.setdefault(pid, person)
             credits.append(Credit(sid, person, role, character, order))
         releases = []
-        for sid, when_t, scope, season, episode, platform, region, note, rid in releases_t:
-            r = Release(sid, When(*when_t), scope, season, episode, platform, region, note)
+        for sid, when_t, scope, season, episode, platform, region, note, part, last, rid in releases_t:
+            r = Release(sid, When(*when_t), scope, season, episode, platform, region, note, part, last)
             object.__setattr__(r, "_id", rid)
             releases.append(r)
         events = []
@@ -549,7 +553,9 @@ class _Decoder:
             ev = Event(sid, kind, title, When(*when_t), place)
             object.__setattr__(ev, "_id", eid)
             events.append(ev)
-        return ShowRecord(Show(*show_t), credits, [Episode(*t) for t in episodes_t], releases, events)
+        return ShowRecord(
+            Show(*show_t), credits, [Episode(*t) for t in episodes_t], releases, events, [Link(*t) for t in links_t]
+        )
 
 
 def _workers() -> int:

@@ -26,6 +26,7 @@ from bot.models import (
     Episode,
     Event,
     Kind,
+    Link,
     Person,
     Release,
     Role,
@@ -298,6 +299,7 @@ class Store(AnnouncementQueries):
         episode_rows = []
         release_rows = []
         event_rows = []
+        link_rows: list[tuple[str, str, str]] = []
         for rec in chunk:
             s = rec.show
             show_rows.append(
@@ -306,6 +308,7 @@ class Store(AnnouncementQueries):
                     s.platform, s.country, s.original_language, json.dumps(list(s.genres), ensure_ascii=False),
                     s.synopsis, s.episode_count, s.season_count, s.source_kind, s.source_title,
                     s.source_original_title, s.status.value if s.status else None,
+                    s.tvmaze_id, s.imdb_id, s.thetvdb_id, s.premiered, s.ended,
                 )
             )
             show_names[s.id] = _unique(s.title, s.original_title, *s.aliases)
@@ -322,9 +325,11 @@ class Store(AnnouncementQueries):
                 release_rows.append(
                     (
                         r.id, s.id, r.scope.value, r.season, r.episode, r.platform, r.region,
-                        w.precision.value, w.zone, instant_text(w.instant), w.local, r.note,
+                        w.precision.value, w.zone, instant_text(w.instant), w.local, r.note, r.part, r.last_episode,
                     )
                 )
+            for link in rec.links:
+                link_rows.append((s.id, link.other_id, link.relation))
             for ev in rec.events:
                 w = ev.when
                 event_rows.append(
@@ -335,18 +340,20 @@ class Store(AnnouncementQueries):
         await conn.executemany(
             "INSERT INTO shows (id, title, kind, original_title, aliases, platform, country, "
             "original_language, genres, synopsis, episode_count, season_count, source_kind, source_title, "
-            "source_original_title, status) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "source_original_title, status, tvmaze_id, imdb_id, thetvdb_id, premiered, ended) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(id) DO UPDATE SET title=excluded.title, kind=excluded.kind, "
             "original_title=excluded.original_title, aliases=excluded.aliases, platform=excluded.platform, "
             "country=excluded.country, original_language=excluded.original_language, genres=excluded.genres, "
             "synopsis=excluded.synopsis, episode_count=excluded.episode_count, "
             "season_count=excluded.season_count, source_kind=excluded.source_kind, "
             "source_title=excluded.source_title, source_original_title=excluded.source_original_title, "
-            "status=excluded.status",
+            "status=excluded.status, tvmaze_id=excluded.tvmaze_id, imdb_id=excluded.imdb_id, "
+            "thetvdb_id=excluded.thetvdb_id, premiered=excluded.premiered, ended=excluded.ended",
             show_rows,
         )
         # A show's children are replaced wholesale by what the record says.
-        for table in ("credits", "episodes", "releases", "events"):
+        for table in ("credits", "episodes", "releases", "events", "show_links"):
             await conn.executemany(f"DELETE FROM {table} WHERE show_id = ?", ids)  # noqa: S608
         await self._replace_names(conn, "show", show_names, state)
 
@@ -383,9 +390,13 @@ class Store(AnnouncementQueries):
         )
         await conn.executemany(
             "INSERT OR REPLACE INTO releases (id, show_id, scope, season, episode, platform, region, precision, "
-            "zone, instant, local, note) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            "zone, instant, local, note, part, last_episode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             release_rows,
         )
+        if link_rows:
+            await conn.executemany(
+                "INSERT OR REPLACE INTO show_links (show_id, other_id, relation) VALUES (?,?,?)", link_rows
+            )
         await conn.executemany(
             "INSERT OR REPLACE INTO events (id, show_id, kind, title, precision, zone, instant, local, place) "
             "VALUES (?,?,?,?,?,?,?,?,?)",
@@ -413,6 +424,8 @@ class Store(AnnouncementQueries):
             by_id[row["show_id"]].releases.append(_release(row))
         for row in await self._all("SELECT * FROM events ORDER BY show_id, instant, id"):
             by_id[row["show_id"]].events.append(_event(row))
+        for row in await self._all("SELECT * FROM show_links ORDER BY show_id, other_id"):
+            by_id[row["show_id"]].links.append(Link(row["show_id"], row["other_id"], row["relation"]))
         return list(by_id.values())
 
     async def stats(self) -> CatalogueStats:
@@ -690,6 +703,8 @@ def _show(r: aiosqlite.Row) -> Show:
         source_kind=r["source_kind"], source_title=r["source_title"],
         source_original_title=r["source_original_title"],
         status=(_STATUSES.get(r["status"]) or Status(r["status"])) if r["status"] else None,
+        tvmaze_id=r["tvmaze_id"], imdb_id=r["imdb_id"], thetvdb_id=r["thetvdb_id"],
+        premiered=r["premiered"], ended=r["ended"],
     )
 
 

@@ -43,4 +43,5 @@ def release_from_row(r: Mapping[str, Any]) -> Release:
     return Release(
         show_id=r["show_id"], when=when_from_row(r), scope=_SCOPES.get(r["scope"]) or Scope(r["scope"]),
         season=r["season"], episode=r["episode"], platform=r["platform"], region=r["region"], note=r["note"],
+        part=r["part"], last_episode=r["last_episode"],
     )
