@@ -175,7 +175,10 @@ async def _import(
 ) -> None:
     # Batches of ~2% of the import (50 to 500 shows), so progress moves in ~2% steps.
     batch = max(50, min(500, -(-len(records) // 50)))
+    from bot.sync.layers import prepare_records
+
     async with await _open(database) as store:
+        records = await prepare_records(store, records)
         await store.import_records(records, progress=progress, batch=batch)
 
 
