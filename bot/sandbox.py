@@ -35,8 +35,14 @@ Tab completes commands, options and values (values come from the bot's autocompl
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
 _UNESCAPE = re.compile(r"\\([\\*_~`|\[\]#>-])")
 _OPTION = re.compile(r"(?:^|\s)([a-z0-9_-]+):")
-_STYLES = {"t": "%H:%M", "T": "%H:%M:%S", "d": "%Y-%m-%d", "D": "%d %B %Y", "f": "%d %B %Y %H:%M",
-           "F": "%A, %d %B %Y %H:%M"}
+_STYLES = {
+    "t": "%H:%M",
+    "T": "%H:%M:%S",
+    "d": "%Y-%m-%d",
+    "D": "%d %B %Y",
+    "f": "%d %B %Y %H:%M",
+    "F": "%A, %d %B %Y %H:%M",
+}
 
 
 # -- rendering: a Discord message as terminal text (pure) ------------------------------------------
@@ -46,8 +52,13 @@ def relative(ts: datetime, now: datetime) -> str:
     seconds = (ts - now).total_seconds()
     past = seconds < 0
     seconds = abs(seconds)
-    for unit, size in (("year", 31_536_000), ("month", 2_592_000), ("day", 86_400), ("hour", 3_600),
-                       ("minute", 60)):
+    for unit, size in (
+        ("year", 31_536_000),
+        ("month", 2_592_000),
+        ("day", 86_400),
+        ("hour", 3_600),
+        ("minute", 60),
+    ):
         if seconds >= size:
             n = int(seconds // size)
             text = f"{n} {unit}{'s' if n != 1 else ''}"
@@ -80,7 +91,11 @@ def plain(text: str, now: datetime, zone: Any = None, names: dict[int, str] | No
 
 
 def render_message(
-    message: dict[str, Any], *, now: datetime, ephemeral: bool = False, zone: Any = None,
+    message: dict[str, Any],
+    *,
+    now: datetime,
+    ephemeral: bool = False,
+    zone: Any = None,
     names: dict[int, str] | None = None,
 ) -> str:
     author = message.get("author", {}).get("username", "?")
@@ -101,11 +116,14 @@ def render_message(
             lines.append(bar + "— " + embed["footer"]["text"])
     buttons = [c for row in message.get("components", []) for c in row.get("components", [])]
     if buttons:
-        lines.append("  " + " ".join(
-            f"[{(b.get('emoji') or {}).get('name', '')} {b.get('label', '')}]".replace("[ ", "[")
-            + (" (off)" if b.get("disabled") else "")
-            for b in buttons
-        ))
+        lines.append(
+            "  "
+            + " ".join(
+                f"[{(b.get('emoji') or {}).get('name', '')} {b.get('label', '')}]".replace("[ ", "[")
+                + (" (off)" if b.get("disabled") else "")
+                for b in buttons
+            )
+        )
     return "\n".join(lines)
 
 
@@ -133,7 +151,9 @@ def split_command(line: str) -> Parsed:
     return Parsed(path, options)
 
 
-def command_schema(commands: list[dict[str, Any]], path: list[str]) -> tuple[list[str], list[dict[str, Any]]] | None:
+def command_schema(
+    commands: list[dict[str, Any]], path: list[str]
+) -> tuple[list[str], list[dict[str, Any]]] | None:
     """The longest registered command path matching ``path`` and the options of its leaf."""
     for c in commands:
         if path and c["name"] == path[0]:
@@ -189,15 +209,21 @@ class Sandbox:
         from dataclasses import replace
 
         self.settings = replace(
-            base, token=self.server.token, api_base=self.server.api_base, database_path=self.database,
+            base,
+            token=self.server.token,
+            api_base=self.server.api_base,
+            database_path=self.database,
             dev_guild_id=None,
         )
         from bot.app import OffsetClock
-        from bot.client import use_api_base
+        from bot.client import SYNC_HASH_KEY, use_api_base
 
         self.clock = OffsetClock(self.start_at) if self.start_at else system_clock
         use_api_base(self.server.api_base)
         self.store = await Store.open(self.database)
+        # The server is new on every run and knows no commands yet: forget the command set a
+        # run before synced (to another server), so the bot syncs its commands to this one.
+        await self.store.set_meta(SYNC_HASH_KEY, "")
         await seed_catalogue(self.store, self.settings)
         self.bot = await build_bot(self.settings, self.store, self.clock)
         self.task = asyncio.create_task(self.bot.start(self.server.token))
@@ -268,8 +294,9 @@ class Sandbox:
         missing = [o["name"] for o in schema if o.get("required") and o["name"] not in options]
         if missing:
             return f"Missing {', '.join(m + ':' for m in missing)}"
-        result = self.call(self.server.run_command(self.guild, self.you, path, options, channel=self.channel,
-                                                   timeout=15))
+        result = self.call(
+            self.server.run_command(self.guild, self.you, path, options, channel=self.channel, timeout=15)
+        )
         return self._show_result(result)
 
     def _show_result(self, result: Any) -> str:
@@ -277,7 +304,9 @@ class Sandbox:
         for message in result.messages:
             self.last_message = message
             self.seen.add(message["id"])
-            out.append(render_message(message, now=self.clock(), ephemeral=result.ephemeral, names=self.names()))
+            out.append(
+                render_message(message, now=self.clock(), ephemeral=result.ephemeral, names=self.names())
+            )
         out += self.news_text()
         return "\n".join(out) if out else "(no answer)"
 
@@ -287,7 +316,8 @@ class Sandbox:
         buttons = [c for row in self.last_message.get("components", []) for c in row.get("components", [])]
         button = next((b for b in buttons if b.get("label", "").lower() == label.lower()), None)
         if button is None:
-            return f"No button {label!r}; the last message has: {', '.join(b.get('label', '?') for b in buttons)}"
+            labels = ", ".join(b.get("label", "?") for b in buttons)
+            return f"No button {label!r}; the last message has: {labels}"
         result = self.call(self.server.click_button(self.last_message, button["custom_id"], self.you))
         if result.type == 7:
             updated = self.server.message(self.last_message["channel_id"], self.last_message["id"])
@@ -303,7 +333,9 @@ class Sandbox:
             for message in self.server.messages(channel):
                 if message["id"] not in self.seen:
                     self.seen.add(message["id"])
-                    out.append(f"#{channel.name}: " + render_message(message, now=self.clock(), names=self.names()))
+                    out.append(
+                        f"#{channel.name}: " + render_message(message, now=self.clock(), names=self.names())
+                    )
         return out
 
     def complete(self, line: str) -> list[str]:
@@ -340,16 +372,33 @@ class Sandbox:
             return []
         if option.get("autocomplete"):
             typed = {k: v for k, v in parsed.options.items() if k != last_name}
-            choices = self.call(self.server.run_autocomplete(
-                self.guild, self.you, path, focused=last_name, value=last_value, options=typed, channel=self.channel,
-            ), timeout=10)
+            choices = self.call(
+                self.server.run_autocomplete(
+                    self.guild,
+                    self.you,
+                    path,
+                    focused=last_name,
+                    value=last_value,
+                    options=typed,
+                    channel=self.channel,
+                ),
+                timeout=10,
+            )
             for c in choices:
                 self.picked[c["name"]] = c["value"]
             return [head + c["name"] for c in choices]
         if option.get("choices"):
-            return [head + c["name"] for c in option["choices"] if c["name"].lower().startswith(last_value.lower())]
+            return [
+                head + c["name"]
+                for c in option["choices"]
+                if c["name"].lower().startswith(last_value.lower())
+            ]
         if option.get("type") == 7:
-            return [head + "#" + c.name for c in self.guild.channels.values() if ("#" + c.name).startswith(last_value)]
+            return [
+                head + "#" + c.name
+                for c in self.guild.channels.values()
+                if ("#" + c.name).startswith(last_value)
+            ]
         return []
 
     @staticmethod
@@ -386,10 +435,19 @@ def _readline_setup(complete: Callable[[str], list[str]]) -> None:
 
 def sandbox_main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot sandbox", description=__doc__)
-    parser.add_argument("--database", type=Path, help="keep the sandbox's database here (default: a temp file)")
-    parser.add_argument("--now", help="start the clock here, e.g. 2022-01-28T07:58:00Z, to watch a release post")
-    parser.add_argument("-c", "--command", action="append", default=[],
-                        help="run this line and exit (repeatable), instead of the prompt")
+    parser.add_argument(
+        "--database", type=Path, help="keep the sandbox's database here (default: a temp file)"
+    )
+    parser.add_argument(
+        "--now", help="start the clock here, e.g. 2022-01-28T07:58:00Z, to watch a release post"
+    )
+    parser.add_argument(
+        "-c",
+        "--command",
+        action="append",
+        default=[],
+        help="run this line and exit (repeatable), instead of the prompt",
+    )
     args = parser.parse_args(argv)
     now = None
     if args.now:
@@ -398,7 +456,9 @@ def sandbox_main(argv: list[str]) -> int:
             if now.tzinfo is None:
                 raise ValueError
         except ValueError:
-            print("premiere: --now takes an ISO instant with a zone, e.g. 2022-01-28T07:58:00Z", file=sys.stderr)
+            print(
+                "premiere: --now takes an ISO instant with a zone, e.g. 2022-01-28T07:58:00Z", file=sys.stderr
+            )
             return 2
     import logging
 
@@ -443,9 +503,9 @@ def handle(sandbox: Sandbox, line: str) -> str:
         if line == ":help":
             return HELP
         if line.startswith(":click"):
-            return sandbox.click(line[len(":click"):].strip())
+            return sandbox.click(line[len(":click") :].strip())
         if line.startswith(":channel"):
-            name = line[len(":channel"):].strip().lstrip("#")
+            name = line[len(":channel") :].strip().lstrip("#")
             channel = next((c for c in (sandbox.general, sandbox.news) if c.name == name), None)
             if channel is None:
                 return "Channels: #general, #announcements"
@@ -453,7 +513,12 @@ def handle(sandbox: Sandbox, line: str) -> str:
             return f"Now typing in #{channel.name}."
         if line == ":messages":
             messages = sandbox.server.messages(sandbox.channel)
-            return "\n".join(render_message(m, now=sandbox.clock(), names=sandbox.names()) for m in messages[-10:]) or "(nothing yet)"
+            return (
+                "\n".join(
+                    render_message(m, now=sandbox.clock(), names=sandbox.names()) for m in messages[-10:]
+                )
+                or "(nothing yet)"
+            )
         if line.startswith("/"):
             return sandbox.run(line)
         return "Commands start with / (try /cast title:All of Us Are Dead); :help lists the rest."
@@ -461,5 +526,3 @@ def handle(sandbox: Sandbox, line: str) -> str:
         return "The bot did not answer in time."
     except Exception as exc:  # the prompt must survive anything typed at it
         return f"Sandbox error: {exc}"
-
-

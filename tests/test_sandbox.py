@@ -19,14 +19,33 @@ def test_split_command_reads_path_and_options_with_spaces():
     p = split_command("/cast title:All of Us Are Dead role:director")
     assert p.path == ["cast"] and p.options == {"title": "All of Us Are Dead", "role": "director"}
     p = split_command("/announce channel add channel:#news role:@Zombie Fans")
-    assert p.path == ["announce", "channel", "add"] and p.options == {"channel": "#news", "role": "@Zombie Fans"}
+    assert p.path == ["announce", "channel", "add"] and p.options == {
+        "channel": "#news",
+        "role": "@Zombie Fans",
+    }
     assert split_command("/upcoming").options == {}
 
 
 def test_command_schema_finds_the_leaf_options():
-    commands = [{"name": "announce", "options": [{"name": "channel", "type": 2, "options": [
-        {"name": "add", "type": 1, "options": [{"name": "channel", "type": 7, "required": True}]}]}]},
-        {"name": "cast", "options": [{"name": "title", "type": 3}]}]
+    commands = [
+        {
+            "name": "announce",
+            "options": [
+                {
+                    "name": "channel",
+                    "type": 2,
+                    "options": [
+                        {
+                            "name": "add",
+                            "type": 1,
+                            "options": [{"name": "channel", "type": 7, "required": True}],
+                        }
+                    ],
+                }
+            ],
+        },
+        {"name": "cast", "options": [{"name": "title", "type": 3}]},
+    ]
     path, options = command_schema(commands, ["announce", "channel", "add"])
     assert path == ["announce", "channel", "add"] and options[0]["type"] == 7
     assert command_schema(commands, ["nope"]) is None
@@ -40,10 +59,19 @@ def test_plain_turns_timestamps_into_local_text_and_drops_escapes():
 
 
 def test_render_message_shows_embeds_buttons_and_privacy():
-    message = {"author": {"username": "Premiere"}, "content": "",
-               "embeds": [{"title": "Cast", "description": "**A** as B", "fields": [{"name": "Crew", "value": "x\ny"}],
-                           "footer": {"text": "page 1 of 2"}}],
-               "components": [{"type": 1, "components": [{"type": 2, "label": "Next", "emoji": {"name": "▶"}}]}]}
+    message = {
+        "author": {"username": "Premiere"},
+        "content": "",
+        "embeds": [
+            {
+                "title": "Cast",
+                "description": "**A** as B",
+                "fields": [{"name": "Crew", "value": "x\ny"}],
+                "footer": {"text": "page 1 of 2"},
+            }
+        ],
+        "components": [{"type": 1, "components": [{"type": 2, "label": "Next", "emoji": {"name": "▶"}}]}],
+    }
     text = render_message(message, now=NOW, ephemeral=True)
     assert "(only you can see this)" in text and "┃ CAST" in text and "┃ A as B" in text
     assert "┃ Crew: x" in text and "[▶ Next]" in text and "page 1 of 2" in text
@@ -84,9 +112,27 @@ def test_sandbox_admin_flow_and_bad_input(sandbox):
 def test_python_m_bot_sandbox_runs_from_the_command_line(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "sandbox", "-c", "/release title:all of us are dead"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)},
     )
     assert proc.returncode == 0, proc.stderr
     assert "Season 1, all 12 episodes — Netflix · Worldwide" in proc.stdout
     assert "Traceback" not in proc.stderr
+
+
+def test_sandbox_twice_on_one_database_file_still_has_its_commands(tmp_path):
+    # The sandbox's server is new on every run: the commands must reach it each time, even
+    # though the database remembers the command set from the run before.
+    database = tmp_path / "kept.sqlite3"
+    for _ in range(2):
+        box = Sandbox(database, NOW)
+        box.start()
+        try:
+            assert {"cast", "release", "upcoming"} <= {c["name"] for c in box.commands()}
+            out = handle(box, "/cast title:All of Us Are Dead")
+            assert "Unknown command" not in out and "Park Ji-hu" in out
+        finally:
+            box.stop()
