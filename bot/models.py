@@ -202,6 +202,9 @@ class Show:
     thetvdb_id: int | None = None
     premiered: str | None = None  # YYYY-MM-DD, the show's first airing (as its source states it)
     ended: str | None = None  # YYYY-MM-DD, its last airing, for an ended show
+    # TVmaze's `updated` stamp of the data this record was built from: set only on synced
+    # records (never in a hand-curated file), so it also tells synced data from curated.
+    tvmaze_updated: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

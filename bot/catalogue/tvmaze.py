@@ -403,6 +403,7 @@ def parse_tvmaze_show(
         episode_count=len(episodes) or None,
         season_count=len(seasons) or None,
         status=STATUSES.get(raw_status.lower()) if raw_status else None,
+        tvmaze_updated=_int(data.get("updated")) or 0,
     )
     record = ShowRecord(show=show, credits=credits, episodes=episodes, releases=releases)
     return ParsedShow(record=record, show_id=show_id, problems=problems)
