@@ -89,6 +89,7 @@ class LocalTVmaze:
         self._runner: web.AppRunner | None = None
         self._base_url: str | None = None
         self._closing = asyncio.Event()
+        self._arrived = asyncio.Event()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -117,9 +118,9 @@ class LocalTVmaze:
         get("/search/shows", self._search)
         get("/singlesearch/shows", self._singlesearch)
         get("/lookup/shows", self._lookup)
-        runner = web.AppRunner(app, handler_cancellation=True, access_log=None)
+        runner = web.AppRunner(app, handler_cancellation=True, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, self.host, self.port, shutdown_timeout=1.0)
+        site = web.TCPSite(runner, self.host, self.port)
         try:
             await site.start()
         except BaseException:
@@ -218,6 +219,21 @@ class LocalTVmaze:
     def request_count(self, path_prefix: str = "") -> int:
         return sum(1 for r in self.requests if r.path.startswith(path_prefix))
 
+    async def wait_for_requests(
+        self,
+        count: int,
+        path_prefix: str = "",
+        timeout: float = 5.0,  # noqa: ASYNC109 - a test helper's deadline
+    ) -> list[RequestRecord]:
+        """Waits until ``count`` requests under ``path_prefix`` have arrived (answered or not)."""
+        async with asyncio.timeout(timeout):
+            while True:
+                self._arrived.clear()
+                seen = [r for r in self.requests if r.path.startswith(path_prefix)]
+                if len(seen) >= count:
+                    return seen
+                await self._arrived.wait()
+
     # -- faults and recording ------------------------------------------------------------
 
     async def _pause(self, seconds: float | None) -> None:
@@ -233,6 +249,7 @@ class LocalTVmaze:
         query = {k: ",".join(request.query.getall(k)) for k in dict.fromkeys(request.query.keys())}
         record = RequestRecord(request.method, request.path, query, 0)
         self.requests.append(record)
+        self._arrived.set()
         status = 0
         try:
             response = await self._answer(request, handler)
