@@ -12,6 +12,7 @@ Run it inside the test's event loop::
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -205,15 +206,15 @@ class LocalTVmaze:
             self._store.touch(show_id)
 
     def set_episodes(self, show_id: int, episodes: Iterable[Mapping[str, Any]]) -> None:
-        self._store.get(show_id).episodes = [dict(ep) for ep in episodes]
+        self._store.get(show_id).episodes = copy.deepcopy(list(episodes))
         self._store.touch(show_id)
 
     def set_cast(self, show_id: int, cast: Iterable[Mapping[str, Any]]) -> None:
-        self._store.get(show_id).cast = [dict(c) for c in cast]
+        self._store.get(show_id).cast = copy.deepcopy(list(cast))
         self._store.touch(show_id)
 
     def set_crew(self, show_id: int, crew: Iterable[Mapping[str, Any]]) -> None:
-        self._store.get(show_id).crew = [dict(c) for c in crew]
+        self._store.get(show_id).crew = copy.deepcopy(list(crew))
         self._store.touch(show_id)
 
     def request_count(self, path_prefix: str = "") -> int:

@@ -176,6 +176,9 @@ async def test_show_and_embeds(tv: LocalTVmaze, http: aiohttp.ClientSession) -> 
 
     status, show = await get(http, f"{tv.base_url}/shows/1?embed=cast")
     assert status == 200 and set(show["_embedded"]) == {"cast"}
+    params = [("embed[]", "cast"), ("embed[]", "crew")]  # brackets percent-encoded by the client
+    status, show = await get(http, f"{tv.base_url}/shows/1", params=params)
+    assert set(show["_embedded"]) == {"cast", "crew"}
 
     status, show = await get(http, f"{tv.base_url}/shows/1?embed[]=nextepisode&embed[]=seasons")
     assert show["_embedded"]["nextepisode"]["id"] == 102
