@@ -30,10 +30,11 @@ async def seed_catalogue(store: Store, settings: Settings) -> bool:
         log.warning("no catalogue at %s; starting with an empty one", settings.catalogue_dir)
         return False
     from bot.catalogue.validate import load_path
+    from bot.sync.layers import import_layered
 
     records = load_path(settings.catalogue_dir)
-    stats = await store.import_records(records)
-    log.info("imported the bundled catalogue: %d shows, %d people", stats.shows, stats.people)
+    prepared = await import_layered(store, records)
+    log.info("imported the bundled catalogue: %d shows", len(prepared.records))
     return True
 
 
@@ -84,6 +85,26 @@ def build_announcements(store: Store, clock: Clock, settings: Settings, **option
     return service, AnnouncementScheduler(service, clock)
 
 
+def build_sync(
+    store: Store, clock: Clock, settings: Settings, catalogue: CatalogueService, scheduler: Any
+) -> Any:
+    """The TVmaze sync (None with CATALOGUE_SYNC=off). After a sync that changed the catalogue,
+    cached answers are dropped and announcements are planned again."""
+    if not settings.sync_enabled:
+        return None
+    from bot.sync.client import TVmazeClient
+    from bot.sync.service import CatalogueSync
+
+    async def changed() -> None:
+        await catalogue.refresh()
+        await scheduler.replan()
+
+    client = TVmazeClient(settings.tvmaze_api_base)
+    return CatalogueSync(
+        store, clock, client, days=settings.sync_days, countries=settings.sync_countries, on_change=changed
+    )
+
+
 def attach_poster(bot: Any, service: Any) -> None:
     from bot.delivery import DiscordPoster
 
@@ -99,10 +120,11 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
     from bot.delivery import rate_limit_trace
 
     announcements, scheduler = build_announcements(store, clock, settings, **service_options)
+    sync = build_sync(store, clock, settings, catalogue, scheduler)
     bot = PremiereBot(
         settings=settings, store=store, clock=clock, catalogue=catalogue,
         http_trace=rate_limit_trace(announcements.rate_limited),
-        announcements=announcements, scheduler=scheduler,
+        announcements=announcements, scheduler=scheduler, sync=sync,
     )
     attach_poster(bot, announcements)
     return bot

@@ -23,6 +23,8 @@ from bot.models import ShowRecord
 
 if TYPE_CHECKING:
     from bot.store import Store
+    from bot.store.sync import SyncRun
+    from bot.sync.service import SyncReport
 
 PROG = "python -m bot catalogue"
 
@@ -69,7 +71,15 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("directory", metavar="DIR", type=Path)
     p = sub.add_parser("validate", parents=[common], help="check files without touching the database")
     p.add_argument("paths", nargs="*", metavar="PATH", type=Path, help="default: CATALOGUE_DIR")
-    sub.add_parser("stats", parents=[common], help="count what the database holds")
+    sub.add_parser("stats", parents=[common], help="count what the database holds, and the last syncs")
+    p = sub.add_parser(
+        "sync",
+        parents=[common],
+        help="bring upcoming releases and changed shows from TVmaze (TVMAZE_API_BASE)",
+        description="Without options: the schedules of the look-ahead window, then shows changed upstream.",
+    )
+    p.add_argument("--days", type=int, metavar="N", help="look-ahead window in days (default: SYNC_DAYS, 14)")
+    p.add_argument("--show", metavar="TITLE_OR_TVMAZE_ID", help="only this show: a title or a TVmaze id")
     return parser
 
 
@@ -104,8 +114,19 @@ def _print_errors(errors: Sequence[str], err: TextIO) -> None:
 class Progress:
     """Import progress on stderr: a ``\\r`` counter on a terminal, else a line every ~2%."""
 
-    def __init__(self, stream: TextIO, *, min_total: int = 200) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        *,
+        min_total: int = 200,
+        verb: str = "importing",
+        noun: str = "shows",
+        bar: bool = False,
+    ) -> None:
         self.stream = stream
+        self.verb = verb
+        self.noun = noun
+        self.bar = bar
         self.tty = bool(getattr(stream, "isatty", lambda: False)())
         self.min_total = min_total
         self.last_percent = 0
@@ -116,10 +137,11 @@ class Progress:
             return
         percent = done * 100 // total
         if self.tty:
-            self.stream.write(f"\rimporting {done}/{total} shows ({percent}%)")
+            bar = f"[{'#' * (percent // 5):<20}] " if self.bar else ""
+            self.stream.write(f"\r{bar}{self.verb} {done}/{total} {self.noun} ({percent}%)")
             self.drawn = True
         elif percent >= self.last_percent + 2 or done == total:
-            self.stream.write(f"importing {done}/{total} shows ({percent}%)\n")
+            self.stream.write(f"{self.verb} {done}/{total} {self.noun} ({percent}%)\n")
             self.last_percent = percent
         self.stream.flush()
 
@@ -187,10 +209,11 @@ async def _export(database: Path) -> list[ShowRecord]:
         return await store.export_records()
 
 
-async def _stats(database: Path) -> list[tuple[str, int]]:
+async def _stats(database: Path) -> tuple[list[tuple[str, int]], list[str]]:
     async with await _open(database) as store:
         stats = await store.stats()
-    return [
+        runs = await store.sync_runs(limit=3)
+    counts = [
         ("shows", stats.shows),
         ("people", stats.people),
         ("credits", stats.credits),
@@ -198,6 +221,21 @@ async def _stats(database: Path) -> list[tuple[str, int]]:
         ("releases", stats.releases),
         ("events", stats.events),
     ]
+    lines = [sync_run_line(run) for run in runs] or ["last sync: never"]
+    return counts, lines
+
+
+def sync_run_line(run: SyncRun) -> str:
+    """One line about a sync run, for `stats`."""
+    when = f"{run.started:%Y-%m-%d %H:%M} UTC"
+    if run.finished is None:
+        return f"sync ({run.kind}) {when}: did not finish"
+    text = (
+        f"sync ({run.kind}) {when}: {run.shows_added} shows added, {run.shows_updated} updated, "
+        f"{run.shows_unchanged} unchanged; releases {run.releases_added} new, {run.releases_moved} moved, "
+        f"{run.releases_removed} removed; {run.requests} requests, {run.failures} failures"
+    )
+    return f"{text}; stopped: {run.error}" if run.error else text
 
 
 def _cmd_validate(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
@@ -264,12 +302,64 @@ def _cmd_stats(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextIO
     if not _need_database(database, err):
         return 1
     _check_sqlite(database)
-    for name, count in asyncio.run(_stats(database)):
+    counts, runs = asyncio.run(_stats(database))
+    for name, count in counts:
         print(f"{name}: {count}", file=out)
+    for line in runs:
+        print(line, file=out)
     return 0
 
 
-COMMANDS = {"import": _cmd_import, "export": _cmd_export, "validate": _cmd_validate, "stats": _cmd_stats}
+async def _sync(ctx: _Context, args: argparse.Namespace, progress: Progress) -> SyncReport:
+    from bot.clock import system_clock
+    from bot.sync.client import TVmazeClient
+    from bot.sync.service import CatalogueSync
+
+    settings = ctx.settings
+    async with await _open(ctx.database) as store, TVmazeClient(settings.tvmaze_api_base) as client:
+        if await store.is_empty() and settings.catalogue_dir.is_dir():
+            from bot.app import seed_catalogue
+
+            await seed_catalogue(store, settings)
+        sync = CatalogueSync(
+            store, system_clock, client, days=settings.sync_days, countries=settings.sync_countries
+        )
+        if args.show:
+            return await sync.sync_show(args.show)
+        report = await sync.sync_schedule(args.days, progress=progress)
+        if not report.errors or client.streak == 0:
+            updates = await sync.sync_updates()
+            report.errors += updates.errors
+            for key in ("requests", "shows_updated", "shows_unchanged", "releases_added", "releases_moved",
+                        "releases_removed", "failures"):
+                setattr(report, key, getattr(report, key) + getattr(updates, key))
+        return report
+
+
+def _cmd_sync(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    if args.days is not None and not 1 <= args.days <= 60:
+        print(f"{PROG} sync: --days must be between 1 and 60", file=err)
+        return 2
+    progress = Progress(err, min_total=1, verb="syncing", noun="requests", bar=True)
+    try:
+        report = asyncio.run(_sync(ctx, args, progress))
+    finally:
+        progress.finish()
+    for line in report.errors[:10]:
+        print(f"warning: {line}", file=err)
+    if len(report.errors) > 10:
+        print(f"warning: ... and {len(report.errors) - 10} more", file=err)
+    print(report.summary(), file=out)
+    return 1 if report.errors and not report.changed and report.failures else 0
+
+
+COMMANDS = {
+    "import": _cmd_import,
+    "export": _cmd_export,
+    "validate": _cmd_validate,
+    "stats": _cmd_stats,
+    "sync": _cmd_sync,
+}
 
 
 def catalogue_main(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:

@@ -157,6 +157,20 @@ class PremiereBot(commands.AutoShardedBot):
             await scheduler.start()
         except Exception:
             log.exception("the announcement scheduler failed to start; commands still work")
+            return
+        sync = self.services.get("sync")
+        if sync is not None:
+            from datetime import timedelta
+
+            from bot.sync.jobs import add_sync_jobs
+
+            add_sync_jobs(
+                scheduler,
+                sync,
+                schedule_every=timedelta(minutes=self.settings.sync_schedule_minutes),
+                shows_every=timedelta(hours=self.settings.sync_shows_hours),
+            )
+            log.info("catalogue sync from TVmaze every %d minutes", self.settings.sync_schedule_minutes)
 
     async def close(self) -> None:
         if self.scheduler_started is not None and not self.scheduler_started.done():
@@ -164,6 +178,9 @@ class PremiereBot(commands.AutoShardedBot):
         scheduler = self.services.get("scheduler")
         if scheduler is not None:
             await scheduler.shutdown()
+        sync = self.services.get("sync")
+        if sync is not None:
+            await sync.client.close()
         await super().close()
 
     async def _use_server_gateway(self) -> None:

@@ -19,6 +19,9 @@ TOKEN_HELP = (
     "Get one at https://discord.com/developers/applications -> your app -> Bot -> Reset Token."
 )
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+DEFAULT_TVMAZE_API = "https://api.tvmaze.com"
+DEFAULT_SYNC_COUNTRIES = ("US", "GB", "KR", "JP")
+SYNC_MODES = ("tvmaze", "off")
 
 
 class ConfigError(Exception):
@@ -35,6 +38,18 @@ class Settings:
     grace_hours: float
     log_file: Path | None
     catalogue_dir: Path
+    # The live catalogue. `load_settings` turns the sync on by default; a Settings built by hand
+    # (tests, tools) has it off unless it says otherwise.
+    catalogue_sync: str = "off"  # "tvmaze" or "off"
+    tvmaze_api_base: str = DEFAULT_TVMAZE_API
+    sync_days: int = 14
+    sync_countries: tuple[str, ...] = DEFAULT_SYNC_COUNTRIES
+    sync_schedule_minutes: int = 60
+    sync_shows_hours: int = 24
+
+    @property
+    def sync_enabled(self) -> bool:
+        return self.catalogue_sync == "tvmaze"
 
 
 def _env(environ: Mapping[str, str] | None, dotenv_path: Path | None) -> dict[str, str]:
@@ -91,6 +106,26 @@ def load_settings(
             f"ANNOUNCE_GRACE_HOURS={grace_raw!r} is not allowed: use hours between 0 and 168"
         ) from None
 
+    sync = env.get("CATALOGUE_SYNC", "tvmaze").strip().lower() or "tvmaze"
+    if sync not in SYNC_MODES:
+        raise ConfigError(f"CATALOGUE_SYNC={sync!r} is not allowed: use tvmaze (the default) or off")
+    tvmaze_base = env.get("TVMAZE_API_BASE", "").strip().rstrip("/") or DEFAULT_TVMAZE_API
+    parsed = urlparse(tvmaze_base)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"TVMAZE_API_BASE={tvmaze_base!r} is not a URL: use e.g. {DEFAULT_TVMAZE_API}")
+    sync_days = _int_setting(env, "SYNC_DAYS", 14, 1, 60, "days")
+    countries_raw = env.get("SYNC_COUNTRIES", ",".join(DEFAULT_SYNC_COUNTRIES)).strip()
+    parts = countries_raw.replace(" ", ",").split(",")
+    countries = tuple(dict.fromkeys(c.strip().upper() for c in parts if c.strip()))
+    bad = [c for c in countries if not (len(c) == 2 and c.isascii() and c.isalpha())]
+    if bad:
+        raise ConfigError(
+            f"SYNC_COUNTRIES={countries_raw!r} is not allowed: use two-letter country codes separated by "
+            "commas, e.g. US,GB,KR,JP (or leave it empty for streaming schedules only)"
+        )
+    schedule_minutes = _int_setting(env, "SYNC_SCHEDULE_MINUTES", 60, 5, 1440, "minutes")
+    shows_hours = _int_setting(env, "SYNC_SHOWS_HOURS", 24, 1, 168, "hours")
+
     log_file_raw = env.get("LOG_FILE", "").strip()
     catalogue_raw = env.get("CATALOGUE_DIR", "").strip()
     return Settings(
@@ -102,7 +137,22 @@ def load_settings(
         grace_hours=grace_hours,
         log_file=Path(log_file_raw) if log_file_raw else None,
         catalogue_dir=Path(catalogue_raw) if catalogue_raw else BUNDLED_CATALOGUE,
+        catalogue_sync=sync,
+        tvmaze_api_base=tvmaze_base,
+        sync_days=sync_days,
+        sync_countries=countries,
+        sync_schedule_minutes=schedule_minutes,
+        sync_shows_hours=shows_hours,
     )
+
+
+def _int_setting(env: Mapping[str, str], key: str, default: int, low: int, high: int, unit: str) -> int:
+    raw = env.get(key, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()) or not low <= int(raw) <= high:
+        raise ConfigError(f"{key}={raw!r} is not allowed: use whole {unit} between {low} and {high}")
+    return int(raw)
 
 
 def log_level_number(settings: Settings) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -87,6 +87,31 @@ class AnnouncementScheduler:
             _, late = await asyncio.wait(tasks, timeout=timeout)
             if late:
                 log.warning("%d announcement runs did not stop within %.0f s", len(late), timeout)
+
+    def add_interval_job(
+        self, func: Callable[[], Awaitable[object]], every: timedelta, job_id: str, *, first_in: timedelta
+    ) -> None:
+        """Run ``func`` every ``every`` on this scheduler (first after ``first_in``), one run at a
+        time; a failing run is logged and the next one still comes. Call after :meth:`start`."""
+        if self._scheduler is None:
+            raise RuntimeError("the scheduler is not running")
+
+        async def guarded() -> None:
+            try:
+                await func()
+            except Exception:
+                log.exception("job %s failed; it runs again in %s", job_id, every)
+
+        self._scheduler.add_job(
+            guarded,
+            "interval",
+            seconds=every.total_seconds(),
+            id=job_id,
+            next_run_time=self.wall() + first_in,
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
 
     def job_ids(self) -> list[str]:
         if self._scheduler is None:

@@ -37,6 +37,7 @@ from bot.models import (
 from bot.search import normalise, word_suffixes
 from bot.store.announcements import AnnouncementQueries
 from bot.store.rows import instant_text
+from bot.store.sync import SyncQueries
 from bot.store.rows import json_strings as _strings
 from bot.store.rows import release_from_row as _release
 from bot.store.rows import when_from_row as _when
@@ -97,7 +98,7 @@ def _split_sql(script: str) -> list[str]:
     return statements
 
 
-class Store(AnnouncementQueries):
+class Store(AnnouncementQueries, SyncQueries):
     """Async access to the SQLite database. Build with ``await Store.open(path)``."""
 
     def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:

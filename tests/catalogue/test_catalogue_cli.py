@@ -48,7 +48,7 @@ def test_cli_import_stats_export_and_reimport(tmp_path: Path) -> None:
     stats = run(tmp_path, "--database", db, "stats")
     assert (stats.returncode, stats.stdout) == (
         0,
-        "shows: 6\npeople: 18\ncredits: 21\nepisodes: 15\nreleases: 15\nevents: 1\n",
+        "shows: 6\npeople: 18\ncredits: 21\nepisodes: 15\nreleases: 15\nevents: 1\nlast sync: never\n",
     )
 
     out = tmp_path / "export"
