@@ -32,15 +32,15 @@ async def _main(args: argparse.Namespace) -> None:
     faults = Faults(rate_limit=args.rate_limit, delay=args.delay)
     async with LocalTVmaze(host=args.host, port=args.port, faults=faults) as tv:
         count = tv.load(items)
-        print(tv.base_url, flush=True)
-        print(json.dumps({"shows": count}), file=sys.stderr, flush=True)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
+        for sig in (signal.SIGINT, signal.SIGTERM):  # before the URL goes out: a reader may stop us
             try:
                 loop.add_signal_handler(sig, stop.set)
             except NotImplementedError:  # pragma: no cover - Windows
                 pass
+        print(tv.base_url, flush=True)
+        print(json.dumps({"shows": count}), file=sys.stderr, flush=True)
         await stop.wait()
 
 

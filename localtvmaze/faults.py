@@ -73,7 +73,7 @@ class Faults:
 
     def inject(self, status: int, count: int = 1, path_prefix: str = "") -> None:
         """The next ``count`` matching requests answer ``status`` (``Retry-After: 1`` on 429)."""
-        if not 100 <= status <= 599:
+        if not 200 <= status <= 599:
             raise ValueError(f"not an HTTP status: {status}")
         self._add(Fault(STATUS, count, path_prefix, status))
 

@@ -498,3 +498,4 @@ async def test_command_line(tmp_path: Path, http: aiohttp.ClientSession) -> None
         proc.terminate()
         async with asyncio.timeout(10):
             await proc.wait()
+    assert proc.returncode == 0  # SIGTERM is a clean stop
