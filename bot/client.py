@@ -92,6 +92,12 @@ def permission_names(names: Sequence[str]) -> str:
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
     """Reply privately, through a follow-up when the interaction was already answered."""
     try:
+        if interaction.extras.get("deferred") and not interaction.extras.get("answered"):
+            # A public "thinking..." message from a lookup: an error goes to the user alone.
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException:
+                log.debug("could not remove the deferred response", exc_info=True)
         if interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
         else:

@@ -79,9 +79,24 @@ def region_text(region: str) -> str:
     return _REGIONS.get(region, region)
 
 
+def part_text(release: Release) -> str | None:
+    """A season part as said: "Season 1, part 1: episodes 1–8" (None unless it is a part)."""
+    span = release.episode_range
+    if span is None and release.part is None:
+        return None
+    head = f"Season {release.season}" + (f", part {release.part}" if release.part is not None else "")
+    if span is None:
+        return head
+    first, last = span
+    return f"{head}: episode {first}" if first == last else f"{head}: episodes {first}–{last}"
+
+
 def scope_text(release: Release, show: Show | None = None) -> str:
     if release.scope is Scope.EPISODE:
         return f"S{release.season}E{release.episode}"
+    part = part_text(release)
+    if part:
+        return part
     if release.scope is Scope.SEASON:
         count = f", all {show.episode_count} episodes" if show and show.episode_count and show.season_count == 1 else ""
         return f"Season {release.season}{count}"
@@ -123,7 +138,11 @@ def show_embed(d: ShowDetails) -> Embed:
         fields.append(_field("Original title", escape(s.original_title), True))
     if s.platform:
         fields.append(_field("Platform", escape(s.platform), True))
-    fields.append(_field("Released", when_text(d.premiere.when) if d.premiere else "To be announced", True))
+    released = when_text(d.premiere.when) if d.premiere else (aired_text(s) or "To be announced")
+    fields.append(_field("Released", released, True))
+    if s.ended and d.premiere:
+        ended = when_text(When.parse(s.ended)) if _is_date(s.ended) else escape(s.ended)
+        fields.append(_field("Ended", ended, True))
     if s.kind.value == "series":
         count = str(s.episode_count) if s.episode_count else "Unknown"
         if s.season_count and s.season_count > 1:
@@ -149,6 +168,12 @@ def show_embed(d: ShowDetails) -> Embed:
     for ev in d.events[:3]:
         place = f" in {escape(ev.place)}" if ev.place else ""
         fields.append(_field(escape(ev.title), f"{when_text(ev.when)}{place}", True))
+    if d.links:
+        related = [
+            f"**{escape(title)}**" + (f" ({escape(link.relation)})" if link.relation != "related" else "")
+            for link, title in d.links[:10]
+        ]
+        fields.append(_field("Related", "\n".join(related)))
     return _embed(escape(_show_heading(s)), escape(s.synopsis) or None, fields=fields)
 
 
@@ -181,7 +206,8 @@ def release_embed(answer: ReleaseAnswer) -> Embed:
         name = f" “{escape(ep.title)}”" if ep and ep.title else ""
         title = f"{escape(s.title)} {answer.asked_episode}{name}"
     if not answer.releases:
-        return _embed(title, "No release date yet: **to be announced**.")
+        aired = aired_text(s)
+        return _embed(title, f"{aired}." if aired else "No release date yet: **to be announced**.")
     lines = [release_line(r, s) for r in answer.releases[:20]]
     if len(answer.releases) > 20:
         lines.append(f"…and {len(answer.releases) - 20} more releases.")
@@ -195,11 +221,39 @@ def upcoming_embed(up: Upcoming, limit: int = 25) -> Embed:
         return _embed(title, "Nothing in the catalogue comes out in that window.")
     lines = []
     for item in up.items[:limit]:
-        lines.append(f"**{escape(item.show.title)}** · {release_line(item.release, item.show)}")
+        line = f"**{escape(item.show.title)}** · {release_line(item.release, item.show)}"
+        under_way = _period_under_way(item.release.when, up.start)
+        if under_way:
+            line = line.replace(when_text(item.release.when), f"{when_text(item.release.when)} ({under_way})", 1)
+        lines.append(line)
     more = up.count - min(len(up.items), limit)
     if more > 0:
         lines.append(f"…and {more:,} more. Narrow it with `days` or `platform`.")
     return _embed(title, "\n".join(lines))
+
+
+def _period_under_way(when: When, now: datetime) -> str | None:
+    """ "this month" / "later this year" for a month or year release that has begun (never posted)."""
+    if when.instant is None or when.instant > now:
+        return None
+    if when.precision is Precision.MONTH:
+        return "this month"
+    if when.precision is Precision.YEAR:
+        return "later this year"
+    return None
+
+
+def aired_text(show: Show) -> str | None:
+    """Show-level dates when no release is known: "First aired 6 June 2005 · ended 30 August 2005"."""
+    if not show.premiered:
+        return None
+    try:
+        text = f"First aired {when_text(When.parse(show.premiered))}"
+        if show.ended:
+            text += f" · ended {when_text(When.parse(show.ended))}"
+    except ValueError:
+        return None
+    return text
 
 
 def person_embed(answer: PersonAnswer) -> Embed:
@@ -216,6 +270,10 @@ def person_embed(answer: PersonAnswer) -> Embed:
     if len(answer.credits) > 40:
         lines.append(f"…and {len(answer.credits) - 40} more.")
     return _embed(escape(heading), "\n".join(lines))
+
+
+def _is_date(text: str) -> bool:
+    return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
 
 
 def not_found_text(message: str, suggestions: Sequence[str]) -> str:

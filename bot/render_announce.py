@@ -16,6 +16,7 @@ from bot.render import (
     TITLE_MAX,
     embed_length,
     escape,
+    part_text,
     region_text,
     release_line,
     timestamp,
@@ -57,6 +58,9 @@ def headline(item: Item, show: Show | None) -> str:
             if first.episode != 1
             else (f"Season {first.season} premiere (S{first.season}E1)")
         )
+    part = part_text(first)
+    if part:
+        return f"{part} — out now"
     if first.scope is Scope.SEASON:
         count = (
             f" — all {show.episode_count} episodes"

@@ -23,7 +23,7 @@ from bot.services.announcements import (
     parse_list,
     zone_choices,
 )
-from cogs.catalogue import ShowTransformer
+from cogs.catalogue import ShowTransformer, find_show
 
 if TYPE_CHECKING:
     from bot.client import PremiereBot
@@ -40,7 +40,10 @@ def _embed(data: dict[str, Any]) -> discord.Embed:
 
 
 async def _reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
-    if interaction.response.is_done():
+    if interaction.extras.get("deferred") and not interaction.extras.get("answered"):
+        interaction.extras["answered"] = True  # the deferred (ephemeral) message becomes the answer
+        await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS, **kwargs)
+    elif interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS, **kwargs)
     else:
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS, **kwargs)
@@ -132,7 +135,7 @@ class Announce(
             )
         show_ids = []
         for title in parse_list(shows):
-            show_ids.append((await self.bot.catalogue.resolve_show(title)).id)
+            show_ids.append((await find_show(interaction, title, ephemeral=True)).id)
         kind = Kinds(kinds.value) if kinds else Kinds.BOTH
         config = await self.service.add_channel(
             guild.id,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import TYPE_CHECKING, Any
 
 import discord
@@ -9,13 +11,16 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.errors import NotFound
 from bot.models import Person, Role, Show
+from bot.services.catalogue import check_query
 
 if TYPE_CHECKING:
     from bot.client import PremiereBot
     from bot.services.catalogue import CatalogueService
 
 NO_PINGS = discord.AllowedMentions.none()
+log = logging.getLogger(__name__)
 
 
 def _service(interaction: discord.Interaction) -> CatalogueService:
@@ -26,11 +31,55 @@ def _choices(items: list[Any]) -> list[app_commands.Choice[str]]:
     return [app_commands.Choice(name=c.name, value=c.value) for c in items[:25]]
 
 
+LOOKUP_SECONDS = 8.0  # an on-demand lookup answers within this, well inside Discord's 15 minutes
+
+
+async def defer_for_lookup(interaction: discord.Interaction, *, ephemeral: bool = False) -> None:
+    """Tell Discord an answer is coming (a lookup can take longer than its 3 seconds)."""
+    if not interaction.response.is_done():
+        await interaction.response.defer(thinking=True, ephemeral=ephemeral)
+        interaction.extras["deferred"] = True
+
+
+async def find_show(interaction: discord.Interaction, value: str, *, ephemeral: bool = False) -> Show:
+    """A show from the catalogue; one it lacks is looked up on TVmaze (when the sync is on),
+    imported, and answered. NotFound when neither has it."""
+    service = _service(interaction)
+    try:
+        return await service.resolve_show(value)
+    except NotFound:
+        sync = getattr(interaction.client, "services", {}).get("sync")
+        if sync is None:
+            raise
+        await defer_for_lookup(interaction, ephemeral=ephemeral)
+        show_id = None
+        try:
+            async with asyncio.timeout(LOOKUP_SECONDS):
+                show_id = await sync.lookup(check_query(value))
+        except TimeoutError:
+            log.warning("looking up %r on TVmaze took longer than %.0f s", value, LOOKUP_SECONDS)
+        show = await service.show_matching(show_id, value) if show_id else None
+        if show is None:
+            raise
+        return show
+
+
+async def send(interaction: discord.Interaction, **kwargs: Any) -> None:
+    """Answer a command: the response, or the deferred response's message after a lookup."""
+    kwargs.setdefault("allowed_mentions", NO_PINGS)
+    if interaction.extras.get("deferred"):
+        interaction.extras["answered"] = True
+        await interaction.edit_original_response(**kwargs)
+    else:
+        await interaction.response.send_message(**kwargs)
+
+
 class ShowTransformer(app_commands.Transformer):
-    """A typed title or an autocomplete pick -> Show; an unknown title raises NotFound."""
+    """A typed title or an autocomplete pick -> Show; an unknown title is looked up on TVmaze,
+    else raises NotFound."""
 
     async def transform(self, interaction: discord.Interaction, value: str) -> Show:
-        return await _service(interaction).resolve_show(value)
+        return await find_show(interaction, value)
 
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: str
@@ -119,7 +168,7 @@ class Catalogue(commands.Cog):
         title: app_commands.Transform[Show, ShowTransformer],
     ) -> None:
         details = await self.service.show_details(title)
-        await interaction.response.send_message(embed=embed(render.show_embed(details)), allowed_mentions=NO_PINGS)
+        await send(interaction, embed=embed(render.show_embed(details)))
 
     @app_commands.command(name="cast", description="Who plays whom, in billing order, and who made it")
     @app_commands.describe(title="The show's title, in any language", role="Only this kind of credit")
@@ -133,10 +182,10 @@ class Catalogue(commands.Cog):
         sheet = await self.service.cast(title, Role(role.value) if role else None)
         pages = render.cast_pages(sheet)
         if len(pages) == 1:
-            await interaction.response.send_message(embed=embed(pages[0]), allowed_mentions=NO_PINGS)
+            await send(interaction, embed=embed(pages[0]))
             return
         view = Pages(pages, interaction.user.id)
-        await interaction.response.send_message(embed=embed(pages[0]), view=view, allowed_mentions=NO_PINGS)
+        await send(interaction, embed=embed(pages[0]), view=view)
         view.message = await interaction.original_response()
 
     @app_commands.command(name="release", description="When a show or one episode is or was out, in your time zone")
@@ -148,7 +197,7 @@ class Catalogue(commands.Cog):
         episode: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
         answer = await self.service.release(title, episode)
-        await interaction.response.send_message(embed=embed(render.release_embed(answer)), allowed_mentions=NO_PINGS)
+        await send(interaction, embed=embed(render.release_embed(answer)))
 
     @app_commands.command(name="upcoming", description="What comes out in the next days")
     @app_commands.describe(days="How many days ahead (default 7)", platform="Only this platform")

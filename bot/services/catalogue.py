@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from rapidfuzz import fuzz
+
 from bot.clock import Clock
 from bot.errors import BadInput, NotFound
-from bot.models import Credit, Episode, Event, Person, Release, Role, Scope, Show
+from bot.models import Credit, Episode, Event, Link, Person, Release, Role, Scope, Show
 from bot.search import Match, clean_input, normalise, search
 from bot.store import Store
 
@@ -17,6 +19,7 @@ MAX_CHOICES = 25  # Discord's limit for autocomplete
 UPCOMING_MAX_DAYS = 366
 UPCOMING_SHOWN = 25  # releases /upcoming lists; the rest are counted
 _TITLE_MEMORY = 4096  # titles of recently offered shows, for title_of
+LOOKUP_MIN_SIMILARITY = 85  # rapidfuzz ratio of a looked-up title to what was typed
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,6 +37,7 @@ class ShowDetails:
     releases: list[Release]
     events: list[Event]
     premiere: Release | None  # the earliest dated release
+    links: list[tuple[Link, str]] = field(default_factory=list)  # related shows, with their titles
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,19 @@ class CatalogueService:
         suggestions = [titles.get(m.ref, m.text) for m in matches[:3]]
         raise NotFound(f"No show called “{query}” in the catalogue.", suggestions)
 
+    async def show_matching(self, show_id: str, query: str) -> Show | None:
+        """The show ``show_id`` if its title, original title or an alias is close to what was
+        typed (an outside lookup's best match can be some other show)."""
+        show = await self.store.get_show(show_id)
+        if show is None:
+            return None
+        wanted = normalise(query)
+        for name in (show.title, show.original_title, *show.aliases):
+            key = normalise(name or "")
+            if key and (key == wanted or fuzz.ratio(key, wanted) >= LOOKUP_MIN_SIMILARITY):
+                return show
+        return None
+
     async def resolve_person(self, text: str | None) -> Person:
         query = check_query(text, "name")
         person = await self.store.get_person(query)
@@ -219,7 +236,8 @@ class CatalogueService:
         crew = [c for c in credits if c.role is not Role.CAST]
         dated = [r for r in releases if r.when.instant is not None]
         premiere = min(dated, key=lambda r: r.when.instant) if dated else None  # type: ignore[arg-type,return-value]
-        return ShowDetails(show, cast, crew, releases, events, premiere)
+        links = await self.store.linked_shows(show.id)
+        return ShowDetails(show, cast, crew, releases, events, premiere, links)
 
     async def cast(self, show: Show, role: Role | None = None) -> CastSheet:
         credits = await self.store.get_credits(show.id, role)

@@ -539,9 +539,18 @@ class Store(AnnouncementQueries, SyncQueries):
     ) -> tuple[list[Release], int]:
         """Releases still ahead of ``now`` that start before ``end``, earliest first: the first
         ``limit`` of them, and how many there are. A date-only release is still ahead for the
-        whole of its day; any other from its instant on (TBA never)."""
-        where = "instant > ? AND instant < ? AND (instant >= ? OR precision = 'date')"
-        params: list[Any] = [instant_text(now - timedelta(days=1)), instant_text(end), instant_text(now)]
+        whole of its day, a month or year release for the whole of its month or year; any other
+        from its instant on (TBA never)."""
+        # A month or year release that has begun but not ended is still upcoming (and is never
+        # posted): its stored instant is the start of its month or year in its zone.
+        month, year = now.strftime("%Y-%m"), now.strftime("%Y")
+        where = (
+            "instant > ? AND instant < ? AND (instant >= ? OR precision = 'date' "
+            "OR (precision = 'month' AND local >= ?) OR (precision = 'year' AND local >= ?))"
+        )
+        params: list[Any] = [
+            instant_text(now - timedelta(days=367)), instant_text(end), instant_text(now), month, year,
+        ]
         if platform:
             where += " AND lower(platform) = lower(?)"
             params.append(platform)
