@@ -545,11 +545,12 @@ class Store(AnnouncementQueries, SyncQueries):
         # posted): its stored instant is the start of its month or year in its zone.
         month, year = now.strftime("%Y-%m"), now.strftime("%Y")
         where = (
-            "instant > ? AND instant < ? AND (instant >= ? OR precision = 'date' "
+            "instant > ? AND instant < ? AND (instant >= ? OR (precision = 'date' AND instant > ?) "
             "OR (precision = 'month' AND local >= ?) OR (precision = 'year' AND local >= ?))"
         )
         params: list[Any] = [
-            instant_text(now - timedelta(days=367)), instant_text(end), instant_text(now), month, year,
+            instant_text(now - timedelta(days=367)), instant_text(end), instant_text(now),
+            instant_text(now - timedelta(days=1)), month, year,
         ]
         if platform:
             where += " AND lower(platform) = lower(?)"
