@@ -275,9 +275,11 @@ class AnnouncementQueries:
         release_ids: Iterable[str] | None = None,
     ) -> set[tuple[int, str]]:
         """(channel, release) of every ledger row due at or after ``since``, in any state; only of
-        the given channels and releases when given (a plan asks for the releases of its window)."""
+        the given channels and releases when given (a plan asks for the releases of its window).
+        Asked by release, rows of any due count: a release that moved after it was posted
+        (a live catalogue) must never be posted again, however far it moved."""
         sql = "SELECT channel_id, release_id FROM deliveries WHERE due >= ?"
-        params: list[Any] = [_t(since)]
+        params: list[Any] = [_t(since) if release_ids is None else "0"]
         if channel_ids is not None:
             ids = list(channel_ids)
             sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
