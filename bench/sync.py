@@ -39,11 +39,23 @@ NETWORKS = {"US": "NBC", "GB": "BBC One", "KR": "tvN", "JP": "NHK"}
 
 
 def _person(pid: int, name: str) -> dict[str, Any]:
-    return {"id": pid, "name": name, "url": f"https://www.tvmaze.com/people/{pid}", "country": None,
-            "birthday": None, "deathday": None, "gender": None, "image": None, "updated": 0, "_links": {}}
+    return {
+        "id": pid,
+        "name": name,
+        "url": f"https://www.tvmaze.com/people/{pid}",
+        "country": None,
+        "birthday": None,
+        "deathday": None,
+        "gender": None,
+        "image": None,
+        "updated": 0,
+        "_links": {},
+    }
 
 
-def seed_items(shows: int, today: datetime, rng: random.Random, *, prefix: str = "Bench") -> list[dict[str, Any]]:
+def seed_items(
+    shows: int, today: datetime, rng: random.Random, *, prefix: str = "Bench"
+) -> list[dict[str, Any]]:
     """``shows`` TVmaze shows with cast, crew and episodes, airing over the next 14 days: a fifth
     on worldwide streaming services (whole seasons on one day), the rest on the four countries'
     networks (weekly or daily episodes)."""
@@ -66,14 +78,26 @@ def seed_items(shows: int, today: datetime, rng: random.Random, *, prefix: str =
         for n in range(1, 17):
             day = start if web else start + timedelta(days=step * (n - 1) - 21)
             episodes.append(
-                make_episode(tv_id * 100 + n, 1, n, airdate=day.date().isoformat(),
-                             airtime="" if web else "21:00", zone="UTC" if web else ZONES[country])
+                make_episode(
+                    tv_id * 100 + n,
+                    1,
+                    n,
+                    airdate=day.date().isoformat(),
+                    airtime="" if web else "21:00",
+                    zone="UTC" if web else ZONES[country],
+                )
             )
         cast = []
         for k in range(10):
             pid += 1
-            cast.append({"person": _person(pid, f"Actor {pid}"), "character": {"id": pid, "name": f"Role {k}"},
-                         "self": False, "voice": False})
+            cast.append(
+                {
+                    "person": _person(pid, f"Actor {pid}"),
+                    "character": {"id": pid, "name": f"Role {k}"},
+                    "self": False,
+                    "voice": False,
+                }
+            )
         crew = []
         for kind in ("Creator", "Director", "Writer"):
             pid += 1
@@ -118,11 +142,16 @@ async def _sync_costs(base: str, db: Path) -> tuple[dict[str, float], dict[str, 
         for _ in range(2):
             cpu, wall = time.process_time(), time.perf_counter()
             report = await sync.sync_schedule()
-            out.append({
-                "cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall,
-                "requests": report.requests, "added": report.shows_added, "unchanged": report.shows_unchanged,
-                "errors": len(report.errors),
-            })
+            out.append(
+                {
+                    "cpu_s": time.process_time() - cpu,
+                    "wall_s": time.perf_counter() - wall,
+                    "requests": report.requests,
+                    "added": report.shows_added,
+                    "unchanged": report.shows_unchanged,
+                    "errors": len(report.errors),
+                }
+            )
         return out[0], out[1]
 
 
@@ -142,8 +171,14 @@ async def _lookup_latency(base: str, db: Path, titles: list[str]) -> list[float]
     saved = discord.http.Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY
     discord.http.Route.BASE = server.api_base
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(server.gateway_url)
-    env = {"DISCORD_TOKEN": server.token, "DATABASE_PATH": str(db), "TVMAZE_API_BASE": base,
-           "SYNC_COUNTRIES": "KR", "SYNC_DAYS": "1", "SYNC_SCHEDULE_MINUTES": "1440"}
+    env = {
+        "DISCORD_TOKEN": server.token,
+        "DATABASE_PATH": str(db),
+        "TVMAZE_API_BASE": base,
+        "SYNC_COUNTRIES": "KR",
+        "SYNC_DAYS": "1",
+        "SYNC_SCHEDULE_MINUTES": "1440",
+    }
     settings = load_settings(env, dotenv_path=Path(os.devnull))
     samples: list[float] = []
     try:
@@ -182,14 +217,16 @@ def run_sync_bench(shows: int = 800, lookups: int = 20) -> list[Row]:
         with tvmaze_server(seed) as base:
             cold, warm = asyncio.run(_sync_costs(base, work / "sync.sqlite3"))
         for label, r in (("cold: every show new", cold), ("warm: the next hour, nothing changed", warm)):
-            rows.append(Row(
-                f"hourly schedule sync, 14 days, {label}",
-                f"{r['cpu_s']:.2f} s CPU ({r['wall_s']:.2f} s wall)",
-                f"< {SYNC_CPU_TARGET_S:g} s CPU",
-                r["cpu_s"] < SYNC_CPU_TARGET_S and r["errors"] == 0,
-                f"{int(r['requests'])} requests, {int(r['added'])} shows added, {int(r['unchanged'])} unchanged",
-                r,
-            ))
+            rows.append(
+                Row(
+                    f"hourly schedule sync, 14 days, {label}",
+                    f"{r['cpu_s']:.2f} s CPU ({r['wall_s']:.2f} s wall)",
+                    f"< {SYNC_CPU_TARGET_S:g} s CPU",
+                    r["cpu_s"] < SYNC_CPU_TARGET_S and r["errors"] == 0,
+                    f"{int(r['requests'])} requests, {int(r['added'])} shows added, {int(r['unchanged'])} unchanged",
+                    r,
+                )
+            )
         lookup_seed = work / "lookup.json"
         titles = [f"Lookup Show {i}" for i in range(lookups)]
         items = seed_items(lookups, today, rng, prefix="Lookup")
