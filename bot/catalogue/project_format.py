@@ -12,11 +12,17 @@ Conventions:
 - A person's id is ``person_id`` or ``slugify(name)``.
 - A missing ``when`` means TBA; a missing ``zone`` means UTC; a missing release ``scope`` means
   ``show``; a missing ``region`` means ``WW``.
+- A season dropped in parts is one ``season`` release per part: ``part = 1`` and
+  ``episodes = "1-8"`` (``Release.episode`` 1, ``Release.last_episode`` 8); ``episodes = "9"``
+  is a part of one episode (``last_episode`` left unset, and ``"9-9"`` sets it).
+- ``[[links]]`` tables (``show``, ``relation``) are ``Link``s from this show to another.
+- ``Show.tvmaze_updated`` is a sync stamp, never written in a file.
 """
 
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -35,6 +41,7 @@ from bot.models import (
     Episode,
     Event,
     Kind,
+    Link,
     Person,
     Release,
     Role,
@@ -60,17 +67,38 @@ SHOW_KEYS = (
     "episode_count",
     "season_count",
     "status",
+    "premiered",
+    "ended",
+    "tvmaze_id",
+    "imdb_id",
+    "thetvdb_id",
     "source",
     "credits",
     "episodes",
     "releases",
     "events",
+    "links",
 )
 SOURCE_KEYS = ("kind", "title", "original_title")
 CREDIT_KEYS = ("name", "native_name", "role", "character", "person_id", "order")
 EPISODE_KEYS = ("season", "number", "title")
-RELEASE_KEYS = ("scope", "season", "episode", "platform", "region", "when", "zone", "note")
+RELEASE_KEYS = (
+    "scope",
+    "season",
+    "part",
+    "episode",
+    "episodes",
+    "platform",
+    "region",
+    "when",
+    "zone",
+    "note",
+)
 EVENT_KEYS = ("kind", "title", "when", "zone", "place")
+LINK_KEYS = ("show", "relation")
+
+# ``episodes = "1-8"`` (a dash or an en dash) or ``"9"``
+EPISODE_RANGE_RE = re.compile(r"\s*(\d+)\s*(?:[-\u2013]\s*(\d+)\s*)?")
 
 E = TypeVar("E", bound=StrEnum)
 
@@ -180,6 +208,37 @@ class _Table:
             else:
                 out.append(item)
         return tuple(out)
+
+    def day(self, key: str) -> str | None:
+        """A calendar day, "2022-01-28" (quoted or a bare TOML date), kept as that text."""
+        if key not in self.data:
+            return None
+        value = self.data[key]
+        if isinstance(value, date) and not isinstance(value, datetime):
+            return value.isoformat()
+        if not isinstance(value, str):
+            self.problem(key, f'must be a date such as "2022-01-28", not {_type_name(value)}')
+            return None
+        try:
+            if len(value) != 10:
+                raise ValueError
+            return date.fromisoformat(value).isoformat()
+        except ValueError:
+            self.problem(key, f'{value!r} is not a date such as "2022-01-28" (YYYY-MM-DD)')
+            return None
+
+    def episode_range(self, key: str) -> tuple[int, int | None] | None:
+        """``"1-8"`` -> (1, 8); ``"9"`` -> (9, None). Order is checked by ``check_record``."""
+        if key not in self.data:
+            return None
+        value = self.data[key]
+        match = EPISODE_RANGE_RE.fullmatch(value) if isinstance(value, str) else None
+        if match is None:
+            what = repr(value) if isinstance(value, str) else _type_name(value)
+            self.problem(key, f'must be a range of episodes such as "1-8", or "9" for one, not {what}')
+            return None
+        first, last = match.groups()
+        return int(first), int(last) if last is not None else None
 
     def enum(self, key: str, cls: type[E], *, required: bool = False) -> E | None:
         if key not in self.data:
@@ -302,18 +361,27 @@ def parse_show(data: Mapping[str, Any]) -> ParsedShow:
             source_title=source_title,
             source_original_title=source_original,
             status=top.enum("status", Status),
+            tvmaze_id=top.integer("tvmaze_id", minimum=1),
+            imdb_id=top.string("imdb_id"),
+            thetvdb_id=top.integer("thetvdb_id", minimum=1),
+            premiered=top.day("premiered"),
+            ended=top.day("ended"),
         )
     else:  # still report problems in the other show fields
-        for key in ("original_title", "platform", "country", "original_language", "synopsis"):
+        for key in ("original_title", "platform", "country", "original_language", "synopsis", "imdb_id"):
             top.string(key)
         top.strings("aliases")
         top.strings("genres")
         top.integer("episode_count")
         top.integer("season_count")
         top.enum("status", Status)
+        top.integer("tvmaze_id", minimum=1)
+        top.integer("thetvdb_id", minimum=1)
+        top.day("premiered")
+        top.day("ended")
 
     sid = show_id or ""
-    origins: dict[str, list[int]] = {"credits": [], "episodes": [], "releases": [], "events": []}
+    origins: dict[str, list[int]] = {"credits": [], "episodes": [], "releases": [], "events": [], "links": []}
 
     credits: list[Credit] = []
     cast_position = 0
@@ -357,10 +425,33 @@ def parse_show(data: Mapping[str, Any]) -> ParsedShow:
         before = len(problems)
         scope = t.enum("scope", Scope)
         season = t.integer("season")
+        part = t.integer("part", minimum=1)
         episode = t.integer("episode")
+        span = t.episode_range("episodes")
         platform = t.string("platform")
         region = t.string("region")
         note = t.string("note")
+        last_episode = None
+        if t.present("scope") and scope is None:
+            pass  # a bad scope is reported; what fits it is unknown
+        elif scope is Scope.SEASON:
+            if t.present("episode"):
+                t.problem(
+                    "episode",
+                    'a season release has no episode: a part gives its episodes = "5-8", '
+                    'one episode is scope = "episode"',
+                )
+            elif span is not None:
+                episode, last_episode = span
+        else:
+            if t.present("episodes"):
+                t.problem(
+                    "episodes",
+                    'only a season part takes a range of episodes (scope = "season", part = 1); '
+                    "one episode is episode = 9",
+                )
+            if t.present("part"):
+                t.problem("part", 'only a season release is released in parts (scope = "season")')
         if len(problems) != before:
             continue
         # A bad date is reported by t.when(); the release is still checked with a stand-in
@@ -376,6 +467,8 @@ def parse_show(data: Mapping[str, Any]) -> ParsedShow:
                 platform=platform,
                 region=region if region is not None else "WW",
                 note=note,
+                part=part,
+                last_episode=last_episode,
             )
         )
         origins["releases"].append(i)
@@ -394,9 +487,23 @@ def parse_show(data: Mapping[str, Any]) -> ParsedShow:
         events.append(Event(show_id=sid, kind=ev_kind, title=ev_title, when=when or When.tba(), place=place))
         origins["events"].append(i)
 
+    links: list[Link] = []
+    for i, item in top.tables("links"):
+        t = _Table(item, f"links[{i}]", problems)
+        t.check_keys(LINK_KEYS)
+        before = len(problems)
+        other = t.string("show", required=True)
+        relation = t.string("relation", required=True)
+        if len(problems) != before or other is None or relation is None:
+            continue
+        links.append(Link(show_id=sid, other_id=other, relation=relation))
+        origins["links"].append(i)
+
     record = None
     if show is not None:
-        record = ShowRecord(show=show, credits=credits, episodes=episodes, releases=releases, events=events)
+        record = ShowRecord(
+            show=show, credits=credits, episodes=episodes, releases=releases, events=events, links=links
+        )
     return ParsedShow(record=record, show_id=show_id, problems=problems, origins=origins)
 
 
@@ -471,6 +578,11 @@ def record_to_dict(record: ShowRecord) -> dict[str, Any]:
     _put(doc, "episode_count", s.episode_count)
     _put(doc, "season_count", s.season_count)
     _put(doc, "status", s.status.value if s.status else None)
+    _put(doc, "premiered", s.premiered)
+    _put(doc, "ended", s.ended)
+    _put(doc, "tvmaze_id", s.tvmaze_id)
+    _put(doc, "imdb_id", s.imdb_id)
+    _put(doc, "thetvdb_id", s.thetvdb_id)
     source: dict[str, Any] = {}
     _put(source, "kind", s.source_kind)
     _put(source, "title", s.source_title)
@@ -507,7 +619,14 @@ def record_to_dict(record: ShowRecord) -> dict[str, Any]:
     for r in record.releases:
         entry = {"scope": r.scope.value}
         _put(entry, "season", r.season)
-        _put(entry, "episode", r.episode)
+        if r.scope is Scope.SEASON:
+            _put(entry, "part", r.part)
+            if r.episode is not None:
+                last = "" if r.last_episode is None else f"-{r.last_episode}"
+                entry["episodes"] = f"{r.episode}{last}"
+        else:  # not valid (check_record says so), but written as it is
+            _put(entry, "part", r.part)
+            _put(entry, "episode", r.episode)
         _put(entry, "platform", r.platform)
         entry["region"] = r.region
         _when_fields(entry, r.when)
@@ -522,6 +641,7 @@ def record_to_dict(record: ShowRecord) -> dict[str, Any]:
         _put(entry, "place", ev.place)
         events.append(entry)
     _put(doc, "events", events)
+    _put(doc, "links", [{"show": k.other_id, "relation": k.relation} for k in record.links])
     return doc
 
 
@@ -543,13 +663,12 @@ def _lines(table: dict[str, Any]) -> list[str]:
 def dump_record(record: ShowRecord) -> str:
     """The record as TOML text in the project format, laid out like docs/catalogue-format.md."""
     doc = record_to_dict(record)
-    scalars = {
-        k: v for k, v in doc.items() if k not in ("source", "credits", "episodes", "releases", "events")
-    }
+    tables = ("source", "credits", "episodes", "releases", "events", "links")
+    scalars = {k: v for k, v in doc.items() if k not in tables}
     blocks = ["\n".join(_lines(scalars))]
     if "source" in doc:
         blocks.append("\n".join(["[source]", *_lines(doc["source"])]))
-    for key in ("credits", "episodes", "releases", "events"):
+    for key in tables[1:]:
         for item in doc.get(key, []):
             blocks.append("\n".join([f"[[{key}]]", *_lines(item)]))
     return "\n\n".join(blocks) + "\n"

@@ -30,13 +30,27 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
+from datetime import date
 from operator import attrgetter
 from pathlib import Path
 
 from bot.catalogue.errors import CatalogueError, Problem, format_error
 from bot.catalogue.project_format import ParsedShow, parse_show, toml_error_message, zone_is_valid
 from bot.catalogue.tvmaze import is_tvmaze, parse_tvmaze, parse_tvmaze_items
-from bot.models import Credit, Episode, Event, Kind, Link, Person, Release, Role, Scope, Show, ShowRecord, When
+from bot.models import (
+    Credit,
+    Episode,
+    Event,
+    Kind,
+    Link,
+    Person,
+    Release,
+    Role,
+    Scope,
+    Show,
+    ShowRecord,
+    When,
+)
 
 __all__ = [
     "CatalogueError",
@@ -72,7 +86,14 @@ def _label(origins: dict[str, list[int]] | None, key: str, i: int) -> str:
 
 
 def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None) -> list[Problem]:
-    """The checks on one built record. ``origins`` maps item indexes back to the source's."""
+    """The checks on one built record. ``origins`` maps item indexes back to the source's.
+
+    Besides those in the module docstring: outside ids (``tvmaze_id``/``thetvdb_id`` 1 or more,
+    ``imdb_id`` ``tt`` and 7+ digits), ``premiered``/``ended`` real days in order; a season part
+    names its episodes with 1 <= first <= last, only a season release has a part or a range, and
+    a season release holds no more than its season (``_season_claims``); a link goes to another
+    valid show id, once, with a short relation.
+    """
     out: list[Problem] = []
     s = record.show
     if not _ID_MATCH(s.id):
@@ -91,6 +112,10 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
         for key in ("episode_count", "season_count"):
             if getattr(s, key) is not None:
                 out.append(Problem(key, "a film has no episodes or seasons: leave it out"))
+    if s.tvmaze_id is not None or s.imdb_id is not None or s.thetvdb_id is not None:
+        out.extend(_outside_id_problems(s))
+    if s.premiered is not None or s.ended is not None:
+        out.extend(_show_date_problems(s))
 
     # Labels such as ``credits[3]`` are only formatted for an error; the seen_* maps keep indexes.
     seen_credits: dict[tuple[str, Role, str], int] = {}
@@ -98,7 +123,9 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
     for i, c in enumerate(record.credits):
         person = c.person
         if not _ID_MATCH(person.id):
-            out.append(Problem(f"{_label(origins, 'credits', i)}.person_id", f"{person.id!r} is not a valid id"))
+            out.append(
+                Problem(f"{_label(origins, 'credits', i)}.person_id", f"{person.id!r} is not a valid id")
+            )
         if c.character is not None and c.role is not cast:
             out.append(
                 Problem(
@@ -134,6 +161,9 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
                 )
             )
 
+    episodes_by_season: dict[int, list[int]] = {}
+    for e in record.episodes:
+        episodes_by_season.setdefault(e.season, []).append(e.number)
     seen_releases: dict[str, int] = {}
     for i, r in enumerate(record.releases):
         scope = r.scope
@@ -154,14 +184,11 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
                 )
         elif scope is Scope.SEASON:
             if r.season is None:
-                out.append(Problem(f"{_label(origins, 'releases', i)}.season", "required for a season release"))
-            if r.episode is not None:
                 out.append(
-                    Problem(
-                        f"{_label(origins, 'releases', i)}.episode",
-                        'a season release has no episode (use scope = "episode")',
-                    )
+                    Problem(f"{_label(origins, 'releases', i)}.season", "required for a season release")
                 )
+            if r.episode is not None or r.part is not None or r.last_episode is not None:
+                out.extend(_part_problems(r, _label(origins, "releases", i)))
         else:
             if r.season is None:
                 out.append(
@@ -171,6 +198,23 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
                 out.append(
                     Problem(f"{_label(origins, 'releases', i)}.episode", "required for an episode release")
                 )
+        if scope is not Scope.SEASON:
+            if r.part is not None:
+                out.append(
+                    Problem(
+                        f"{_label(origins, 'releases', i)}.part",
+                        'only a season release is released in parts (scope = "season")',
+                    )
+                )
+            if r.last_episode is not None:
+                out.append(
+                    Problem(
+                        f"{_label(origins, 'releases', i)}.episodes",
+                        'only a season part takes a range of episodes (scope = "season", part = 1)',
+                    )
+                )
+        elif r.season is not None and (r.note or r.episode is not None):
+            out.extend(_season_claims(record, r, _label(origins, "releases", i), episodes_by_season))
         region = r.region
         if region != "WW" and not COUNTRY_RE.match(region):
             out.append(
@@ -182,7 +226,9 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
         if r.platform is not None and not r.platform.strip():
             out.append(Problem(f"{_label(origins, 'releases', i)}.platform", "must not be empty"))
         if not zone_is_valid(r.when.zone):
-            out.append(Problem(f"{_label(origins, 'releases', i)}.zone", f"unknown time zone {r.when.zone!r}"))
+            out.append(
+                Problem(f"{_label(origins, 'releases', i)}.zone", f"unknown time zone {r.when.zone!r}")
+            )
         rid = r.id
         first = seen_releases.setdefault(rid, i)
         if first != i:
@@ -214,6 +260,194 @@ def check_record(record: ShowRecord, origins: dict[str, list[int]] | None = None
                     f"duplicate event {eid!r}: same kind and date as {_label(origins, 'events', first)}",
                 )
             )
+    if record.links:
+        out.extend(_link_problems(record, origins))
+    return out
+
+
+# --- record rules: outside ids, show dates, season parts and what a release says it holds, links
+
+IMDB_RE = re.compile(r"^tt\d{7,}$")
+LINK_RELATION_MAX = 40
+
+
+def _outside_id_problems(s: Show) -> list[Problem]:
+    out: list[Problem] = []
+    for key in ("tvmaze_id", "thetvdb_id"):
+        value = getattr(s, key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            out.append(Problem(key, f"must be a whole number of 1 or more, not {value!r}"))
+    if s.imdb_id is not None and not (isinstance(s.imdb_id, str) and IMDB_RE.match(s.imdb_id)):
+        out.append(Problem("imdb_id", f"{s.imdb_id!r} is not an IMDb id such as tt0944947"))
+    return out
+
+
+def _day(text: object) -> str | None:
+    """``text`` when it is a real YYYY-MM-DD day, else None."""
+    if isinstance(text, str) and len(text) == 10 and _DAY_RE.match(text):
+        try:
+            date.fromisoformat(text)
+        except ValueError:
+            return None
+        return text
+    return None
+
+
+_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def _show_date_problems(s: Show) -> list[Problem]:
+    out: list[Problem] = []
+    days = {}
+    for key in ("premiered", "ended"):
+        value = getattr(s, key)
+        if value is None:
+            continue
+        days[key] = _day(value)
+        if days[key] is None:
+            out.append(Problem(key, f'{value!r} is not a date such as "2022-01-28" (YYYY-MM-DD)'))
+    if days.get("premiered") and days.get("ended") and days["ended"] < days["premiered"]:
+        out.append(Problem("ended", f"{s.ended} is before the show premiered ({s.premiered})"))
+    return out
+
+
+def _part_problems(r: Release, label: str) -> list[Problem]:
+    """A season part: its range is 1 <= first <= last, and a part names its episodes."""
+    if r.episode is None:
+        if r.last_episode is not None:
+            message = f"a range needs its first episode, not only the last ({r.last_episode})"
+        else:
+            message = f'required for a season part (part = {r.part}): its episodes, such as "1-8"'
+        return [Problem(f"{label}.episodes", message)]
+    last = r.last_episode if r.last_episode is not None else r.episode
+    if r.episode < 1 or last < r.episode:
+        shown = f"{r.episode}" if r.last_episode is None else f"{r.episode}-{r.last_episode}"
+        return [Problem(f"{label}.episodes", f"{shown!r} is not a range of episodes: 1 <= first <= last")]
+    return []
+
+
+# What a release's note says it holds: "All 16 episodes", "8 episodes", "episodes 1-8",
+# "episodes 8 and 9", "episode 8"; and "Part 2" / "Volume 2".
+_NOTE_COUNT_RE = re.compile(r"\b(?:all\s+)?(\d+)\s+episodes\b", re.IGNORECASE)
+_NOTE_RANGE_RE = re.compile(
+    r"\bepisodes?\s+(\d+)(?:\s*(?:-|\u2013|to|and|&)\s*(\d+))?\b", re.IGNORECASE
+)
+_NOTE_PART_RE = re.compile(r"\b(?:part|volume|vol\.)\s*(\d+|[IVX]+)\b", re.IGNORECASE)
+_ROMAN = {"I": 1, "II": 2, "III": 3, "IV": 4, "V": 5, "VI": 6, "VII": 7, "VIII": 8, "IX": 9, "X": 10}
+
+
+def _note_part(note: str) -> int | None:
+    match = _NOTE_PART_RE.search(note)
+    if match is None:
+        return None
+    word = match.group(1).upper()
+    return int(word) if word.isdigit() else _ROMAN.get(word)
+
+
+def _season_claims(
+    record: ShowRecord, r: Release, label: str, episodes_by_season: dict[int, list[int]]
+) -> list[Problem]:
+    """A season release holds no more than its season: a part's range ends at or before the
+    season's last listed episode, and what its note says (a count, a range, a part) is what it
+    holds. A whole-season release holds the listed episodes of its season (or the show's
+    episode count for a one-season show)."""
+    out: list[Problem] = []
+    season = r.season
+    assert season is not None
+    listed = episodes_by_season.get(season)
+    last_listed = max(listed) if listed else None
+    span = r.episode_range
+    if span is not None and (span[0] < 1 or span[1] < span[0]):
+        return out  # reported by _part_problems
+    what = f"season {season}"
+    if span is not None:
+        if last_listed is not None and span[1] > last_listed:
+            out.append(
+                Problem(
+                    f"{label}.episodes",
+                    f"episodes {span[0]}-{span[1]} go past the last listed episode of {what} ({last_listed})",
+                )
+            )
+        holds: tuple[int, int] | None = span
+        count: int | None = span[1] - span[0] + 1
+    elif listed:
+        holds, count = (1, last_listed), len(listed)  # type: ignore[assignment]
+    elif record.show.season_count == 1 and record.show.episode_count:
+        holds, count = (1, record.show.episode_count), record.show.episode_count
+    else:
+        holds = count = None
+    note = r.note
+    if not note:
+        return out
+    described = (
+        f"episodes {span[0]}-{span[1]}" if span is not None and span[0] != span[1]
+        else f"episode {span[0]}" if span is not None
+        else f"the whole of {what}"
+    )
+    claimed = _NOTE_COUNT_RE.search(note)
+    if claimed is not None and count is not None and int(claimed.group(1)) != count:
+        out.append(
+            Problem(
+                f"{label}.note",
+                f"says {claimed.group(0)!r} but the release holds {count} ({described})",
+            )
+        )
+    rng = _NOTE_RANGE_RE.search(note)
+    if rng is not None:
+        first = int(rng.group(1))
+        last = int(rng.group(2)) if rng.group(2) else first
+        if holds is not None and (first, last) != holds:
+            out.append(
+                Problem(
+                    f"{label}.note",
+                    f"says {rng.group(0)!r} but the release holds {described}"
+                    + ("" if span is not None else f" (episodes {holds[0]}-{holds[1]})"),
+                )
+            )
+        elif holds is None and span is None and first != 1:
+            out.append(
+                Problem(
+                    f"{label}.note", f"says {rng.group(0)!r} but a whole-season release starts at episode 1"
+                )
+            )
+    part = _note_part(note)
+    if part is not None and r.part is None and span is None:
+        out.append(
+            Problem(
+                f"{label}.note",
+                f"says {_NOTE_PART_RE.search(note).group(0)!r} but the release is the whole of {what}: "  # type: ignore[union-attr]
+                f'give it part = {part} and its episodes = "first-last"',
+            )
+        )
+    elif part is not None and r.part is not None and part != r.part:
+        out.append(Problem(f"{label}.note", f"says part {part} but the release is part = {r.part}"))
+    return out
+
+
+def _link_problems(record: ShowRecord, origins: dict[str, list[int]] | None) -> list[Problem]:
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
+    sid = record.show.id
+    for i, k in enumerate(record.links):
+        label = _label(origins, "links", i)
+        if not _ID_MATCH(k.other_id):
+            out.append(Problem(f"{label}.show", f"{k.other_id!r} is not a valid show id"))
+        elif k.other_id == sid:
+            out.append(Problem(f"{label}.show", "a show does not link to itself"))
+        relation = k.relation.strip()
+        if not relation:
+            out.append(Problem(f"{label}.relation", "must not be empty"))
+        elif len(relation) > LINK_RELATION_MAX:
+            out.append(
+                Problem(
+                    f"{label}.relation",
+                    f"at most {LINK_RELATION_MAX} characters, such as \"sequel\" or \"same director\"",
+                )
+            )
+        first = seen.setdefault(k.other_id, i)
+        if first != i:
+            already = _label(origins, "links", first)
+            out.append(Problem(label, f"duplicate link to {k.other_id!r}: already {already}"))
     return out
 
 

@@ -10,7 +10,7 @@ import pytest
 
 from bot.catalogue.project_format import dump_record, load_toml_file, parse_toml, write_records
 from bot.catalogue.validate import CatalogueError, load_path
-from bot.models import Kind, Precision, Role, Scope, Status, When
+from bot.models import Kind, Link, Precision, Role, Scope, Status, When
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOOD = FIXTURES / "catalogue" / "good"
@@ -99,6 +99,8 @@ def test_dump_then_parse_is_the_same_record(path: Path) -> None:
 
 def test_dump_then_parse_keeps_tvmaze_records_and_unusual_orders() -> None:
     for rec in load_path(TVMAZE):
+        # the sync stamp is not part of the format: a file is curated data
+        rec.show = replace(rec.show, tvmaze_updated=None)
         assert parse_toml(dump_record(rec)) == rec
     rec = load_toml_file(GOOD / "harbour-lights.toml")
     c = rec.credits
@@ -131,3 +133,71 @@ def test_parse_toml_reports_bad_toml_with_its_line() -> None:
         parse_toml('id = "x"\ntitle = "X"\nkind = series\n', "x.toml")
     (error,) = info.value.errors
     assert error.startswith("x.toml: invalid TOML: ") and "line 3" in error
+
+
+SPLIT = 'id = "split"\ntitle = "Split"\nkind = "series"\n'
+
+
+def test_outside_ids_and_show_dates() -> None:
+    rec = parse_toml(
+        SPLIT + 'tvmaze_id = 82\nimdb_id = "tt0944947"\nthetvdb_id = 121361\n'
+        'premiered = "2011-04-17"\nended = 2019-05-19\n'
+    )
+    s = rec.show
+    assert (s.tvmaze_id, s.imdb_id, s.thetvdb_id, s.premiered, s.ended) == (
+        82,
+        "tt0944947",
+        121361,
+        "2011-04-17",
+        "2019-05-19",  # a bare TOML date is kept as its text
+    )
+    text = dump_record(rec)
+    assert 'premiered = "2011-04-17"\nended = "2019-05-19"\ntvmaze_id = 82\nimdb_id = "tt0944947"\n' in text
+    assert parse_toml(text) == rec
+
+
+def test_a_season_in_parts_maps_to_ranges_and_back() -> None:
+    text = (
+        SPLIT
+        + '[[releases]]\nscope = "season"\nseason = 1\npart = 1\nepisodes = "1-8"\nwhen = "2022-12-30"\n'
+        + '[[releases]]\nscope = "season"\nseason = 1\npart = 2\nepisodes = "9 \u2013 16"\n'  # an en dash
+        + 'when = "2023-03-10"\n'
+        + '[[releases]]\nscope = "season"\nseason = 2\npart = 3\nepisodes = "8"\nwhen = "2025-12-31"\n'
+        + '[[releases]]\nscope = "season"\nseason = 3\nepisodes = "9-9"\nwhen = "2026"\n'
+    )
+    rec = parse_toml(text)
+    got = [(r.season, r.part, r.episode, r.last_episode, r.episode_range, r.is_part) for r in rec.releases]
+    assert got == [
+        (1, 1, 1, 8, (1, 8), True),
+        (1, 2, 9, 16, (9, 16), True),
+        (2, 3, 8, None, (8, 8), True),  # one episode: "8"
+        (3, None, 9, 9, (9, 9), True),  # "9-9" keeps its last episode
+    ]
+    assert [r.id for r in rec.releases] == [
+        "split-season-s1-p1-e1-ww",
+        "split-season-s1-p2-e9-ww",
+        "split-season-s2-p3-e8-ww",
+        "split-season-s3-e9-ww",
+    ]
+    out = dump_record(rec)
+    assert '[[releases]]\nscope = "season"\nseason = 1\npart = 2\nepisodes = "9-16"\nregion = "WW"\n' in out
+    assert 'part = 3\nepisodes = "8"\n' in out and 'season = 3\nepisodes = "9-9"\n' in out
+    assert parse_toml(out) == rec
+    assert dump_record(parse_toml(out)) == out
+
+
+def test_links_to_other_shows() -> None:
+    rec = parse_toml(
+        SPLIT + '[[links]]\nshow = "peninsula"\nrelation = "sequel"\n'
+        '[[links]]\nshow = "kingdom"\nrelation = "Korean zombie story"\n'
+    )
+    assert rec.links == [
+        Link("split", "peninsula", "sequel"),
+        Link("split", "kingdom", "Korean zombie story"),
+    ]
+    out = dump_record(rec)
+    assert out.endswith(
+        '[[links]]\nshow = "peninsula"\nrelation = "sequel"\n\n'
+        '[[links]]\nshow = "kingdom"\nrelation = "Korean zombie story"\n'
+    )
+    assert parse_toml(out) == rec

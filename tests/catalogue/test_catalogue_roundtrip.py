@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,6 +14,7 @@ from bot.models import (
     Episode,
     Event,
     Kind,
+    Link,
     Person,
     Release,
     Role,
@@ -66,6 +67,12 @@ def credits(draw: st.DrawFn) -> list[Credit]:
     return [Credit(c.show_id, people[c.person.id], c.role, c.character, c.order) for c in out]
 
 
+# notes that say nothing a season release could contradict (no counts, ranges or parts)
+notes = texts.filter(
+    lambda s: not any(ch.isdigit() for ch in s) and "part" not in s.casefold() and "vol" not in s.casefold()
+)
+
+
 @st.composite
 def releases(draw: st.DrawFn) -> list[Release]:
     out: dict[str, Release] = {}
@@ -73,6 +80,12 @@ def releases(draw: st.DrawFn) -> list[Release]:
         scope = draw(st.sampled_from(list(Scope)))
         season = draw(st.integers(0, 30)) if scope is not Scope.SHOW else None
         episode = draw(st.integers(0, 300)) if scope is Scope.EPISODE else None
+        part = last = None
+        if scope is Scope.SEASON and draw(st.booleans()):  # a season part: "5", "5-8" or "5-5"
+            season = draw(st.integers(10, 30))  # no listed episodes there for its range to pass
+            part = draw(st.one_of(st.none(), st.integers(1, 5)))
+            episode = draw(st.integers(1, 40))
+            last = draw(st.one_of(st.none(), st.integers(episode, 60)))
         release = Release(
             SID,
             draw(whens()),
@@ -81,16 +94,35 @@ def releases(draw: st.DrawFn) -> list[Release]:
             episode,
             platform=draw(st.one_of(st.none(), texts)),
             region=draw(st.sampled_from(["WW", "KR", "US", "JP"])),
-            note=draw(st.one_of(st.none(), texts)),
+            note=draw(st.one_of(st.none(), notes)),
+            part=part,
+            last_episode=last,
         )
         out.setdefault(release.id, release)
     return list(out.values())
 
 
 @st.composite
+def links(draw: st.DrawFn) -> list[Link]:
+    others = draw(st.lists(slugs.filter(lambda s: s != SID), max_size=4, unique=True))
+    relation = texts.filter(lambda s: len(s.strip()) <= 40)
+    return [Link(SID, other, draw(relation)) for other in others]
+
+
+@st.composite
+def show_days(draw: st.DrawFn) -> tuple[str | None, str | None]:
+    first = draw(st.one_of(st.none(), st.dates(min_value=date(1950, 1, 1), max_value=date(2090, 12, 31))))
+    if first is None:
+        return None, None
+    last = draw(st.one_of(st.none(), st.dates(min_value=first, max_value=date(2099, 12, 31))))
+    return first.isoformat(), last.isoformat() if last else None
+
+
+@st.composite
 def records(draw: st.DrawFn) -> ShowRecord:
     kind = draw(st.sampled_from(list(Kind)))
     series = kind is Kind.SERIES
+    premiered, ended = draw(show_days())
     show = Show(
         id=SID,
         title=draw(texts),
@@ -108,6 +140,11 @@ def records(draw: st.DrawFn) -> ShowRecord:
         source_title=draw(st.one_of(st.none(), texts)),
         source_original_title=draw(st.one_of(st.none(), texts)),
         status=draw(st.one_of(st.none(), st.sampled_from(list(Status)))),
+        tvmaze_id=draw(st.one_of(st.none(), st.integers(1, 10**7))),
+        imdb_id=draw(st.one_of(st.none(), st.from_regex(r"tt[0-9]{7,8}", fullmatch=True))),
+        thetvdb_id=draw(st.one_of(st.none(), st.integers(1, 10**7))),
+        premiered=premiered,
+        ended=ended,
     )
     episode_keys = draw(st.lists(st.tuples(st.integers(0, 9), st.integers(0, 99)), max_size=6, unique=True))
     episodes = [Episode(SID, s, n, draw(st.one_of(st.none(), texts))) for s, n in episode_keys]
@@ -121,7 +158,7 @@ def records(draw: st.DrawFn) -> ShowRecord:
             draw(st.one_of(st.none(), texts)),
         )
         events.setdefault(ev.id, ev)
-    return ShowRecord(show, draw(credits()), episodes, draw(releases()), list(events.values()))
+    return ShowRecord(show, draw(credits()), episodes, draw(releases()), list(events.values()), draw(links()))
 
 
 @settings(max_examples=150, deadline=None)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from bot.catalogue.validate import CatalogueError, load_path, load_paths, validate_paths, validate_records
-from bot.models import Release, Scope, When
+from bot.models import Link, Release, Scope, When
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 GOOD = FIXTURES / "catalogue" / "good"
@@ -107,6 +107,119 @@ CASES = [
         "events[1]: duplicate event 'x-trailer-2022-01-01'",
     ),
     ("[[releases]]\nwhen = 12:30:00\n", "releases[0].when: must be a string such as"),
+    # outside ids and show dates
+    ("tvmaze_id = 0\n", "tvmaze_id: must be 1 or more, not 0"),
+    ('thetvdb_id = "81189"\n', "thetvdb_id: must be a whole number, not a string"),
+    ('imdb_id = "0944947"\n', "imdb_id: '0944947' is not an IMDb id such as tt0944947"),
+    (
+        'premiered = "2022-02-30"\n',
+        "premiered: '2022-02-30' is not a date such as \"2022-01-28\" (YYYY-MM-DD)",
+    ),
+    ('ended = "2022"\n', "ended: '2022' is not a date such as"),
+    (
+        "premiered = 2022-01-28\nended = 2021-12-31\n",
+        "ended: 2021-12-31 is before the show premiered (2022-01-28)",
+    ),
+    # season parts
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\npart = 1\nwhen = "2022"\n',
+        'releases[0].episodes: required for a season part (part = 1): its episodes, such as "1-8"',
+    ),
+    (
+        '[[releases]]\nscope = "episode"\nseason = 1\nepisode = 9\nepisodes = "9-16"\n',
+        "releases[0].episodes: only a season part takes a range of episodes",
+    ),
+    (
+        '[[releases]]\npart = 2\nwhen = "2022"\n',
+        'releases[0].part: only a season release is released in parts (scope = "season")',
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\nepisode = 9\n',
+        'releases[0].episode: a season release has no episode: a part gives its episodes = "5-8"',
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\npart = 1\nepisodes = "1 to 8"\n',
+        'releases[0].episodes: must be a range of episodes such as "1-8", or "9" for one, not \'1 to 8\'',
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\npart = 1\nepisodes = 8\n',
+        'releases[0].episodes: must be a range of episodes such as "1-8", or "9" for one, not an integer',
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\npart = 1\nepisodes = "8-1"\n',
+        "releases[0].episodes: '8-1' is not a range of episodes: 1 <= first <= last",
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\npart = 1\nepisodes = "0"\n',
+        "releases[0].episodes: '0' is not a range of episodes: 1 <= first <= last",
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\npart = 0\nepisodes = "1-4"\n',
+        "releases[0].part: must be 1 or more, not 0",
+    ),
+    # a season release holds no more than its season
+    (
+        "".join(f"[[episodes]]\nseason = 1\nnumber = {n}\n" for n in range(1, 5))
+        + '[[releases]]\nscope = "season"\nseason = 1\npart = 2\nepisodes = "3-5"\n',
+        "releases[0].episodes: episodes 3-5 go past the last listed episode of season 1 (4)",
+    ),
+    (
+        "".join(f"[[episodes]]\nseason = 1\nnumber = {n}\n" for n in range(1, 9))
+        + '[[releases]]\nscope = "season"\nseason = 1\nnote = "All 16 episodes at once"\n',
+        "releases[0].note: says 'All 16 episodes' but the release holds 8 (the whole of season 1)",
+    ),
+    (
+        'season_count = 1\nepisode_count = 12\n[[releases]]\nscope = "season"\nseason = 1\n'
+        'note = "All 16 episodes at once"\n',
+        "releases[0].note: says 'All 16 episodes' but the release holds 12 (the whole of season 1)",
+    ),
+    (
+        "".join(f"[[episodes]]\nseason = 1\nnumber = {n}\n" for n in range(1, 17))
+        + '[[releases]]\nscope = "season"\nseason = 1\nnote = "episodes 1-8 at once"\n',
+        "releases[0].note: says 'episodes 1-8' but the release holds the whole of season 1 (episodes 1-16)",
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\npart = 1\nepisodes = "1-8"\n'
+        'note = "All 16 episodes at once"\n',
+        "releases[0].note: says 'All 16 episodes' but the release holds 8 (episodes 1-8)",
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 4\npart = 2\nepisodes = "8-9"\n'
+        'note = "Volume 2: episodes 8 to 10"\n',
+        "releases[0].note: says 'episodes 8 to 10' but the release holds episodes 8-9",
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 4\nnote = "Volume 1: episodes 1-7 at once"\n',
+        "releases[0].note: says 'Volume 1' but the release is the whole of season 4: give it part = 1",
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 4\nnote = "episodes 8 and 9"\n',
+        "releases[0].note: says 'episodes 8 and 9' but a whole-season release starts at episode 1",
+    ),
+    (
+        '[[releases]]\nscope = "season"\nseason = 1\npart = 1\nepisodes = "1-8"\nnote = "Part 2"\n',
+        "releases[0].note: says part 2 but the release is part = 1",
+    ),
+    # links
+    ('[[links]]\nrelation = "sequel"\n', "links[0].show: required"),
+    (
+        '[[links]]\nshow = "y"\nrelation = "sequel"\nrealtion = "sequel"\n',
+        "links[0].realtion: unknown key (did you mean 'relation'?)",
+    ),
+    ('[[links]]\nshow = "x"\nrelation = "sequel"\n', "links[0].show: a show does not link to itself"),
+    (
+        '[[links]]\nshow = "Train to Busan"\nrelation = "sequel"\n',
+        "links[0].show: 'Train to Busan' is not a valid show id",
+    ),
+    (
+        '[[links]]\nshow = "y"\nrelation = "sequel"\n[[links]]\nshow = "y"\nrelation = "prequel"\n',
+        "links[1]: duplicate link to 'y': already links[0]",
+    ),
+    (
+        '[[links]]\nshow = "y"\nrelation = "' + "a very long relation that says far too much" + '"\n',
+        "links[0].relation: at most 40 characters",
+    ),
+    ('links = "y"\n', "links: must be an array of tables ([[links]]), not a string"),
 ]
 
 
@@ -242,4 +355,43 @@ def test_records_built_in_code_are_checked_too() -> None:
     rec.releases.append(Release("salt-and-steel", When.parse("2027"), Scope.EPISODE, season=3))
     assert validate_records([rec]) == [
         "<records>: salt-and-steel: releases[2].episode: required for an episode release"
+    ]
+
+
+def test_parts_and_links_built_in_code_are_checked_too() -> None:
+    (rec,) = load_paths([GOOD / "salt-and-steel.toml"])
+    sid = rec.show.id
+    rec.releases = [
+        Release(sid, When.parse("2027"), Scope.SEASON, 1, part=1),  # a part without its episodes
+        Release(sid, When.parse("2027"), Scope.SEASON, 2, None, last_episode=8),  # a last without a first
+        Release(sid, When.parse("2027"), Scope.EPISODE, 3, 1, part=1, last_episode=2),
+        Release(sid, When.parse("2027"), Scope.SEASON, 4, 3, part=2, last_episode=3),  # "3-3" is fine
+    ]
+    rec.links = [Link(sid, sid, "sequel"), Link(sid, "other-show", " ")]
+    assert validate_records([rec]) == [
+        f"<records>: {sid}: releases[0].episodes: required for a season part (part = 1): its episodes, "
+        'such as "1-8"',
+        f"<records>: {sid}: releases[1].episodes: a range needs its first episode, not only the last (8)",
+        f'<records>: {sid}: releases[2].part: only a season release is released in parts (scope = "season")',
+        f"<records>: {sid}: releases[2].episodes: only a season part takes a range of episodes "
+        '(scope = "season", part = 1)',
+        f"<records>: {sid}: links[0].show: a show does not link to itself",
+        f"<records>: {sid}: links[1].relation: must not be empty",
+    ]
+
+
+def test_the_catalogue_as_it_was_is_refused_for_its_split_seasons(tmp_path: Path) -> None:
+    """The Glory entered as it was: part 1 as the whole season, part 2 as episode 9."""
+    text = (
+        'id = "the-glory"\ntitle = "The Glory"\nkind = "series"\nepisode_count = 16\nseason_count = 1\n'
+        + "".join(f"[[episodes]]\nseason = 1\nnumber = {n}\n" for n in range(1, 17))
+        + '[[releases]]\nscope = "season"\nseason = 1\nplatform = "Netflix"\nwhen = "2022-12-30"\n'
+        'zone = "Asia/Seoul"\nnote = "Part 1: episodes 1-8 at once"\n'
+    )
+    errors = errors_for(tmp_path, text, name="the-glory.toml")
+    prefix = f"{tmp_path / 'the-glory.toml'}: the-glory: releases[0].note: "
+    assert errors == [
+        prefix + "says 'episodes 1-8' but the release holds the whole of season 1 (episodes 1-16)",
+        prefix + "says 'Part 1' but the release is the whole of season 1: give it part = 1 and its "
+        'episodes = "first-last"',
     ]
