@@ -208,17 +208,28 @@ class Sandbox:
         base = load_settings(require_token=False)
         from dataclasses import replace
 
+        from bot.app import OffsetClock
+        from bot.client import SYNC_HASH_KEY, use_api_base
+        from bot.sandbox_demo import demo_items
+        from localtvmaze import LocalTVmaze
+
+        self.clock = OffsetClock(self.start_at) if self.start_at else system_clock
+        # A local TVmaze stand-in with a few made-up shows airing in the coming days, so that the
+        # live catalogue works as in production, without any network.
+        self.tvmaze = LocalTVmaze(now=self.clock)
+        await self.tvmaze.start()
+        self.tvmaze.load(demo_items(self.clock()))
         self.settings = replace(
             base,
             token=self.server.token,
             api_base=self.server.api_base,
             database_path=self.database,
             dev_guild_id=None,
+            catalogue_sync="tvmaze",
+            tvmaze_api_base=self.tvmaze.base_url,
+            sync_days=14,
+            sync_countries=("US", "GB", "KR"),
         )
-        from bot.app import OffsetClock
-        from bot.client import SYNC_HASH_KEY, use_api_base
-
-        self.clock = OffsetClock(self.start_at) if self.start_at else system_clock
         use_api_base(self.server.api_base)
         self.store = await Store.open(self.database)
         # The server is new on every run and knows no commands yet: forget the command set a
@@ -226,6 +237,10 @@ class Sandbox:
         await self.store.set_meta(SYNC_HASH_KEY, "")
         await seed_catalogue(self.store, self.settings)
         self.bot = await build_bot(self.settings, self.store, self.clock)
+        sync = self.bot.services.get("sync")
+        if sync is not None:
+            sync.client.limiter.limit = 10_000  # a local server: no need for TVmaze's pace
+            await sync.sync_schedule()
         self.task = asyncio.create_task(self.bot.start(self.server.token))
         await self.server.wait_for_bot_ready(20)
 
@@ -234,6 +249,7 @@ class Sandbox:
             await self.bot.close()
             await self.store.close()
             await self.server.stop()
+            await self.tvmaze.close()
 
         try:
             self.call(_stop(), timeout=20)

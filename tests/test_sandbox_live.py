@@ -1,0 +1,36 @@
+"""The sandbox starts with a local TVmaze stand-in too: a newcomer's /upcoming is alive."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_a_newcomers_upcoming_lists_shows_synced_from_the_local_tvmaze(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "sandbox",
+            "--database",
+            str(tmp_path / "s.sqlite3"),
+            "-c",
+            "/upcoming days:7",
+            "-c",
+            "/cast title:Lantern Keepers",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    upcoming, cast = done.stdout.split("> /cast", 1)
+    for title in ("Lantern Keepers", "Harbour Lights", "Orbit Street"):
+        assert title in upcoming
+    assert "Season 1, all 8 episodes" in upcoming  # a streaming drop is one release
+    assert "Demo Actor 1 as Character 1" in cast
