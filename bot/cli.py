@@ -316,7 +316,7 @@ async def _sync(ctx: _Context, args: argparse.Namespace, progress: Progress) -> 
     from bot.sync.service import CatalogueSync
 
     settings = ctx.settings
-    async with await _open(ctx.database) as store, TVmazeClient(settings.tvmaze_api_base) as client:
+    async with await _open(ctx.database) as store, TVmazeClient(settings.tvmaze_api_base, tries=3) as client:
         if await store.is_empty() and settings.catalogue_dir.is_dir():
             from bot.app import seed_catalogue
 
@@ -327,11 +327,11 @@ async def _sync(ctx: _Context, args: argparse.Namespace, progress: Progress) -> 
         if args.show:
             return await sync.sync_show(args.show)
         report = await sync.sync_schedule(args.days, progress=progress)
-        if not report.errors or client.streak == 0:
+        if client.streak == 0:  # TVmaze answers: also the shows that changed upstream
             updates = await sync.sync_updates()
             report.errors += updates.errors
-            for key in ("requests", "shows_updated", "shows_unchanged", "releases_added", "releases_moved",
-                        "releases_removed", "failures"):
+            for key in ("requests", "shows_updated", "releases_added", "releases_moved", "releases_removed",
+                        "failures"):
                 setattr(report, key, getattr(report, key) + getattr(updates, key))
         return report
 

@@ -35,6 +35,10 @@ class Unavailable(TVmazeError):
     """TVmaze could not be reached, or kept failing."""
 
 
+class Offline(Unavailable):
+    """TVmaze could not be reached at all (no connection, no answer in time)."""
+
+
 class BadResponse(TVmazeError):
     """An answer that is not the JSON asked for (malformed, truncated, too big)."""
 
@@ -177,7 +181,7 @@ class TVmazeClient:
                     str(exc) if isinstance(exc, _Transient) else f"{path}: {type(exc).__name__} {exc}".strip()
                 )
                 if attempt >= self.tries:
-                    raise Unavailable(reason) from None
+                    raise (Unavailable if isinstance(exc, _Transient) else Offline)(reason) from None
                 await self._sleep(min(self.max_wait, self.backoff * 2 ** (attempt - 1)))
                 continue
             try:

@@ -26,7 +26,7 @@ from bot.catalogue.tvmaze import parse_tvmaze_show
 from bot.clock import Clock
 from bot.models import Release, ShowRecord
 from bot.store import Store
-from bot.sync.client import TVmazeClient, TVmazeError
+from bot.sync.client import Offline, TVmazeClient, TVmazeError
 from bot.sync.layers import import_layered
 
 log = logging.getLogger(__name__)
@@ -149,9 +149,9 @@ class CatalogueSync:
                     else:
                         items = await self.client.schedule(d, country or "US")
                 except TVmazeError as exc:
+                    if isinstance(exc, Offline) or self.client.streak >= 3:
+                        raise  # unreachable: stop asking; the local catalogue stays as it is
                     report.errors.append(str(exc))
-                    if self.client.streak >= 3:
-                        raise  # offline: stop asking; the local catalogue stays as it is
                     continue
                 for item in items:
                     show = schedule_show(item)
@@ -233,10 +233,10 @@ class CatalogueSync:
             try:
                 data = await self.client.show(tv_id)
             except TVmazeError as exc:
-                report.errors.append(str(exc))
-                if self.client.streak >= 3:
+                if isinstance(exc, Offline) or self.client.streak >= 3:
                     await self._write(report, batch)
                     raise
+                report.errors.append(str(exc))
                 continue
             if data is not None:
                 batch.append(data)
