@@ -178,3 +178,27 @@ async def test_a_release_moved_weeks_after_it_was_posted_is_not_posted_again(
     clock.set(DUE + timedelta(days=28))
     await live.service.run_due()
     assert len(lc.messages(chan)) == 1
+
+
+async def test_an_admin_can_filter_on_a_show_the_catalogue_lacked(
+    lc: LocalDiscord, live: RunningBot, tv: LocalTVmaze, clock: ManualClock
+) -> None:
+    guild = lc.create_guild("Filters")
+    general = lc.create_channel(guild, "general")
+    chan = lc.create_channel(guild, "releases")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    add_drama(tv, name="Fashion 70's")
+    await live.start()
+    ok = await lc.run_command(
+        guild,
+        admin,
+        ["announce", "channel", "add"],
+        options={"channel": chan, "shows": "Fashion 70's"},
+        channel=general,
+    )
+    assert ok.ephemeral and "will be posted in" in ok.content and "Shows: 1" in ok.content, ok.content
+    config = await live.store.announce_channel(chan.id)
+    assert config is not None and config.shows == ((await live.store.shows_by_tvmaze([7]))[7],)
+    clock.set(DUE)
+    await live.service.run_due()
+    assert [m["embeds"][0]["title"] for m in lc.messages(chan)] == ["Fashion 70's"]
