@@ -587,7 +587,9 @@ def _read_text(path: Path, label: str) -> str | _FileError:
     try:
         return path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        return _FileError(format_error(label, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})"))
+        return _FileError(
+            format_error(label, None, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})")
+        )
     except OSError as exc:
         return _FileError(format_error(label, None, None, f"cannot read: {exc.strerror or exc}"))
 
@@ -611,8 +613,15 @@ def _read_json(path: Path, label: str) -> object:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         return _FileError(
-            format_error(label, None, None, f"invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})")
+            format_error(
+                label, None, None, f"invalid JSON: {exc.msg} (at line {exc.lineno}, column {exc.colno})"
+            )
         )
+    except RecursionError:
+        message = "invalid JSON: lists and objects nested too deeply (a TVmaze show is a few levels)"
+        return _FileError(format_error(label, None, None, message))
+    except ValueError as exc:  # a number of more than 4,300 digits
+        return _FileError(format_error(label, None, None, f"invalid JSON: {str(exc).split(':')[0]}"))
     del text
     if not is_tvmaze(data):
         return _FileError(
