@@ -1,15 +1,29 @@
 """TVmaze's public show JSON -> ShowRecords.
 
 Input: a show object as ``/shows/{id}?embed[]=cast&embed[]=crew&embed[]=episodes`` returns it,
-a list of such objects, or search results (``{"score": ..., "show": {...}}``).
+a list of such objects, or ``/search/shows`` results (``[{"score": ..., "show": {...}}]``).
+
+A schedule (``/schedule``, ``/schedule/web``, ``/schedule/full``: a list of EPISODES, each with
+its show under ``show`` or ``_embedded.show``) is not a list of shows: ``is_schedule`` tells it,
+and ``parse_tvmaze`` refuses it with one problem saying what to give instead. Importing it would
+replace each show's stored episodes, releases and credits with the few episodes of one day and
+take a day's drop of some episodes for a whole season. ``parse_schedule`` / ``schedule_shows``
+give the shows in it (one each, by TVmaze id) so a caller can fetch each show whole.
 
 Mapping:
 
-- Show id: ``slugify(name)`` by default, the same scheme as the project's TOML files, so a
-  TVmaze import of a show that is already in the catalogue under its slug updates that show.
-  ``id_scheme="tvmaze"`` gives ``tvmaze-<TVmaze id>`` instead (stable across renames).
+- Show id: ``slugify(name)`` by default, the same scheme as the project's TOML files: a
+  provisional id; the import's layering step (``bot.sync.layers``) resolves the final one from
+  the TVmaze id. ``id_scheme="tvmaze"`` gives ``tvmaze-<TVmaze id>`` instead.
+- Identity: ``id`` -> ``Show.tvmaze_id``; ``externals.imdb`` (``tt`` and 7 or more digits) ->
+  ``imdb_id``; ``externals.thetvdb`` -> ``thetvdb_id``; ``updated`` -> ``tvmaze_updated`` (0
+  when absent). A show given twice (one TVmaze id) is kept once, as given last
+  (``unique_shows``); two shows with one name and two TVmaze ids are both kept.
+  ``premiered`` and ``ended`` (YYYY-MM-DD) -> ``Show.premiered`` / ``Show.ended``; nothing else is
+  made of them (a show with no dated episode gets no release from its premiere date).
 - ``language`` -> ISO 639-1 where the mapping is plain (English -> en); otherwise left out.
-- ``summary`` -> synopsis with the HTML stripped; ``genres`` as they are.
+- ``summary`` -> synopsis with the HTML stripped: only its first 64 KiB are read and at most
+  4,000 characters kept (cut at a word, with "…"). ``genres`` as they are.
 - ``network`` (else ``webChannel``) -> platform; its country code -> show country and release
   region (a web channel without a country, such as Netflix, releases worldwide: ``WW``);
   its country's time zone -> the zone of every date (UTC when there is none).
@@ -24,19 +38,42 @@ Mapping:
   Story, Original Work, Based on the work of, Webtoon, Manga, Comic) -> original_author.
   Ambiguous types ("Original Concept", "Developer") and producers are left out.
 - Episodes with a season and number (specials without a number are left out).
-- Releases, per season: on a web channel, a season of two or more episodes that all share one
-  airdate is a whole-season drop -> ONE ``season`` release. Otherwise one ``episode`` release
-  per dated episode: at its ``airstamp`` (exact) when TVmaze knows the air time, else on its
-  ``airdate`` (date precision; TVmaze fills ``airstamp`` with a made-up time when ``airtime``
-  is empty, and a made-up time would be a wrong announcement). Undated episodes get no release.
+- Releases, per season. A dated episode is at its ``airstamp`` (exact) when TVmaze knows the air
+  time, else on its ``airdate`` (date precision: TVmaze fills ``airstamp`` with a made-up time
+  when ``airtime`` is empty, and a made-up time would be a wrong announcement). On a web channel,
+  a season's episodes are grouped by airdate:
+
+  - two or more episodes, all of the season's, on one date: ONE ``season`` release (a
+    whole-season drop, note "All N episodes at once");
+  - two or more consecutive episodes on one date that are not the whole season: a ``season``
+    release with ``part`` k (1, 2, ... in date order among the season's drops), ``episode`` and
+    ``last_episode`` its first and last episode (note "Part 1: episodes 1–8 at once");
+  - any other dated episode: an ``episode`` release.
+
+  A drop is at the earliest exact airstamp among its episodes, else on their date. On a network
+  every dated episode is an ``episode`` release. Undated episodes get no release.
+
+Problems (each names the show's item and field, e.g. ``[3]._embedded.cast[2].person.name``):
+an item that is not an object, a person or show without a name, an integer out of range (ids
+1..2**53, season 0..10000, episode number 1..100000, ``updated`` 0..2**53), a date that is not
+a day of the calendar (``airdate``, ``premiered``, ``ended``) or an ``airstamp`` that is not an
+instant, an IMDb id that is not ``tt`` and 7 or more digits, and an unknown time zone. The
+show is still parsed around a problem where it can be (an episode with a bad airstamp keeps its
+airdate's release), but any problem keeps the file from being imported (and a sync skips the
+show). With an unknown time zone the parsed record has date-only releases in UTC: a day is
+safer than an exact time in a wrong zone.
+C0 control characters (NUL, ESC... but not tab or newline) and DEL are removed from every text.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import date
+from functools import lru_cache
 from html.parser import HTMLParser
-from typing import Any, Literal
+from operator import itemgetter
+from typing import Any, Literal, NamedTuple
 
 from bot.catalogue.errors import CatalogueError, Problem, format_error
 from bot.catalogue.project_format import ParsedShow, zone_is_valid
@@ -57,6 +94,12 @@ from bot.models import (
 )
 
 IdScheme = Literal["name", "tvmaze"]
+
+MAX_ID = 2**53  # TVmaze, TheTVDB and person ids: 1..MAX_ID (SQLite integers are 64-bit)
+MAX_SEASON = 10_000
+MAX_NUMBER = 100_000
+SUMMARY_HTML_CHARS = 64 * 1024  # of a summary's HTML, only this much is read
+SYNOPSIS_CHARS = 4000  # of its text, at most this much is kept
 
 LANGUAGES = {
     "arabic": "ar",
@@ -179,17 +222,33 @@ def language_code(name: object) -> str | None:
     return LANGUAGES.get(name.strip().lower())
 
 
-def is_tvmaze(data: object) -> bool:
-    """Whether JSON data looks like TVmaze shows (a show, a list of shows or search results)."""
-    items = data if isinstance(data, list) else [data]
-    if not items:
-        return False
-    for item in items:
-        if isinstance(item, dict) and isinstance(item.get("show"), dict):
-            item = item["show"]
-        if not (isinstance(item, dict) and "name" in item and ("_embedded" in item or "id" in item)):
-            return False
-    return True
+_CONTROL = dict.fromkeys([*range(0x09), *range(0x0B, 0x20), 0x7F])
+
+
+def clean_text(text: str) -> str:
+    """``text`` without C0 control characters (NUL, ESC...) other than tab and newline, nor DEL."""
+    return text if text.isprintable() else text.translate(_CONTROL)
+
+
+def synopsis_text(html: str | None) -> str | None:
+    """The synopsis of a TVmaze summary: its first ``SUMMARY_HTML_CHARS`` of HTML as plain text,
+    at most ``SYNOPSIS_CHARS`` long (cut at a word, with "…")."""
+    if not html:
+        return None
+    cut = len(html) > SUMMARY_HTML_CHARS
+    if cut:
+        html = html[:SUMMARY_HTML_CHARS]
+        lt = html.rfind("<")
+        if lt > html.rfind(">"):  # a tag cut in two
+            html = html[:lt]
+    text = strip_html(clean_text(html))
+    if text is None or (not cut and len(text) <= SYNOPSIS_CHARS):
+        return text
+    text = text[: SYNOPSIS_CHARS - 1]
+    space = text.rfind(" ")
+    if space > SYNOPSIS_CHARS // 2:
+        text = text[:space]
+    return text.rstrip(" ,.;:") + "…"
 
 
 _EMPTY: Mapping[str, Any] = {}  # never changed
@@ -199,119 +258,413 @@ def _dict(value: object) -> Mapping[str, Any]:
     return value if isinstance(value, dict) else _EMPTY
 
 
-def _list(value: object) -> list[Any]:
-    return value if isinstance(value, list) else []
-
-
 def _text(value: object) -> str | None:
-    return value.strip() or None if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    if not value.isprintable():
+        value = value.translate(_CONTROL)
+    return value.strip() or None
 
 
 def _int(value: object) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
+def _kind(value: object) -> str:
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, int | float):
+        return "a number"
+    return {str: "text", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _shown(value: object) -> str:
+    """A value as a problem quotes it: short, and never a huge number in full."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 256:
+        return f"a number of about {int(value.bit_length() * 0.30103) + 1} digits"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+_DAY_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_IMDB_RE = re.compile(r"tt[0-9]{7,12}")
+
+
+@lru_cache(maxsize=16384)
+def _is_day(text: str) -> bool:
+    if len(text) != 10 or not _DAY_RE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
+class _Reader:
+    """Reads the JSON of one show, naming every problem by its path from ``prefix``."""
+
+    __slots__ = ("prefix", "problems")
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.problems: list[Problem] = []
+
+    def problem(self, field: str, message: str) -> None:
+        self.problems.append(Problem(f"{self.prefix}{field}", message))
+
+    def obj(self, value: object, field: str) -> Mapping[str, Any]:
+        """An object, or an empty one when it is null or (with a problem) not an object."""
+        if isinstance(value, dict):
+            return value
+        if value is not None:
+            self.problem(field, f"must be an object, not {_kind(value)}")
+        return _EMPTY
+
+    def items(self, value: object, field: str) -> list[Any]:
+        if isinstance(value, list):
+            return value
+        if value is not None:
+            self.problem(field, f"must be a list, not {_kind(value)}")
+        return []
+
+    def text(self, value: object, field: str) -> str | None:
+        if type(value) is str:
+            if not value.isprintable():
+                value = value.translate(_CONTROL)
+            return value.strip() or None
+        if value is not None:
+            self.problem(field, f"must be text, not {_kind(value)}")
+        return None
+
+    def int(self, value: object, field: str, low: int, high: int) -> int | None:
+        if type(value) is int and low <= value <= high:
+            return value
+        if value is None:
+            return None
+        if not isinstance(value, int) or isinstance(value, bool):
+            self.problem(field, f"must be a whole number, not {_shown(value)}")
+            return None
+        if not low <= value <= high:
+            self.problem(field, f"{_shown(value)} is out of range: {low} to {high}")
+            return None
+        return value
+
+    def day(self, value: object, field: str) -> str | None:
+        if type(value) is str and _is_day(value):
+            return value
+        text = self.text(value, field)
+        if text is None:
+            return None
+        if not _is_day(text):
+            self.problem(field, f"{_shown(text)} is not a date (YYYY-MM-DD)")
+            return None
+        return text
+
+
+# -- recognising what was given ----------------------------------------------------------------
+
+
+def _scheduled_show(item: object) -> Mapping[str, Any] | None:
+    """The show of a schedule entry (an episode with its show under ``show`` on /schedule or
+    ``_embedded.show`` on /schedule/web and /schedule/full), or None for anything else."""
+    if not isinstance(item, dict) or "score" in item:
+        return None
+    if not any(key in item for key in ("season", "number", "airdate", "airstamp")):
+        return None  # a show (it has no episode fields)
+    show = item.get("show")
+    if not isinstance(show, dict):
+        show = _dict(item.get("_embedded")).get("show")
+    return show if isinstance(show, dict) else None
+
+
+def is_schedule(data: object) -> bool:
+    """Whether JSON data is a TVmaze schedule: episodes, each with its show (or one such episode)."""
+    items = data if isinstance(data, list) else [data]
+    return bool(items) and all(_scheduled_show(item) is not None for item in items)
+
+
+class ScheduledShow(NamedTuple):
+    """One show of a schedule: its TVmaze id (None when it has no valid one), the show object as
+    the schedule embeds it (no cast, crew or episodes), and its episodes in the schedule."""
+
+    tvmaze_id: int | None
+    show: dict[str, Any]
+    episodes: list[dict[str, Any]]
+
+
+def parse_schedule(data: object) -> list[ScheduledShow]:
+    """The shows of a TVmaze schedule in order of first appearance, one per TVmaze id, each with
+    its scheduled episodes (without the embedded show). Entries that are not episodes with a show
+    are left out; an empty list when ``data`` is no schedule at all."""
+    out: list[ScheduledShow] = []
+    by_id: dict[int, ScheduledShow] = {}
+    for item in data if isinstance(data, list) else [data]:
+        show = _scheduled_show(item)
+        if show is None:
+            continue
+        assert isinstance(item, dict)
+        episode = {k: v for k, v in item.items() if k != "show"}
+        embedded = _dict(item.get("_embedded"))
+        if "show" in embedded:
+            rest = {k: v for k, v in embedded.items() if k != "show"}
+            if rest:
+                episode["_embedded"] = rest
+            else:
+                del episode["_embedded"]
+        tvmaze_id = _int(show.get("id"))
+        if tvmaze_id is not None and not 1 <= tvmaze_id <= MAX_ID:
+            tvmaze_id = None
+        known = by_id.get(tvmaze_id) if tvmaze_id is not None else None
+        if known is not None:
+            known.episodes.append(episode)
+            continue
+        entry = ScheduledShow(tvmaze_id, dict(show), [episode])
+        out.append(entry)
+        if tvmaze_id is not None:
+            by_id[tvmaze_id] = entry
+    return out
+
+
+def schedule_shows(data: object) -> list[dict[str, Any]]:
+    """The show objects of a TVmaze schedule, one per TVmaze id, in order of first appearance."""
+    return [entry.show for entry in parse_schedule(data)]
+
+
+def schedule_message(data: object) -> str:
+    """Why a schedule is refused, and what to give instead (one line)."""
+    ids = [str(e.tvmaze_id) for e in parse_schedule(data) if e.tvmaze_id is not None]
+    shown = ", ".join(ids[:10]) + (f" and {len(ids) - 10} more" if len(ids) > 10 else "")
+    return (
+        "a TVmaze schedule (episodes, each with its show), not shows: importing it would cut each "
+        "show down to one day's episodes; give each show whole instead, as "
+        "/shows/{id}?embed[]=cast&embed[]=crew&embed[]=episodes returns it"
+        + (f" (TVmaze ids in this schedule: {shown})" if shown else "")
+    )
+
+
+def is_tvmaze(data: object) -> bool:
+    """Whether JSON data looks like TVmaze shows (a show, a list of shows or search results).
+
+    A schedule is not (see ``is_schedule``)."""
+    items = data if isinstance(data, list) else [data]
+    if not items:
+        return False
+    for item in items:
+        if _scheduled_show(item) is not None:
+            return False
+        if isinstance(item, dict) and isinstance(item.get("show"), dict):
+            item = item["show"]
+        if not (isinstance(item, dict) and "name" in item and ("_embedded" in item or "id" in item)):
+            return False
+    return True
+
+
+# -- one show --------------------------------------------------------------------------------
+
+
 def show_id_for(data: Mapping[str, Any], id_scheme: IdScheme = "name") -> str | None:
     if id_scheme == "tvmaze":
         tvmaze_id = _int(data.get("id"))
-        return f"tvmaze-{tvmaze_id}" if tvmaze_id is not None else None
+        return f"tvmaze-{tvmaze_id}" if tvmaze_id is not None and 1 <= tvmaze_id <= MAX_ID else None
     name = _text(data.get("name"))
     return slugify(name) if name else None
 
 
-def _channel(data: Mapping[str, Any]) -> tuple[str | None, str | None, str, str, bool]:
-    """(platform, country, region, zone, is_web) from network or webChannel."""
-    network = _dict(data.get("network"))
-    web = _dict(data.get("webChannel"))
-    channel = network or web
-    is_web = not network and bool(web)
-    platform = _text(channel.get("name"))
-    country_info = _dict(channel.get("country"))
-    code = _text(country_info.get("code"))
+class _Channel(NamedTuple):
+    platform: str | None
+    country: str | None
+    region: str
+    zone: str
+    is_web: bool
+    zone_known: bool  # False: the zone given is unknown, and ``zone`` is UTC
+
+
+def _channel(r: _Reader, data: Mapping[str, Any]) -> _Channel:
+    """The platform, country, region and zone from ``network``, else ``webChannel``."""
+    network = r.obj(data.get("network"), "network")
+    web = r.obj(data.get("webChannel"), "webChannel")
+    channel, key = (network, "network") if network else (web, "webChannel")
+    platform = r.text(channel.get("name"), f"{key}.name")
+    country_info = r.obj(channel.get("country"), f"{key}.country")
+    code = r.text(country_info.get("code"), f"{key}.country.code")
     country = code.upper() if code and re.fullmatch(r"[A-Za-z]{2}", code) else None
-    zone = _text(country_info.get("timezone")) or "UTC"
-    if not zone_is_valid(zone):
+    zone = r.text(country_info.get("timezone"), f"{key}.country.timezone") or "UTC"
+    zone_known = zone_is_valid(zone)
+    if not zone_known:
+        r.problem(f"{key}.country.timezone", f"unknown time zone {_shown(zone)}")
         zone = "UTC"
-    region = country or "WW"
-    return platform, country, region, zone, is_web
+    return _Channel(platform, country, country or "WW", zone, not network and bool(web), zone_known)
 
 
-def _episode_when(ep: Mapping[str, Any], zone: str) -> When | None:
-    airdate = _text(ep.get("airdate"))
-    airstamp = _text(ep.get("airstamp"))
-    airtime = ep.get("airtime")
-    time_known = not ("airtime" in ep and not _text(airtime))
-    if airstamp and time_known:
+def _episode_when(
+    r: _Reader, ep: Mapping[str, Any], where: str, channel: _Channel
+) -> tuple[str | None, When | None]:
+    """(airdate, when) of one episode: exact at its airstamp when the air time is known."""
+    day = r.day(ep.get("airdate"), f"{where}.airdate")
+    exact: When | None = None
+    stamp = r.text(ep.get("airstamp"), f"{where}.airstamp")
+    if stamp:
         try:
-            return When.parse(airstamp, zone)
+            exact = When.parse(stamp, channel.zone)
         except ValueError:
-            pass
-    if airdate:
-        try:
-            return When.parse(airdate[:10], zone)
-        except ValueError:
-            return None
-    return None
+            exact = None
+        if exact is None or exact.precision is not Precision.EXACT:
+            r.problem(
+                f"{where}.airstamp",
+                f"{_shown(stamp)} is not a date and time such as 2024-03-08T12:00:00+00:00",
+            )
+            exact = None
+    time_known = not ("airtime" in ep and not _text(ep.get("airtime")))
+    if exact is not None and time_known and channel.zone_known:
+        return day, exact
+    return day, When.parse(day, channel.zone) if day else None
+
+
+_Dated = tuple[int, str | None, When | None]  # (episode number, airdate, when)
+
+
+def _drop_when(group: list[_Dated], zone: str) -> When:
+    """The earliest exact instant of a drop's episodes, else their date."""
+    exact = [w for _, _, w in group if w is not None and w.precision is Precision.EXACT]
+    if exact:
+        return min(exact, key=lambda w: w.instant)  # type: ignore[arg-type,return-value]
+    day = group[0][1]
+    assert day is not None
+    return When.parse(day, zone)
+
+
+def _season_releases(show_id: str, season: int, items: list[_Dated], channel: _Channel) -> list[Release]:
+    """One season's releases: a whole-season drop, parts dropped at once, or one per episode."""
+    platform, region, zone = channel.platform, channel.region, channel.zone
+    parts: dict[int, list[_Dated]] = {}  # first episode -> the part's episodes
+    if channel.is_web:
+        items.sort(key=itemgetter(0))
+        days = {day for _, day, _ in items}
+        if len(items) >= 2 and len(days) == 1 and None not in days:
+            when = _drop_when(items, zone)
+            note = f"All {len(items)} episodes at once"
+            return [Release(show_id, when, Scope.SEASON, season, platform=platform, region=region, note=note)]
+        if len(days) < len(items):  # some date has two episodes or more: runs of them are parts
+            run = [items[0]]
+            for item in items[1:]:
+                last = run[-1]
+                if item[1] is not None and item[1] == last[1] and item[0] == last[0] + 1:
+                    run.append(item)
+                    continue
+                if len(run) >= 2:
+                    parts[run[0][0]] = run
+                run = [item]
+            if len(run) >= 2:
+                parts[run[0][0]] = run
+    if not parts:
+        return [
+            Release(show_id, when, Scope.EPISODE, season, number, platform=platform, region=region)
+            for number, _, when in items
+            if when is not None
+        ]
+    # parts are numbered in date order
+    numbered = {first: k for k, first in enumerate(sorted(parts, key=lambda f: (parts[f][0][1], f)), 1)}
+    releases: list[Release] = []
+    in_part: set[int] = set()
+    for number, _, when in items:
+        run = parts.get(number)
+        if run is not None:
+            k, last_number = numbered[number], run[-1][0]
+            in_part.update(n for n, _, _ in run)
+            releases.append(
+                Release(
+                    show_id,
+                    _drop_when(run, zone),
+                    Scope.SEASON,
+                    season,
+                    number,
+                    platform=platform,
+                    region=region,
+                    note=f"Part {k}: episodes {number}–{last_number} at once",
+                    part=k,
+                    last_episode=last_number,
+                )
+            )
+        elif when is not None and number not in in_part:
+            releases.append(
+                Release(show_id, when, Scope.EPISODE, season, number, platform=platform, region=region)
+            )
+    return releases
 
 
 def parse_tvmaze_show(
     data: Mapping[str, Any], *, id_scheme: IdScheme = "name", prefix: str = ""
 ) -> ParsedShow:
-    """One TVmaze show object -> a ParsedShow (problems are named from ``prefix``)."""
-    problems: list[Problem] = []
-
-    def at(key: str) -> str:
-        return f"{prefix}{key}"
-
+    """One TVmaze show object (or search result) -> a ParsedShow (problems named from ``prefix``)."""
     if isinstance(data.get("show"), dict) and "name" not in data:
         data = data["show"]
-    name = _text(data.get("name"))
+        prefix = f"{prefix}show."
+    r = _Reader(prefix)
+    name = r.text(data.get("name"), "name")
     if name is None:
-        problems.append(Problem(at("name"), "required: the show's name"))
+        r.problem("name", "required: the show's name")
+    tvmaze_id = r.int(data.get("id"), "id", 1, MAX_ID)
     show_id = show_id_for(data, id_scheme)
     if show_id is None and name is not None:
-        problems.append(Problem(at("id"), "required for id_scheme 'tvmaze'"))
+        r.problem("id", "required for id_scheme 'tvmaze'")
     if show_id is None or name is None:
-        return ParsedShow(record=None, show_id=show_id, problems=problems)
+        return ParsedShow(record=None, show_id=show_id, problems=r.problems)
 
-    platform, country, region, zone, is_web = _channel(data)
-    embedded = _dict(data.get("_embedded"))
+    externals = r.obj(data.get("externals"), "externals")
+    imdb_id = r.text(externals.get("imdb"), "externals.imdb")
+    if imdb_id is not None and not _IMDB_RE.fullmatch(imdb_id):
+        r.problem("externals.imdb", f"{_shown(imdb_id)} is not an IMDb id such as tt0436992")
+        imdb_id = None
+    thetvdb_id = r.int(externals.get("thetvdb"), "externals.thetvdb", 1, MAX_ID)
+    premiered = r.day(data.get("premiered"), "premiered")
+    ended = r.day(data.get("ended"), "ended")
+    updated = r.int(data.get("updated"), "updated", 0, MAX_ID)
+
+    channel = _channel(r, data)
+    embedded = r.obj(data.get("_embedded"), "_embedded")
 
     # TVmaze person id -> our person id: slugify(name), or slugify(name, TVmaze id) for a
     # second, different person with the same name in the same show.
     person_ids: dict[object, str] = {}
     slug_owner: dict[str, object] = {}
 
-    def person_for(raw: Mapping[str, Any], name: str) -> Person:
-        tvmaze_pid = raw.get("id")
-        if not isinstance(tvmaze_pid, int) or isinstance(tvmaze_pid, bool):
-            tvmaze_pid = None
-        key: object = tvmaze_pid if tvmaze_pid is not None else ("name", name)
+    def person_at(raw: object, where: str) -> Person | None:
+        """The person of a cast or crew entry, or None (with a problem) when it has none."""
+        person = r.obj(raw, f"{where}.person")
+        if raw is not None and not isinstance(raw, dict):
+            return None
+        person_name = r.text(person.get("name"), f"{where}.person.name")
+        if person_name is None:
+            r.problem(f"{where}.person.name", "required")
+            return None
+        raw_pid = person.get("id")
+        tvmaze_pid = r.int(raw_pid, f"{where}.person.id", 1, MAX_ID)
+        if raw_pid is not None and tvmaze_pid is None:
+            return None
+        key: object = tvmaze_pid if tvmaze_pid is not None else ("name", person_name)
         pid = person_ids.get(key)
         if pid is None:
-            slug = slugify(name)
+            slug = slugify(person_name)
             owner = slug_owner.setdefault(slug, key)
-            pid = person_ids[key] = slug if owner == key else slugify(name, tvmaze_pid or len(person_ids))
-        return Person(id=pid, name=name)
+            pid = person_ids[key] = (
+                slug if owner == key else slugify(person_name, tvmaze_pid or len(person_ids))
+            )
+        return Person(id=pid, name=person_name)
 
     # cast: one credit per person, in TVmaze's order
     credits: list[Credit] = []
     cast_index: dict[str, int] = {}
-    for i, entry in enumerate(_list(embedded.get("cast"))):
+    for i, entry in enumerate(r.items(embedded.get("cast"), "_embedded.cast")):
+        where = f"_embedded.cast[{i}]"
         if not isinstance(entry, dict):
-            entry = _EMPTY
-        raw_person = entry.get("person")
-        if not isinstance(raw_person, dict):
-            raw_person = _EMPTY
-        person_name = raw_person.get("name")
-        person_name = (person_name.strip() or None) if isinstance(person_name, str) else None
-        if person_name is None:
-            problems.append(Problem(at(f"_embedded.cast[{i}].person.name"), "required"))
+            r.problem(where, f"must be an object, not {_kind(entry)}")
             continue
-        raw_character = entry.get("character")
-        character = raw_character.get("name") if isinstance(raw_character, dict) else None
-        character = (character.strip() or None) if isinstance(character, str) else None
-        person = person_for(raw_person, person_name)
+        person = person_at(entry.get("person"), where)
+        raw_character = r.obj(entry.get("character"), f"{where}.character")
+        character = r.text(raw_character.get("name"), f"{where}.character.name")
+        if person is None:
+            continue
         if person.id in cast_index:
             k = cast_index[person.id]
             old = credits[k]
@@ -323,94 +676,89 @@ def parse_tvmaze_show(
         credits.append(Credit(show_id, person, Role.CAST, character, len(cast_index)))
 
     seen_crew: set[tuple[str, Role]] = set()
-    for i, entry in enumerate(_list(embedded.get("crew"))):
-        crew_type = _text(_dict(entry).get("type"))
+    for i, entry in enumerate(r.items(embedded.get("crew"), "_embedded.crew")):
+        where = f"_embedded.crew[{i}]"
+        if not isinstance(entry, dict):
+            r.problem(where, f"must be an object, not {_kind(entry)}")
+            continue
+        crew_type = r.text(entry.get("type"), f"{where}.type")
         role = CREW_ROLES.get(crew_type.lower()) if crew_type else None
         if role is None:
             continue
-        raw_person = _dict(_dict(entry).get("person"))
-        person_name = _text(raw_person.get("name"))
-        if person_name is None:
-            problems.append(Problem(at(f"_embedded.crew[{i}].person.name"), "required"))
-            continue
-        person = person_for(raw_person, person_name)
-        if (person.id, role) in seen_crew:
+        person = person_at(entry.get("person"), where)
+        if person is None or (person.id, role) in seen_crew:
             continue
         seen_crew.add((person.id, role))
         credits.append(Credit(show_id, person, role))
 
     # episodes, and their dates grouped by season
     episodes: list[Episode] = []
-    dated: dict[int, list[tuple[int, str | None, When | None]]] = {}
+    dated: dict[int, list[_Dated]] = {}
     seen_eps: set[tuple[int, int]] = set()
-    for i, entry in enumerate(_list(embedded.get("episodes"))):
-        ep = entry if isinstance(entry, dict) else _EMPTY
-        season, number = ep.get("season"), ep.get("number")
-        if not isinstance(season, int) or not isinstance(number, int) or isinstance(season, bool) or isinstance(number, bool):
+    for i, ep in enumerate(r.items(embedded.get("episodes"), "_embedded.episodes")):
+        where = f"_embedded.episodes[{i}]"
+        if not isinstance(ep, dict):
+            r.problem(where, f"must be an object, not {_kind(ep)}")
+            continue
+        if ep.get("number") is None:
             continue  # a special without a number
+        number = r.int(ep.get("number"), f"{where}.number", 1, MAX_NUMBER)
+        season = r.int(ep.get("season"), f"{where}.season", 0, MAX_SEASON)
+        if ep.get("season") is None:
+            r.problem(f"{where}.season", "required for a numbered episode")
+        if season is None or number is None:
+            continue
         if (season, number) in seen_eps:
-            problems.append(Problem(at(f"_embedded.episodes[{i}]"), f"duplicate episode S{season}E{number}"))
+            r.problem(where, f"duplicate episode S{season}E{number}")
             continue
         seen_eps.add((season, number))
-        episodes.append(Episode(show_id, season, number, _text(ep.get("name"))))
-        airdate = _text(ep.get("airdate"))
-        dated.setdefault(season, []).append(
-            (number, airdate[:10] if airdate else None, _episode_when(ep, zone))
-        )
+        episodes.append(Episode(show_id, season, number, r.text(ep.get("name"), f"{where}.name")))
+        day, when = _episode_when(r, ep, where, channel)
+        dated.setdefault(season, []).append((number, day, when))
 
     releases: list[Release] = []
     for season, items in dated.items():
-        airdates = {airdate for _, airdate, _ in items}
-        all_dated = all(w is not None for _, _, w in items)
-        if is_web and len(items) >= 2 and len(airdates) == 1 and None not in airdates and all_dated:
-            exact = [w for _, _, w in items if w is not None and w.precision is Precision.EXACT]
-            airdate = next(iter(airdates))
-            assert airdate is not None
-            if exact:
-                when = min(exact, key=lambda w: w.instant)  # type: ignore[arg-type,return-value]
-            else:
-                when = When.parse(airdate, zone)
-            releases.append(
-                Release(
-                    show_id,
-                    when,
-                    Scope.SEASON,
-                    season=season,
-                    platform=platform,
-                    region=region,
-                    note=f"All {len(items)} episodes at once",
-                )
-            )
-            continue
-        for number, _, when in items:
-            if when is None:
-                continue
-            releases.append(
-                Release(show_id, when, Scope.EPISODE, season, number, platform=platform, region=region)
-            )
+        releases.extend(_season_releases(show_id, season, items, channel))
 
-    raw_status = _text(data.get("status"))
+    raw_status = r.text(data.get("status"), "status")
+    language = r.text(data.get("language"), "language")
+    genres = tuple(g for g in (_text(x) for x in r.items(data.get("genres"), "genres")) if g)
+    summary = data.get("summary")
+    if summary is not None and not isinstance(summary, str):
+        r.problem("summary", f"must be text, not {_kind(summary)}")
     seasons = {e.season for e in episodes}
     show = Show(
         id=show_id,
         title=name,
         kind=Kind.SERIES,
-        platform=platform,
-        country=country,
-        original_language=language_code(data.get("language")),
-        genres=tuple(g for g in (_text(x) for x in _list(data.get("genres"))) if g),
-        synopsis=strip_html(data.get("summary") if isinstance(data.get("summary"), str) else None),
+        platform=channel.platform,
+        country=channel.country,
+        original_language=language_code(language),
+        genres=genres,
+        synopsis=synopsis_text(summary if isinstance(summary, str) else None),
         episode_count=len(episodes) or None,
         season_count=len(seasons) or None,
         status=STATUSES.get(raw_status.lower()) if raw_status else None,
-        tvmaze_updated=_int(data.get("updated")) or 0,
+        tvmaze_id=tvmaze_id,
+        imdb_id=imdb_id,
+        thetvdb_id=thetvdb_id,
+        premiered=premiered,
+        ended=ended,
+        tvmaze_updated=updated or 0,
     )
     record = ShowRecord(show=show, credits=credits, episodes=episodes, releases=releases)
-    return ParsedShow(record=record, show_id=show_id, problems=problems)
+    return ParsedShow(record=record, show_id=show_id, problems=r.problems)
+
+
+# -- a document ------------------------------------------------------------------------------
 
 
 def parse_tvmaze(data: object, *, id_scheme: IdScheme = "name") -> list[ParsedShow]:
-    """A show object or a list of them -> one ParsedShow each."""
+    """A show object, a list of them or search results -> one ParsedShow each.
+
+    A schedule gives one ParsedShow without a record, whose problem says what to give instead."""
+    if is_schedule(data):
+        return [ParsedShow(None, None, [Problem("", schedule_message(data))])]
     if isinstance(data, list):
         return parse_tvmaze_items(data, 0, len(data), id_scheme=id_scheme)
     if isinstance(data, dict):
@@ -432,12 +780,31 @@ def parse_tvmaze_items(
     return out
 
 
+def unique_shows(records: list[ShowRecord]) -> list[ShowRecord]:
+    """Records with one record per TVmaze id: a show given again replaces the one before (in its
+    place). Shows with the same name but different TVmaze ids are all kept."""
+    out: list[ShowRecord] = []
+    at: dict[int, int] = {}
+    for record in records:
+        tvmaze_id = record.show.tvmaze_id
+        if tvmaze_id is None:
+            out.append(record)
+        elif tvmaze_id in at:
+            out[at[tvmaze_id]] = record
+        else:
+            at[tvmaze_id] = len(out)
+            out.append(record)
+    return out
+
+
 def records_from_tvmaze(
     data: object, *, id_scheme: IdScheme = "name", file: str = "<tvmaze>"
 ) -> list[ShowRecord]:
-    """Parse TVmaze JSON data; raise CatalogueError naming every problem."""
+    """Parse TVmaze JSON data; raise CatalogueError naming every problem.
+
+    A show given twice (one TVmaze id) is kept once, as given the second time."""
     parsed = parse_tvmaze(data, id_scheme=id_scheme)
     errors = [format_error(file, p.show_id, pr.field, pr.message) for p in parsed for pr in p.problems]
     if errors:
         raise CatalogueError(errors)
-    return [p.record for p in parsed if p.record is not None]
+    return unique_shows([p.record for p in parsed if p.record is not None])

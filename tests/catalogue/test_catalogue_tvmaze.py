@@ -45,6 +45,9 @@ def test_show_fields(lantern) -> None:
         "who visit it. Based on a webtoon."
     )
     assert (s.episode_count, s.season_count) == (5, 1)
+    # identity and show dates: the layering step keys the show on its TVmaze id
+    assert (s.tvmaze_id, s.imdb_id, s.thetvdb_id) == (90001, None, None)
+    assert (s.premiered, s.ended, s.tvmaze_updated) == ("2023-04-01", "2023-04-22", 1700000000)
 
 
 def test_cast_in_order_with_characters(lantern) -> None:
@@ -132,6 +135,7 @@ def test_id_schemes() -> None:
     data = load("lantern-keepers.json")
     assert records_from_tvmaze(data, id_scheme="tvmaze")[0].show.id == "tvmaze-90001"
     assert records_from_tvmaze({"score": 0.9, "show": data})[0].show.id == "the-lantern-keepers"
+    assert records_from_tvmaze({"score": 0.9, "show": data})[0].show.tvmaze_id == 90001
 
 
 def test_status_and_language_mapping() -> None:
