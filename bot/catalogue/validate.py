@@ -36,7 +36,7 @@ from pathlib import Path
 
 from bot.catalogue.errors import CatalogueError, Problem, format_error
 from bot.catalogue.project_format import ParsedShow, parse_show, toml_error_message, zone_is_valid
-from bot.catalogue.tvmaze import is_tvmaze, parse_tvmaze, parse_tvmaze_items
+from bot.catalogue.tvmaze import is_schedule, is_tvmaze, parse_tvmaze, parse_tvmaze_items, schedule_message
 from bot.models import (
     Credit,
     Episode,
@@ -481,6 +481,9 @@ class _Catalogue:
         self.errors: list[str] = []
         self.records: list[ShowRecord] = []
         self.show_files: dict[str, str] = {}
+        # TVmaze shows: show id -> the TVmaze id of its first holder; TVmaze id -> index in records
+        self.show_tvmaze: dict[str, int | None] = {}
+        self.tvmaze_at: dict[int, int] = {}
         self.people: dict[str, tuple[str, str | None, str, str]] = {}  # id -> name, native, file, show
         # Some person id was given with two different names or native names: the records need
         # unify_people (rare; otherwise every credit already says what the database will hold).
@@ -494,12 +497,22 @@ class _Catalogue:
             self.errors.extend(errors)
         if record is None:
             return
-        self.records.append(record)
         sid = record.show.id
+        tvmaze_id = record.show.tvmaze_id
+        at = self.tvmaze_at.get(tvmaze_id) if tvmaze_id is not None else None
+        if at is not None:  # the same TVmaze show again: the later one wins
+            self.records[at] = record
+        else:
+            if tvmaze_id is not None:
+                self.tvmaze_at[tvmaze_id] = len(self.records)
+            self.records.append(record)
         known_file = self.show_files.get(sid)
         if known_file is None:
             self.show_files[sid] = file
-        else:
+            self.show_tvmaze[sid] = tvmaze_id
+        elif tvmaze_id is None or self.show_tvmaze[sid] is None:
+            # Two TVmaze shows with one name (two TVmaze ids) are two shows: the import's
+            # layering step gives them their own ids. Any other show id given twice is an error.
             self.errors.append(format_error(file, sid, "id", f"duplicate show id: already in {known_file}"))
         people = self.people
         for i, c in enumerate(record.credits):
@@ -623,6 +636,8 @@ def _read_json(path: Path, label: str) -> object:
     except ValueError as exc:  # a number of more than 4,300 digits
         return _FileError(format_error(label, None, None, f"invalid JSON: {str(exc).split(':')[0]}"))
     del text
+    if is_schedule(data):
+        return _FileError(format_error(label, None, None, schedule_message(data)))
     if not is_tvmaze(data):
         return _FileError(
             format_error(

@@ -279,6 +279,58 @@ def test_schedules_are_recognised_and_give_their_shows_once() -> None:
     assert parse_schedule([a]) == []
 
 
+def test_a_schedule_is_refused_with_one_line_saying_what_to_give(tmp_path: Path) -> None:
+    data = [scheduled(1, 1, "2025-03-01", show(20, "Beta"), web=True)]
+    (problem,) = parse_tvmaze(data)[0].problems
+    assert "TVmaze schedule" in problem.message
+    path = write(tmp_path, "schedule.json", data)
+    records, errors = validate_paths([path])
+    assert records == [] and len(errors) == 1
+    assert errors[0].startswith(f"{path}: a TVmaze schedule (episodes, each with its show), not shows:")
+    assert "/shows/{id}?embed[]=cast&embed[]=crew&embed[]=episodes" in errors[0] and errors[0].endswith(
+        "(TVmaze ids in this schedule: 20)"
+    )
+    out, err = io.StringIO(), io.StringIO()
+    assert (
+        catalogue_main(
+            ["import", str(path), "--database", str(tmp_path / "db.sqlite3")], stdout=out, stderr=err
+        )
+        == 1
+    )
+    assert err.getvalue() == f"{errors[0]}\n1 error\nnothing imported\n"
+
+
+def test_search_results_with_two_shows_of_one_name_are_both_kept(tmp_path: Path) -> None:
+    results = [
+        {
+            "score": 0.91,
+            "show": show(210, "Doctor Who", network=BBC_ONE, webChannel=None, premiered="2005-03-26"),
+        },
+        {
+            "score": 0.88,
+            "show": show(766, "Doctor Who", network=BBC_ONE, webChannel=None, premiered="1963-11-23"),
+        },
+    ]
+    for records in (records_from_tvmaze(results), load_path(write(tmp_path, "search.json", results))):
+        assert [(r.show.id, r.show.tvmaze_id, r.show.premiered, r.show.platform) for r in records] == [
+            ("doctor-who", 210, "2005-03-26", "BBC One"),
+            ("doctor-who", 766, "1963-11-23", "BBC One"),
+        ]
+
+
+def test_one_tvmaze_show_given_twice_is_kept_once_as_given_last(tmp_path: Path) -> None:
+    first, again = show(5, "Twice", summary="<p>Old.</p>"), show(5, "Twice", summary="<p>New.</p>")
+    other = show(6, "Other")
+    (tmp_path / "a").mkdir()
+    write(tmp_path / "a", "1.json", [first, other])
+    write(tmp_path / "a", "2.json", again)
+    for records in (records_from_tvmaze([first, other, again]), load_path(tmp_path / "a")):
+        assert [(r.show.tvmaze_id, r.show.synopsis) for r in records] == [
+            (5, "New."),
+            (6, "A harbour of glass."),
+        ]
+
+
 def test_a_hand_written_show_and_a_tvmaze_show_with_one_id_still_clash(tmp_path: Path) -> None:
     path = write(tmp_path, "harbour.json", show(77, "Harbour Lights"))
     records, errors = validate_paths([GOOD / "harbour-lights.toml", path])
