@@ -267,7 +267,11 @@ class CatalogueService:
             )
         exact = [r for r in releases if r.scope is Scope.EPISODE and r.season == season and r.episode == number]
         if not exact:
-            exact = [r for r in releases if r.scope is Scope.SEASON and r.season == season]
+            drops = [r for r in releases if r.scope is Scope.SEASON and r.season == season]
+            # A season out in parts: the part that holds this episode.
+            exact = [r for r in drops if (span := r.episode_range) and span[0] <= number <= span[1]] or [
+                r for r in drops if r.episode_range is None
+            ]
         if not exact:
             exact = [r for r in releases if r.scope is Scope.SHOW]
         return ReleaseAnswer(show, exact, found, label)

@@ -67,3 +67,12 @@ def test_a_season_part_is_said_with_its_episodes() -> None:
     assert render.scope_text(finale) == "Season 5, part 3: episode 8"
     assert render.scope_text(whole, show) == "Season 1, all 16 episodes"
     assert part1.id != whole.id and part1.is_part and not whole.is_part
+
+
+async def test_an_episode_of_a_season_in_parts_is_answered_with_its_part(seeded_store: Store) -> None:
+    service = CatalogueService(seeded_store, ManualClock(NOW))
+    show = await service.resolve_show("The Glory")
+    answer = await service.release(show, "S1E12")
+    assert [(r.part, r.episode_range) for r in answer.releases] == [(2, (9, 16))]
+    text = render.release_embed(answer)["description"]
+    assert "Season 1, part 2: episodes 9–16" in text
