@@ -309,7 +309,7 @@ class Store(AnnouncementQueries, SyncQueries):
                     s.platform, s.country, s.original_language, json.dumps(list(s.genres), ensure_ascii=False),
                     s.synopsis, s.episode_count, s.season_count, s.source_kind, s.source_title,
                     s.source_original_title, s.status.value if s.status else None,
-                    s.tvmaze_id, s.imdb_id, s.thetvdb_id, s.premiered, s.ended,
+                    s.tvmaze_id, s.imdb_id, s.thetvdb_id, s.premiered, s.ended, s.tvmaze_updated,
                 )
             )
             show_names[s.id] = _unique(s.title, s.original_title, *s.aliases)
@@ -341,8 +341,8 @@ class Store(AnnouncementQueries, SyncQueries):
         await conn.executemany(
             "INSERT INTO shows (id, title, kind, original_title, aliases, platform, country, "
             "original_language, genres, synopsis, episode_count, season_count, source_kind, source_title, "
-            "source_original_title, status, tvmaze_id, imdb_id, thetvdb_id, premiered, ended) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
+            "source_original_title, status, tvmaze_id, imdb_id, thetvdb_id, premiered, ended, tvmaze_updated) "
+            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
             "ON CONFLICT(id) DO UPDATE SET title=excluded.title, kind=excluded.kind, "
             "original_title=excluded.original_title, aliases=excluded.aliases, platform=excluded.platform, "
             "country=excluded.country, original_language=excluded.original_language, genres=excluded.genres, "
@@ -350,7 +350,8 @@ class Store(AnnouncementQueries, SyncQueries):
             "season_count=excluded.season_count, source_kind=excluded.source_kind, "
             "source_title=excluded.source_title, source_original_title=excluded.source_original_title, "
             "status=excluded.status, tvmaze_id=excluded.tvmaze_id, imdb_id=excluded.imdb_id, "
-            "thetvdb_id=excluded.thetvdb_id, premiered=excluded.premiered, ended=excluded.ended",
+            "thetvdb_id=excluded.thetvdb_id, premiered=excluded.premiered, ended=excluded.ended, "
+            "tvmaze_updated=excluded.tvmaze_updated",
             show_rows,
         )
         # A show's children are replaced wholesale by what the record says.
@@ -715,7 +716,7 @@ def _show(r: aiosqlite.Row) -> Show:
         source_original_title=r["source_original_title"],
         status=(_STATUSES.get(r["status"]) or Status(r["status"])) if r["status"] else None,
         tvmaze_id=r["tvmaze_id"], imdb_id=r["imdb_id"], thetvdb_id=r["thetvdb_id"],
-        premiered=r["premiered"], ended=r["ended"],
+        premiered=r["premiered"], ended=r["ended"], tvmaze_updated=r["tvmaze_updated"],
     )
 
 

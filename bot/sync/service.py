@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.catalogue.tvmaze import parse_tvmaze_show
+from bot.catalogue.tvmaze import parse_tvmaze_show, schedule_shows
 from bot.clock import Clock
 from bot.models import Release, ShowRecord
 from bot.store import Store
@@ -72,17 +72,6 @@ class SyncReport:
             f"{self.releases_moved} moved, {self.releases_removed} removed; "
             f"{self.requests} requests, {self.failures} failures"
         )
-
-
-def schedule_show(item: object) -> dict[str, Any] | None:
-    """The show a schedule entry belongs to (``show``, or ``_embedded.show`` on the web schedule)."""
-    if not isinstance(item, dict):
-        return None
-    show = item.get("show")
-    if not isinstance(show, dict):
-        embedded = item.get("_embedded")
-        show = embedded.get("show") if isinstance(embedded, dict) else None
-    return show if isinstance(show, dict) and isinstance(show.get("id"), int) else None
 
 
 class CatalogueSync:
@@ -153,9 +142,8 @@ class CatalogueSync:
                         raise  # unreachable: stop asking; the local catalogue stays as it is
                     report.errors.append(str(exc))
                     continue
-                for item in items:
-                    show = schedule_show(item)
-                    if show is not None:
+                for show in schedule_shows(items):
+                    if isinstance(show.get("id"), int):
                         shows[show["id"]] = show
                 if progress:
                     progress(i, total + len(shows))
