@@ -65,3 +65,39 @@ def test_running_without_a_token_prints_one_line_and_fails(tmp_path):
     assert proc.stdout == ""
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and "DISCORD_TOKEN" in lines[0] and "Traceback" not in proc.stderr
+
+
+def test_the_live_catalogue_settings_and_their_defaults():
+    s = settings(DISCORD_TOKEN="t")
+    assert (s.catalogue_sync, s.sync_enabled, s.tvmaze_api_base) == ("tvmaze", True, "https://api.tvmaze.com")
+    assert (s.sync_days, s.sync_countries, s.sync_schedule_minutes, s.sync_shows_hours) == (
+        14, ("US", "GB", "KR", "JP"), 60, 24
+    )
+    s = settings(
+        DISCORD_TOKEN="t", CATALOGUE_SYNC="OFF", TVMAZE_API_BASE="http://127.0.0.1:9000/", SYNC_DAYS="3",
+        SYNC_COUNTRIES="kr, jp", SYNC_SCHEDULE_MINUTES="15", SYNC_SHOWS_HOURS="6",
+    )
+    assert (s.sync_enabled, s.tvmaze_api_base, s.sync_days, s.sync_countries) == (
+        False, "http://127.0.0.1:9000", 3, ("KR", "JP")
+    )
+    assert (s.sync_schedule_minutes, s.sync_shows_hours) == (15, 6)
+    assert settings(DISCORD_TOKEN="t", SYNC_COUNTRIES="").sync_countries == ()
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("CATALOGUE_SYNC", "maybe", "use tvmaze (the default) or off"),
+        ("TVMAZE_API_BASE", "api.tvmaze.com", "is not a URL"),
+        ("SYNC_DAYS", "0", "between 1 and 60"),
+        ("SYNC_DAYS", "two", "between 1 and 60"),
+        ("SYNC_COUNTRIES", "USA,KR", "two-letter country codes"),
+        ("SYNC_SCHEDULE_MINUTES", "1", "between 5 and 1440"),
+        ("SYNC_SHOWS_HOURS", "1000", "between 1 and 168"),
+    ],
+)
+def test_a_bad_sync_setting_is_one_line_naming_it(key, value, says):
+    with pytest.raises(ConfigError) as err:
+        settings(DISCORD_TOKEN="t", **{key: value})
+    message = str(err.value)
+    assert message.startswith(f"{key}=") and says in message and "\n" not in message
