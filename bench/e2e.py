@@ -100,6 +100,7 @@ class BotProcess:
         self.fake_now = fake_now
         self.env.pop("DEV_GUILD_ID", None)
         self.env.pop("CATALOGUE_DIR", None)
+        self.env["CATALOGUE_SYNC"] = "off"  # the benchmark measures Discord's side only
         self.proc: asyncio.subprocess.Process | None = None
         self.started = 0.0
 

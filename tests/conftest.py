@@ -13,6 +13,23 @@ from bot.store import Store
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _no_outside_tvmaze():
+    """No test, and no bot process a test starts, ever reaches the real TVmaze: the live catalogue
+    is off unless a test turns it on against its own local server."""
+    import os
+
+    saved = {k: os.environ.get(k) for k in ("CATALOGUE_SYNC", "TVMAZE_API_BASE")}
+    os.environ["CATALOGUE_SYNC"] = "off"
+    os.environ["TVMAZE_API_BASE"] = "http://127.0.0.1:9"  # the discard port: refused at once
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
 @pytest.fixture
 async def store(tmp_path: Path):
     s = await Store.open(tmp_path / "premiere.sqlite3")
