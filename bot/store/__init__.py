@@ -7,10 +7,10 @@ kept in `PRAGMA user_version`. WAL mode and foreign keys are on for every connec
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
@@ -36,11 +36,20 @@ from bot.models import (
 )
 from bot.search import normalise, word_suffixes
 from bot.store.announcements import AnnouncementQueries
+from bot.store.bulk import (
+    SHOW_COLUMNS,
+    SHOWS_SQL,
+    RowBuilder,
+    catalogue_is_empty,
+    show_ids_unique,
+    unique_names,
+)
+from bot.store.bulk import load as bulk_load
 from bot.store.rows import instant_text
-from bot.store.sync import SyncQueries
 from bot.store.rows import json_strings as _strings
 from bot.store.rows import release_from_row as _release
 from bot.store.rows import when_from_row as _when
+from bot.store.sync import SyncQueries
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +74,29 @@ class _ImportState:
         self.written: set[str] = set()  # people already handled
         self.mark = 0  # names rows up to this id were there before the import
         self.next_name_id = 1
+        self.rows = RowBuilder()
+
+
+_UPSERT_SHOWS_SQL = f"{SHOWS_SQL} ON CONFLICT(id) DO UPDATE SET " + ", ".join(
+    f"{column}=excluded.{column}" for column in SHOW_COLUMNS if column != "id"
+)
+
+
+def _merged_people(records: Sequence[ShowRecord]) -> dict[str, Person]:
+    """Every person credited in ``records``, merged as upserting them show by show would: the
+    last name wins; the last native name given wins, else the one before."""
+    people: dict[str, Person] = {}
+    for rec in records:
+        for c in rec.credits:
+            p = c.person
+            known = people.get(p.id)
+            if known is p:  # records read from files share one Person per person
+                continue
+            if known is None:
+                people[p.id] = p if p.native_name or p.native_name is None else Person(p.id, p.name)
+            elif known.name != p.name or (p.native_name and known.native_name != p.native_name):
+                people[p.id] = Person(p.id, p.name, p.native_name or known.native_name)
+    return people
 
 
 def migrations() -> list[tuple[int, str, str]]:
@@ -185,41 +217,82 @@ class Store(AnnouncementQueries, SyncQueries):
         progress: Callable[[int, int], None] | None = None,
         *,
         batch: int = 500,
+        timings: dict[str, float] | None = None,
     ) -> CatalogueStats:
         """Upsert every record in ONE transaction: all or nothing. Idempotent by stable ids.
 
         A show's credits, episodes, releases and events are replaced by the record's.
-        Returns the counts of what was imported.
+        Returns the counts of what was imported. Into an empty catalogue the records are written
+        in bulk (``bot.store.bulk``: indexes built once at the end), with the same result.
+        ``timings``, when given, receives the seconds spent writing rows (``write``), building
+        indexes and search structures (``index``) and committing (``commit``).
         """
-        total = len(records)
         counts = [0, 0, 0, 0, 0, 0]
-        # One person may be credited in many shows: merge them once, as upserting them show by
-        # show would (the last name wins; the last native name given wins, else the stored one).
-        people: dict[str, Person] = {}
-        for rec in records:
-            for c in rec.credits:
-                p = c.person
-                known = people.get(p.id)
-                if known is None or known.name != p.name or (p.native_name and known.native_name != p.native_name):
-                    people[p.id] = Person(p.id, p.name, p.native_name or (known.native_name if known else None))
-        state = _ImportState(people)
-        async with self.transaction() as conn:
-            await conn.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
+        people = _merged_people(records)
+        clock = time.perf_counter
+        spent = {"write": 0.0, "index": 0.0, "commit": 0.0}
+        conn = self._conn
+        async with self._write_lock:
+            # Foreign keys can only be switched outside a transaction: off for a bulk load, whose
+            # rows satisfy them by construction (see bot.store.bulk).
+            bulk = await catalogue_is_empty(conn) and show_ids_unique(records)
+            if bulk:
+                await conn.execute("PRAGMA foreign_keys = OFF")
             try:
-                # Names rows with ids above the mark are new in this import: they join the trigram
-                # index in one pass at the end, which is far cheaper than row by row.
-                state.mark = await self._scalar("SELECT coalesce(max(id), 0) FROM names")
-                state.next_name_id = state.mark + 1
-                for start in range(0, total, batch):
-                    chunk = records[start : start + batch]
-                    await self._write_chunk(conn, chunk, counts, state)
-                    if progress:
-                        progress(min(start + batch, total), total)
-                await self._index_new_names(conn, state.mark)
+                await conn.execute("BEGIN IMMEDIATE")
+                try:
+                    await conn.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
+                    started = clock()
+                    # Another connection may have written since: then the normal path (its
+                    # outcome does not depend on foreign key enforcement).
+                    if bulk and await catalogue_is_empty(conn):
+                        loader = await bulk_load(conn, records, people, batch=batch, progress=progress)
+                        counts = loader.counts
+                        mark = 0
+                    else:
+                        mark = await self._write_all(conn, records, people, counts, batch, progress)
+                    indexed = clock()
+                    spent["write"] = indexed - started
+                    await self._index_new_names(conn, mark)
+                    spent["index"] = clock() - indexed
+                except BaseException:
+                    await conn.execute("ROLLBACK")
+                    raise
+                finally:
+                    await conn.execute(f"PRAGMA cache_size = {_DEFAULT_CACHE_SIZE:d}")
+                committing = clock()
+                await conn.execute("COMMIT")
+                spent["commit"] = clock() - committing
             finally:
-                await conn.execute(f"PRAGMA cache_size = {_DEFAULT_CACHE_SIZE:d}")
+                if bulk:
+                    await conn.execute("PRAGMA foreign_keys = ON")
+        if timings is not None:
+            timings.update(spent)
         counts[1] = len(people)
         return CatalogueStats(*counts)
+
+    async def _write_all(
+        self,
+        conn: aiosqlite.Connection,
+        records: Sequence[ShowRecord],
+        people: dict[str, Person],
+        counts: list[int],
+        batch: int,
+        progress: Callable[[int, int], None] | None,
+    ) -> int:
+        """The normal path: upsert chunk by chunk. Returns the names mark (see below)."""
+        total = len(records)
+        state = _ImportState(people)
+        # Names rows with ids above the mark are new in this import: they join the trigram
+        # index in one pass at the end, which is far cheaper than row by row.
+        state.mark = await self._scalar("SELECT coalesce(max(id), 0) FROM names")
+        state.next_name_id = state.mark + 1
+        for start in range(0, total, batch):
+            chunk = records[start : start + batch]
+            await self._write_chunk(conn, chunk, counts, state)
+            if progress:
+                progress(min(start + batch, total), total)
+        return state.mark
 
     async def _index_new_names(self, conn: aiosqlite.Connection, mark: int) -> None:
         """Add the names rows above ``mark`` to the search structures, in one pass each (sorted
@@ -293,67 +366,22 @@ class Store(AnnouncementQueries, SyncQueries):
     async def _write_chunk(
         self, conn: aiosqlite.Connection, chunk: Sequence[ShowRecord], counts: list[int], state: _ImportState
     ) -> None:
-        show_rows = []
-        show_names: dict[str, list[str]] = {}
+        rows = state.rows.rows(chunk)
+        show_rows = rows.shows
+        credit_rows = rows.credits
+        episode_rows = rows.episodes
+        release_rows = rows.releases
+        event_rows = rows.events
+        link_rows = rows.links
+        show_names = {r.show.id: _unique(r.show.title, r.show.original_title, *r.show.aliases) for r in chunk}
         new_people: dict[str, Person] = {}
-        credit_rows = []
-        episode_rows = []
-        release_rows = []
-        event_rows = []
-        link_rows: list[tuple[str, str, str]] = []
-        for rec in chunk:
-            s = rec.show
-            show_rows.append(
-                (
-                    s.id, s.title, s.kind.value, s.original_title, json.dumps(list(s.aliases), ensure_ascii=False),
-                    s.platform, s.country, s.original_language, json.dumps(list(s.genres), ensure_ascii=False),
-                    s.synopsis, s.episode_count, s.season_count, s.source_kind, s.source_title,
-                    s.source_original_title, s.status.value if s.status else None,
-                    s.tvmaze_id, s.imdb_id, s.thetvdb_id, s.premiered, s.ended, s.tvmaze_updated,
-                )
-            )
-            show_names[s.id] = _unique(s.title, s.original_title, *s.aliases)
-            for c in rec.credits:
-                pid = c.person.id
-                if pid not in state.written:
-                    state.written.add(pid)
-                    new_people[pid] = state.people[pid]
-                credit_rows.append((s.id, pid, c.role.value, c.character or "", c.order))
-            for e in rec.episodes:
-                episode_rows.append((s.id, e.season, e.number, e.title))
-            for r in rec.releases:
-                w = r.when
-                release_rows.append(
-                    (
-                        r.id, s.id, r.scope.value, r.season, r.episode, r.platform, r.region,
-                        w.precision.value, w.zone, instant_text(w.instant), w.local, r.note, r.part, r.last_episode,
-                    )
-                )
-            for link in rec.links:
-                link_rows.append((s.id, link.other_id, link.relation))
-            for ev in rec.events:
-                w = ev.when
-                event_rows.append(
-                    (ev.id, s.id, ev.kind, ev.title, w.precision.value, w.zone, instant_text(w.instant),
-                     w.local, ev.place)
-                )
+        for row in credit_rows:
+            pid = row[1]
+            if pid not in state.written:
+                state.written.add(pid)
+                new_people[pid] = state.people[pid]
         ids = [(row[0],) for row in show_rows]
-        await conn.executemany(
-            "INSERT INTO shows (id, title, kind, original_title, aliases, platform, country, "
-            "original_language, genres, synopsis, episode_count, season_count, source_kind, source_title, "
-            "source_original_title, status, tvmaze_id, imdb_id, thetvdb_id, premiered, ended, tvmaze_updated) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) "
-            "ON CONFLICT(id) DO UPDATE SET title=excluded.title, kind=excluded.kind, "
-            "original_title=excluded.original_title, aliases=excluded.aliases, platform=excluded.platform, "
-            "country=excluded.country, original_language=excluded.original_language, genres=excluded.genres, "
-            "synopsis=excluded.synopsis, episode_count=excluded.episode_count, "
-            "season_count=excluded.season_count, source_kind=excluded.source_kind, "
-            "source_title=excluded.source_title, source_original_title=excluded.source_original_title, "
-            "status=excluded.status, tvmaze_id=excluded.tvmaze_id, imdb_id=excluded.imdb_id, "
-            "thetvdb_id=excluded.thetvdb_id, premiered=excluded.premiered, ended=excluded.ended, "
-            "tvmaze_updated=excluded.tvmaze_updated",
-            show_rows,
-        )
+        await conn.executemany(_UPSERT_SHOWS_SQL, show_rows)
         # A show's children are replaced wholesale by what the record says.
         for table in ("credits", "episodes", "releases", "events", "show_links"):
             await conn.executemany(f"DELETE FROM {table} WHERE show_id = ?", ids)  # noqa: S608
@@ -365,7 +393,8 @@ class Store(AnnouncementQueries, SyncQueries):
         for start in range(0, len(pids), 500):
             part = pids[start : start + 500]
             marks = ",".join("?" * len(part))
-            for row in await self._all(f"SELECT id, name, native_name FROM people WHERE id IN ({marks})", part):  # noqa: S608
+            sql = f"SELECT id, name, native_name FROM people WHERE id IN ({marks})"  # noqa: S608
+            for row in await self._all(sql, part):
                 stored[row[0]] = (row[1], row[2])
         person_rows = []
         person_names: dict[str, list[str]] = {}
@@ -384,15 +413,16 @@ class Store(AnnouncementQueries, SyncQueries):
             )
             await self._replace_names(conn, "person", person_names, state)
         await conn.executemany(
-            "INSERT OR REPLACE INTO credits (show_id, person_id, role, character, billing) VALUES (?,?,?,?,?)",
+            "INSERT OR REPLACE INTO credits (show_id, person_id, role, character, billing) "
+            "VALUES (?,?,?,?,?)",
             credit_rows,
         )
         await conn.executemany(
             "INSERT OR REPLACE INTO episodes (show_id, season, number, title) VALUES (?,?,?,?)", episode_rows
         )
         await conn.executemany(
-            "INSERT OR REPLACE INTO releases (id, show_id, scope, season, episode, platform, region, precision, "
-            "zone, instant, local, note, part, last_episode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO releases (id, show_id, scope, season, episode, platform, region, "
+            "precision, zone, instant, local, note, part, last_episode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             release_rows,
         )
         if link_rows:
@@ -400,8 +430,8 @@ class Store(AnnouncementQueries, SyncQueries):
                 "INSERT OR REPLACE INTO show_links (show_id, other_id, relation) VALUES (?,?,?)", link_rows
             )
         await conn.executemany(
-            "INSERT OR REPLACE INTO events (id, show_id, kind, title, precision, zone, instant, local, place) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
+            "INSERT OR REPLACE INTO events (id, show_id, kind, title, precision, zone, instant, local, "
+            "place) VALUES (?,?,?,?,?,?,?,?,?)",
             event_rows,
         )
         counts[0] += len(show_rows)
@@ -691,12 +721,7 @@ class Store(AnnouncementQueries, SyncQueries):
 _NAME_KINDS = ("show", "person")
 
 
-def _unique(*texts: str | None) -> list[str]:
-    seen: dict[str, None] = {}
-    for t in texts:
-        if t and t.strip():
-            seen.setdefault(t.strip(), None)
-    return list(seen)
+_unique = unique_names
 
 
 # Enum members by value: a dict lookup is several times cheaper than calling the enum.

@@ -1,0 +1,342 @@
+"""Loading a catalogue into an empty database in one pass, with its indexes built at the end.
+
+``Store.import_records`` writes show by show: it looks up what is stored, replaces a show's
+children and its names, and keeps every index and search structure up to date row by row. Into
+an empty catalogue (no shows, people, names or children) none of that lookup is needed, and the
+same rows are written here far faster, in the same transaction, with the same result:
+
+- the secondary indexes of the catalogue tables (as ``sqlite_master`` holds them, so an index a
+  later migration adds is handled too) are dropped first and created again at the end, each from
+  one sort instead of a B-tree insert per row;
+- CHECK constraints are not evaluated per row (``PRAGMA ignore_check_constraints``): SQLite
+  codes ``x IN ('a', 'b', ...)`` as a temporary table built again for every row, which cost more
+  than the insert itself. Every checked column (a show's kind, a credit's role, a release's scope
+  and precision) is written from the models' enums through the tables below, so a value those
+  constraints would refuse raises KeyError here instead, before anything is written;
+- foreign keys are not checked per row (the caller turns them off around the transaction): every
+  child row carries its own record's show id, written in the same import, and every credit's
+  person is in the people the import writes (they are gathered from the credits);
+- the rows are those ``Store._write_chunk`` writes, in the same order, and names get the same ids
+  (a batch's show names, then the names of the people first credited in that batch), so search
+  answers and every query come out the same.
+
+NOT NULL and the UNIQUE constraints are still enforced (a unique index refuses duplicates when
+it is built again), so a failure rolls the whole import back as before.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+
+import aiosqlite
+
+from bot.models import Kind, Person, Precision, Role, Scope, Show, ShowRecord, Status
+from bot.search import normalise
+from bot.store.rows import instant_text
+
+# The tables an import writes; the catalogue is empty when they all are.
+CATALOGUE_TABLES = (
+    "shows",
+    "people",
+    "credits",
+    "episodes",
+    "releases",
+    "events",
+    "show_links",
+    "names",
+    "name_keys",
+)
+
+_KIND = {k: k.value for k in Kind}
+_STATUS = {k: k.value for k in Status}
+_ROLE = {k: k.value for k in Role}
+_SCOPE = {k: k.value for k in Scope}
+_PRECISION = {k: k.value for k in Precision}
+
+SHOW_COLUMNS = (
+    "id",
+    "title",
+    "kind",
+    "original_title",
+    "aliases",
+    "platform",
+    "country",
+    "original_language",
+    "genres",
+    "synopsis",
+    "episode_count",
+    "season_count",
+    "source_kind",
+    "source_title",
+    "source_original_title",
+    "status",
+    "tvmaze_id",
+    "imdb_id",
+    "thetvdb_id",
+    "premiered",
+    "ended",
+    "tvmaze_updated",
+)
+SHOWS_SQL = f"INSERT INTO shows ({', '.join(SHOW_COLUMNS)}) VALUES ({','.join('?' * len(SHOW_COLUMNS))})"
+PEOPLE_SQL = "INSERT INTO people (id, name, native_name) VALUES (?,?,?)"
+NAMES_SQL = "INSERT INTO names (id, kind, ref, text, key) VALUES (?,?,?,?,?)"
+# As Store._write_chunk: a later row with the same key replaces an earlier one. (REPLACE is
+# INSERT OR REPLACE; the other spelling keeps these statements, prepared while CHECK constraints
+# are off, apart from the normal path's in the connection's statement cache.)
+CREDITS_SQL = "REPLACE INTO credits (show_id, person_id, role, character, billing) VALUES (?,?,?,?,?)"
+EPISODES_SQL = "REPLACE INTO episodes (show_id, season, number, title) VALUES (?,?,?,?)"
+RELEASES_SQL = (
+    "REPLACE INTO releases (id, show_id, scope, season, episode, platform, region, precision, "
+    "zone, instant, local, note, part, last_episode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+)
+LINKS_SQL = "REPLACE INTO show_links (show_id, other_id, relation) VALUES (?,?,?)"
+EVENTS_SQL = (
+    "REPLACE INTO events (id, show_id, kind, title, precision, zone, instant, local, place) "
+    "VALUES (?,?,?,?,?,?,?,?,?)"
+)
+
+
+class ChunkRows:
+    """The rows of a batch of records for each table (people and names apart)."""
+
+    __slots__ = ("shows", "credits", "episodes", "releases", "links", "events")
+
+    def __init__(self) -> None:
+        self.shows: list[tuple] = []
+        self.credits: list[tuple] = []
+        self.episodes: list[tuple] = []
+        self.releases: list[tuple] = []
+        self.links: list[tuple] = []
+        self.events: list[tuple] = []
+
+
+class RowBuilder:
+    """Rows of the catalogue tables from records, the same for both import paths. Enum values go
+    through the tables above (an unknown one raises KeyError); JSON lists and instants repeat a
+    lot across a catalogue and are formatted once each."""
+
+    def __init__(self) -> None:
+        self._json: dict[tuple[str, ...], str] = {(): "[]"}
+        self._instants: dict[object, str | None] = {None: None}
+
+    def _json_list(self, values: tuple[str, ...]) -> str:
+        text = self._json.get(values)
+        if text is None:
+            text = self._json[values] = json.dumps(list(values), ensure_ascii=False)
+        return text
+
+    def show_row(self, s: Show) -> tuple:
+        return (
+            s.id,
+            s.title,
+            _KIND[s.kind],
+            s.original_title,
+            self._json_list(tuple(s.aliases)),
+            s.platform,
+            s.country,
+            s.original_language,
+            self._json_list(tuple(s.genres)),
+            s.synopsis,
+            s.episode_count,
+            s.season_count,
+            s.source_kind,
+            s.source_title,
+            s.source_original_title,
+            _STATUS[s.status] if s.status else None,
+            s.tvmaze_id,
+            s.imdb_id,
+            s.thetvdb_id,
+            s.premiered,
+            s.ended,
+            s.tvmaze_updated,
+        )
+
+    def rows(self, chunk: Sequence[ShowRecord]) -> ChunkRows:
+        out = ChunkRows()
+        show_rows, credit_rows, episode_rows = out.shows, out.credits, out.episodes
+        release_rows, link_rows, event_rows = out.releases, out.links, out.events
+        instants = self._instants
+        roles, scopes, precisions = _ROLE, _SCOPE, _PRECISION
+        for rec in chunk:
+            s = rec.show
+            sid = s.id
+            show_rows.append(self.show_row(s))
+            for c in rec.credits:
+                credit_rows.append((sid, c.person.id, roles[c.role], c.character or "", c.order))
+            for e in rec.episodes:
+                episode_rows.append((sid, e.season, e.number, e.title))
+            for r in rec.releases:
+                w = r.when
+                instant = instants.get(w.instant, instants)
+                if instant is instants:
+                    instant = instants[w.instant] = instant_text(w.instant)
+                release_rows.append(
+                    (
+                        r.id,
+                        sid,
+                        scopes[r.scope],
+                        r.season,
+                        r.episode,
+                        r.platform,
+                        r.region,
+                        precisions[w.precision],
+                        w.zone,
+                        instant,
+                        w.local,
+                        r.note,
+                        r.part,
+                        r.last_episode,
+                    )
+                )
+            for link in rec.links:
+                link_rows.append((sid, link.other_id, link.relation))
+            for ev in rec.events:
+                w = ev.when
+                event_rows.append(
+                    (
+                        ev.id,
+                        sid,
+                        ev.kind,
+                        ev.title,
+                        precisions[w.precision],
+                        w.zone,
+                        instant_text(w.instant),
+                        w.local,
+                        ev.place,
+                    )
+                )
+        return out
+
+
+def unique_names(*texts: str | None) -> list[str]:
+    """The distinct non-blank names among ``texts``, stripped, in order."""
+    seen: dict[str, None] = {}
+    for t in texts:
+        if t and t.strip():
+            seen.setdefault(t.strip(), None)
+    return list(seen)
+
+
+async def catalogue_is_empty(conn: aiosqlite.Connection) -> bool:
+    sql = "SELECT " + " AND ".join(f"NOT EXISTS (SELECT 1 FROM {t})" for t in CATALOGUE_TABLES)
+    async with conn.execute(sql) as cur:
+        row = await cur.fetchone()
+    return bool(row and row[0])
+
+
+def show_ids_unique(records: Sequence[ShowRecord]) -> bool:
+    """Each show once: the bulk path writes every record as a new show."""
+    return len({rec.show.id for rec in records}) == len(records)
+
+
+async def secondary_indexes(conn: aiosqlite.Connection) -> list[tuple[str, str]]:
+    """(name, CREATE statement) of every explicit index on the catalogue tables, in schema order."""
+    marks = ",".join("?" * len(CATALOGUE_TABLES))
+    rows = await conn.execute_fetchall(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
+        f"AND tbl_name IN ({marks}) ORDER BY rowid",
+        CATALOGUE_TABLES,
+    )
+    return [(r[0], r[1]) for r in rows]
+
+
+class BulkLoader:
+    """Writes records into an empty catalogue, batch by batch; ``finish`` builds the indexes."""
+
+    def __init__(self, conn: aiosqlite.Connection, people: dict[str, Person]) -> None:
+        self.conn = conn
+        self.people = people
+        self.written: set[str] = set()  # people already written
+        self.next_name_id = 1
+        self.counts = [0, 0, 0, 0, 0, 0]
+        self.builder = RowBuilder()
+        self._indexes: list[tuple[str, str]] = []
+
+    async def start(self) -> None:
+        self._indexes = await secondary_indexes(self.conn)
+        for name, _ in self._indexes:
+            await self.conn.execute(f'DROP INDEX "{name}"')
+        await self.conn.execute("PRAGMA ignore_check_constraints = ON")
+
+    async def stop(self) -> None:
+        await self.conn.execute("PRAGMA ignore_check_constraints = OFF")
+
+    def names_and_people(
+        self, chunk: Sequence[ShowRecord], rows: ChunkRows
+    ) -> tuple[list[tuple], list[tuple]]:
+        """Names rows (the batch's show names, then the names of the people first credited in
+        it, as the normal path numbers them) and the rows of those people."""
+        names: list[tuple] = []
+        people_rows: list[tuple] = []
+        name_id = self.next_name_id
+        for rec in chunk:
+            s = rec.show
+            for text in unique_names(s.title, s.original_title, *s.aliases):
+                names.append((name_id, "show", s.id, text, normalise(text)))
+                name_id += 1
+        written = self.written
+        people = self.people
+        for row in rows.credits:
+            pid = row[1]
+            if pid in written:
+                continue
+            written.add(pid)
+            p = people[pid]
+            people_rows.append((pid, p.name, p.native_name))
+            for text in unique_names(p.name, p.native_name):
+                names.append((name_id, "person", pid, text, normalise(text)))
+                name_id += 1
+        self.next_name_id = name_id
+        return names, people_rows
+
+    async def write(self, chunk: Sequence[ShowRecord]) -> None:
+        rows = self.builder.rows(chunk)
+        names, people_rows = self.names_and_people(chunk, rows)
+        conn = self.conn
+        await conn.executemany(SHOWS_SQL, rows.shows)
+        if people_rows:
+            await conn.executemany(PEOPLE_SQL, people_rows)
+        await conn.executemany(NAMES_SQL, names)
+        await conn.executemany(CREDITS_SQL, rows.credits)
+        await conn.executemany(EPISODES_SQL, rows.episodes)
+        await conn.executemany(RELEASES_SQL, rows.releases)
+        if rows.links:
+            await conn.executemany(LINKS_SQL, rows.links)
+        if rows.events:
+            await conn.executemany(EVENTS_SQL, rows.events)
+        counts = self.counts
+        counts[0] += len(rows.shows)
+        counts[2] += len(rows.credits)
+        counts[3] += len(rows.episodes)
+        counts[4] += len(rows.releases)
+        counts[5] += len(rows.events)
+
+    async def build_indexes(self) -> None:
+        """The dropped indexes again, each from one sort (a unique one refuses duplicates here)."""
+        for _, sql in self._indexes:
+            await self.conn.execute(sql)
+
+
+async def load(
+    conn: aiosqlite.Connection,
+    records: Sequence[ShowRecord],
+    people: dict[str, Person],
+    *,
+    batch: int,
+    progress: Callable[[int, int], None] | None,
+) -> BulkLoader:
+    """Write ``records`` into the empty catalogue, with the secondary indexes built at the end.
+    The search structures are left to ``Store._index_new_names`` (every names row is new)."""
+    loader = BulkLoader(conn, people)
+    total = len(records)
+    await loader.start()
+    try:
+        for start in range(0, total, batch):
+            await loader.write(records[start : start + batch])
+            if progress:
+                progress(min(start + batch, total), total)
+    finally:
+        await loader.stop()
+    await loader.build_indexes()
+    return loader

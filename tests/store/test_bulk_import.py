@@ -1,0 +1,215 @@
+"""Importing into an empty catalogue in bulk gives the database the normal path gives.
+
+The bulk path (``bot.store.bulk``) drops the catalogue's secondary indexes, writes the rows
+without per-row CHECK and foreign key evaluation, and builds the indexes once at the end; these
+tests compare it table by table, export by export and search by search with the normal path, and
+check that a failure anywhere leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import bot.store
+from bench import generate as gen
+from bot.models import Credit, Episode, Link, Person, Role, Show, ShowRecord
+from bot.search import search
+from bot.store import Store
+
+TABLES = {
+    "shows": "rowid",
+    "people": "rowid",
+    "credits": "show_id, person_id, role, character",
+    "episodes": "show_id, season, number",
+    "releases": "rowid",
+    "events": "rowid",
+    "show_links": "show_id, other_id",
+    "names": "id",
+    "name_keys": "kind, key, name_id",
+    "name_grams": "kind, gram",
+}
+QUERIES = [
+    ("show", "the"),
+    ("show", "night"),
+    ("show", "secret house"),
+    ("show", "winter storm"),
+    ("show", "shadwo"),
+    ("show", "gardne"),
+    ("person", "kim"),
+    ("person", "park ji"),
+    ("person", "ivan"),
+    ("person", "김"),
+    ("show", "사랑"),
+    ("show", "の"),
+]
+
+
+def catalogue(n: int = 300) -> list[ShowRecord]:
+    """Generated shows (every field, four scripts), plus the cases the merge rules are about."""
+    records = gen.generate(n, seed=11)
+    a, b, c = records[0], records[1], records[2]
+    # A person named without a native name first and with one later; a credit given twice (the
+    # later billing wins); an episode given twice; links between shows.
+    twin = Person("twin-person", "Twin Person")
+    a.credits.append(Credit(a.show.id, twin, Role.CAST, "One", 7))
+    b.credits.append(Credit(b.show.id, Person("twin-person", "Twin Person", "쌍둥이"), Role.CAST, "Two", 3))
+    b.credits.append(Credit(b.show.id, Person("twin-person", "Twin Person", "쌍둥이"), Role.CAST, "Two", 4))
+    c.episodes.append(Episode(c.show.id, 1, 1, "Again"))
+    a.links.append(Link(a.show.id, b.show.id, "sequel"))
+    b.links.append(Link(b.show.id, a.show.id, "prequel"))
+    return records
+
+
+async def dump(store: Store) -> dict[str, list[tuple]]:
+    out: dict[str, list[tuple]] = {}
+    for table, order in TABLES.items():
+        out[table] = [tuple(r) for r in await store._all(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
+    out["schema"] = [
+        tuple(r)
+        for r in await store._all("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
+    ]
+    for kind in ("show", "person"):
+        sql = f"SELECT term, doc FROM names_vocab_{kind} ORDER BY term"  # noqa: S608
+        out[f"fts_{kind}"] = [tuple(r) for r in await store._all(sql)]
+    return out
+
+
+async def answers(store: Store) -> list:
+    out = []
+    for kind, query in QUERIES:
+        out.append([(m.ref, m.text, m.score) for m in await search(store, query, kind=kind)])
+        out.append(await store.search_names(query, kind=kind))
+    out.append(await store.first_names("show"))
+    out.append(await store.first_names("person"))
+    return out
+
+
+@pytest.fixture
+def normal_path(monkeypatch: pytest.MonkeyPatch):
+    """Make the store take the normal path even into an empty catalogue."""
+
+    async def never_empty(conn: object) -> bool:
+        return False
+
+    def use() -> None:
+        monkeypatch.setattr(bot.store, "catalogue_is_empty", never_empty)
+
+    return use
+
+
+@pytest.fixture
+def bulk_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = bot.store.bulk_load
+
+    async def spy(conn, records, *args, **kwargs):
+        calls.append(len(records))
+        return await real(conn, records, *args, **kwargs)
+
+    monkeypatch.setattr(bot.store, "bulk_load", spy)
+    return calls
+
+
+async def test_bulk_and_normal_paths_write_the_same_database(tmp_path: Path, normal_path, bulk_calls) -> None:
+    records = catalogue()
+    async with await Store.open(tmp_path / "bulk.sqlite3") as bulk:
+        bulk_stats = await bulk.import_records(records, batch=40)
+        assert bulk_calls == [len(records)]
+        bulk_dump, bulk_export, bulk_answers = (
+            await dump(bulk),
+            await bulk.export_records(),
+            await answers(bulk),
+        )
+        assert await bulk._scalar("PRAGMA foreign_keys") == 1
+        assert await bulk._scalar("PRAGMA ignore_check_constraints") == 0
+    normal_path()
+    async with await Store.open(tmp_path / "normal.sqlite3") as normal:
+        normal_stats = await normal.import_records(records, batch=40)
+        assert bulk_calls == [len(records)]  # not called again
+        assert normal_stats == bulk_stats
+        assert await dump(normal) == bulk_dump
+        assert await normal.export_records() == bulk_export
+        assert await answers(normal) == bulk_answers
+    assert bulk_stats.shows == len(records) and bulk_stats.credits > 3000
+    assert any(hits for hits in bulk_answers)
+
+
+def test_the_cli_import_of_tvmaze_files_matches_the_normal_path(tmp_path: Path, normal_path) -> None:
+    """Files read by worker processes, then written in bulk: the same as the normal path."""
+    from bot.cli import catalogue_main
+
+    records = gen.generate(400, seed=3)
+    gen.write_tvmaze(records, tmp_path / "files", per_file=2)  # 200 files: read by workers
+    log = io.StringIO()
+    bulk_db, normal_db = tmp_path / "bulk.sqlite3", tmp_path / "normal.sqlite3"
+    assert (
+        catalogue_main(
+            ["import", str(tmp_path / "files"), "--database", str(bulk_db)], stdout=log, stderr=log
+        )
+        == 0
+    )
+    normal_path()
+    assert (
+        catalogue_main(
+            ["import", str(tmp_path / "files"), "--database", str(normal_db)], stdout=log, stderr=log
+        )
+        == 0
+    )
+
+    async def compare() -> None:
+        async with await Store.open(bulk_db) as bulk, await Store.open(normal_db) as normal:
+            assert (await bulk.stats()).shows == 400
+            assert await dump(bulk) == await dump(normal)
+            assert await bulk.export_records() == await normal.export_records()
+            assert await answers(bulk) == await answers(normal)
+
+    asyncio.run(compare())
+
+
+async def test_a_failing_bulk_import_changes_nothing(tmp_path: Path, bulk_calls) -> None:
+    records = catalogue(120)
+    async with await Store.open(tmp_path / "db.sqlite3") as store:
+        empty = await dump(store)
+        # NOT NULL still holds: a person without a name fails in the last batch
+        bad = ShowRecord(Show("broken", "Broken"), [Credit("broken", Person("x", None), Role.CAST)])  # type: ignore[arg-type]
+        with pytest.raises(sqlite3.IntegrityError):
+            await store.import_records([*records, bad], batch=50)
+        # a unique index still holds: two shows with one TVmaze id fail when it is built again
+        twins = [dataclasses.replace(r, show=dataclasses.replace(r.show, tvmaze_id=42)) for r in records[:2]]
+        with pytest.raises(sqlite3.IntegrityError):
+            await store.import_records([*records[2:], *twins])
+        # an unknown role (what the CHECK constraint refuses) fails before it is written
+        odd = ShowRecord(Show("odd", "Odd"), [Credit("odd", Person("y", "Y"), "producer")])  # type: ignore[arg-type]
+        with pytest.raises(KeyError):
+            await store.import_records([*records, odd])
+        assert len(bulk_calls) == 3
+        assert await dump(store) == empty  # same rows (none) and the same indexes
+        assert await store._scalar("PRAGMA foreign_keys") == 1
+        assert await store._scalar("PRAGMA ignore_check_constraints") == 0
+        # the connection is still good, CHECK constraints included
+        await store.import_records(records)
+        assert (await store.stats()).shows == len(records)
+        with pytest.raises(sqlite3.IntegrityError):
+            await store._conn.execute(
+                "REPLACE INTO credits (show_id, person_id, role) VALUES (?, ?, 'producer')",
+                (records[0].show.id, records[0].credits[0].person.id),
+            )
+
+
+async def test_importing_the_same_catalogue_again_changes_nothing(tmp_path: Path, bulk_calls) -> None:
+    records = catalogue(200)
+    async with await Store.open(tmp_path / "db.sqlite3") as store:
+        first = await store.import_records(records, batch=30)
+        before, exported, found = await dump(store), await store.export_records(), await answers(store)
+        again = await store.import_records(catalogue(200), batch=30)  # equal records, new objects
+        assert bulk_calls == [len(records)]  # the second import took the normal path
+        assert again == first
+        assert await dump(store) == before
+        assert await store.export_records() == exported
+        assert await answers(store) == found
