@@ -21,8 +21,7 @@ from discord.gateway import DiscordWebSocket
 
 from bot.clock import Clock
 from bot.config import Settings
-from bot.errors import NotFound, PremiereError
-from bot.render import not_found_text
+from bot.error_messages import user_message
 from bot.services.catalogue import CatalogueService
 from bot.store import Store
 
@@ -57,36 +56,7 @@ class PremiereTree(app_commands.CommandTree):
     @staticmethod
     def user_message(error: BaseException) -> str | None:
         """The user-facing text for a known error, or None for one that must be logged."""
-        original = getattr(error, "original", None) or error.__cause__ or error
-        if isinstance(error, app_commands.TransformerError) and error.__cause__ is not None:
-            original = error.__cause__
-        if isinstance(original, NotFound):
-            return not_found_text(original.user_message, original.suggestions)
-        if isinstance(original, PremiereError):
-            return original.user_message
-        if isinstance(error, app_commands.NoPrivateMessage):
-            return "This command works only in a server."
-        if isinstance(error, app_commands.MissingPermissions):
-            return f"You need the **{permission_names(error.missing_permissions)}** permission to use this command."
-        if isinstance(error, app_commands.BotMissingPermissions):
-            missing = permission_names(error.missing_permissions)
-            return f"I need the **{missing}** permission here; ask a server admin to grant it."
-        if isinstance(error, app_commands.CommandOnCooldown):
-            return f"Slow down a little: try again in {error.retry_after:.0f} s."
-        if isinstance(error, app_commands.CheckFailure):
-            return "You can't use this command here."
-        if isinstance(error, app_commands.TransformerError):
-            return "I couldn't understand that value; pick one of the suggestions while you type."
-        return None
-
-
-# discord.py's permission names where Discord's app says them differently.
-_PERMISSION_LABELS = {"manage_guild": "Manage Server", "manage_messages": "Manage Messages"}
-
-
-def permission_names(names: Sequence[str]) -> str:
-    """['manage_guild', 'embed_links'] -> 'Manage Server, Embed Links', as Discord's app names them."""
-    return ", ".join(_PERMISSION_LABELS.get(n, n.replace("_", " ").title()) for n in names)
+        return user_message(error)
 
 
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
@@ -99,7 +69,9 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
             except discord.HTTPException:
                 log.debug("could not remove the deferred response", exc_info=True)
         if interaction.response.is_done():
-            await interaction.followup.send(message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none())
+            await interaction.followup.send(
+                message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
         else:
             await interaction.response.send_message(
                 message, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
@@ -199,7 +171,14 @@ class PremiereBot(commands.AutoShardedBot):
         return [c.to_dict(self.tree) for c in self.tree.get_commands()]
 
     async def sync_commands(self, *, force: bool = False) -> str:
-        """Sync to DEV_GUILD_ID at once, or globally only when the command set changed."""
+        """Sync to DEV_GUILD_ID at once, or globally only when the command set changed.
+
+        Never a command set that lost a cog: syncing it would remove that cog's commands from
+        every server until the next good start."""
+        if self.failed_extensions:
+            failed = ", ".join(self.failed_extensions)
+            log.error("not syncing commands: %s failed to load (see above); Discord keeps the last set", failed)
+            return f"not synced: {failed} failed to load; syncing now would remove its commands everywhere"
         if self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
