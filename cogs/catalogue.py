@@ -129,7 +129,9 @@ class Pages(discord.ui.View):
         self._sync_buttons()
         await interaction.response.edit_message(embed=embed(self.pages[self.index]), view=self)
 
-    @discord.ui.button(label="Previous", emoji="◀", style=discord.ButtonStyle.secondary, custom_id="pages:prev")
+    @discord.ui.button(
+        label="Previous", emoji="◀", style=discord.ButtonStyle.secondary, custom_id="pages:prev"
+    )
     async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Pages]) -> None:
         self.index = max(0, self.index - 1)
         await self._show(interaction)
@@ -147,8 +149,107 @@ class Pages(discord.ui.View):
                 pass
 
 
+CAST_PAGE_ID = "cast:{page}:{owner}:{role}:{show}"
+
+
+class CastPageButton(
+    discord.ui.DynamicItem[discord.ui.Button[Any]],
+    template=r"cast:(?P<page>\d+):(?P<owner>\d+):(?P<role>[a-z_]*):(?P<show>[^:]+)",
+):
+    """A page button of /cast that carries its state in its custom id, so it keeps working after
+    the bot restarts: the page is built again from the catalogue when it is pressed."""
+
+    def __init__(
+        self, show_id: str, role: str, page: int, owner_id: int, *, label: str, disabled: bool
+    ) -> None:
+        self.show_id, self.role, self.page, self.owner_id = show_id, role, page, owner_id
+        custom_id = CAST_PAGE_ID.format(page=page, owner=owner_id, role=role, show=show_id)
+        emoji = "◀" if label == "Previous" else "▶"
+        super().__init__(
+            discord.ui.Button(
+                label=label,
+                emoji=emoji,
+                style=discord.ButtonStyle.secondary,
+                custom_id=custom_id,
+                disabled=disabled,
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
+    ) -> CastPageButton:
+        return cls(
+            match["show"],
+            match["role"],
+            int(match["page"]),
+            int(match["owner"]),
+            label=item.label or "Next",
+            disabled=False,
+        )
+
+    @staticmethod
+    def fits(show_id: str, owner_id: int) -> bool:
+        return len(CAST_PAGE_ID.format(page=999, owner=owner_id, role="original_author", show=show_id)) <= 100
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        if interaction.user.id != self.owner_id:
+            await interaction.response.send_message(
+                "These pages belong to someone else's command; run it yourself to browse.", ephemeral=True
+            )
+            return False
+        return True
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        service = _service(interaction)
+        show = await service.store.get_show(self.show_id)
+        if show is None:
+            await interaction.response.send_message(
+                "That show is no longer in the catalogue.", ephemeral=True
+            )
+            return
+        pages = render.cast_pages(await service.cast(show, Role(self.role) if self.role else None))
+        page = max(0, min(self.page, len(pages) - 1))
+        await interaction.response.edit_message(
+            embed=embed(pages[page]),
+            view=cast_page_view(self.show_id, self.role, page, len(pages), self.owner_id),
+        )
+
+
+def cast_page_view(show_id: str, role: str, page: int, count: int, owner_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(
+        CastPageButton(show_id, role, max(page - 1, 0), owner_id, label="Previous", disabled=page == 0)
+    )
+    view.add_item(
+        CastPageButton(
+            show_id, role, min(page + 1, count - 1), owner_id, label="Next", disabled=page >= count - 1
+        )
+    )
+    return view
+
+
+class ExpiredPages(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pages:(?P<which>prev|next)"):
+    """A page button whose pages lived only in a process that has since stopped: say so."""
+
+    def __init__(self, which: str) -> None:
+        super().__init__(discord.ui.Button(label=which, custom_id=f"pages:{which}"))
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
+    ) -> ExpiredPages:
+        return cls(match["which"])
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        await interaction.response.send_message(
+            "These pages have expired; run the command again to browse them.", ephemeral=True
+        )
+
+
 ROLE_CHOICES = [
-    app_commands.Choice(name=Role(r).label, value=r) for r in ("cast", "director", "writer", "creator", "original_author")
+    app_commands.Choice(name=Role(r).label, value=r)
+    for r in ("cast", "director", "writer", "creator", "original_author")
 ]
 
 
@@ -184,11 +285,21 @@ class Catalogue(commands.Cog):
         if len(pages) == 1:
             await send(interaction, embed=embed(pages[0]))
             return
-        view = Pages(pages, interaction.user.id)
+        owner = interaction.user.id
+        if CastPageButton.fits(title.id, owner):
+            await send(
+                interaction,
+                embed=embed(pages[0]),
+                view=cast_page_view(title.id, role.value if role else "", 0, len(pages), owner),
+            )
+            return
+        view = Pages(pages, owner)  # an id too long to carry in a button: pages kept in memory
         await send(interaction, embed=embed(pages[0]), view=view)
         view.message = await interaction.original_response()
 
-    @app_commands.command(name="release", description="When a show or one episode is or was out, in your time zone")
+    @app_commands.command(
+        name="release", description="When a show or one episode is or was out, in your time zone"
+    )
     @app_commands.describe(title="The show's title, in any language", episode="An episode, like S1E3 or 3")
     async def release(
         self,
@@ -208,10 +319,14 @@ class Catalogue(commands.Cog):
         platform: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         answer = await self.service.upcoming(days, platform)
-        await interaction.response.send_message(embed=embed(render.upcoming_embed(answer)), allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(
+            embed=embed(render.upcoming_embed(answer)), allowed_mentions=NO_PINGS
+        )
 
     @upcoming.autocomplete("platform")
-    async def _platforms(self, interaction: discord.Interaction, value: str) -> list[app_commands.Choice[str]]:
+    async def _platforms(
+        self, interaction: discord.Interaction, value: str
+    ) -> list[app_commands.Choice[str]]:
         return _choices(await self.service.platform_choices(value))
 
     @app_commands.command(name="person", description="What a person is credited for across the catalogue")
@@ -222,8 +337,11 @@ class Catalogue(commands.Cog):
         name: app_commands.Transform[Person, PersonTransformer],
     ) -> None:
         answer = await self.service.person(name)
-        await interaction.response.send_message(embed=embed(render.person_embed(answer)), allowed_mentions=NO_PINGS)
+        await interaction.response.send_message(
+            embed=embed(render.person_embed(answer)), allowed_mentions=NO_PINGS
+        )
 
 
 async def setup(bot: PremiereBot) -> None:
+    bot.add_dynamic_items(CastPageButton, ExpiredPages)
     await bot.add_cog(Catalogue(bot))

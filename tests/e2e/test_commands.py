@@ -174,8 +174,17 @@ async def test_long_casts_page_with_buttons_for_the_asker_only(world):
     page2 = lc.message(channel, msg["id"]) if msg.get("channel_id") else upd.message
     assert "page 2 of 3" in embed_text(page2) and "Actor 16**" in embed_text(page2)
     bob = lc.create_member(guild, "bob")
-    refused = await lc.click_button(msg, ids["Next"], bob)
+    now_ids = {b["label"]: b["custom_id"] for row in page2["components"] for b in row["components"]}
+    refused = await lc.click_button(page2, now_ids["Next"], bob)
     assert refused.ephemeral and "someone else's" in refused.content
+
+    # The bot restarts: the buttons on the message keep working, built again from the catalogue.
+    await running.close()
+    await running.start()
+    again = await lc.click_button(page2, now_ids["Next"], alice)
+    assert again.type == 7
+    page3 = lc.message(channel, msg["id"]) if msg.get("channel_id") else again.message
+    assert "page 3 of 3" in embed_text(page3) and "Actor 31**" in embed_text(page3)
 
 
 async def test_sync_is_refused_to_anyone_but_the_owner(world):
@@ -205,3 +214,18 @@ async def test_show_filters_autocomplete_to_titles_that_resolve(world):
                                         value="Squid Game, 지금 우리", options={"channel": channel})
     assert choices[0]["value"] == "Squid Game, All of Us Are Dead"
     assert (await running.catalogue.resolve_show("All of Us Are Dead")).id == AOUAD
+
+
+async def test_pages_kept_in_memory_say_they_expired_after_a_restart(world):
+    lc, guild, channel, alice, running = world
+    show = Show("a-" + "very-long-title-" * 6 + "x", "A Very Long Title")
+    credits = [Credit(show.id, Person(f"actor-{i}", f"Actor {i}"), Role.CAST, f"Role {i}", i) for i in range(1, 21)]
+    await running.store.import_records([ShowRecord(show, credits)])
+    res = await lc.run_command(guild, alice, "cast", options={"title": show.id}, channel=channel)
+    msg = res.message
+    ids = {b["label"]: b["custom_id"] for row in msg["components"] for b in row["components"]}
+    assert ids["Next"] == "pages:next"
+    await running.close()
+    await running.start()
+    expired = await lc.click_button(msg, ids["Next"], alice)
+    assert expired.ephemeral and "expired" in expired.content
