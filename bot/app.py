@@ -7,6 +7,7 @@ import contextlib
 import logging
 import os
 import signal
+import sqlite3
 import sys
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
@@ -140,8 +141,19 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
             print(f"premiere: {exc}", file=sys.stderr)
             return 2
     use_api_base(settings.api_base)
-    async with await Store.open(settings.database_path) as store:
-        await seed_catalogue(store, settings)
+    from bot.database import DatabaseError, describe, open_database
+
+    try:
+        store = await open_database(settings.database_path)
+    except DatabaseError as exc:
+        print(f"premiere: {exc}", file=sys.stderr)
+        return 1
+    async with store:
+        try:
+            await seed_catalogue(store, settings)
+        except (sqlite3.Error, OSError) as exc:  # one transaction: nothing was written
+            print(f"premiere: {describe(settings.database_path, exc)}", file=sys.stderr)
+            return 1
         bot = await build_bot(settings, store, clock)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError):  # stop cleanly on SIGTERM, as on Ctrl-C

@@ -194,7 +194,6 @@ class Sandbox:
         from bot.app import build_bot, seed_catalogue
         from bot.clock import system_clock
         from bot.config import load_settings
-        from bot.store import Store
         from localcord import LocalDiscord
 
         self.server = LocalDiscord(limits=True)
@@ -231,7 +230,9 @@ class Sandbox:
             sync_countries=("US", "GB", "KR"),
         )
         use_api_base(self.server.api_base)
-        self.store = await Store.open(self.database)
+        from bot.database import open_database
+
+        self.store = await open_database(self.database)
         # The server is new on every run and knows no commands yet: forget the command set a
         # run before synced (to another server), so the bot syncs its commands to this one.
         await self.store.set_meta(SYNC_HASH_KEY, "")
@@ -246,10 +247,12 @@ class Sandbox:
 
     def stop(self) -> None:
         async def _stop() -> None:
-            await self.bot.close()
-            await self.store.close()
-            await self.server.stop()
-            await self.tvmaze.close()
+            # What started is stopped, also after a start that failed half-way.
+            parts = (("bot", "close"), ("store", "close"), ("server", "stop"), ("tvmaze", "close"))
+            for name, method in parts:
+                part = getattr(self, name, None)
+                if part is not None:
+                    await getattr(part, method)()
 
         try:
             self.call(_stop(), timeout=20)
@@ -482,9 +485,23 @@ def sandbox_main(argv: list[str]) -> int:
     logging.getLogger("discord").setLevel(logging.ERROR)  # no voice-library notices in a chat sandbox
     tmp = tempfile.TemporaryDirectory(prefix="premiere-sandbox-")
     database = args.database or Path(tmp.name) / "sandbox.sqlite3"
+    from bot.database import DatabaseError, check_database_file
+
+    try:
+        check_database_file(database)
+    except DatabaseError as exc:
+        print(f"premiere: {exc}", file=sys.stderr)
+        tmp.cleanup()
+        return 1
     sandbox = Sandbox(database, now)
     print("Starting the sandbox: a local Discord-compatible server and the real bot…", flush=True)
-    sandbox.start()
+    try:
+        sandbox.start()
+    except DatabaseError as exc:
+        print(f"premiere: {exc}", file=sys.stderr)
+        sandbox.stop()
+        tmp.cleanup()
+        return 1
     try:
         if args.command:
             for line in args.command:
