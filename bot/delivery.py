@@ -101,7 +101,13 @@ def throttle_bucket_sweep(http: Any, every: float = BUCKET_SWEEP_EVERY) -> None:
     quadratic (50 million checks, seconds of CPU). Sweep at most every ``every`` seconds instead;
     a bucket is only ever dropped after 300 s unused, so nothing else changes."""
     sweep = getattr(http, "_try_clear_expired_ratelimits", None)
-    if sweep is None or getattr(sweep, "premiere_throttled", False):
+    if sweep is None:
+        log.warning(
+            "discord.py's HTTPClient has no _try_clear_expired_ratelimits any more: its bucket sweep "
+            "is not throttled, and posting to many thousands of channels may cost more CPU"
+        )
+        return
+    if getattr(sweep, "premiere_throttled", False):
         return
     last = [float("-inf")]
 
