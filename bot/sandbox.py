@@ -266,6 +266,7 @@ class Sandbox:
         """Channel and role ids -> #name / @name, to show mentions as Discord's app does."""
         out = {c.id: f"#{c.name}" for c in self.guild.channels.values()}
         out.update({r.id: f"@{r.name}" for r in self.guild.roles.values()})
+        out[self.guild.id] = "@everyone"  # the default role's name already holds the @
         return out
 
     def commands(self) -> list[dict[str, Any]]:
@@ -289,6 +290,8 @@ class Sandbox:
             return channel
         if kind in (8, 9):
             name = text.lstrip("@")
+            if name == "everyone":  # the guild's default role, whose id is the guild's
+                return self.guild.everyone
             role = next((r for r in self.guild.roles.values() if r.name == name), None)
             if role is None:
                 role = self.server.create_role(self.guild, name, mentionable=True)

@@ -1,0 +1,44 @@
+"""The sandbox's role options: @everyone is the guild's default role, other names are roles of the guild."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.sandbox import Sandbox, handle
+
+NOW = datetime(2022, 1, 21, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    box = Sandbox(tmp_path_factory.mktemp("sandbox-roles") / "sandbox.sqlite3", NOW)
+    box.start()
+    yield box
+    box.stop()
+
+
+def role_names(box: Sandbox) -> list[str]:
+    return sorted(r.name for r in box.guild.roles.values())
+
+
+def test_at_everyone_is_the_default_role_not_a_new_one(sandbox):
+    before = role_names(sandbox)
+    out = handle(sandbox, "/announce channel add channel:#announcements role:@everyone")
+    # The bot saw the guild's default role (its id is the guild's) and refused to ping it.
+    assert "I never ping @everyone" in out
+    assert role_names(sandbox) == before
+    assert [r.id for r in sandbox.guild.roles.values() if r.name == "@everyone"] == [sandbox.guild.id]
+
+
+def test_a_named_role_is_made_once_then_reused(sandbox):
+    out = handle(sandbox, "/announce channel add channel:#announcements role:@Zombie Fans")
+    assert "Each post pings @Zombie Fans and nobody else" in out
+    again = handle(sandbox, "/announce channel add channel:#general role:@Zombie Fans")
+    assert "Each post pings @Zombie Fans" in again
+    assert role_names(sandbox).count("Zombie Fans") == 1
+
+
+def test_the_default_role_shows_as_at_everyone(sandbox):
+    assert sandbox.names()[sandbox.guild.id] == "@everyone"
