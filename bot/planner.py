@@ -12,54 +12,14 @@ import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from enum import StrEnum
 from zoneinfo import ZoneInfo
 
+from bot.announce.models import DEFAULT_POST_TIME, ChannelConfig, GuildConfig, Kinds
 from bot.models import Precision, Release, Scope
 
 NONCE_MAX = 25  # Discord's limit for a message nonce
-DEFAULT_POST_TIME = time(9, 0)
 LOOKBACK = timedelta(days=7)  # how far back a plan looks for missed posts (>= the largest grace)
 LATE_AFTER = timedelta(minutes=2)  # a post sent later than this after its due minute is "late"
-
-
-class Kinds(StrEnum):
-    PREMIERES = "premieres"  # films, whole shows, season drops and episode 1
-    EPISODES = "episodes"  # every other episode release
-    BOTH = "both"
-
-    @property
-    def label(self) -> str:
-        return {"premieres": "Premieres", "episodes": "New episodes", "both": "Premieres and new episodes"}[
-            self.value
-        ]
-
-
-@dataclass(frozen=True, slots=True)
-class GuildConfig:
-    guild_id: int
-    zone: str = "UTC"
-    post_time: time = DEFAULT_POST_TIME
-    paused: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ChannelConfig:
-    channel_id: int
-    guild_id: int
-    added_at: datetime
-    role_id: int | None = None
-    platforms: tuple[str, ...] = ()  # lower case; empty = all
-    shows: tuple[str, ...] = ()  # show ids; empty = all
-    kinds: Kinds = Kinds.BOTH
-    threads: bool = False
-    publish: bool = False
-    broken_reason: str | None = None
-    broken_at: datetime | None = None
-
-    @property
-    def healthy(self) -> bool:
-        return self.broken_reason is None
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +59,9 @@ class DueSlot:
     @property
     def release_ids(self) -> tuple[str, ...]:
         return tuple(rid for item in self.items for rid in item.release_ids)
+
+
+_Table = list[tuple[datetime, list[Item]]]  # (due, items) in due order
 
 
 def job_id(due: datetime) -> str:
@@ -199,7 +162,7 @@ def plan(
     start, end = now - lookback, now + horizon
     releases = list(releases)
     # (zone, post time) -> [(due, items)] in due order, and show id -> [(due, item)]
-    tables: dict[tuple[str, time], tuple[list[tuple[datetime, list[Item]]], dict[str, list[tuple[datetime, Item]]]]] = {}
+    tables: dict[tuple[str, time], tuple[_Table, dict[str, list[tuple[datetime, Item]]]]] = {}
     slots: list[DueSlot] = []
     for channel in sorted(channels, key=lambda c: c.channel_id):
         if not channel.healthy:
@@ -257,3 +220,25 @@ def release_window(
     """The span of stored release instants a plan must read: date-only instants are the start of
     the day in the release's zone, and a guild's post time can be up to a day and a half away."""
     return now - lookback - timedelta(days=2), now + horizon + timedelta(days=2)
+
+
+__all__ = [
+    "DEFAULT_POST_TIME",
+    "LATE_AFTER",
+    "LOOKBACK",
+    "NONCE_MAX",
+    "ChannelConfig",  # the settings types live in bot.announce.models; kept importable from here
+    "DueSlot",
+    "GuildConfig",
+    "Item",
+    "Kinds",
+    "ceil_minute",
+    "collapse",
+    "due_at",
+    "job_id",
+    "local_post_instant",
+    "nonce_for",
+    "plan",
+    "release_window",
+    "wanted",
+]

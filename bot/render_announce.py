@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from bot.announce.models import ChannelConfig, GuildConfig
 from bot.models import Release, Scope, Show
-from bot.planner import ChannelConfig, DueSlot, GuildConfig, Item
+from bot.planner import DueSlot, Item
 from bot.render import (
     COLOUR,
     DESCRIPTION_MAX,

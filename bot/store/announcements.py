@@ -19,8 +19,8 @@ from typing import Any
 
 import aiosqlite
 
+from bot.announce.models import ChannelConfig, GuildConfig, Kinds
 from bot.models import Release
-from bot.planner import ChannelConfig, GuildConfig, Kinds
 from bot.store.rows import instant_text as _t
 from bot.store.rows import json_strings as _json_tuple
 from bot.store.rows import parse_instant as _p

@@ -1,0 +1,51 @@
+"""The stored settings of release announcements: a server's, and each channel's. Plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, time
+from enum import StrEnum
+
+DEFAULT_POST_TIME = time(9, 0)
+
+
+class Kinds(StrEnum):
+    PREMIERES = "premieres"  # films, whole shows, season drops and episode 1
+    EPISODES = "episodes"  # every other episode release
+    BOTH = "both"
+
+    @property
+    def label(self) -> str:
+        return {"premieres": "Premieres", "episodes": "New episodes", "both": "Premieres and new episodes"}[
+            self.value
+        ]
+
+
+@dataclass(frozen=True, slots=True)
+class GuildConfig:
+    guild_id: int
+    zone: str = "UTC"
+    post_time: time = DEFAULT_POST_TIME
+    paused: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelConfig:
+    channel_id: int
+    guild_id: int
+    added_at: datetime
+    role_id: int | None = None
+    platforms: tuple[str, ...] = ()  # lower case; empty = all
+    shows: tuple[str, ...] = ()  # show ids; empty = all
+    kinds: Kinds = Kinds.BOTH
+    threads: bool = False
+    publish: bool = False
+    broken_reason: str | None = None
+    broken_at: datetime | None = None
+
+    @property
+    def healthy(self) -> bool:
+        return self.broken_reason is None
+
+
+__all__ = ["DEFAULT_POST_TIME", "ChannelConfig", "GuildConfig", "Kinds"]
