@@ -348,8 +348,8 @@ class Gateway:
             return
         server = self.server
         try:
-            guild = server.state_guild(int(d.get("guild_id")))
-        except Exception:
+            guild = server.state_guild(d.get("guild_id"))
+        except (KeyError, TypeError, ValueError, AttributeError):
             return
         members = list(guild.members.values())
         user_ids = d.get("user_ids")

@@ -11,7 +11,7 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from . import permissions as P
 from . import state as S
@@ -75,17 +75,19 @@ def no_content(headers: dict[str, str] | None = None) -> web.Response:
     return web.Response(status=204, headers=headers)
 
 
-async def read_payload(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+async def read_body(request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
     """Returns (json payload, files). Accepts JSON and multipart/form-data with payload_json."""
     ctype = request.content_type
     files: list[dict[str, Any]] = []
     if ctype.startswith("multipart/"):
-        payload: dict[str, Any] = {}
+        payload: Any = {}
         reader = await request.multipart()
         while True:
             part = await reader.next()
             if part is None:
                 break
+            if not isinstance(part, BodyPartReader):
+                continue  # a nested multipart: Discord reads none
             name = part.name or ""
             if name == "payload_json":
                 try:
@@ -113,7 +115,35 @@ async def read_payload(request: web.Request) -> tuple[dict[str, Any], list[dict[
         raise APIError(400, 50109, "The request body contains invalid JSON.") from None
     if not isinstance(payload, (dict, list)):
         raise APIError(400, 50109, "The request body contains invalid JSON.")
-    return payload, files  # type: ignore[return-value]
+    return payload, files
+
+
+async def read_payload(request: web.Request) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Like :func:`read_body` for the routes whose body is a JSON object."""
+    payload, files = await read_body(request)
+    if not isinstance(payload, dict):
+        raise APIError(
+            400,
+            50035,
+            "Invalid Form Body",
+            {
+                "_errors": [
+                    {"code": "DICT_TYPE_CONVERT", "message": "Only dictionaries may be used in a DictType"}
+                ]
+            },
+        )
+    return payload, files
+
+
+def snowflake(value: Any) -> int | None:
+    """An id given as an integer or a string of digits, else None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
 
 
 def _int(value: Any) -> int:
@@ -206,8 +236,8 @@ class RestAPI:
         extra: dict[str, str] = {"Via": "1.1 google"}
         response: web.StreamResponse
         match = request.match_info
-        if getattr(match, "http_exception", None) is not None:
-            exc = match.http_exception  # type: ignore[attr-defined]
+        exc: web.HTTPException | None = getattr(match, "http_exception", None)
+        if exc is not None:
             response = json_response({"message": f"{exc.status}: {exc.reason}", "code": 0}, exc.status, extra)
             server._log_request(method, rel, response.status)
             return response
@@ -314,12 +344,11 @@ class RestAPI:
 
     async def create_dm(self, request: web.Request) -> web.Response:
         payload, _ = await read_payload(request)
-        try:
-            uid = int(payload.get("recipient_id"))
-        except (TypeError, ValueError):
+        uid = snowflake(payload.get("recipient_id"))
+        if uid is None:
             errors = V.FormErrors()
             V.required(errors, ("recipient_id",))
-            raise APIError.form(errors) from None
+            raise APIError.form(errors)
         user = self.server._users.get(uid)
         if user is None:
             raise APIError(
@@ -347,7 +376,7 @@ class RestAPI:
 
     async def bulk_commands(self, request: web.Request) -> web.Response:
         guild, store = self._command_scope(request)
-        payload, _ = await read_payload(request)
+        payload, _ = await read_body(request)
         if self.server.limits.validation:
             errors = V.validate_commands(payload, global_=guild is None)
             if errors:

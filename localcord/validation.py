@@ -199,7 +199,7 @@ def valid_command_name(name: Any, *, chat_input: bool = True) -> bool:
     return True
 
 
-def _validate_choices(errors: FormErrors, path: tuple[PathPart, ...], choices: Any, opt_type: int) -> None:
+def _validate_choices(errors: FormErrors, path: tuple[PathPart, ...], choices: Any, opt_type: Any) -> None:
     if not isinstance(choices, list):
         return
     max_items(errors, path, choices, 25)
