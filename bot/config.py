@@ -6,14 +6,25 @@ import logging
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE = ROOT / "data" / "premiere.sqlite3"
-BUNDLED_CATALOGUE = ROOT / "data" / "catalogue"
+CHECKOUT = (ROOT / "pyproject.toml").is_file()  # run from a clone, not from an installed package
+
+
+def _bundled_catalogue() -> Path:
+    """data/catalogue in a clone; the copy shipped inside the package when installed."""
+    if CHECKOUT:
+        return ROOT / "data" / "catalogue"
+    return Path(str(resources.files("bot.catalogue_data")))
+
+
+DEFAULT_DATABASE = ROOT / "data" / "premiere.sqlite3" if CHECKOUT else Path("data") / "premiere.sqlite3"
+BUNDLED_CATALOGUE = _bundled_catalogue()
 TOKEN_HELP = (
     "DISCORD_TOKEN is not set: put your bot token in .env (copy .env.example) or the environment. "
     "Get one at https://discord.com/developers/applications -> your app -> Bot -> Reset Token."
