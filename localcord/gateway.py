@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import WSMsgType, web
 
+from . import wire
+
 if TYPE_CHECKING:  # pragma: no cover
     from .server import LocalDiscord
 
@@ -95,7 +97,7 @@ class Connection:
 
     def send(self, payload: dict[str, Any], seq: int | None = None) -> None:
         if not self.closed:
-            self.queue.put_nowait((json.dumps(payload, separators=(",", ":"), ensure_ascii=False), seq))
+            self.queue.put_nowait((wire.dumps(payload, compact=True), seq))
 
     async def _write_loop(self) -> None:
         try:
@@ -118,7 +120,13 @@ class Connection:
         except (ConnectionError, RuntimeError, asyncio.CancelledError):
             return
         except Exception:  # pragma: no cover - defensive
-            log.exception("gateway writer failed")
+            # A connection that can no longer write must not linger mute: close it, so the
+            # client notices at once and RESUMEs on a new one.
+            log.exception("gateway writer failed; closing the connection")
+            self.closed = True
+            transport = self.request.transport
+            if transport is not None:
+                transport.abort()
 
     async def close(self, code: int = 4000, message: bytes = b"", *, abrupt: bool = False) -> None:
         if self.closed:
@@ -221,6 +229,12 @@ class Gateway:
                 try:
                     frame = json.loads(text)
                 except ValueError:
+                    frame = None
+                if not isinstance(frame, dict) or (
+                    wire.has_lone_surrogate_escape(text) and wire.lone_surrogate_path(frame) is not None
+                ):
+                    # Discord's answer to a frame it cannot decode, text that is not valid
+                    # Unicode included; the session stays resumable.
                     await conn.close(4002, b"Error while decoding payload.")
                     break
                 await self._on_frame(conn, frame)

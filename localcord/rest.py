@@ -16,6 +16,7 @@ from aiohttp import BodyPartReader, web
 from . import permissions as P
 from . import state as S
 from . import validation as V
+from . import wire
 
 if TYPE_CHECKING:  # pragma: no cover
     from .server import LocalDiscord
@@ -68,7 +69,22 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     h = {"Content-Type": "application/json"}
     if headers:
         h.update(headers)
-    return web.Response(body=json.dumps(data, ensure_ascii=False).encode("utf-8"), status=status, headers=h)
+    return web.Response(body=wire.dumps(data).encode("utf-8"), status=status, headers=h)
+
+
+def invalid_json() -> APIError:
+    return APIError(400, 50109, "The request body contains invalid JSON.")
+
+
+def _decode_json(raw: str | bytes) -> Any:
+    """Parses a JSON body; text that is not valid Unicode (a lone surrogate) is invalid JSON."""
+    try:
+        payload = json.loads(raw)
+    except ValueError:
+        raise invalid_json() from None
+    if wire.has_lone_surrogate_escape(raw) and wire.lone_surrogate_path(payload) is not None:
+        raise invalid_json()
+    return payload
 
 
 def no_content(headers: dict[str, str] | None = None) -> web.Response:
@@ -91,9 +107,10 @@ async def read_body(request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
             name = part.name or ""
             if name == "payload_json":
                 try:
-                    payload = json.loads(await part.text())
+                    text = await part.text()
                 except ValueError:
-                    raise APIError(400, 50109, "The request body contains invalid JSON.") from None
+                    raise invalid_json() from None
+                payload = _decode_json(text)
             else:
                 data = await part.read()
                 files.append(
@@ -109,12 +126,9 @@ async def read_body(request: web.Request) -> tuple[Any, list[dict[str, Any]]]:
     raw = await request.read()
     if not raw:
         return {}, files
-    try:
-        payload = json.loads(raw)
-    except ValueError:
-        raise APIError(400, 50109, "The request body contains invalid JSON.") from None
+    payload = _decode_json(raw)
     if not isinstance(payload, (dict, list)):
-        raise APIError(400, 50109, "The request body contains invalid JSON.")
+        raise invalid_json()
     return payload, files
 
 

@@ -32,6 +32,7 @@ from aiohttp import web
 from . import permissions as P
 from . import state as S
 from . import validation as V
+from . import wire
 from .gateway import (
     INTENT_DM_MESSAGES,
     INTENT_GUILD_MESSAGES,
@@ -1161,6 +1162,7 @@ class LocalDiscord:
         """A message written by a (non-bot) user; dispatched to the bot as MESSAGE_CREATE."""
         ch = self.state_channel(channel)
         user = self.state_user(author)
+        wire.refuse_invalid_text({"content": content, **payload}, "post_user_message")
         msg = self._new_message(ch, user, {"content": content, **payload}, [])
         self._store_message(ch, msg)
         return msg
@@ -1499,6 +1501,7 @@ class LocalDiscord:
         message: dict[str, Any] | None = None,
         locale: str = "en-US",
     ) -> S.Interaction:
+        wire.refuse_invalid_text(data, "interaction data")
         iid = self.snowflakes.next()
         token = S.new_token()
         payload: dict[str, Any] = {
@@ -1759,6 +1762,7 @@ class LocalDiscord:
                 f"{' '.join(path)!r} needs a subcommand: {[o['name'] for o in schema if o['type'] in (1, 2)]}"
             )
         values = dict(options or {})
+        wire.refuse_invalid_text(values, f"options of /{' '.join(path)}")
         missing = [o["name"] for o in schema if o.get("required") and o["name"] not in values]
         if missing and focused is None:
             raise ValueError(f"missing required option(s) {missing} for {' '.join(path)!r}")
