@@ -51,6 +51,9 @@ class SyncRun:
     failures: int = 0
     error: str | None = None
 
+    def counts(self) -> dict[str, int]:
+        return {key: getattr(self, key) for key in SYNC_COUNTS}
+
 
 SYNC_COUNTS = (
     "requests",

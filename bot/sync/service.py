@@ -17,7 +17,7 @@ is malformed is logged and skipped before anything is written). Each run is reco
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from bot.catalogue.tvmaze import parse_tvmaze_show, schedule_shows
 from bot.clock import Clock
 from bot.models import Release, ShowRecord
 from bot.store import Store
+from bot.store.sync import SYNC_COUNTS
 from bot.sync.client import Offline, TVmazeClient, TVmazeError
 from bot.sync.layers import import_layered
 
@@ -54,24 +55,20 @@ class SyncReport:
         return bool(self.shows_added or self.shows_updated)
 
     def counts(self) -> dict[str, int]:
-        return {
-            "requests": self.requests,
-            "shows_added": self.shows_added,
-            "shows_updated": self.shows_updated,
-            "shows_unchanged": self.shows_unchanged,
-            "releases_added": self.releases_added,
-            "releases_moved": self.releases_moved,
-            "releases_removed": self.releases_removed,
-            "failures": self.failures,
-        }
+        return {key: getattr(self, key) for key in SYNC_COUNTS}
 
     def summary(self) -> str:
-        return (
-            f"{self.kind} sync: {self.shows_added} shows added, {self.shows_updated} updated, "
-            f"{self.shows_unchanged} unchanged; releases {self.releases_added} new, "
-            f"{self.releases_moved} moved, {self.releases_removed} removed; "
-            f"{self.requests} requests, {self.failures} failures"
-        )
+        return f"{self.kind} sync: {counts_text(self.counts())}"
+
+
+def counts_text(counts: Mapping[str, int]) -> str:
+    """What a sync changed, in one line: "2 shows added, 1 updated, ...; 14 requests, 0 failures"."""
+    c = counts
+    return (
+        f"{c['shows_added']} shows added, {c['shows_updated']} updated, {c['shows_unchanged']} unchanged; "
+        f"releases {c['releases_added']} new, {c['releases_moved']} moved, {c['releases_removed']} removed; "
+        f"{c['requests']} requests, {c['failures']} failures"
+    )
 
 
 class CatalogueSync:
