@@ -13,16 +13,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.announce.models import Kinds
+from bot.announce.options import PERMISSION_LABELS, missing_permissions, parse_list, zone_choices
+from bot.announce.port import DeliveryError
 from bot.errors import BadInput
 from bot.models import Show
-from bot.planner import Kinds
-from bot.services.announcements import (
-    PERMISSION_LABELS,
-    DeliveryError,
-    missing_permissions,
-    parse_list,
-    zone_choices,
-)
 from cogs.catalogue import ShowTransformer, find_show
 
 if TYPE_CHECKING:

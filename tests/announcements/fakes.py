@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.announce.port import ChannelBroken, DeliveryError, Post, TransientDeliveryError
 from bot.models import Kind, Release, Scope, Show, ShowRecord, When
-from bot.services.announcements import ChannelBroken, DeliveryError, Post, TransientDeliveryError
 
 
 def aoad() -> ShowRecord:

@@ -7,8 +7,8 @@ from types import SimpleNamespace
 import discord
 import pytest
 
+from bot.announce.port import ChannelBroken, DeliveryError, TransientDeliveryError
 from bot.delivery import mentions_for, translate
-from bot.services.announcements import ChannelBroken, DeliveryError, TransientDeliveryError
 
 
 def http_error(cls: type[discord.HTTPException], status: int, code: int) -> discord.HTTPException:

@@ -6,9 +6,10 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.announce.models import ChannelConfig
+from bot.announce.pacing import AdaptiveLimiter
 from bot.clock import ManualClock
-from bot.planner import ChannelConfig
-from bot.services.announcements import AdaptiveLimiter, AnnouncementService
+from bot.services.announcements import AnnouncementService
 from bot.store import Store
 
 from .fakes import FakePoster

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
-from bot.planner import ChannelConfig
+from bot.announce.models import ChannelConfig
 from bot.store import Store
 
 DUE = datetime(2022, 1, 28, 8, 0, tzinfo=UTC)

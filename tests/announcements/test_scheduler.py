@@ -6,8 +6,8 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+from bot.announce.models import ChannelConfig
 from bot.clock import ManualClock
-from bot.planner import ChannelConfig
 from bot.scheduler import AnnouncementScheduler
 from bot.services.announcements import AnnouncementService
 from bot.store import Store

@@ -6,11 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.announce.models import Kinds
+from bot.announce.options import missing_permissions, parse_post_time, zone_choices
 from bot.clock import ManualClock
 from bot.errors import BadInput
 from bot.models import Precision
-from bot.planner import Kinds
-from bot.services.announcements import AnnouncementService, missing_permissions, parse_post_time, zone_choices
+from bot.services.announcements import AnnouncementService
 from bot.store import Store
 
 from .fakes import FakePoster, aoad_as_episodes, weekly

@@ -1,0 +1,116 @@
+"""The messages of a delivery run: which steps a channel's due slot takes, and each post's text.
+
+Pure: embeds are rendered once per item (and split once per group of items) and shared by every
+channel that posts them, so a release announced in 10,000 channels is rendered once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from bot.announce.models import ChannelConfig, GuildConfig
+from bot.announce.port import Embed, Post
+from bot.models import Show
+from bot.planner import LATE_AFTER, DueSlot, Item
+from bot.render_announce import item_embed, post_content, split_embeds
+
+THREAD_NAME_MAX = 100  # Discord's limit for a thread name
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """One message of a slot in one channel (``index`` 0 pings), or the record of a skipped slot."""
+
+    channel: ChannelConfig
+    slot: DueSlot
+    items: tuple[Item, ...]
+    late: bool
+    index: int
+    skip: str | None = None
+
+    @property
+    def release_ids(self) -> tuple[str, ...]:
+        return tuple(rid for i in self.items for rid in i.release_ids)
+
+
+class Renderer:
+    """Embeds and splits, made once per item and shared by every channel that posts them."""
+
+    def __init__(self, shows: Mapping[str, Show]) -> None:
+        self.shows = shows
+        self._embeds: dict[tuple[tuple[str, ...], bool], Embed] = {}
+        self._parts: dict[tuple[tuple[tuple[str, ...], ...], bool], list[list[int]]] = {}
+
+    def embed(self, item: Item, late: bool) -> Embed:
+        key = (item.release_ids, late)
+        e = self._embeds.get(key)
+        if e is None:
+            e = self._embeds[key] = item_embed(item, self.shows.get(item.show_id), late=late)
+        return e
+
+    def embeds(self, items: Sequence[Item], late: bool) -> list[Embed]:
+        return [self.embed(i, late) for i in items]
+
+    def parts(self, items: Sequence[Item], late: bool) -> list[list[int]]:
+        key = (tuple(i.release_ids for i in items), late)
+        p = self._parts.get(key)
+        if p is None:
+            p = self._parts[key] = split_embeds(self.embeds(items, late))
+        return p
+
+    def post(
+        self, channel: ChannelConfig, items: Sequence[Item], late: bool, nonce: str, *, ping: bool
+    ) -> Post:
+        """One message: the role pinged only by the first message of a slot (``ping``)."""
+        thread = None
+        if channel.threads:
+            first = self.shows.get(items[0].show_id) if items else None
+            if len(items) == 1:
+                thread = first.title if first else "Release"
+            else:
+                thread = f"{len(items)} new releases"
+            thread = thread[:THREAD_NAME_MAX]
+        role_id = channel.role_id if ping else None
+        return Post(
+            channel.channel_id,
+            post_content(role_id, len(items), continued=not ping),
+            self.embeds(items, late),
+            role_id,
+            nonce,
+            thread,
+        )
+
+
+def steps(
+    channel: ChannelConfig,
+    guild: GuildConfig,
+    slot: DueSlot,
+    now: datetime,
+    grace: timedelta,
+    render: Renderer,
+) -> list[Step]:
+    """What a due slot becomes in its channel: its messages (split by Discord's limits), or one
+    record of why it is skipped (paused, or missed beyond the grace window)."""
+    overdue = now - slot.due
+    if overdue > grace or guild.paused:
+        reason = (
+            "announcements were paused"
+            if guild.paused
+            else f"missed by {hours(overdue)}, beyond the {hours(grace)} grace window"
+        )
+        return [Step(channel, slot, slot.items, False, 0, skip=reason)]
+    late = overdue > LATE_AFTER
+    return [
+        Step(channel, slot, tuple(slot.items[i] for i in part), late, index)
+        for index, part in enumerate(render.parts(slot.items, late))
+    ]
+
+
+def hours(delta: timedelta) -> str:
+    h = delta.total_seconds() / 3600
+    return f"{h:.1f} h" if h < 48 else f"{h / 24:.1f} days"
+
+
+__all__ = ["Renderer", "Step", "hours", "steps"]
