@@ -10,6 +10,10 @@ is sent again, with the same nonce, after a restart.
 APScheduler's timers use the wall clock while the service uses the injected clock; a job's run
 time is the wall time at which the injected clock will show the due minute, so a clock that
 is offset from the wall (the sandbox, a test launcher) still fires on its own time.
+
+A configuration change (an admin's ``/announce`` command) only asks for a re-plan: it runs in the
+background ``replan_delay`` later, once for every change made meanwhile, so the command answers
+at once however many channels the bot serves.
 """
 
 from __future__ import annotations
@@ -40,18 +44,22 @@ class AnnouncementScheduler:
         wall: Callable[[], datetime] = system_clock,
         watch_every: timedelta = timedelta(minutes=1),
         replan_every: timedelta = timedelta(hours=1),
+        replan_delay: timedelta = timedelta(seconds=2),
     ) -> None:
         self.service = service
         self.clock = clock
         self.wall = wall
         self.watch_every = watch_every
         self.replan_every = replan_every
+        self.replan_delay = replan_delay
         self._scheduler: AsyncIOScheduler | None = None
         self._tasks: set[asyncio.Task[object]] = set()
         self._replan_lock = asyncio.Lock()
         self._fingerprint: tuple[int, int, int] | None = None
         self._last_replan: datetime | None = None
-        service.on_change(self.replan)
+        self._replan_wanted = False
+        self._replan_soon: asyncio.Task[None] | None = None
+        service.on_change(self.replan_soon)
 
     @property
     def running(self) -> bool:
@@ -76,11 +84,13 @@ class AnnouncementScheduler:
         )
         await self.replan()
 
-    async def shutdown(self, timeout: float = 5.0) -> None:
+    async def shutdown(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
         if self._scheduler is not None and self._scheduler.running:
             self._scheduler.shutdown(wait=False)
         self._scheduler = None
         tasks = list(self._tasks)
+        if self._replan_soon is not None and not self._replan_soon.done():
+            tasks.append(self._replan_soon)
         for task in tasks:
             task.cancel()
         if tasks:
@@ -117,6 +127,22 @@ class AnnouncementScheduler:
         if self._scheduler is None:
             return []
         return sorted(j.id for j in self._scheduler.get_jobs() if j.id.startswith(JOB_PREFIX))
+
+    async def replan_soon(self) -> None:
+        """Ask for a re-plan after a configuration change, and return at once: it runs in the
+        background after ``replan_delay``, once for all the changes made until then (a change
+        made while it runs asks for one more)."""
+        if not self.running:
+            return
+        self._replan_wanted = True
+        if self._replan_soon is None or self._replan_soon.done():
+            self._replan_soon = asyncio.ensure_future(self._replan_later())
+
+    async def _replan_later(self) -> None:
+        while self._replan_wanted and self.running:
+            await asyncio.sleep(self.replan_delay.total_seconds())
+            self._replan_wanted = False
+            await self.replan()  # never raises
 
     async def replan(self) -> None:
         """Re-read the database; one job per future due minute; run what is due now."""

@@ -120,7 +120,7 @@ async def test_a_replan_during_a_fan_out_never_posts_twice(astore: Store) -> Non
     try:
         clock.set(DUE)
         fire = asyncio.ensure_future(scheduler._fire(DUE))
-        while len(poster.sent) < 5:
+        while len(poster.sent) < 5:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
         await scheduler.replan()  # overdue slots: a catch-up run is queued behind the fan-out
         await service.run_due(DUE + timedelta(seconds=5))  # and a direct one
@@ -143,7 +143,7 @@ async def test_shutdown_cancels_a_fan_out_promptly_and_a_restart_finishes_it(ast
     await scheduler.start()
     clock.set(DUE)
     fire = asyncio.ensure_future(scheduler._fire(DUE))
-    while len(poster.sent) < 2:
+    while len(poster.sent) < 2:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     loop = asyncio.get_running_loop()
     t = loop.time()
@@ -158,3 +158,38 @@ async def test_shutdown_cancels_a_fan_out_promptly_and_a_restart_finishes_it(ast
     await again.run_due(DUE + timedelta(seconds=30))
     assert sorted(p.channel_id for p in poster.sent) == [1000 + n for n in range(20)]
     assert (await astore.delivery_counts()) == {"sent": 20 * 3}
+
+
+async def test_a_burst_of_setting_changes_is_one_replan_in_the_background(
+    astore: Store, poster: FakePoster
+) -> None:
+    clock = ManualClock(DUE - timedelta(hours=1))
+    service = AnnouncementService(astore, clock, poster, rate_per_second=None)
+    scheduler = AnnouncementScheduler(service, clock, replan_delay=timedelta(seconds=0.1))
+    await scheduler.start()
+    plans = 0
+    plan = service.plan
+
+    async def counted(*args, **kwargs):  # type: ignore[no-untyped-def]
+        nonlocal plans
+        plans += 1
+        return await plan(*args, **kwargs)
+
+    service.plan = counted  # type: ignore[method-assign]
+    try:
+        for n in range(30):  # thirty admins' commands in a row: each returns without planning
+            await service.add_channel(1, 10 + n)
+        await service.set_zone(1, "Asia/Seoul")
+        assert plans == 0 and scheduler.job_ids() == []
+        for _ in range(100):
+            if scheduler.job_ids():
+                break
+            await asyncio.sleep(0.01)
+        assert scheduler.job_ids() == ["announce:20220128T0800Z"]
+        await asyncio.sleep(0.2)
+        assert plans == 1
+        await service.set_paused(1, True)  # a later change: one more
+        await asyncio.sleep(0.25)
+        assert plans == 2
+    finally:
+        await scheduler.shutdown()
