@@ -40,7 +40,9 @@ from bot.store.bulk import (
     SHOW_COLUMNS,
     SHOWS_SQL,
     RowBuilder,
+    bulk_journal,
     catalogue_is_empty,
+    restore_journal,
     show_ids_unique,
     unique_names,
 )
@@ -60,6 +62,7 @@ _ROLE_ORDER = "CASE role WHEN 'cast' THEN 0 WHEN 'director' THEN 1 WHEN 'creator
 
 _DEFAULT_CACHE_SIZE = -2000  # SQLite's default page cache: 2 MiB
 _IMPORT_CACHE_KIB = 256_000  # a bulk import writes all over the tables: cache them while it runs
+_BULK_CACHE_KIB = 1_024_000  # into an empty catalogue: room for all of a big one (taken as needed)
 
 
 class MigrationError(Exception):
@@ -224,37 +227,49 @@ class Store(AnnouncementQueries, SyncQueries):
         A show's credits, episodes, releases and events are replaced by the record's.
         Returns the counts of what was imported. Into an empty catalogue the records are written
         in bulk (``bot.store.bulk``: indexes built once at the end), with the same result.
-        ``timings``, when given, receives the seconds spent writing rows (``write``), building
-        indexes and search structures (``index``) and committing (``commit``).
+        ``timings``, when given, receives the seconds spent writing rows (``write``), building the
+        search structures (``search``) and, in bulk, the secondary indexes (``index``), and
+        committing (``commit``).
         """
         counts = [0, 0, 0, 0, 0, 0]
-        people = _merged_people(records)
         clock = time.perf_counter
-        spent = {"write": 0.0, "index": 0.0, "commit": 0.0}
+        started = clock()
+        people = _merged_people(records)
+        spent: dict[str, float] = {}
         conn = self._conn
         async with self._write_lock:
             # Foreign keys can only be switched outside a transaction: off for a bulk load, whose
             # rows satisfy them by construction (see bot.store.bulk).
             bulk = await catalogue_is_empty(conn) and show_ids_unique(records)
+            journal = None
             if bulk:
                 await conn.execute("PRAGMA foreign_keys = OFF")
+                journal = await bulk_journal(conn)
             try:
                 await conn.execute("BEGIN IMMEDIATE")
                 try:
-                    await conn.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
-                    started = clock()
                     # Another connection may have written since: then the normal path (its
                     # outcome does not depend on foreign key enforcement).
                     if bulk and await catalogue_is_empty(conn):
-                        loader = await bulk_load(conn, records, people, batch=batch, progress=progress)
+                        await conn.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB:d}")
+                        loader = await bulk_load(
+                            conn,
+                            records,
+                            people,
+                            batch=batch,
+                            progress=progress,
+                            index_names=lambda: self._index_new_names(conn, 0),
+                            timings=spent,
+                        )
                         counts = loader.counts
-                        mark = 0
+                        spent["write"] += clock() - started - sum(spent.values())
                     else:
+                        await conn.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
                         mark = await self._write_all(conn, records, people, counts, batch, progress)
-                    indexed = clock()
-                    spent["write"] = indexed - started
-                    await self._index_new_names(conn, mark)
-                    spent["index"] = clock() - indexed
+                        indexed = clock()
+                        spent["write"] = indexed - started
+                        await self._index_new_names(conn, mark)
+                        spent["search"] = clock() - indexed
                 except BaseException:
                     await conn.execute("ROLLBACK")
                     raise
@@ -266,6 +281,7 @@ class Store(AnnouncementQueries, SyncQueries):
             finally:
                 if bulk:
                     await conn.execute("PRAGMA foreign_keys = ON")
+                    await restore_journal(conn, journal)
         if timings is not None:
             timings.update(spent)
         counts[1] = len(people)

@@ -26,8 +26,11 @@ it is built again), so a failure rolls the whole import back as before.
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import Callable, Sequence
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable, Sequence
 
 import aiosqlite
 
@@ -154,14 +157,17 @@ class RowBuilder:
 
     def rows(self, chunk: Sequence[ShowRecord]) -> ChunkRows:
         out = ChunkRows()
-        show_rows, credit_rows, episode_rows = out.shows, out.credits, out.episodes
+        out.shows = [self.show_row(rec.show) for rec in chunk]
+        return self.children(chunk, out)
+
+    def children(self, chunk: Sequence[ShowRecord], out: ChunkRows) -> ChunkRows:
+        """The credits, episodes, releases, links and events of ``chunk`` into ``out``."""
+        credit_rows, episode_rows = out.credits, out.episodes
         release_rows, link_rows, event_rows = out.releases, out.links, out.events
         instants = self._instants
         roles, scopes, precisions = _ROLE, _SCOPE, _PRECISION
         for rec in chunk:
-            s = rec.show
-            sid = s.id
-            show_rows.append(self.show_row(s))
+            sid = rec.show.id
             for c in rec.credits:
                 credit_rows.append((sid, c.person.id, roles[c.role], c.character or "", c.order))
             for e in rec.episodes:
@@ -225,6 +231,33 @@ async def catalogue_is_empty(conn: aiosqlite.Connection) -> bool:
     return bool(row and row[0])
 
 
+async def bulk_journal(conn: aiosqlite.Connection) -> str | None:
+    """Leave WAL for a rollback journal while an empty catalogue is loaded, if nobody else has
+    the database open (else stay in WAL). A rollback journal records only the pages that were
+    there before, and the new pages go straight into the database file at commit, instead of
+    once into the WAL and again into the file at the checkpoint. ``synchronous = FULL`` keeps
+    the commit as safe as WAL's. Returns the mode to go back to, or None."""
+    async with conn.execute("PRAGMA journal_mode") as cur:
+        row = await cur.fetchone()
+    if not row or row[0] != "wal":
+        return None
+    try:
+        async with conn.execute("PRAGMA journal_mode = DELETE") as cur:
+            row = await cur.fetchone()
+    except sqlite3.OperationalError:  # locked by another connection
+        return None
+    if not row or row[0] != "delete":
+        return None
+    await conn.execute("PRAGMA synchronous = FULL")
+    return "wal"
+
+
+async def restore_journal(conn: aiosqlite.Connection, journal: str | None) -> None:
+    if journal is not None:
+        await conn.execute(f"PRAGMA journal_mode = {journal}")
+        await conn.execute("PRAGMA synchronous = NORMAL")
+
+
 def show_ids_unique(records: Sequence[ShowRecord]) -> bool:
     """Each show once: the bulk path writes every record as a new show."""
     return len({rec.show.id for rec in records}) == len(records)
@@ -242,12 +275,11 @@ async def secondary_indexes(conn: aiosqlite.Connection) -> list[tuple[str, str]]
 
 
 class BulkLoader:
-    """Writes records into an empty catalogue, batch by batch; ``finish`` builds the indexes."""
+    """Writes records into an empty catalogue; see ``load``."""
 
     def __init__(self, conn: aiosqlite.Connection, people: dict[str, Person]) -> None:
         self.conn = conn
         self.people = people
-        self.written: set[str] = set()  # people already written
         self.next_name_id = 1
         self.counts = [0, 0, 0, 0, 0, 0]
         self.builder = RowBuilder()
@@ -262,42 +294,40 @@ class BulkLoader:
     async def stop(self) -> None:
         await self.conn.execute("PRAGMA ignore_check_constraints = OFF")
 
-    def names_and_people(
-        self, chunk: Sequence[ShowRecord], rows: ChunkRows
-    ) -> tuple[list[tuple], list[tuple]]:
-        """Names rows (the batch's show names, then the names of the people first credited in
-        it, as the normal path numbers them) and the rows of those people."""
+    def heads(self, chunks: Sequence[Sequence[ShowRecord]]) -> tuple[list[tuple], list[tuple], list[tuple]]:
+        """Rows of shows, people and names. Names are numbered as the normal path numbers them:
+        a batch's show names, then the names of the people first credited in that batch."""
+        shows: list[tuple] = []
         names: list[tuple] = []
         people_rows: list[tuple] = []
-        name_id = self.next_name_id
-        for rec in chunk:
-            s = rec.show
-            for text in unique_names(s.title, s.original_title, *s.aliases):
-                names.append((name_id, "show", s.id, text, normalise(text)))
-                name_id += 1
-        written = self.written
+        show_row = self.builder.show_row
+        written: set[str] = set()
         people = self.people
-        for row in rows.credits:
-            pid = row[1]
-            if pid in written:
-                continue
-            written.add(pid)
-            p = people[pid]
-            people_rows.append((pid, p.name, p.native_name))
-            for text in unique_names(p.name, p.native_name):
-                names.append((name_id, "person", pid, text, normalise(text)))
-                name_id += 1
+        name_id = self.next_name_id
+        for chunk in chunks:
+            new_people: list[str] = []
+            for rec in chunk:
+                s = rec.show
+                shows.append(show_row(s))
+                for text in unique_names(s.title, s.original_title, *s.aliases):
+                    names.append((name_id, "show", s.id, text, normalise(text)))
+                    name_id += 1
+                for c in rec.credits:
+                    pid = c.person.id
+                    if pid not in written:
+                        written.add(pid)
+                        new_people.append(pid)
+            for pid in new_people:
+                p = people[pid]
+                people_rows.append((pid, p.name, p.native_name))
+                for text in unique_names(p.name, p.native_name):
+                    names.append((name_id, "person", pid, text, normalise(text)))
+                    name_id += 1
         self.next_name_id = name_id
-        return names, people_rows
+        return shows, people_rows, names
 
-    async def write(self, chunk: Sequence[ShowRecord]) -> None:
-        rows = self.builder.rows(chunk)
-        names, people_rows = self.names_and_people(chunk, rows)
+    async def write_children(self, rows: ChunkRows) -> None:
         conn = self.conn
-        await conn.executemany(SHOWS_SQL, rows.shows)
-        if people_rows:
-            await conn.executemany(PEOPLE_SQL, people_rows)
-        await conn.executemany(NAMES_SQL, names)
         await conn.executemany(CREDITS_SQL, rows.credits)
         await conn.executemany(EPISODES_SQL, rows.episodes)
         await conn.executemany(RELEASES_SQL, rows.releases)
@@ -306,7 +336,6 @@ class BulkLoader:
         if rows.events:
             await conn.executemany(EVENTS_SQL, rows.events)
         counts = self.counts
-        counts[0] += len(rows.shows)
         counts[2] += len(rows.credits)
         counts[3] += len(rows.episodes)
         counts[4] += len(rows.releases)
@@ -325,18 +354,52 @@ async def load(
     *,
     batch: int,
     progress: Callable[[int, int], None] | None,
+    index_names: Callable[[], Awaitable[None]],
+    timings: dict[str, float] | None = None,
 ) -> BulkLoader:
     """Write ``records`` into the empty catalogue, with the secondary indexes built at the end.
-    The search structures are left to ``Store._index_new_names`` (every names row is new)."""
+
+    Shows, people and names go first; then ``index_names`` builds the search structures from the
+    names (long statements that SQLite runs in its thread without Python's lock) while the rows
+    of the credits, episodes and releases are built here; then those rows go in, batch by batch.
+    """
+    clock = time.perf_counter
+    started = clock()
     loader = BulkLoader(conn, people)
     total = len(records)
+    chunks = [records[start : start + batch] for start in range(0, total, batch)]
     await loader.start()
     try:
-        for start in range(0, total, batch):
-            await loader.write(records[start : start + batch])
+        shows, people_rows, names = loader.heads(chunks)
+        await conn.executemany(SHOWS_SQL, shows)
+        await conn.executemany(PEOPLE_SQL, people_rows)
+        await conn.executemany(NAMES_SQL, names)
+        loader.counts[0] = len(shows)
+        del shows, people_rows, names
+        heads = clock()
+        indexing = asyncio.ensure_future(index_names())
+        children = []
+        try:
+            for chunk in chunks:
+                # Let the search statements start, and each one after the one before.
+                await asyncio.sleep(0)
+                children.append(loader.builder.children(chunk, ChunkRows()))
+        finally:
+            await indexing
+        searchable = clock()
+        done = 0
+        for chunk, rows in zip(chunks, children, strict=True):
+            await loader.write_children(rows)
+            done += len(chunk)
             if progress:
-                progress(min(start + batch, total), total)
+                progress(done, total)
+        del children
     finally:
         await loader.stop()
+    written = clock()
     await loader.build_indexes()
+    if timings is not None:
+        timings["write"] = (heads - started) + (written - searchable)
+        timings["search"] = searchable - heads
+        timings["index"] = clock() - written
     return loader

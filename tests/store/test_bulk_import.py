@@ -90,6 +90,14 @@ async def answers(store: Store) -> list:
     return out
 
 
+async def assert_connection_as_before(store: Store) -> None:
+    """What the bulk path switches for the load is switched back."""
+    assert await store._scalar("PRAGMA foreign_keys") == 1
+    assert await store._scalar("PRAGMA ignore_check_constraints") == 0
+    assert await store._scalar("PRAGMA journal_mode") == "wal"
+    assert await store._scalar("PRAGMA synchronous") == 1  # NORMAL
+
+
 @pytest.fixture
 def normal_path(monkeypatch: pytest.MonkeyPatch):
     """Make the store take the normal path even into an empty catalogue."""
@@ -126,8 +134,7 @@ async def test_bulk_and_normal_paths_write_the_same_database(tmp_path: Path, nor
             await bulk.export_records(),
             await answers(bulk),
         )
-        assert await bulk._scalar("PRAGMA foreign_keys") == 1
-        assert await bulk._scalar("PRAGMA ignore_check_constraints") == 0
+        await assert_connection_as_before(bulk)
     normal_path()
     async with await Store.open(tmp_path / "normal.sqlite3") as normal:
         normal_stats = await normal.import_records(records, batch=40)
@@ -190,8 +197,7 @@ async def test_a_failing_bulk_import_changes_nothing(tmp_path: Path, bulk_calls)
             await store.import_records([*records, odd])
         assert len(bulk_calls) == 3
         assert await dump(store) == empty  # same rows (none) and the same indexes
-        assert await store._scalar("PRAGMA foreign_keys") == 1
-        assert await store._scalar("PRAGMA ignore_check_constraints") == 0
+        await assert_connection_as_before(store)
         # the connection is still good, CHECK constraints included
         await store.import_records(records)
         assert (await store.stats()).shows == len(records)
@@ -213,3 +219,20 @@ async def test_importing_the_same_catalogue_again_changes_nothing(tmp_path: Path
         assert await dump(store) == before
         assert await store.export_records() == exported
         assert await answers(store) == found
+
+
+async def test_with_the_database_open_elsewhere_the_bulk_load_stays_in_wal(
+    tmp_path: Path, bulk_calls
+) -> None:
+    records = catalogue(100)
+    path = tmp_path / "db.sqlite3"
+    async with await Store.open(path) as store:
+        other = sqlite3.connect(path)  # another reader: the journal mode cannot change
+        try:
+            assert other.execute("SELECT count(*) FROM shows").fetchone() == (0,)
+            await store.import_records(records)
+            assert bulk_calls == [len(records)]
+            await assert_connection_as_before(store)
+            assert other.execute("SELECT count(*) FROM shows").fetchone() == (len(records),)
+        finally:
+            other.close()
