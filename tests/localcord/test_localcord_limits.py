@@ -73,7 +73,7 @@ async def test_403_without_send_messages(server: LocalDiscord, runner, make_bot)
     assert exc.value.code == 50013
     assert exc.value.status == 403
     with pytest.raises(discord.Forbidden) as exc:
-        await discord.PartialMessageable(state=bot._connection, id=hidden.id).send("nope")
+        await bot.get_partial_messageable(hidden.id).send("nope")
     assert exc.value.code == 50001  # Discord answers Missing Access when the channel is not visible
     # EMBED_LINKS is only needed when embeds are present.
     plain = server.create_channel(guild, "plain")
