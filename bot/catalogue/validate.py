@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gc
 import json
+import marshal
 import os
 import re
 import tomllib
@@ -30,7 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from operator import attrgetter
 from pathlib import Path
 
@@ -44,11 +45,13 @@ from bot.models import (
     Kind,
     Link,
     Person,
+    Precision,
     Release,
     Role,
     Scope,
     Show,
     ShowRecord,
+    Status,
     When,
 )
 
@@ -727,9 +730,10 @@ def _collect(paths: Iterable[str | Path]) -> list[_Loaded | str]:
 #
 # A big catalogue is read and checked by a pool of processes, one per core, in tasks of files
 # (or parts of one big TVmaze list). Each show comes back as its own errors plus its record as
-# plain tuples, which pickle several times faster than the dataclasses; this process rebuilds
-# the records in file order and runs the checks across shows (show ids, people) itself, so the
-# errors and their order are exactly those of a reading in one process.
+# plain values, a task's shows as one ``marshal`` string (far cheaper than pickling the
+# dataclasses, or even tuples); this process rebuilds the records in file order and runs the
+# checks across shows (show ids, people) itself, so the errors and their order are exactly
+# those of a reading in one process.
 
 POOL_MIN_FILES = 200  # fewer files and bytes than these: read them here, no processes
 POOL_MIN_BYTES = 8_000_000
@@ -738,14 +742,30 @@ MAX_PARTS = 1000  # parts of one TVmaze list at most
 
 _SHOW_FIELDS = tuple(f.name for f in fields(Show))
 _show_tuple = attrgetter(*_SHOW_FIELDS)
+_SHOW_KIND = _SHOW_FIELDS.index("kind")
+_SHOW_STATUS = _SHOW_FIELDS.index("status")
+_KINDS = {k.value: k for k in Kind}
+_STATUSES = {k.value: k for k in Status}
+_ROLES = {k.value: k for k in Role}
+_SCOPES = {k.value: k for k in Scope}
+_PRECISIONS = {k.value: k for k in Precision}
+# Enum member -> value (a dict lookup is several times cheaper than ``.value``).
+_VALUE = {k: k.value for enum in (Kind, Status, Role, Scope, Precision) for k in enum}
 
 
-def _when_tuple(w: When) -> tuple:
-    return (w.precision, w.zone, w.instant, w.local)
+def _instant_tuple(dt: datetime | None) -> tuple | datetime | None:
+    """A UTC instant as the numbers of its fields (``marshal`` takes no datetimes)."""
+    if dt is None or dt.tzinfo is not UTC:
+        return dt  # None, or (never from a reader) another zone: the task goes back by pickle
+    return (dt.year, dt.month, dt.day, dt.hour, dt.minute, dt.second, dt.microsecond)
 
 
 def _encode(item: _Loaded) -> tuple:
-    """One show for the trip back: (file, errors, credit origins, record as tuples or None)."""
+    """One show for the trip back: (file, errors, credit origins, record as plain values or None).
+
+    Plain values only (str, int, None, tuples, lists: enums as their values, instants as tuples
+    of numbers), so a task's result goes back as one ``marshal`` string, which is several times
+    cheaper to write and read than a pickle of the same tuples."""
     errors = _local_errors(item)
     record = item.parsed.record
     origins = item.parsed.origins.get("credits") if item.parsed.origins else None
@@ -753,28 +773,59 @@ def _encode(item: _Loaded) -> tuple:
         return (item.file, errors, origins, None)
     if origins is not None and origins == list(range(len(origins))):
         origins = None
+    show = list(_show_tuple(record.show))
+    show[_SHOW_KIND] = _VALUE[show[_SHOW_KIND]]
+    if show[_SHOW_STATUS] is not None:
+        show[_SHOW_STATUS] = _VALUE[show[_SHOW_STATUS]]
+    value = _VALUE
     rec = (
-        _show_tuple(record.show),
+        tuple(show),
         [
-            (c.show_id, c.person.id, c.person.name, c.person.native_name, c.role, c.character, c.order)
+            (c.show_id, c.person.id, c.person.name, c.person.native_name, value[c.role], c.character, c.order)
             for c in record.credits
         ],
         [(e.show_id, e.season, e.number, e.title) for e in record.episodes],
         [
             (
-                r.show_id, _when_tuple(r.when), r.scope, r.season, r.episode, r.platform, r.region, r.note,
-                r.part, r.last_episode, r.id,
+                r.show_id,
+                value[r.when.precision],
+                r.when.zone,
+                _instant_tuple(r.when.instant),
+                r.when.local,
+                value[r.scope],
+                r.season,
+                r.episode,
+                r.platform,
+                r.region,
+                r.note,
+                r.part,
+                r.last_episode,
+                r.id,
             )
             for r in record.releases
         ],
-        [(v.show_id, v.kind, v.title, _when_tuple(v.when), v.place, v.id) for v in record.events],
+        [
+            (
+                v.show_id,
+                v.kind,
+                v.title,
+                value[v.when.precision],
+                v.when.zone,
+                _instant_tuple(v.when.instant),
+                v.when.local,
+                v.place,
+                v.id,
+            )
+            for v in record.events
+        ],
         [(k.show_id, k.other_id, k.relation) for k in record.links],
     )
     return (item.file, errors, origins, rec)
 
 
-def _work(task: list[tuple[Path, str, int, int]]) -> list[str | tuple]:
-    """In a worker: read and check the files of one task."""
+def _work(task: list[tuple[Path, str, int, int]]) -> bytes | list[str | tuple]:
+    """In a worker: read and check the files of one task; the result as one ``marshal`` string
+    (or, should a value be one marshal does not take, the list itself, which the pool pickles)."""
     out: list[str | tuple] = []
     for path, label, part, parts in task:
         result = _read(path, label, part, parts)
@@ -782,7 +833,10 @@ def _work(task: list[tuple[Path, str, int, int]]) -> list[str | tuple]:
             out.append(result)
         else:
             out.extend(_encode(item) for item in result)
-    return out
+    try:
+        return marshal.dumps(out)
+    except ValueError:
+        return out
 
 
 class _Decoder:
@@ -791,29 +845,40 @@ class _Decoder:
     def __init__(self) -> None:
         self.people: dict[str, Person] = {}
 
+    @staticmethod
+    def when(precision: str, zone: str, instant: tuple | datetime | None, local: str | None) -> When:
+        at = datetime(*instant, tzinfo=UTC) if type(instant) is tuple else instant
+        return When(_PRECISIONS[precision], zone, at, local)
+
     def record(self, rec: tuple) -> ShowRecord:
         show_t, credits_t, episodes_t, releases_t, events_t, links_t = rec
+        show = list(show_t)
+        show[_SHOW_KIND] = _KINDS[show[_SHOW_KIND]]
+        if show[_SHOW_STATUS] is not None:
+            show[_SHOW_STATUS] = _STATUSES[show[_SHOW_STATUS]]
         people = self.people
+        roles = _ROLES
         credits = []
         for sid, pid, name, native, role, character, order in credits_t:
             person = people.get(pid)
             if person is None or person.name != name or person.native_name != native:
                 person = Person(pid, name, native)
                 people.setdefault(pid, person)
-            credits.append(Credit(sid, person, role, character, order))
+            credits.append(Credit(sid, person, roles[role], character, order))
+        when = self.when
+        scopes = _SCOPES
         releases = []
-        for sid, when_t, scope, season, episode, platform, region, note, part, last, rid in releases_t:
-            r = Release(sid, When(*when_t), scope, season, episode, platform, region, note, part, last)
-            object.__setattr__(r, "_id", rid)
+        for t in releases_t:  # see _encode for the order
+            r = Release(t[0], when(t[1], t[2], t[3], t[4]), scopes[t[5]], *t[6:13])
+            object.__setattr__(r, "_id", t[13])
             releases.append(r)
         events = []
-        for sid, kind, title, when_t, place, eid in events_t:
-            ev = Event(sid, kind, title, When(*when_t), place)
+        for sid, kind, title, precision, zone, instant, local, place, eid in events_t:
+            ev = Event(sid, kind, title, when(precision, zone, instant, local), place)
             object.__setattr__(ev, "_id", eid)
             events.append(ev)
-        return ShowRecord(
-            Show(*show_t), credits, [Episode(*t) for t in episodes_t], releases, events, [Link(*t) for t in links_t]
-        )
+        episodes = [Episode(*t) for t in episodes_t]
+        return ShowRecord(Show(*show), credits, episodes, releases, events, [Link(*t) for t in links_t])
 
 
 def _workers() -> int:
@@ -823,7 +888,9 @@ def _workers() -> int:
         return os.cpu_count() or 1
 
 
-def _tasks(planned: list[str | tuple[Path, str]], workers: int) -> list[str | list[tuple[Path, str, int, int]]] | None:
+def _tasks(
+    planned: list[str | tuple[Path, str]], workers: int
+) -> list[str | list[tuple[Path, str, int, int]]] | None:
     """Errors and tasks in file order, or None when the catalogue is too small for processes."""
     files = [entry for entry in planned if not isinstance(entry, str)]
     if workers < 2 or not files:
@@ -877,7 +944,8 @@ def _validate_parallel(
             if isinstance(unit, str):
                 catalogue.errors.append(unit)
                 continue
-            for entry in next(futures).result():
+            result = next(futures).result()
+            for entry in marshal.loads(result) if isinstance(result, bytes) else result:
                 if isinstance(entry, str):
                     catalogue.errors.append(entry)
                     continue
