@@ -147,20 +147,27 @@ async def test_bulk_and_normal_paths_write_the_same_database(tmp_path: Path, nor
     assert any(hits for hits in bulk_answers)
 
 
-def test_the_cli_import_of_tvmaze_files_matches_the_normal_path(tmp_path: Path, normal_path) -> None:
+def test_the_cli_import_of_tvmaze_files_matches_the_normal_path(
+    tmp_path: Path, normal_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Files read by worker processes, then written in bulk: the same as the normal path."""
-    from bot.cli import catalogue_main
+    from bot.cli import IMPORT_TIMES_ENV, catalogue_main
 
     records = gen.generate(400, seed=3)
     gen.write_tvmaze(records, tmp_path / "files", per_file=2)  # 200 files: read by workers
-    log = io.StringIO()
+    log, err = io.StringIO(), io.StringIO()
     bulk_db, normal_db = tmp_path / "bulk.sqlite3", tmp_path / "normal.sqlite3"
+    monkeypatch.setenv(IMPORT_TIMES_ENV, "1")
     assert (
         catalogue_main(
-            ["import", str(tmp_path / "files"), "--database", str(bulk_db)], stdout=log, stderr=log
+            ["import", str(tmp_path / "files"), "--database", str(bulk_db)], stdout=log, stderr=err
         )
         == 0
     )
+    times = err.getvalue().splitlines()[-1]
+    for part in ("read+parse", "open", "prepare", "write", "search", "index", "commit"):
+        assert f"{part} " in times, times
+    monkeypatch.delenv(IMPORT_TIMES_ENV)
     normal_path()
     assert (
         catalogue_main(
