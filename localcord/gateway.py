@@ -15,14 +15,14 @@ import logging
 import secrets
 import zlib
 from collections import deque
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from aiohttp import WSMsgType, web
 
 from . import wire
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .server import LocalDiscord
+    from .state import Guild, User
 
 log = logging.getLogger("localcord.gateway")
 
@@ -48,6 +48,28 @@ INTENT_SCHEDULED_EVENTS = 1 << 16
 PRIVILEGED = INTENT_MEMBERS | INTENT_PRESENCES | INTENT_MESSAGE_CONTENT
 
 _REPLAY_LIMIT = 20000
+
+
+class GatewayHost(Protocol):
+    """What the gateway needs of the server it serves (the core, core.py)."""
+
+    token: str
+    heartbeat_interval: int
+    privileged_intents: int
+    application_id: int
+    application_flags: int
+    bot_user: User
+
+    @property
+    def gateway_url(self) -> str: ...
+
+    def guilds_for_shard(self, shard_id: int, shard_count: int) -> list[Guild]: ...
+
+    def guild_create_payload(self, guild: Guild) -> dict[str, Any]: ...
+
+    def find_guild(self, ref: Any) -> Guild | None: ...
+
+    def record_dispatch(self, shard_id: int, event: str, data: Any) -> None: ...
 
 
 def _zstd_compressor() -> Any | None:
@@ -81,10 +103,7 @@ def _zstd_compressor() -> Any | None:
 class Connection:
     """One websocket connection. Frames are written by a single writer task."""
 
-    def __init__(
-        self, server: LocalDiscord, ws: web.WebSocketResponse, request: web.Request, compress: str | None
-    ):
-        self.server = server
+    def __init__(self, ws: web.WebSocketResponse, request: web.Request, compress: str | None) -> None:
         self.ws = ws
         self.request = request
         self.compress = compress
@@ -94,6 +113,11 @@ class Connection:
         self._zlib = zlib.compressobj() if compress == "zlib-stream" else None
         self._zstd = _zstd_compressor() if compress == "zstd-stream" else None
         self.writer = asyncio.ensure_future(self._write_loop())
+
+    @property
+    def compression_available(self) -> bool:
+        """False when zstd-stream was asked for and no zstd library is installed."""
+        return self.compress != "zstd-stream" or self._zstd is not None
 
     def send(self, payload: dict[str, Any], seq: int | None = None) -> None:
         if not self.closed:
@@ -145,8 +169,8 @@ class Connection:
 
 
 class Session:
-    def __init__(self, server: LocalDiscord, shard_id: int, shard_count: int, intents: int) -> None:
-        self.server = server
+    def __init__(self, host: GatewayHost, shard_id: int, shard_count: int, intents: int) -> None:
+        self.host = host
         self.id = secrets.token_hex(16)
         self.shard_id = shard_id
         self.shard_count = shard_count
@@ -166,14 +190,21 @@ class Session:
         self.buffer.append((self.seq, payload))
         if self.conn is not None:
             self.conn.send(payload, self.seq)
-        self.server._on_dispatch(self, event, data)
+        self.host.record_dispatch(self.shard_id, event, data)
         return self.seq
 
     def mark_sent(self, seq: int) -> None:
         self.sent_seq = seq
-        if self.ready_seq is not None and seq >= self.ready_seq and not self.ready.is_set():
+        self._check_ready()
+
+    def started(self, ready_seq: int) -> None:
+        """READY and the GUILD_CREATEs up to ``ready_seq`` are queued; ready once they are sent."""
+        self.ready_seq = ready_seq
+        self._check_ready()
+
+    def _check_ready(self) -> None:
+        if self.ready_seq is not None and self.sent_seq >= self.ready_seq and not self.ready.is_set():
             self.ready.set()
-            self.server._on_session_ready(self)
 
     def replay_after(self, seq: int) -> list[dict[str, Any]] | None:
         if seq >= self.seq:
@@ -184,10 +215,10 @@ class Session:
 
 
 class Gateway:
-    """Handles websocket connections for a :class:`LocalDiscord` server."""
+    """Handles the websocket connections of a server (its :class:`GatewayHost`)."""
 
-    def __init__(self, server: LocalDiscord) -> None:
-        self.server = server
+    def __init__(self, host: GatewayHost) -> None:
+        self.host = host
         self.sessions: dict[str, Session] = {}
         self.shards: dict[int, Session] = {}  # current session per shard id
         self.connections: list[Connection] = []
@@ -199,7 +230,7 @@ class Gateway:
         await ws.prepare(request)
         compress = request.query.get("compress")
         encoding = request.query.get("encoding", "json")
-        conn = Connection(self.server, ws, request, compress)
+        conn = Connection(ws, request, compress)
         self.connections.append(conn)
         try:
             if encoding != "json":
@@ -208,13 +239,13 @@ class Gateway:
             if compress not in (None, "zlib-stream", "zstd-stream"):
                 await conn.close(4000, b"unknown compression")
                 return ws
-            if compress == "zstd-stream" and conn._zstd is None:
+            if not conn.compression_available:
                 await conn.close(4000, b"zstd-stream requested but zstandard is not installed")
                 return ws
             conn.send(
                 {
                     "op": HELLO,
-                    "d": {"heartbeat_interval": self.server.heartbeat_interval},
+                    "d": {"heartbeat_interval": self.host.heartbeat_interval},
                     "s": None,
                     "t": None,
                 }
@@ -269,11 +300,11 @@ class Gateway:
             await conn.close(4001, b"Unknown opcode.")
 
     async def _identify(self, conn: Connection, d: dict[str, Any]) -> None:
-        server = self.server
+        host = self.host
         if conn.session is not None:
             await conn.close(4005, b"Already authenticated.")
             return
-        if d.get("token") != server.token and d.get("token") != f"Bot {server.token}":
+        if d.get("token") != host.token and d.get("token") != f"Bot {host.token}":
             await conn.close(4004, b"Authentication failed.")
             return
         shard = d.get("shard") or [0, 1]
@@ -289,7 +320,7 @@ class Gateway:
         if intents is None:
             await conn.close(4013, b"Invalid intent(s).")
             return
-        if intents & PRIVILEGED & ~server.privileged_intents:
+        if intents & PRIVILEGED & ~host.privileged_intents:
             await conn.close(4014, b"Disallowed intent(s).")
             return
         self.identify_count += 1
@@ -299,23 +330,23 @@ class Gateway:
             self.sessions.pop(old.id, None)
             if old.conn is not None and old.conn is not conn:
                 await old.conn.close(4000)
-        session = Session(server, shard_id, shard_count, intents)
+        session = Session(host, shard_id, shard_count, intents)
         self.sessions[session.id] = session
         self.shards[shard_id] = session
         session.conn = conn
         conn.session = session
-        guilds = server._guilds_for_shard(shard_id, shard_count)
+        guilds = host.guilds_for_shard(shard_id, shard_count)
         session.dispatch(
             "READY",
             {
                 "v": 10,
-                "user": server.bot_user.to_dict(),
+                "user": host.bot_user.to_dict(),
                 "guilds": [{"id": str(g.id), "unavailable": True} for g in guilds],
                 "session_id": session.id,
                 "session_type": "normal",
-                "resume_gateway_url": server.gateway_url,
+                "resume_gateway_url": host.gateway_url,
                 "shard": [shard_id, shard_count],
-                "application": {"id": str(server.application_id), "flags": server.application_flags},
+                "application": {"id": str(host.application_id), "flags": host.application_flags},
                 "private_channels": [],
                 "relationships": [],
                 "presences": [],
@@ -327,14 +358,13 @@ class Gateway:
         )
         last = session.seq
         for guild in guilds:
-            last = session.dispatch("GUILD_CREATE", server._guild_create_payload(guild))
-        session.ready_seq = last
-        server._on_session_started(session)
+            last = session.dispatch("GUILD_CREATE", host.guild_create_payload(guild))
+        session.started(last)
 
     async def _resume(self, conn: Connection, d: dict[str, Any]) -> None:
-        server = self.server
+        host = self.host
         session = self.sessions.get(d.get("session_id") or "")
-        token_ok = d.get("token") in (server.token, f"Bot {server.token}")
+        token_ok = d.get("token") in (host.token, f"Bot {host.token}")
         if not token_ok:
             await conn.close(4004, b"Authentication failed.")
             return
@@ -354,16 +384,13 @@ class Gateway:
         for payload in missed:
             conn.send(payload, payload["s"])
         session.dispatch("RESUMED", {"_trace": ["localcord"]})
-        server._on_session_resumed(session)
 
     def _request_members(self, conn: Connection, d: dict[str, Any]) -> None:
         session = conn.session
         if session is None:
             return
-        server = self.server
-        try:
-            guild = server.state_guild(d.get("guild_id"))
-        except (KeyError, TypeError, ValueError, AttributeError):
+        guild = self.host.find_guild(d.get("guild_id"))
+        if guild is None:
             return
         members = list(guild.members.values())
         user_ids = d.get("user_ids")

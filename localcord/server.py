@@ -436,7 +436,7 @@ class LocalDiscord:
         guild.members[self.bot_user.id] = S.Member(guild.id, self.bot_user, [role.id])
         session = self.gateway.session_for_guild(guild.id)
         if session is not None:
-            session.dispatch("GUILD_CREATE", self._guild_create_payload(guild))
+            session.dispatch("GUILD_CREATE", self.guild_create_payload(guild))
 
     def add_bot_to_guild(self, guild: Ref, bot_permissions: Any = None) -> None:
         g = self.state_guild(guild)
@@ -777,14 +777,28 @@ class LocalDiscord:
 
     # --------------------------------------------------------------- dispatching
 
-    def _guilds_for_shard(self, shard_id: int, shard_count: int) -> list[S.Guild]:
+    # What the gateway asks of the server (gateway.GatewayHost).
+
+    def guilds_for_shard(self, shard_id: int, shard_count: int) -> list[S.Guild]:
         bot = self.bot_user.id
         return [
             g for g in self._guilds.values() if bot in g.members and (g.id >> 22) % shard_count == shard_id
         ]
 
-    def _guild_create_payload(self, guild: S.Guild) -> dict[str, Any]:
+    def guild_create_payload(self, guild: S.Guild) -> dict[str, Any]:
         return guild.to_dict(full=True)
+
+    def find_guild(self, ref: Any) -> S.Guild | None:
+        try:
+            return self.state_guild(ref)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            return None
+
+    def record_dispatch(self, shard_id: int, event: str, data: Any) -> None:
+        gid = data.get("guild_id") if isinstance(data, dict) else None
+        if event == "GUILD_CREATE":
+            gid = data.get("id")
+        self.dispatch_log.append((shard_id, event, gid))
 
     _EVENT_INTENTS = {
         "GUILD_MEMBER_ADD": INTENT_MEMBERS,
@@ -833,22 +847,6 @@ class LocalDiscord:
             if msg["author"]["id"] != bot_id and not mentioned and channel.type != S.DM:
                 data.update({"content": "", "embeds": [], "attachments": [], "components": []})
         session.dispatch(event, data)
-
-    def _on_dispatch(self, session: Session, event: str, data: Any) -> None:
-        gid = data.get("guild_id") if isinstance(data, dict) else None
-        if event == "GUILD_CREATE":
-            gid = data.get("id")
-        self.dispatch_log.append((session.shard_id, event, gid))
-
-    def _on_session_started(self, session: Session) -> None:
-        if session.ready_seq is not None and session.sent_seq >= session.ready_seq:
-            session.ready.set()
-
-    def _on_session_ready(self, session: Session) -> None:
-        pass
-
-    def _on_session_resumed(self, session: Session) -> None:
-        pass
 
     def _log_request(self, method: str, path: str, status: int) -> None:
         self.request_log.append(RequestRecord(method, path, status))
