@@ -1,7 +1,9 @@
 """localcord: a Discord-compatible server on loopback for testing discord.py bots."""
 
 from . import permissions
-from .server import InteractionResult, InteractionTimeout, Limits, LocalDiscord, RequestRecord
+from .core import Limits, RequestRecord
+from .invocations import InteractionResult, InteractionTimeout
+from .server import LocalDiscord
 
 __all__ = [
     "LocalDiscord",

@@ -2,7 +2,7 @@
 
 Handlers raise :class:`APIError` for Discord's JSON errors; the middleware turns
 them into responses, applies injected faults, authentication and rate limits, and
-records every request in ``server.request_log``.
+records every request in the core's request log (``LocalDiscord.request_log``).
 """
 
 from __future__ import annotations
@@ -17,52 +17,23 @@ from . import permissions as P
 from . import state as S
 from . import validation as V
 from . import wire
+from .core import PREFIX
+from .errors import (
+    APIError,
+    invalid_json,
+    missing_access,
+    missing_permissions,
+    unknown_channel,
+    unknown_guild,
+    unknown_interaction,
+    unknown_message,
+    unknown_webhook,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .server import LocalDiscord
+    from .core import Core
 
-PREFIX = "/api/v10"
-
-
-class APIError(Exception):
-    def __init__(self, status: int, code: int, message: str, errors: dict[str, Any] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.body: dict[str, Any] = {"message": message, "code": code}
-        if errors is not None:
-            self.body["errors"] = errors
-
-    @classmethod
-    def form(cls, errors: V.FormErrors) -> APIError:
-        return cls(400, 50035, "Invalid Form Body", errors.render())
-
-
-def unknown_channel() -> APIError:
-    return APIError(404, 10003, "Unknown Channel")
-
-
-def unknown_message() -> APIError:
-    return APIError(404, 10008, "Unknown Message")
-
-
-def unknown_guild() -> APIError:
-    return APIError(404, 10004, "Unknown Guild")
-
-
-def unknown_interaction() -> APIError:
-    return APIError(404, 10062, "Unknown interaction")
-
-
-def unknown_webhook() -> APIError:
-    return APIError(404, 10015, "Unknown Webhook")
-
-
-def missing_permissions() -> APIError:
-    return APIError(403, 50013, "Missing Permissions")
-
-
-def missing_access() -> APIError:
-    return APIError(403, 50001, "Missing Access")
+__all__ = ["PREFIX", "APIError", "RestAPI", "json_response", "no_content", "read_body", "read_payload"]
 
 
 def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -70,10 +41,6 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     if headers:
         h.update(headers)
     return web.Response(body=wire.dumps(data).encode("utf-8"), status=status, headers=h)
-
-
-def invalid_json() -> APIError:
-    return APIError(400, 50109, "The request body contains invalid JSON.")
 
 
 def _decode_json(raw: str | bytes) -> Any:
@@ -168,8 +135,8 @@ def _int(value: Any) -> int:
 
 
 class RestAPI:
-    def __init__(self, server: LocalDiscord) -> None:
-        self.server = server
+    def __init__(self, core: Core) -> None:
+        self.core = core
 
     # ------------------------------------------------------------------ plumbing
 
@@ -234,9 +201,8 @@ class RestAPI:
         add("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self.get_event)
         add("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", self.edit_event)
         add("DELETE", "/guilds/{guild_id}/scheduled-events/{event_id}", self.delete_event)
-        r.add_route("GET", "/gateway-ws", self.server.gateway.handle)
-        r.add_route("GET", "/gateway-ws/", self.server.gateway.handle)
-        r.add_route("POST", "/_localcord/rpc", self.server._rpc_handler)
+        r.add_route("GET", "/gateway-ws", self.core.gateway.handle)
+        r.add_route("GET", "/gateway-ws/", self.core.gateway.handle)
         return app
 
     @web.middleware
@@ -244,7 +210,7 @@ class RestAPI:
         path = request.path
         if not path.startswith(PREFIX):
             return await handler(request)
-        server = self.server
+        core = self.core
         rel = path[len(PREFIX) :]
         method = request.method
         extra: dict[str, str] = {"Via": "1.1 google"}
@@ -253,27 +219,27 @@ class RestAPI:
         exc: web.HTTPException | None = getattr(match, "http_exception", None)
         if exc is not None:
             response = json_response({"message": f"{exc.status}: {exc.reason}", "code": 0}, exc.status, extra)
-            server._log_request(method, rel, response.status)
+            core.log_request(method, rel, response.status)
             return response
-        decision = server.limiter.check_injection(method, rel) if server.limiter.injections else None
+        decision = core.limiter.check_injection(method, rel) if core.limiter.injections else None
         if decision is not None:
             response = json_response(decision.body, decision.status or 500, decision.headers)
-            server._log_request(method, rel, response.status)
+            core.log_request(method, rel, response.status)
             return response
         webhookish = rel.startswith("/interactions/") or rel.startswith("/webhooks/")
-        if not webhookish and request.headers.get("Authorization") != f"Bot {server.token}":
+        if not webhookish and request.headers.get("Authorization") != f"Bot {core.token}":
             response = json_response({"message": "401: Unauthorized", "code": 0}, 401, extra)
-            server._log_request(method, rel, response.status)
+            core.log_request(method, rel, response.status)
             return response
-        if server.limits.rate_limits or server.limits.global_limit:
-            server.limiter.routes_enabled = server.limits.rate_limits
-            server.limiter.global_enabled = server.limits.global_limit
+        if core.limits.rate_limits or core.limits.global_limit:
+            core.limiter.routes_enabled = core.limits.rate_limits
+            core.limiter.global_enabled = core.limits.global_limit
             resource = match.route.resource
             template = resource.canonical[len(PREFIX) :] if resource is not None else rel
-            decision = server.limiter.check(method, rel, template, dict(match))
+            decision = core.limiter.check(method, rel, template, dict(match))
             if decision.status is not None:
                 response = json_response(decision.body, decision.status, decision.headers)
-                server._log_request(method, rel, response.status)
+                core.log_request(method, rel, response.status)
                 return response
             extra.update(decision.headers)
         try:
@@ -284,22 +250,22 @@ class RestAPI:
             response = json_response({"message": f"{e.status}: {e.reason}", "code": 0}, e.status)
         for k, v in extra.items():
             response.headers[k] = v
-        server._log_request(method, rel, response.status)
+        core.log_request(method, rel, response.status)
         return response
 
     # ------------------------------------------------------------------- lookups
 
     def _channel(self, request: web.Request) -> S.Channel:
         cid = _int(request.match_info["channel_id"])
-        channel = self.server._channels.get(cid)
+        channel = self.core.channels.get(cid)
         if channel is None:
             raise unknown_channel()
         return channel
 
     def _guild(self, request: web.Request) -> S.Guild:
         gid = _int(request.match_info["guild_id"])
-        guild = self.server._guilds.get(gid)
-        if guild is None or self.server.bot_user.id not in guild.members:
+        guild = self.core.guilds.get(gid)
+        if guild is None or self.core.bot_user.id not in guild.members:
             raise unknown_guild()
         return guild
 
@@ -312,10 +278,10 @@ class RestAPI:
 
     def _require(self, channel: S.Channel, needed: int) -> None:
         """Checks the bot's permissions in a guild channel."""
-        server = self.server
-        if channel.guild_id is None or not server.limits.permissions:
+        core = self.core
+        if channel.guild_id is None or not core.limits.permissions:
             return
-        perms = server.bot_permissions_in(channel)
+        perms = core.bot_permissions_in(channel)
         if not perms & P.VIEW_CHANNEL:
             raise missing_access()
         if perms & needed != needed:
@@ -324,13 +290,13 @@ class RestAPI:
     # ------------------------------------------------------------ users, gateway
 
     async def get_gateway(self, request: web.Request) -> web.Response:
-        return json_response({"url": self.server.gateway_url})
+        return json_response({"url": self.core.gateway_url})
 
     async def get_gateway_bot(self, request: web.Request) -> web.Response:
         return json_response(
             {
-                "url": self.server.gateway_url,
-                "shards": self.server.shard_count,
+                "url": self.core.gateway_url,
+                "shards": self.core.shard_count,
                 "session_start_limit": {
                     "total": 1000,
                     "remaining": 999,
@@ -341,20 +307,20 @@ class RestAPI:
         )
 
     async def get_me(self, request: web.Request) -> web.Response:
-        d = self.server.bot_user.to_dict()
+        d = self.core.bot_user.to_dict()
         d.update(
             {"mfa_enabled": False, "verified": True, "email": None, "locale": "en-US", "premium_type": 0}
         )
         return json_response(d)
 
     async def get_user(self, request: web.Request) -> web.Response:
-        user = self.server._users.get(_int(request.match_info["user_id"]))
+        user = self.core.users.get(_int(request.match_info["user_id"]))
         if user is None:
             raise APIError(404, 10013, "Unknown User")
         return json_response(user.to_dict())
 
     async def get_application(self, request: web.Request) -> web.Response:
-        return json_response(self.server.application_payload())
+        return json_response(self.core.application_payload())
 
     async def create_dm(self, request: web.Request) -> web.Response:
         payload, _ = await read_payload(request)
@@ -363,117 +329,87 @@ class RestAPI:
             errors = V.FormErrors()
             V.required(errors, ("recipient_id",))
             raise APIError.form(errors)
-        user = self.server._users.get(uid)
+        user = self.core.users.get(uid)
         if user is None:
-            raise APIError(
-                400,
-                50035,
-                "Invalid Form Body",
-                {"recipient_id": {"_errors": [{"code": "USER_NOT_FOUND", "message": "Unknown User"}]}},
-            )
-        channel = self.server._dm_channel(user)
+            raise APIError.field("recipient_id", "USER_NOT_FOUND", "Unknown User")
+        channel = self.core.setup.dm_channel(user)
         return json_response(channel.to_dict())
 
     # ------------------------------------------------------------------ commands
 
-    def _command_scope(self, request: web.Request) -> tuple[S.Guild | None, dict[int, dict[str, Any]]]:
-        if _int(request.match_info["application_id"]) != self.server.application_id:
-            raise APIError(403, 50001, "Missing Access")
-        if "guild_id" in request.match_info:
-            guild = self._guild(request)
-            return guild, guild.commands
-        return None, self.server._global_commands
+    def _command_scope(self, request: web.Request) -> S.Guild | None:
+        if _int(request.match_info["application_id"]) != self.core.application_id:
+            raise missing_access()
+        return self._guild(request) if "guild_id" in request.match_info else None
 
     async def list_commands(self, request: web.Request) -> web.Response:
-        _, store = self._command_scope(request)
-        return json_response(list(store.values()))
+        guild = self._command_scope(request)
+        return json_response(list(self.core.commands.store(guild).values()))
 
     async def bulk_commands(self, request: web.Request) -> web.Response:
-        guild, store = self._command_scope(request)
+        guild = self._command_scope(request)
         payload, _ = await read_body(request)
-        if self.server.limits.validation:
+        if self.core.limits.validation:
             errors = V.validate_commands(payload, global_=guild is None)
             if errors:
                 raise APIError.form(errors)
         elif not isinstance(payload, list):
             raise APIError(400, 50035, "Invalid Form Body")
-        result = self.server._replace_commands(guild, payload)
-        return json_response(result)
+        return json_response(self.core.commands.replace(guild, payload))
 
     async def create_command(self, request: web.Request) -> web.Response:
-        guild, store = self._command_scope(request)
+        guild = self._command_scope(request)
         payload, _ = await read_payload(request)
-        if self.server.limits.validation:
+        if self.core.limits.validation:
             errors = V.FormErrors()
             V.validate_command(errors, (), payload)
             if errors:
                 raise APIError.form(errors)
-        existing = [
-            c
-            for c in store.values()
-            if c["name"] == payload.get("name") and c["type"] == payload.get("type", 1)
-        ]
-        others = [c for c in store.values() if not existing or c is not existing[0]]
-        cmds = self.server._replace_commands(guild, [*others, payload])
-        cmd = next(
-            c for c in cmds if c["name"] == payload.get("name") and c["type"] == payload.get("type", 1)
-        )
-        return json_response(cmd, 200 if existing else 201)
+        cmd, created = self.core.commands.upsert(guild, payload)
+        return json_response(cmd, 201 if created else 200)
 
-    def _command(
-        self, request: web.Request
-    ) -> tuple[S.Guild | None, dict[int, dict[str, Any]], dict[str, Any]]:
-        guild, store = self._command_scope(request)
-        cmd = store.get(_int(request.match_info["command_id"]))
+    def _command(self, request: web.Request) -> tuple[S.Guild | None, dict[str, Any]]:
+        guild = self._command_scope(request)
+        cmd = self.core.commands.store(guild).get(_int(request.match_info["command_id"]))
         if cmd is None:
             raise APIError(404, 10063, "Unknown application command")
-        return guild, store, cmd
+        return guild, cmd
 
     async def get_command(self, request: web.Request) -> web.Response:
-        _, _, cmd = self._command(request)
+        _, cmd = self._command(request)
         return json_response(cmd)
 
     async def edit_command(self, request: web.Request) -> web.Response:
-        guild, store, cmd = self._command(request)
+        guild, cmd = self._command(request)
         payload, _ = await read_payload(request)
         merged = {**cmd, **payload}
-        if self.server.limits.validation:
+        if self.core.limits.validation:
             errors = V.FormErrors()
             V.validate_command(errors, (), merged)
             if errors:
                 raise APIError.form(errors)
-        cmds = [merged if c is cmd else c for c in store.values()]
-        result = self.server._replace_commands(guild, cmds)
-        return json_response(next(c for c in result if c["id"] == cmd["id"]))
+        return json_response(self.core.commands.edit(guild, cmd, merged))
 
     async def delete_command(self, request: web.Request) -> web.Response:
-        _, store, cmd = self._command(request)
-        del store[int(cmd["id"])]
+        guild, cmd = self._command(request)
+        self.core.commands.delete(guild, cmd)
         return no_content()
 
     # -------------------------------------------------------------- interactions
 
     async def interaction_callback(self, request: web.Request) -> web.Response:
-        server = self.server
-        inter = server._interactions.get(_int(request.match_info["interaction_id"]))
+        interactions = self.core.interactions
+        inter = interactions.by_id.get(_int(request.match_info["interaction_id"]))
         if inter is None or inter.token != request.match_info["interaction_token"]:
             raise unknown_interaction()
         payload, files = await read_payload(request)
-        loop_time = server._loop_time()
-        if inter.acknowledged:
-            raise APIError(400, 40060, "Interaction has already been acknowledged.")
-        if server.limits.interaction_deadline and loop_time - inter.created > server.interaction_timeout:
-            server._late_callbacks += 1
-            raise unknown_interaction()
-        body = server._interaction_callback(inter, payload, files)
-        return json_response(body)
+        return json_response(interactions.respond(inter, payload, files))
 
     def _webhook_interaction(self, request: web.Request) -> S.Interaction:
-        server = self.server
-        if _int(request.match_info["webhook_id"]) != server.application_id:
+        if _int(request.match_info["webhook_id"]) != self.core.application_id:
             raise unknown_webhook()
-        inter = server._interactions_by_token.get(request.match_info["webhook_token"])
-        if inter is None or server._loop_time() - inter.created > server.token_lifetime:
+        inter = self.core.interactions.for_webhook(request.match_info["webhook_token"])
+        if inter is None:
             raise unknown_webhook()
         return inter
 
@@ -482,7 +418,7 @@ class RestAPI:
         if not inter.acknowledged:
             raise unknown_webhook()
         payload, files = await read_payload(request)
-        msg = self.server._interaction_followup(inter, payload, files)
+        msg = self.core.interactions.followup(inter, payload, files)
         wait = request.query.get("wait", "false").lower() in ("1", "true")
         if not wait:
             return no_content()
@@ -496,7 +432,7 @@ class RestAPI:
                 raise unknown_message()
         else:
             mid = _int(raw)
-        msg = self.server._interaction_message(inter, mid)
+        msg = self.core.interactions.message(inter, mid)
         if msg is None:
             raise unknown_message()
         return msg
@@ -509,22 +445,20 @@ class RestAPI:
         inter = self._webhook_interaction(request)
         msg = self._webhook_message(inter, request)
         payload, files = await read_payload(request)
-        msg = self.server._edit_message(msg, payload, files, webhook=True, interaction=inter)
-        return json_response(msg)
+        return json_response(self.core.interactions.edit_message(inter, msg, payload, files))
 
     async def webhook_delete_message(self, request: web.Request) -> web.Response:
         inter = self._webhook_interaction(request)
         msg = self._webhook_message(inter, request)
-        self.server._delete_message(msg)
-        inter.ephemeral_messages.pop(int(msg["id"]), None)
+        self.core.interactions.delete_message(inter, msg)
         return no_content()
 
     # ------------------------------------------------------------------ channels
 
     async def get_channel(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
-        if channel.guild_id is not None and self.server.limits.permissions:
-            if not self.server.bot_permissions_in(channel) & P.VIEW_CHANNEL:
+        if channel.guild_id is not None and self.core.limits.permissions:
+            if not self.core.bot_permissions_in(channel) & P.VIEW_CHANNEL:
                 raise missing_access()
         return json_response(channel.to_dict())
 
@@ -537,7 +471,7 @@ class RestAPI:
             V.bad_length(errors, ("name",), payload["name"], 1, 100)
         if "topic" in payload and payload["topic"] is not None:
             V.max_length(errors, ("topic",), payload["topic"], 1024)
-        if errors and self.server.limits.validation:
+        if errors and self.core.limits.validation:
             raise APIError.form(errors)
         for key in (
             "name",
@@ -558,14 +492,14 @@ class RestAPI:
             channel.type = payload["type"]
         if "parent_id" in payload:
             channel.parent_id = int(payload["parent_id"]) if payload["parent_id"] else None
-        self.server._dispatch_channel("THREAD_UPDATE" if channel.is_thread else "CHANNEL_UPDATE", channel)
+        self.core.dispatch_channel("THREAD_UPDATE" if channel.is_thread else "CHANNEL_UPDATE", channel)
         return json_response(channel.to_dict())
 
     async def delete_channel(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         self._require(channel, P.MANAGE_THREADS if channel.is_thread else P.MANAGE_CHANNELS)
         data = channel.to_dict()
-        self.server.delete_channel(channel)
+        self.core.setup.delete_channel(channel)
         return json_response(data)
 
     async def typing(self, request: web.Request) -> web.Response:
@@ -581,14 +515,14 @@ class RestAPI:
         channel.overwrites[oid] = S.Overwrite(
             oid, int(payload.get("type", 0)), int(payload.get("allow") or 0), int(payload.get("deny") or 0)
         )
-        self.server._dispatch_channel("CHANNEL_UPDATE", channel)
+        self.core.dispatch_channel("CHANNEL_UPDATE", channel)
         return no_content()
 
     async def delete_overwrite(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         self._require(channel, P.MANAGE_ROLES)
         channel.overwrites.pop(_int(request.match_info["overwrite_id"]), None)
-        self.server._dispatch_channel("CHANNEL_UPDATE", channel)
+        self.core.dispatch_channel("CHANNEL_UPDATE", channel)
         return no_content()
 
     # ------------------------------------------------------------------ messages
@@ -633,9 +567,9 @@ class RestAPI:
     async def create_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         payload, files = await read_payload(request)
-        server = self.server
+        core = self.core
         if channel.type == S.DM:
-            recipient = next((u for u in channel.recipients if u.id != server.bot_user.id), None)
+            recipient = next((u for u in channel.recipients if u.id != core.bot_user.id), None)
             if recipient is not None and not recipient.dms_open:
                 raise APIError(403, 50007, "Cannot send messages to this user")
         else:
@@ -649,7 +583,7 @@ class RestAPI:
             if payload.get("tts"):
                 pass  # Discord silently drops TTS without the permission
             self._require(channel, needed)
-        msg, created = server._post_message(channel, payload, files)
+        msg, _ = core.messages.post(channel, payload, files)
         return json_response(msg)
 
     async def get_message(self, request: web.Request) -> web.Response:
@@ -661,23 +595,23 @@ class RestAPI:
         channel = self._channel(request)
         msg = self._message(channel, request)
         payload, files = await read_payload(request)
-        server = self.server
-        if int(msg["author"]["id"]) != server.bot_user.id or msg.get("webhook_id"):
+        core = self.core
+        if int(msg["author"]["id"]) != core.bot_user.id or msg.get("webhook_id"):
             if set(payload) - {"flags"}:
                 raise APIError(403, 50005, "Cannot edit a message authored by another user")
             self._require(channel, P.MANAGE_MESSAGES)
         elif channel.guild_id is not None:
             self._require(channel, P.VIEW_CHANNEL | (P.EMBED_LINKS if payload.get("embeds") else 0))
-        return json_response(server._edit_message(msg, payload, files))
+        return json_response(core.messages.edit(msg, payload, files))
 
     async def delete_message(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
         msg = self._message(channel, request)
-        if int(msg["author"]["id"]) != self.server.bot_user.id:
+        if int(msg["author"]["id"]) != self.core.bot_user.id:
             self._require(channel, P.MANAGE_MESSAGES)
         else:
             self._require(channel, P.VIEW_CHANNEL)
-        self.server._delete_message(msg)
+        self.core.messages.delete(msg)
         return no_content()
 
     async def crosspost(self, request: web.Request) -> web.Response:
@@ -685,16 +619,13 @@ class RestAPI:
         if channel.type != S.ANNOUNCEMENT:
             raise APIError(400, 50024, "Cannot execute action on this channel type")
         msg = self._message(channel, request)
-        own = int(msg["author"]["id"]) == self.server.bot_user.id
+        own = int(msg["author"]["id"]) == self.core.bot_user.id
         self._require(channel, P.SEND_MESSAGES if own else (P.SEND_MESSAGES | P.MANAGE_MESSAGES))
         if msg.get("flags", 0) & 1:
             raise APIError(400, 40033, "This message has already been crossposted.")
         if msg.get("type") not in (0, 19, 20):
             raise APIError(400, 50068, "Invalid message type")
-        msg["flags"] = msg.get("flags", 0) | 1
-        self.server._crossposted.append(msg)
-        self.server._dispatch_message("MESSAGE_UPDATE", channel, msg)
-        return json_response(msg)
+        return json_response(self.core.messages.crosspost(channel, msg))
 
     async def add_reaction(self, request: web.Request) -> web.Response:
         channel = self._channel(request)
@@ -728,14 +659,14 @@ class RestAPI:
         msg = self._message(channel, request)
         self._require(channel, P.CREATE_PUBLIC_THREADS | P.READ_MESSAGE_HISTORY)
         payload, _ = await read_payload(request)
-        if self.server.limits.validation:
+        if self.core.limits.validation:
             errors = V.FormErrors()
             V.validate_thread_name(errors, payload.get("name"))
             if errors:
                 raise APIError.form(errors)
-        if msg.get("thread") is not None or int(msg["id"]) in self.server._channels:
+        if msg.get("thread") is not None or int(msg["id"]) in self.core.channels:
             raise APIError(400, 160004, "A thread has already been created for this message")
-        thread = self.server._create_thread(
+        thread = self.core.setup.open_thread(
             channel,
             payload.get("name") or "thread",
             S.ANNOUNCEMENT_THREAD if channel.type == S.ANNOUNCEMENT else S.PUBLIC_THREAD,
@@ -757,12 +688,12 @@ class RestAPI:
         self._require(
             channel, P.CREATE_PRIVATE_THREADS if ttype == S.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS
         )
-        if self.server.limits.validation:
+        if self.core.limits.validation:
             errors = V.FormErrors()
             V.validate_thread_name(errors, payload.get("name"))
             if errors:
                 raise APIError.form(errors)
-        thread = self.server._create_thread(
+        thread = self.core.setup.open_thread(
             channel,
             payload.get("name") or "thread",
             ttype,
@@ -786,15 +717,15 @@ class RestAPI:
 
     async def guild_create_channel(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if self.server.limits.permissions and not self.server.bot_base_permissions(guild) & P.MANAGE_CHANNELS:
+        if self.core.limits.permissions and not self.core.bot_base_permissions(guild) & P.MANAGE_CHANNELS:
             raise missing_permissions()
         payload, _ = await read_payload(request)
-        if self.server.limits.validation:
+        if self.core.limits.validation:
             errors = V.FormErrors()
             V.bad_length(errors, ("name",), payload.get("name"), 1, 100)
             if errors:
                 raise APIError.form(errors)
-        channel = self.server.create_channel(
+        channel = self.core.setup.create_channel(
             guild, payload["name"], type=payload.get("type", 0), topic=payload.get("topic")
         )
         return json_response(channel.to_dict(), 201)
@@ -805,15 +736,15 @@ class RestAPI:
 
     async def guild_create_role(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if self.server.limits.permissions and not self.server.bot_base_permissions(guild) & P.MANAGE_ROLES:
+        if self.core.limits.permissions and not self.core.bot_base_permissions(guild) & P.MANAGE_ROLES:
             raise missing_permissions()
         payload, _ = await read_payload(request)
-        if self.server.limits.validation:
+        if self.core.limits.validation:
             errors = V.FormErrors()
             V.max_length(errors, ("name",), payload.get("name"), 100)
             if errors:
                 raise APIError.form(errors)
-        role = self.server.create_role(
+        role = self.core.setup.create_role(
             guild,
             payload.get("name") or "new role",
             permissions=int(payload.get("permissions") or 0),
@@ -831,7 +762,7 @@ class RestAPI:
 
     async def guild_edit_role(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if self.server.limits.permissions and not self.server.bot_base_permissions(guild) & P.MANAGE_ROLES:
+        if self.core.limits.permissions and not self.core.bot_base_permissions(guild) & P.MANAGE_ROLES:
             raise missing_permissions()
         role = self._role(guild, request)
         payload, _ = await read_payload(request)
@@ -840,17 +771,15 @@ class RestAPI:
                 setattr(role, key, payload[key])
         if "permissions" in payload:
             role.permissions = int(payload["permissions"])
-        self.server._dispatch_guild(
-            guild, "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_dict()}
-        )
+        self.core.setup.update_role(guild, role)
         return json_response(role.to_dict())
 
     async def guild_delete_role(self, request: web.Request) -> web.Response:
         guild = self._guild(request)
-        if self.server.limits.permissions and not self.server.bot_base_permissions(guild) & P.MANAGE_ROLES:
+        if self.core.limits.permissions and not self.core.bot_base_permissions(guild) & P.MANAGE_ROLES:
             raise missing_permissions()
         role = self._role(guild, request)
-        self.server.delete_role(guild, role)
+        self.core.setup.delete_role(guild, role)
         return no_content()
 
     async def guild_members(self, request: web.Request) -> web.Response:
@@ -892,8 +821,8 @@ class RestAPI:
         return json_response(self._event(guild, request).to_dict())
 
     def _event_permission(self, guild: S.Guild) -> None:
-        if self.server.limits.permissions:
-            perms = self.server.bot_base_permissions(guild)
+        if self.core.limits.permissions:
+            perms = self.core.bot_base_permissions(guild)
             if not perms & (P.MANAGE_EVENTS | P.CREATE_EVENTS):
                 raise missing_permissions()
 
@@ -901,7 +830,7 @@ class RestAPI:
         guild = self._guild(request)
         self._event_permission(guild)
         payload, _ = await read_payload(request)
-        if self.server.limits.validation:
+        if self.core.limits.validation:
             errors = V.validate_scheduled_event(payload)
             start = V.parse_time(payload.get("scheduled_start_time"))
             if payload.get("scheduled_start_time") is not None and start is None:
@@ -924,7 +853,7 @@ class RestAPI:
             cid = payload.get("channel_id")
             if cid and int(cid) not in guild.channels:
                 raise unknown_channel()
-        ev = self.server._create_event(guild, payload)
+        ev = self.core.setup.create_scheduled_event(guild, payload)
         return json_response(ev.to_dict())
 
     async def edit_event(self, request: web.Request) -> web.Response:
@@ -932,7 +861,7 @@ class RestAPI:
         self._event_permission(guild)
         ev = self._event(guild, request)
         payload, _ = await read_payload(request)
-        if self.server.limits.validation:
+        if self.core.limits.validation:
             errors = V.validate_scheduled_event(payload, partial=True)
             if errors:
                 raise APIError.form(errors)
@@ -952,7 +881,7 @@ class RestAPI:
                 setattr(ev, key, payload[key])
         if "channel_id" in payload:
             ev.channel_id = int(payload["channel_id"]) if payload["channel_id"] else None
-        self.server._dispatch_guild(guild, "GUILD_SCHEDULED_EVENT_UPDATE", ev.to_dict())
+        self.core.dispatch_guild(guild, "GUILD_SCHEDULED_EVENT_UPDATE", ev.to_dict())
         return json_response(ev.to_dict())
 
     async def delete_event(self, request: web.Request) -> web.Response:
@@ -960,5 +889,5 @@ class RestAPI:
         self._event_permission(guild)
         ev = self._event(guild, request)
         del guild.scheduled_events[ev.id]
-        self.server._dispatch_guild(guild, "GUILD_SCHEDULED_EVENT_DELETE", ev.to_dict())
+        self.core.dispatch_guild(guild, "GUILD_SCHEDULED_EVENT_DELETE", ev.to_dict())
         return no_content()

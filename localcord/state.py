@@ -28,6 +28,23 @@ PRIVATE_THREAD = 12
 THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 
 
+Ref = int | str | Any
+"""A Discord object (localcord's own, a discord.py one, or its JSON) or its id."""
+
+
+def ref_id(ref: Ref) -> int:
+    """The id of an object, a dict with an ``id``, or an id given as an int or a string."""
+    if isinstance(ref, bool):
+        raise TypeError("expected an id or object")
+    if isinstance(ref, int):
+        return ref
+    if isinstance(ref, str):
+        return int(ref)
+    if isinstance(ref, dict):
+        return int(ref["id"])
+    return int(ref.id)
+
+
 def iso(ts: float | None = None) -> str:
     """ISO-8601 timestamp the way Discord writes them."""
     if ts is None:

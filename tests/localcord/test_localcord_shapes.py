@@ -83,11 +83,12 @@ async def test_payloads_have_required_keys(server: LocalDiscord) -> None:
     assert not missing("member.MemberWithUser", alice.to_dict())
     assert not missing("user.User", alice.user.to_dict())
 
-    msg, _ = server._post_message(chan, {"content": f"hi {alice.mention}"}, [])
+    core = server.core
+    msg, _ = core.messages.post(chan, {"content": f"hi {alice.mention}"}, [])
     assert not missing("message.Message", msg)
     assert msg["mentions"][0]["id"] == str(alice.id) and "member" in msg["mentions"][0]
 
-    cmds = server._replace_commands(
+    cmds = core.commands.replace(
         None,
         [
             {
@@ -99,15 +100,15 @@ async def test_payloads_have_required_keys(server: LocalDiscord) -> None:
         ],
     )
     assert not missing("command._ChatInputApplicationCommand", cmds[0])
-    data = server._command_data(guild, alice.user, "cast", {"show": "Kingdom"})
-    inter = server._build_interaction(2, guild, chan, alice.user, data)
+    data = core.commands.call_data(guild, alice.user, "cast", {"show": "Kingdom"})
+    inter = core.invocations.build(2, guild, chan, alice.user, data)
     assert not missing("interactions.ApplicationCommandInteraction", inter.payload)
     assert inter.payload["data"]["options"] == [{"name": "show", "type": 3, "value": "Kingdom"}]
     assert inter.payload["member"]["permissions"]
 
-    thread = server._create_thread(chan, "t", 11, thread_id=int(msg["id"]))
+    thread = core.setup.open_thread(chan, "t", 11, thread_id=int(msg["id"]))
     assert not missing("threads.Thread", thread.to_dict())
-    ev = server._create_event(
+    ev = core.setup.create_scheduled_event(
         guild,
         {
             "name": "e",
@@ -120,7 +121,7 @@ async def test_payloads_have_required_keys(server: LocalDiscord) -> None:
     )
     assert not missing("scheduled_event.ExternalScheduledEvent", ev.to_dict())
 
-    body = server._interaction_callback(inter, {"type": 4, "data": {"content": "ok"}}, [])
+    body = core.interactions.respond(inter, {"type": 4, "data": {"content": "ok"}}, [])
     assert not missing("interactions.InteractionCallback", body)
     assert not missing("interactions.InteractionCallbackResponse", body["interaction"])
     assert not missing("message.Message", body["resource"]["message"])
@@ -240,7 +241,7 @@ async def test_ten_thousand_posts_are_fast() -> None:
         # the in-process path alone (no HTTP) must be far cheaper
         start = time.perf_counter()
         for ch in channels:
-            server._post_message(ch, {"content": "again"}, [])
+            server.core.messages.post(ch, {"content": "again"}, [])
         assert time.perf_counter() - start < 3
     finally:
         await server.stop()
