@@ -1,0 +1,224 @@
+"""Guilds: their channels, roles, members and scheduled events."""
+
+from __future__ import annotations
+
+import time
+
+from aiohttp import web
+
+from .. import permissions as P
+from .. import state as S
+from .. import validation as V
+from ..errors import APIError, missing_permissions, unknown_channel
+from .base import Route, Routes, json_response, no_content, path_int, read_payload
+
+
+class GuildRoutes(Routes):
+    def routes(self) -> list[Route]:
+        return [
+            ("GET", "/guilds/{guild_id}", self.get_guild),
+            ("GET", "/guilds/{guild_id}/channels", self.guild_channels),
+            ("POST", "/guilds/{guild_id}/channels", self.guild_create_channel),
+            ("GET", "/guilds/{guild_id}/roles", self.guild_roles),
+            ("POST", "/guilds/{guild_id}/roles", self.guild_create_role),
+            ("PATCH", "/guilds/{guild_id}/roles/{role_id}", self.guild_edit_role),
+            ("DELETE", "/guilds/{guild_id}/roles/{role_id}", self.guild_delete_role),
+            ("GET", "/guilds/{guild_id}/members", self.guild_members),
+            ("GET", "/guilds/{guild_id}/members/{user_id}", self.guild_member),
+            ("GET", "/guilds/{guild_id}/scheduled-events", self.list_events),
+            ("POST", "/guilds/{guild_id}/scheduled-events", self.create_event),
+            ("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self.get_event),
+            ("PATCH", "/guilds/{guild_id}/scheduled-events/{event_id}", self.edit_event),
+            ("DELETE", "/guilds/{guild_id}/scheduled-events/{event_id}", self.delete_event),
+        ]
+
+    # -------------------------------------------------------------------- guilds
+
+    async def get_guild(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        d = guild.to_dict()
+        if request.query.get("with_counts", "").lower() in ("1", "true"):
+            d["approximate_member_count"] = len(guild.members)
+            d["approximate_presence_count"] = 0
+        return json_response(d)
+
+    async def guild_channels(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        return json_response([c.to_dict() for c in guild.channels.values()])
+
+    async def guild_create_channel(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        if self.core.limits.permissions and not self.core.bot_base_permissions(guild) & P.MANAGE_CHANNELS:
+            raise missing_permissions()
+        payload, _ = await read_payload(request)
+        if self.core.limits.validation:
+            errors = V.FormErrors()
+            V.bad_length(errors, ("name",), payload.get("name"), 1, 100)
+            if errors:
+                raise APIError.form(errors)
+        channel = self.core.setup.create_channel(
+            guild, payload["name"], type=payload.get("type", 0), topic=payload.get("topic")
+        )
+        return json_response(channel.to_dict(), 201)
+
+    async def guild_roles(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        return json_response([r.to_dict() for r in guild.roles.values()])
+
+    async def guild_create_role(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        if self.core.limits.permissions and not self.core.bot_base_permissions(guild) & P.MANAGE_ROLES:
+            raise missing_permissions()
+        payload, _ = await read_payload(request)
+        if self.core.limits.validation:
+            errors = V.FormErrors()
+            V.max_length(errors, ("name",), payload.get("name"), 100)
+            if errors:
+                raise APIError.form(errors)
+        role = self.core.setup.create_role(
+            guild,
+            payload.get("name") or "new role",
+            permissions=int(payload.get("permissions") or 0),
+            mentionable=bool(payload.get("mentionable", False)),
+            color=int(payload.get("color") or 0),
+            hoist=bool(payload.get("hoist", False)),
+        )
+        return json_response(role.to_dict())
+
+    def _role(self, guild: S.Guild, request: web.Request) -> S.Role:
+        role = guild.roles.get(path_int(request.match_info["role_id"]))
+        if role is None:
+            raise APIError(404, 10011, "Unknown Role")
+        return role
+
+    async def guild_edit_role(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        if self.core.limits.permissions and not self.core.bot_base_permissions(guild) & P.MANAGE_ROLES:
+            raise missing_permissions()
+        role = self._role(guild, request)
+        payload, _ = await read_payload(request)
+        for key in ("name", "mentionable", "hoist", "color"):
+            if key in payload:
+                setattr(role, key, payload[key])
+        if "permissions" in payload:
+            role.permissions = int(payload["permissions"])
+        self.core.setup.update_role(guild, role)
+        return json_response(role.to_dict())
+
+    async def guild_delete_role(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        if self.core.limits.permissions and not self.core.bot_base_permissions(guild) & P.MANAGE_ROLES:
+            raise missing_permissions()
+        role = self._role(guild, request)
+        self.core.setup.delete_role(guild, role)
+        return no_content()
+
+    async def guild_members(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        try:
+            limit = max(1, min(1000, int(request.query.get("limit", 1))))
+        except ValueError:
+            limit = 1
+        after = int(request.query.get("after", 0) or 0)
+        out = []
+        for uid in sorted(guild.members):
+            if uid > after:
+                out.append(guild.members[uid].to_dict())
+                if len(out) >= limit:
+                    break
+        return json_response(out)
+
+    async def guild_member(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        member = guild.members.get(path_int(request.match_info["user_id"]))
+        if member is None:
+            raise APIError(404, 10007, "Unknown Member")
+        return json_response(member.to_dict())
+
+    # ---------------------------------------------------------- scheduled events
+
+    def _event(self, guild: S.Guild, request: web.Request) -> S.ScheduledEvent:
+        ev = guild.scheduled_events.get(path_int(request.match_info["event_id"]))
+        if ev is None:
+            raise APIError(404, 10070, "Unknown Guild Scheduled Event")
+        return ev
+
+    async def list_events(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        return json_response([e.to_dict() for e in guild.scheduled_events.values()])
+
+    async def get_event(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        return json_response(self._event(guild, request).to_dict())
+
+    def _event_permission(self, guild: S.Guild) -> None:
+        if self.core.limits.permissions:
+            perms = self.core.bot_base_permissions(guild)
+            if not perms & (P.MANAGE_EVENTS | P.CREATE_EVENTS):
+                raise missing_permissions()
+
+    async def create_event(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        self._event_permission(guild)
+        payload, _ = await read_payload(request)
+        if self.core.limits.validation:
+            errors = V.validate_scheduled_event(payload)
+            start = V.parse_time(payload.get("scheduled_start_time"))
+            if payload.get("scheduled_start_time") is not None and start is None:
+                errors.add(("scheduled_start_time",), "DATE_TIME_TYPE_PARSE", "Could not parse date time.")
+            elif start is not None and start < time.time() - 60:
+                errors.add(
+                    ("scheduled_start_time",),
+                    "GUILD_SCHEDULED_EVENT_SCHEDULED_START_TIME_IN_PAST",
+                    "Cannot schedule event in the past.",
+                )
+            end = V.parse_time(payload.get("scheduled_end_time"))
+            if start is not None and end is not None and end <= start:
+                errors.add(
+                    ("scheduled_end_time",),
+                    "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
+                    "Cannot schedule event to end before starting.",
+                )
+            if errors:
+                raise APIError.form(errors)
+            cid = payload.get("channel_id")
+            if cid and int(cid) not in guild.channels:
+                raise unknown_channel()
+        ev = self.core.setup.create_scheduled_event(guild, payload)
+        return json_response(ev.to_dict())
+
+    async def edit_event(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        self._event_permission(guild)
+        ev = self._event(guild, request)
+        payload, _ = await read_payload(request)
+        if self.core.limits.validation:
+            errors = V.validate_scheduled_event(payload, partial=True)
+            if errors:
+                raise APIError.form(errors)
+        for key in (
+            "name",
+            "description",
+            "scheduled_start_time",
+            "scheduled_end_time",
+            "entity_type",
+            "privacy_level",
+            "status",
+            "entity_metadata",
+            "image",
+            "recurrence_rule",
+        ):
+            if key in payload:
+                setattr(ev, key, payload[key])
+        if "channel_id" in payload:
+            ev.channel_id = int(payload["channel_id"]) if payload["channel_id"] else None
+        self.core.dispatch_guild(guild, "GUILD_SCHEDULED_EVENT_UPDATE", ev.to_dict())
+        return json_response(ev.to_dict())
+
+    async def delete_event(self, request: web.Request) -> web.Response:
+        guild = self.guild(request)
+        self._event_permission(guild)
+        ev = self._event(guild, request)
+        del guild.scheduled_events[ev.id]
+        self.core.dispatch_guild(guild, "GUILD_SCHEDULED_EVENT_DELETE", ev.to_dict())
+        return no_content()
