@@ -262,7 +262,7 @@ class Gateway:
                 except ValueError:
                     frame = None
                 if not isinstance(frame, dict) or (
-                    wire.has_lone_surrogate_escape(text) and wire.lone_surrogate_path(frame) is not None
+                    wire.may_hold_lone_surrogate(text) and wire.lone_surrogate_path(frame) is not None
                 ):
                     # Discord's answer to a frame it cannot decode, text that is not valid
                     # Unicode included; the session stays resumable.

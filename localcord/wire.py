@@ -7,7 +7,7 @@ encoding it raises. Discord stores text as UTF-8 and refuses these strings at it
 Discord sends ever holds one. localcord does the same:
 
 * a REST body (or ``payload_json``) holding one is answered 400 50109, "The request body
-  contains invalid JSON." (:func:`has_lone_surrogate_escape` then :func:`lone_surrogate_path`);
+  contains invalid JSON." (:func:`may_hold_lone_surrogate` then :func:`lone_surrogate_path`);
 * a gateway frame holding one closes the connection with 4002, "Error while decoding
   payload."; the session stays resumable;
 * what a test makes a user do (command options, modal values, a user's message) is refused
@@ -24,9 +24,10 @@ import re
 from typing import Any
 
 _LONE = re.compile("[\ud800-\udfff]")
-# The escape of a surrogate in JSON text; a paired one decodes to one astral character.
+# The escape of a surrogate in JSON text (a paired one decodes to one astral character), and,
+# in bytes, a surrogate's own UTF-8 form, which json.loads decodes with "surrogatepass".
 _ESCAPE_TEXT = re.compile(r"\\u[dD][89a-fA-F]")
-_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]")
+_ESCAPE_BYTES = re.compile(rb"\\u[dD][89a-fA-F]|\xed[\xa0-\xbf]")
 
 PathPart = str | int
 
@@ -44,8 +45,8 @@ def dumps(obj: Any, *, compact: bool = False) -> str:
     return well_formed(json.dumps(obj, ensure_ascii=False, separators=separators))
 
 
-def has_lone_surrogate_escape(raw: str | bytes) -> bool:
-    """Whether JSON text may decode to a lone surrogate (a cheap test before walking it)."""
+def may_hold_lone_surrogate(raw: str | bytes) -> bool:
+    """Whether JSON text may decode to a lone surrogate (a cheap test before walking what it decodes to)."""
     if isinstance(raw, bytes):
         return _ESCAPE_BYTES.search(raw) is not None
     return _ESCAPE_TEXT.search(raw) is not None or _LONE.search(raw) is not None

@@ -39,7 +39,7 @@ def _decode_json(raw: str | bytes) -> Any:
         payload = json.loads(raw)
     except ValueError:
         raise invalid_json() from None
-    if wire.has_lone_surrogate_escape(raw) and wire.lone_surrogate_path(payload) is not None:
+    if wire.may_hold_lone_surrogate(raw) and wire.lone_surrogate_path(payload) is not None:
         raise invalid_json()
     return payload
 

@@ -78,7 +78,11 @@ async def test_a_bot_sending_a_lone_surrogate_gets_400_50109(server: LocalDiscor
 
     auth = {"Authorization": f"Bot {server.token}", "Content-Type": "application/json"}
     async with aiohttp.ClientSession() as s:
-        for body in ('{"content": "a\\ud800b"}', '{"content": "x", "embeds": [{"title": "\\udfff"}]}'):
+        for body in (
+            '{"content": "a\\ud800b"}',
+            '{"content": "x", "embeds": [{"title": "\\udfff"}]}',
+            b'{"content": "\xed\xa0\x80"}',  # a surrogate's own UTF-8 bytes, which json.loads lets through
+        ):
             async with s.post(f"{server.api_base}/channels/{chan.id}/messages", data=body, headers=auth) as r:
                 assert r.status == 400 and (await r.json())["code"] == 50109
         # A surrogate pair is one valid character.
@@ -141,4 +145,6 @@ def test_wire_text_is_always_encodable() -> None:
     assert wire.dumps({"k" + LONE: [LONE]}).encode("utf-8") == '{"k\ufffd": ["\ufffd"]}'.encode()
     assert wire.lone_surrogate_path({"a": [1, {"b": "x" + LONE}]}) == ("a", 1, "b")
     assert wire.lone_surrogate_path({"a": ["지금 우리 학교는", "\U0001f600"]}) is None
-    assert wire.has_lone_surrogate_escape(b'"\\uD800"') and not wire.has_lone_surrogate_escape(b'"\\u00e9"')
+    may = wire.may_hold_lone_surrogate
+    assert may(b'"\\uD800"') and may(b'"\xed\xa0\x80"') and may('"\\udfff"')
+    assert not may(b'"\\u00e9"') and not may("é".encode()) and not may("지금")
