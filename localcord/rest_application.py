@@ -6,10 +6,10 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import state as S
-from .. import validation as V
-from ..errors import APIError, missing_access, unknown_interaction, unknown_message, unknown_webhook
-from .base import Route, Routes, json_response, no_content, path_int, read_body, read_payload, snowflake
+from . import state as S
+from . import validation as V
+from .errors import APIError, missing_access, unknown_interaction, unknown_message, unknown_webhook
+from .rest_base import Route, Routes, json_response, no_content, path_int, read_body, read_payload, snowflake
 
 
 class ApplicationRoutes(Routes):

@@ -1,6 +1,6 @@
 """The REST API (``/api/v10``) as aiohttp routes over the core.
 
-Each group of routes (application.py, channels.py, guilds.py) raises :class:`APIError` for
+Each group of routes (rest_application.py, rest_channels.py, rest_guilds.py) raises :class:`APIError` for
 Discord's JSON errors; the middleware here turns them into responses, applies injected
 faults, authentication and rate limits, and records every request in the core's request
 log (``LocalDiscord.request_log``, ``LocalDiscord.observe_requests``).
@@ -12,15 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from ..core import PREFIX
-from ..errors import APIError
-from .application import ApplicationRoutes
-from .base import json_response, no_content, read_body, read_payload
-from .channels import ChannelRoutes
-from .guilds import GuildRoutes
+from .core import PREFIX
+from .errors import APIError
+from .rest_application import ApplicationRoutes
+from .rest_base import json_response, no_content, read_body, read_payload
+from .rest_channels import ChannelRoutes
+from .rest_guilds import GuildRoutes
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..core import Core
+    from .core import Core
 
 __all__ = ["PREFIX", "APIError", "RestAPI", "json_response", "no_content", "read_body", "read_payload"]
 

@@ -7,10 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import BodyPartReader, web
 
-from .. import permissions as P
-from .. import state as S
-from .. import wire
-from ..errors import (
+from . import permissions as P
+from . import state as S
+from . import wire
+from .errors import (
     APIError,
     invalid_json,
     missing_access,
@@ -21,7 +21,7 @@ from ..errors import (
 )
 
 if TYPE_CHECKING:  # pragma: no cover
-    from ..core import Core
+    from .core import Core
 
 Route = tuple[str, str, Any]  # method, path under /api/v10, handler
 

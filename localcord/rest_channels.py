@@ -7,11 +7,11 @@ from typing import Any
 
 from aiohttp import web
 
-from .. import permissions as P
-from .. import state as S
-from .. import validation as V
-from ..errors import APIError, missing_access
-from .base import Route, Routes, json_response, no_content, path_int, read_payload
+from . import permissions as P
+from . import state as S
+from . import validation as V
+from .errors import APIError, missing_access
+from .rest_base import Route, Routes, json_response, no_content, path_int, read_payload
 
 
 class ChannelRoutes(Routes):

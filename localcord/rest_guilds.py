@@ -6,11 +6,11 @@ import time
 
 from aiohttp import web
 
-from .. import permissions as P
-from .. import state as S
-from .. import validation as V
-from ..errors import APIError, missing_permissions, unknown_channel
-from .base import Route, Routes, json_response, no_content, path_int, read_payload
+from . import permissions as P
+from . import state as S
+from . import validation as V
+from .errors import APIError, missing_permissions, unknown_channel
+from .rest_base import Route, Routes, json_response, no_content, path_int, read_payload
 
 
 class GuildRoutes(Routes):
