@@ -1,15 +1,21 @@
 """What admins type, parsed and checked before anything is saved; the permissions a channel needs.
 
-Pure: no store, no discord. Each parser raises :class:`BadInput` with one line for the admin.
+Pure: no store, no discord. Each parser raises :class:`BadInput` with one line for the admin,
+quoting what they typed shortened and escaped, so a refusal always fits in a Discord message.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import time
-from zoneinfo import ZoneInfo, available_timezones
+from functools import cache
+from zoneinfo import available_timezones
+
+from rapidfuzz import fuzz, process
 
 from bot.errors import BadInput
+from bot.render import escape, truncate
+from bot.search import clean_input, normalise
 
 # Discord permission names the bot needs in an announcement channel.
 NEEDED = ("view_channel", "send_messages", "embed_links")
@@ -24,17 +30,49 @@ PERMISSION_LABELS = {
     "manage_messages": "Manage Messages",
 }
 MAX_FILTER_ITEMS = 25
+QUOTE_MAX = 60  # how much of a refused value a refusal quotes
+ALL = "all"  # a filter of "all" clears it: every platform, every show
+
+# Files in a zone database that are not zones: the machine's own zone, the POSIX default rules,
+# the "Factory" placeholder, and the posix/ and right/ (leap second) copies of every zone.
+_NOT_ZONES = frozenset({"localtime", "posixrules", "Factory"})
+_NOT_ZONE_PREFIXES = ("posix/", "right/", "SystemV/")
+
+
+def quoted(text: str) -> str:
+    """What the admin typed, for a refusal: invisible characters shown, shortened, inert."""
+    shown = "".join(ch if ch.isprintable() else f"\\u{ord(ch):04x}" for ch in text)
+    return f"“{escape(truncate(shown, QUOTE_MAX))}”"
+
+
+def check_length(label: str, text: str | None, limit: int) -> None:
+    """Refuse a value longer than Discord allows for it (a raw interaction can send any length)."""
+    if text is not None and len(text) > limit:
+        raise BadInput(f"**{label}** is too long: at most {limit} characters, not {len(text)}.")
+
+
+@cache
+def iana_zones() -> dict[str, str]:
+    """Real IANA zone names, keyed by their case-folded spelling."""
+    names = (z for z in available_timezones() if z not in _NOT_ZONES and not z.startswith(_NOT_ZONE_PREFIXES))
+    return {z.casefold(): z for z in sorted(names)}
 
 
 def parse_zone(text: str) -> str:
-    name = (text or "").strip()
-    try:
-        ZoneInfo(name)
-    except Exception:  # ZoneInfoNotFoundError, ValueError on odd keys
+    """An IANA zone name (any case: ``asia/seoul`` is Asia/Seoul); nothing else a zone database
+    holds (``localtime``, ``posixrules``, ``Factory``, ``right/UTC``)."""
+    name = clean_input(text or "").replace(" ", "_")
+    zone = iana_zones().get(name.casefold())
+    if zone is None:
+        near = process.extractOne(
+            name, _menu_zones(), scorer=fuzz.WRatio, processor=str.casefold, score_cutoff=85
+        )
+        hint = f" Did you mean **{near[0]}**?" if near else ""
         raise BadInput(
-            f"“{name[:60]}” is not a time zone I know: use an IANA name such as Europe/Paris."
-        ) from None
-    return name
+            f"{quoted(text or '')} is not a time zone I know.{hint} Use an IANA name such as Europe/Paris, "
+            "or pick one of the suggestions while you type."
+        )
+    return zone
 
 
 def parse_post_time(text: str) -> time:
@@ -45,29 +83,70 @@ def parse_post_time(text: str) -> time:
             raise ValueError
         return time(int(h), int(m))
     except ValueError:
-        raise BadInput(f"“{s[:20]}” is not a time: use 24-hour HH:MM, for example 09:00 or 18:30.") from None
+        raise BadInput(f"{quoted(s)} is not a time: use 24-hour HH:MM, for example 09:00 or 18:30.") from None
 
 
 def parse_list(text: str | None) -> list[str]:
-    items = [p.strip() for p in (text or "").split(",")]
+    items = [clean_input(p) for p in (text or "").split(",")]
     items = [p for p in items if p]
     if len(items) > MAX_FILTER_ITEMS:
         raise BadInput(f"Give at most {MAX_FILTER_ITEMS} items, separated by commas.")
     return list(dict.fromkeys(items))
 
 
-_ZONES: list[str] | None = None
+def is_all(text: str | None) -> bool:
+    """Whether a filter option says "all" (clear the filter)."""
+    return text is not None and clean_input(text).casefold() == ALL
+
+
+def match_platforms(given: Sequence[str], known: Sequence[str]) -> list[str]:
+    """The catalogue's platforms the admin named, in the catalogue's spelling.
+
+    A name matches whatever its case and invisible characters; a name that matches none is
+    refused with the nearest platform, since a channel filtered on it would never post."""
+    by_fold = {p.casefold(): p for p in known}
+    by_key: dict[str, list[str]] = {}
+    for p in known:
+        by_key.setdefault(normalise(p), []).append(p)
+    out: list[str] = []
+    unknown: list[str] = []
+    for text in given:
+        name = clean_input(text)
+        hit = by_fold.get(name.casefold())
+        if hit is None and len(by_key.get(normalise(name), ())) == 1:
+            hit = by_key[normalise(name)][0]
+        if hit is None:
+            unknown.append(text)
+        elif hit not in out:
+            out.append(hit)
+    if unknown:
+        raise BadInput(_unknown_platforms(unknown, known))
+    return out
+
+
+def _unknown_platforms(unknown: Sequence[str], known: Sequence[str]) -> str:
+    if not known:
+        return "The catalogue knows no platform yet, so a platform filter would never post: leave it out."
+    first = unknown[0]
+    near = process.extractOne(normalise(first), {p: normalise(p) for p in known}, scorer=fuzz.WRatio)
+    hint = f" Did you mean **{escape(near[2])}**?" if near and near[1] >= 60 else ""
+    more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
+    return (
+        f"{quoted(first)}{more} is not a platform in the catalogue, so that channel would never post.{hint} "
+        "Pick platforms from the suggestions while you type."
+    )
+
+
+@cache
+def _menu_zones() -> tuple[str, ...]:
+    """The zones autocomplete offers: regions' cities (no Etc/ offsets, no old aliases), and UTC."""
+    return (*(z for z in iana_zones().values() if "/" in z and not z.startswith("Etc/")), "UTC")
 
 
 def zone_choices(text: str, limit: int = 25) -> list[str]:
     """Autocomplete for IANA zones: curated defaults for empty input, else substring matches."""
-    global _ZONES
-    if _ZONES is None:
-        _ZONES = sorted(
-            z for z in available_timezones() if "/" in z and not z.startswith(("Etc/", "SystemV/"))
-        )
-        _ZONES.append("UTC")
-    needle = (text or "").strip().casefold().replace(" ", "_")
+    zones = _menu_zones()
+    needle = clean_input(text or "").casefold().replace(" ", "_")
     if not needle:
         return [
             "UTC",
@@ -82,9 +161,9 @@ def zone_choices(text: str, limit: int = 25) -> list[str]:
             "Australia/Sydney",
         ][:limit]
     starts = [
-        z for z in _ZONES if z.casefold().split("/")[-1].startswith(needle) or z.casefold().startswith(needle)
+        z for z in zones if z.casefold().split("/")[-1].startswith(needle) or z.casefold().startswith(needle)
     ]
-    inside = [z for z in _ZONES if needle in z.casefold() and z not in starts]
+    inside = [z for z in zones if needle in z.casefold() and z not in starts]
     return (starts + inside)[:limit]
 
 
@@ -95,13 +174,19 @@ def missing_permissions(granted: Mapping[str, bool], *, threads: bool = False) -
 
 
 __all__ = [
+    "ALL",
     "MAX_FILTER_ITEMS",
     "NEEDED",
     "NEEDED_FOR_THREADS",
     "PERMISSION_LABELS",
+    "check_length",
+    "iana_zones",
+    "is_all",
+    "match_platforms",
     "missing_permissions",
     "parse_list",
     "parse_post_time",
     "parse_zone",
+    "quoted",
     "zone_choices",
 ]

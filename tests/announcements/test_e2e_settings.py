@@ -48,3 +48,24 @@ async def test_settings_commands_answer_before_the_replan_and_a_burst_is_planned
     await wait_until(lambda: "announce:20220128T0800Z" in running.scheduler.job_ids(), limit=5)
     await asyncio.sleep(0.3)
     assert len(plans) == 1  # six changes, one re-plan
+
+
+# -- time zones ---------------------------------------------------------------------------------------------
+
+
+async def test_a_time_zone_is_a_real_iana_zone(lc: LocalDiscord, running: RunningBot) -> None:
+    guild = lc.create_guild("Zones")
+    lc.create_channel(guild, "releases")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    zone = ["announce", "timezone"]
+    for fake in ("localtime", "posixrules", "Factory", "right/UTC", "posix/Asia/Seoul", "Mars/Olympus"):
+        answer = await lc.run_command(guild, admin, zone, options={"zone": fake})
+        assert "is not a time zone I know" in answer.content, (fake, answer.content)
+    assert await running.store.announce_guild(guild.id) is None  # nothing saved
+    answer = await lc.run_command(guild, admin, zone, options={"zone": "asia/seoul"})
+    assert "Time zone set to **Asia/Seoul**" in answer.content, answer.content
+    for typed in ("local", "posix", "right/", "fact"):
+        choices = await lc.run_autocomplete(guild, admin, zone, focused="zone", value=typed)
+        assert not [c for c in choices if c["value"] in ("localtime", "posixrules", "Factory")]
+        assert not [c for c in choices if c["value"].startswith(("posix/", "right/"))], choices

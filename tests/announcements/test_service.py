@@ -271,3 +271,13 @@ async def test_downtime_longer_than_a_week_still_records_every_missed_post(
     assert {r.state for r in rows} == {"skipped"}
     assert AOAD in {r.release_id for r in rows}  # a month old, outside the usual week: still recorded
     assert "skipped" in caplog.text
+
+
+def test_time_zones_are_real_iana_names() -> None:
+    from bot.announce.options import parse_zone
+
+    assert parse_zone("asia/seoul") == "Asia/Seoul" and parse_zone(" UTC ") == "UTC"
+    for fake in ("localtime", "posixrules", "Factory", "right/UTC", "posix/UTC", "", "Europe/Atlantis"):
+        with pytest.raises(BadInput, match="not a time zone I know"):
+            parse_zone(fake)
+    assert not [z for z in zone_choices("r", 1000) if z.startswith(("posix/", "right/"))]
