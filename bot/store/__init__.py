@@ -42,6 +42,7 @@ from bot.store.bulk import (
     RowBuilder,
     bulk_journal,
     catalogue_is_empty,
+    gc_paused,
     restore_journal,
     show_ids_unique,
     unique_names,
@@ -232,11 +233,26 @@ class Store(AnnouncementQueries, SyncQueries):
         committing (``commit``).
         """
         counts = [0, 0, 0, 0, 0, 0]
+        spent: dict[str, float] = {}
+        with gc_paused():
+            await self._import(records, progress, batch, counts, spent)
+        if timings is not None:
+            timings.update(spent)
+        return CatalogueStats(*counts)
+
+    async def _import(
+        self,
+        records: Sequence[ShowRecord],
+        progress: Callable[[int, int], None] | None,
+        batch: int,
+        counts: list[int],
+        spent: dict[str, float],
+    ) -> None:
+        """``import_records``: the counts and seconds go into ``counts`` and ``spent``."""
         clock = time.perf_counter
         started = clock()
-        people = _merged_people(records)
-        spent: dict[str, float] = {}
         conn = self._conn
+        people = _merged_people(records)
         async with self._write_lock:
             # Foreign keys can only be switched outside a transaction: off for a bulk load, whose
             # rows satisfy them by construction (see bot.store.bulk).
@@ -261,7 +277,7 @@ class Store(AnnouncementQueries, SyncQueries):
                             index_names=lambda: self._index_new_names(conn, 0),
                             timings=spent,
                         )
-                        counts = loader.counts
+                        counts[:] = loader.counts
                         spent["write"] += clock() - started - sum(spent.values())
                     else:
                         await conn.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
@@ -282,10 +298,7 @@ class Store(AnnouncementQueries, SyncQueries):
                 if bulk:
                     await conn.execute("PRAGMA foreign_keys = ON")
                     await restore_journal(conn, journal)
-        if timings is not None:
-            timings.update(spent)
         counts[1] = len(people)
-        return CatalogueStats(*counts)
 
     async def _write_all(
         self,
