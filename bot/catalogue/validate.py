@@ -905,9 +905,11 @@ def _tasks(
         return None
     # With few big TVmaze lists, each is read in parts of about TASK_BYTES, so that records
     # come back while the workers go on (a worker parses a list's JSON once for all the parts
-    # it is given, but each worker parses it); with many, a task is one whole list.
-    big_json = sum(1 for p, _ in files if p.suffix == ".json" and sizes[p] > TASK_BYTES)
-    split = big_json < 2 * workers
+    # it is given, but each worker parses it); with many, a task is one whole list, but for the
+    # last lists: in parts, the workers share them, and what this process still has to rebuild
+    # once they are done is one small part, not whole lists.
+    big = [p for p, _ in files if p.suffix == ".json" and sizes[p] > TASK_BYTES]
+    split = set(big) if len(big) < 2 * workers else set(big[-workers:])
     out: list[str | list[tuple[Path, str, int, int]]] = []
     task: list[tuple[Path, str, int, int]] = []
     task_bytes = 0
@@ -919,7 +921,7 @@ def _tasks(
             out.append(entry)
             continue
         path, label = entry
-        n = min(MAX_PARTS, max(1, round(sizes[path] / TASK_BYTES))) if split and path.suffix == ".json" else 1
+        n = min(MAX_PARTS, max(1, round(sizes[path] / TASK_BYTES))) if path in split else 1
         for part in range(n):
             task.append((path, label, part, n))
             task_bytes += sizes[path] // n
