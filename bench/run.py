@@ -1,4 +1,5 @@
-"""`python -m bench [--size small|full] [--shows N]`: generate a catalogue, measure, print a table.
+"""`python -m bench [--size small|full] [--shows N] [--import-only]`: generate a catalogue, measure,
+print a table.
 
 Rows: import through the real CLI; service answers and autocomplete in process; then, through
 localcord and the real bot process, end-to-end /cast, cold start to READY, memory with many
@@ -65,21 +66,35 @@ def machine() -> dict:
     }
 
 
-def bench_import(records: list, work: Path, fmt: str) -> list[Row]:
-    """Write the catalogue as files, then time `python -m bot catalogue import` on them."""
+TIMES_PREFIX = "import times: "
+
+
+def bench_import(records: list, work: Path, fmt: str, per_file: int = 10_000) -> list[Row]:
+    """Write the catalogue as files, then time `python -m bot catalogue import` on them.
+
+    TVmaze JSON goes in lists of ``per_file`` shows (0: the whole catalogue in one file). The
+    CLI reports where its time went (``PREMIERE_IMPORT_TIMES``); the row's notes give it."""
     src = work / f"catalogue-{fmt}"
     db = work / "import.sqlite3"
-    for p in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
-        p.unlink(missing_ok=True)
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        db.with_name(db.name + suffix).unlink(missing_ok=True)
     shutil.rmtree(src, ignore_errors=True)
     t = time.perf_counter()
-    size = gen.write_tvmaze(records, src) if fmt == "tvmaze" else gen.write_toml(records, src)
+    if fmt == "tvmaze":
+        size = gen.write_tvmaze(records, src, per_file=per_file or max(1, len(records)))
+    else:
+        size = gen.write_toml(records, src)
     write_s = time.perf_counter() - t
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    files = sum(1 for _ in src.rglob("*") if _.is_file())
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREMIERE_IMPORT_TIMES": "1"}
     t = time.perf_counter()
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "catalogue", "import", str(src), "--database", str(db)],
-        cwd=work, env=env, capture_output=True, text=True, check=False,
+        cwd=work,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     seconds = time.perf_counter() - t
     if proc.returncode != 0:
@@ -87,19 +102,40 @@ def bench_import(records: list, work: Path, fmt: str) -> list[Row]:
         return [missing_row("import (CLI)", f"the import failed ({proc.returncode}): {' / '.join(tail)}")]
     n = len(records)
     counts = gen.counts(records)
-    rows_total = counts["shows"] + counts["credits"] + counts["episodes"] + counts["releases"] + counts["events"]
+    rows_total = sum(counts[k] for k in ("shows", "credits", "episodes", "releases", "events"))
     rate = n / seconds
     summary = proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else ""
+    split = import_times(proc.stderr)
+    accounted = sum(split.values())
+    split_text = ", ".join(f"{k} {v:.1f}" for k, v in split.items())
     return [
         Row(
             f"import (CLI, {fmt})",
             f"{rate:,.0f} shows/s ({rows_total / seconds:,.0f} rows/s), {seconds:.1f} s",
             f">= {IMPORT_TARGET:,} shows/s",
             rate >= IMPORT_TARGET,
-            f"{size / 1e6:.0f} MB of files written in {write_s:.1f} s; process start to exit",
-            {"seconds": seconds, "shows_per_s": rate, "rows_per_s": rows_total / seconds, "cli": summary},
+            f"{files} file{'s' if files != 1 else ''}, {size / 1e6:.0f} MB (written in {write_s:.1f} s); "
+            f"process start to exit; s: {split_text}, start+exit {seconds - accounted:.1f}",
+            {
+                "seconds": seconds,
+                "shows_per_s": rate,
+                "rows_per_s": rows_total / seconds,
+                "cli": summary,
+                "files": files,
+                "bytes": size,
+                "split_s": split,
+            },
         )
     ]
+
+
+def import_times(stderr: str) -> dict[str, float]:
+    """The CLI's ``import times: read+parse 12.76 s, ...`` line as {part: seconds}."""
+    for line in reversed(stderr.splitlines()):
+        if line.startswith(TIMES_PREFIX):
+            parts = (item.rsplit(" ", 2) for item in line[len(TIMES_PREFIX) :].split(", "))
+            return {name: float(value) for name, value, _unit in parts}
+    return {}
 
 
 async def build_store(records: list, db: Path) -> Row:
@@ -127,18 +163,38 @@ async def build_store(records: list, db: Path) -> Row:
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--size", choices=sorted(SIZES), default="small")
     ap.add_argument("--shows", type=int, help="catalogue size (overrides the size's)")
     ap.add_argument("--samples", type=int, help="timed calls per latency row")
     ap.add_argument("--guilds", type=int, help="guilds configured for the memory row")
     ap.add_argument("--channels", type=int, help="channels one release is announced to")
-    ap.add_argument("--no-limits-on", action="store_true",
-                    help="skip the fan-out with limits on (it takes channels / 50 seconds)")
-    ap.add_argument("--format", choices=("tvmaze", "toml"), default="tvmaze",
-                    help="the files the import bench writes (tvmaze JSON parses fastest)")
+    ap.add_argument(
+        "--no-limits-on",
+        action="store_true",
+        help="skip the fan-out with limits on (it takes channels / 50 seconds)",
+    )
+    ap.add_argument(
+        "--format",
+        choices=("tvmaze", "toml"),
+        default="tvmaze",
+        help="the files the import bench writes (tvmaze JSON parses fastest)",
+    )
     ap.add_argument("--only", default="", help="comma list of parts: import,service,e2e")
+    ap.add_argument(
+        "--import-only",
+        action="store_true",
+        help="only the CLI import (the same as --only import), with where its time went",
+    )
+    ap.add_argument(
+        "--per-file",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="TVmaze shows per JSON file the import reads (0: all in one file)",
+    )
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--workdir", type=Path, help="keep files here (default: a temporary folder)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
@@ -154,11 +210,16 @@ def main(argv: list[str] | None = None) -> int:
         base.limits_on and not args.no_limits_on,
     )
     parts = set(filter(None, args.only.split(","))) or {"import", "service", "e2e"}
+    if args.import_only:
+        parts = {"import"}
     work = args.workdir or Path(tempfile.mkdtemp(prefix="premiere-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     info = machine()
-    print(f"premiere bench: {plan.shows:,} shows, seed {args.seed}, {info['nproc']} CPUs, "
-          f"{info['memory_gib']} GiB, Python {info['python']}", flush=True)
+    print(
+        f"premiere bench: {plan.shows:,} shows, seed {args.seed}, {info['nproc']} CPUs, "
+        f"{info['memory_gib']} GiB, Python {info['python']}",
+        flush=True,
+    )
     rows: list[Row] = []
     extra: dict = {}
     try:
@@ -166,10 +227,10 @@ def main(argv: list[str] | None = None) -> int:
         records = gen.generate(plan.shows, args.seed)
         counts = gen.counts(records)
         extra["catalogue"] = counts
-        print(f"generated {', '.join(f'{v:,} {k}' for k, v in counts.items())} in {time.perf_counter() - t:.1f} s",
-              flush=True)
+        made = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+        print(f"generated {made} in {time.perf_counter() - t:.1f} s", flush=True)
         if "import" in parts:
-            rows += bench_import(records, work, args.format)
+            rows += bench_import(records, work, args.format, args.per_file)
             print(table(rows[-1:]).splitlines()[-1], flush=True)
         db = work / "premiere.sqlite3"
         if parts & {"service", "e2e"}:
@@ -193,6 +254,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Machine: {info['nproc']} CPUs, {info['memory_gib']} GiB, Python {info['python']}, {info['date']}")
     print(table(rows))
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, "plan": asdict(plan), "extra": extra,
-                                         "rows": [asdict(r) for r in rows]}, indent=2, default=str))
+        args.json.write_text(
+            json.dumps(
+                {"machine": info, "plan": asdict(plan), "extra": extra, "rows": [asdict(r) for r in rows]},
+                indent=2,
+                default=str,
+            )
+        )
     return 0
