@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
+from bot.announce.port import ChannelBroken, ChannelGone, DeliveryError, Post, TransientDeliveryError
 from bot.render_announce import owner_dm_text
-from bot.services.announcements import ChannelBroken, DeliveryError, Post, TransientDeliveryError
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -32,6 +32,7 @@ BROKEN_CODES = {
     50013: "I lost a permission there: View Channel, Send Messages or Embed Links (Missing Permissions)",
     10003: "the channel was deleted (Unknown Channel)",
 }
+UNKNOWN_CHANNEL = 10003
 ALREADY_DONE = {40033, 160004}  # already crossposted; a thread already exists for this message
 
 
@@ -81,7 +82,8 @@ def mentions_for(role_id: int | None) -> discord.AllowedMentions:
 def translate(exc: BaseException) -> DeliveryError:
     if isinstance(exc, discord.HTTPException):
         if exc.code in BROKEN_CODES and exc.status in (403, 404):
-            return ChannelBroken(BROKEN_CODES[exc.code])
+            gone = exc.code == UNKNOWN_CHANNEL
+            return (ChannelGone if gone else ChannelBroken)(BROKEN_CODES[exc.code])
         if isinstance(exc, discord.DiscordServerError) or exc.status >= 500:
             return TransientDeliveryError(f"Discord had a server error ({exc.status})")
         return DeliveryError(f"Discord refused the post ({exc.status} {exc.code}: {exc.text[:100]})")
@@ -131,13 +133,15 @@ class DiscordPoster:
 
     async def send(self, post: Post) -> int:
         embeds = [discord.Embed.from_dict(e) for e in post.embeds]
+        channel = self._channel(post.channel_id)
+        mentions = mentions_for(post.role_id)
         try:
-            message = await self._channel(post.channel_id).send(
-                post.content,
-                embeds=embeds,
-                allowed_mentions=mentions_for(post.role_id),
-                nonce=post.nonce if post.nonce else None,
-            )
+            if post.nonce:
+                message = await channel.send(
+                    post.content, embeds=embeds, allowed_mentions=mentions, nonce=post.nonce
+                )
+            else:
+                message = await channel.send(post.content, embeds=embeds, allowed_mentions=mentions)
         except (
             discord.HTTPException,
             discord.RateLimited,
@@ -164,16 +168,25 @@ class DiscordPoster:
             if exc.code not in ALREADY_DONE:
                 raise
 
-    async def notify_owner(self, guild_id: int, channel_id: int, reason: str) -> None:
+    async def notify_owner(
+        self,
+        guild_id: int,
+        channel_id: int,
+        reason: str,
+        *,
+        channel_name: str | None = None,
+        gone: bool = False,
+    ) -> None:
         guild = self.bot.get_guild(guild_id) or await self.bot.fetch_guild(guild_id)
         if guild.owner_id is None:
             log.warning("guild %s has no known owner to tell about channel %s", guild_id, channel_id)
             return
         cached = guild.get_channel(channel_id) if isinstance(guild, discord.Guild) else None
-        name = cached.name if cached is not None else str(channel_id)
+        name = cached.name if cached is not None else channel_name  # never its raw id
         dm = await self.bot.create_dm(discord.Object(guild.owner_id))
         await dm.send(
-            owner_dm_text(guild.name, name, reason), allowed_mentions=discord.AllowedMentions.none()
+            owner_dm_text(guild.name, name, reason, gone=gone),
+            allowed_mentions=discord.AllowedMentions.none(),
         )
 
     async def find_recent(self, post: Post) -> int | None:

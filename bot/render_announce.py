@@ -31,6 +31,7 @@ MAX_EMBEDS = 10
 MAX_EMBED_CHARS = 6000
 CONTENT_MAX = 2000
 SYNOPSIS_MAX = 300
+SHOWN_TITLES = 5  # show titles named in a confirmation
 
 
 def _embed(title: str, description: str | None = None, **extra: Any) -> Embed:
@@ -193,9 +194,31 @@ def list_embed(
     return _embed("Release announcements", head, fields=fields)
 
 
-def owner_dm_text(guild_name: str, channel_name: str, reason: str) -> str:
+def cleanup_text(channel_names: Sequence[str | None], unpinged: Sequence[int]) -> str:
+    """What ``/announce list`` tidied before answering: deleted channels and roles."""
+    lines = []
+    for name in channel_names[:SHOWN_TITLES]:
+        where = f"#{escape(truncate(name, 60))}" if name else "A channel"
+        lines.append(f"{where} was deleted: its announcement settings are removed.")
+    if len(channel_names) > SHOWN_TITLES:
+        lines.append(f"…and {len(channel_names) - SHOWN_TITLES} more deleted channels.")
+    for cid in unpinged[:SHOWN_TITLES]:
+        lines.append(f"<#{cid}> pinged a role that was deleted: its posts ping nobody now.")
+    return truncate("\n".join(lines), CONTENT_MAX)
+
+
+def owner_dm_text(guild_name: str, channel_name: str | None, reason: str, *, gone: bool = False) -> str:
+    """The server owner's message about a channel the bot can no longer post in. A channel is
+    named by its name (or said to be deleted when even that is unknown), never by its id."""
+    where = f"**#{escape(channel_name)}**" if channel_name else "a channel that was deleted"
+    if gone:
+        return (
+            f"Premiere no longer posts release announcements in {where} on **{escape(guild_name)}**: "
+            f"{escape(reason)}. Its announcement settings are removed; other channels are still served. "
+            "Use `/announce channel add` to pick another channel."
+        )
     return (
-        f"Premiere can no longer post release announcements in **#{escape(channel_name)}** on "
+        f"Premiere can no longer post release announcements in {where} on "
         f"**{escape(guild_name)}**: {escape(reason)}. Other channels are still served. Fix the "
         "channel's permissions (or pick another channel), then run `/announce channel add` again."
     )
@@ -209,6 +232,7 @@ __all__ = [
     "preview_embeds",
     "list_embed",
     "owner_dm_text",
+    "cleanup_text",
     "headline",
     "release_line",
 ]

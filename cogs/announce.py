@@ -1,7 +1,9 @@
 """/announce: where and when release announcements are posted. Manage Server only.
 
 Thin: it checks what only Discord knows (channel type, the bot's permissions there), then asks
-the announcement service, which plans and posts.
+the announcement service, which plans and posts. It also tells the service what Discord deleted:
+a channel, a role, the bot's membership of a server (as it happens, and on each start for what
+happened meanwhile).
 """
 
 from __future__ import annotations
@@ -13,14 +15,17 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.announce.channels import GuildState
 from bot.announce.models import Kinds
 from bot.announce.options import PERMISSION_LABELS, missing_permissions, parse_list, zone_choices
 from bot.announce.port import DeliveryError
 from bot.errors import BadInput
 from bot.models import Show
+from bot.render_announce import cleanup_text
 from cogs.catalogue import ShowTransformer, find_show
 
 if TYPE_CHECKING:
+    from bot.announce.channels import ChannelSettings
     from bot.client import PremiereBot
     from bot.services.announcements import AnnouncementService
 
@@ -44,6 +49,10 @@ async def _reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> 
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS, **kwargs)
 
 
+def _state(guild: discord.Guild) -> GuildState:
+    return GuildState(guild.id, frozenset(c.id for c in guild.channels), frozenset(r.id for r in guild.roles))
+
+
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
 class Announce(
@@ -58,6 +67,10 @@ class Announce(
     @property
     def service(self) -> AnnouncementService:
         return self.bot.services["announcements"]
+
+    @property
+    def settings(self) -> ChannelSettings:
+        return self.service.settings
 
     # -- helpers -----------------------------------------------------------------------------------
 
@@ -141,6 +154,7 @@ class Announce(
             kinds=kind,
             threads=threads,
             publish=target.is_news(),
+            name=target.name,
         )
         lines = [f"Release announcements will be posted in {target.mention}: {kind.label.lower()}."]
         if role is not None:
@@ -197,10 +211,13 @@ class Announce(
     @app_commands.command(name="list", description="Channels, their health, and the next posts due")
     @manage_guild
     async def list_(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        overview = await self.service.overview(interaction.guild_id)
+        guild = interaction.guild
+        assert guild is not None
+        cleanup = await self.settings.reconcile([_state(guild)])  # what the bot missed being deleted
+        overview = await self.service.overview(guild.id)
+        note = cleanup_text([c.name for c in cleanup.channels], cleanup.unpinged) if cleanup else None
         await interaction.response.send_message(
-            embed=_embed(overview.embed()), ephemeral=True, allowed_mentions=NO_PINGS
+            note, embed=_embed(overview.embed()), ephemeral=True, allowed_mentions=NO_PINGS
         )
 
     @app_commands.command(
@@ -276,6 +293,41 @@ class Announce(
         assert interaction.guild_id is not None
         await self.service.set_paused(interaction.guild_id, False)
         await _reply(interaction, "Announcements resumed.")
+
+    # -- what Discord deleted ---------------------------------------------------------------------------
+
+    @commands.Cog.listener()
+    async def on_guild_channel_delete(self, channel: discord.abc.GuildChannel) -> None:
+        await self._quietly(self.settings.channel_deleted(channel.id), "a deleted channel")
+
+    @commands.Cog.listener()
+    async def on_guild_channel_update(
+        self, before: discord.abc.GuildChannel, after: discord.abc.GuildChannel
+    ) -> None:
+        if before.name != after.name:
+            await self._quietly(self.settings.channel_renamed(after.id, after.name), "a renamed channel")
+
+    @commands.Cog.listener()
+    async def on_guild_role_delete(self, role: discord.Role) -> None:
+        await self._quietly(self.settings.role_deleted(role.guild.id, role.id), "a deleted role")
+
+    @commands.Cog.listener()
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        await self._quietly(self.settings.guild_left(guild.id), "a server the bot left")
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        """What was deleted while the bot was away: servers it was removed from, and the deleted
+        channels and roles of every server Discord has sent (an unavailable one is left alone)."""
+        guilds = self.bot.guilds
+        servers = [_state(g) for g in guilds if not g.unavailable]
+        await self._quietly(self.settings.reconcile(servers, member_of=[g.id for g in guilds]), "the servers")
+
+    async def _quietly(self, work: Any, what: str) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("could not update the announcement settings for %s", what)
 
 
 async def setup(bot: PremiereBot) -> None:

@@ -1,12 +1,13 @@
-"""Where and when a server's announcements go: its channels, its zone, post time and pause; and
-the overview admins read in ``/announce list``. No discord here: the cog checks what only
-Discord knows (the channel's type, the bot's permissions) before calling these."""
+"""Where and when a server's announcements go: its channels, its zone, post time and pause; what
+is left when Discord deletes a channel or role or the bot leaves a server; and the overview
+admins read in ``/announce list``. No discord here: the cog checks what only Discord knows (the
+channel's type, the bot's permissions) and reports what Discord deleted."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.announce.models import ChannelConfig, GuildConfig, Kinds
 from bot.announce.options import parse_post_time, parse_zone
@@ -36,14 +37,37 @@ class Overview:
         return list_embed(self.guild, self.channels, self.upcoming, self.show_titles)
 
 
+@dataclass(frozen=True, slots=True)
+class GuildState:
+    """What Discord says a server holds: its channels and roles (from the bot's cache)."""
+
+    guild_id: int
+    channel_ids: frozenset[int]
+    role_ids: frozenset[int]
+
+
+@dataclass(slots=True)
+class Cleanup:
+    """Settings removed because Discord no longer has what they name."""
+
+    guilds: list[int] = field(default_factory=list)  # servers the bot is no longer in
+    channels: list[ChannelConfig] = field(default_factory=list)  # deleted channels
+    unpinged: list[int] = field(default_factory=list)  # channels whose ping role was deleted
+
+    def __bool__(self) -> bool:
+        return bool(self.guilds or self.channels or self.unpinged)
+
+
 class ChannelSettings:
-    """Changes to a server's announcement settings; each one is announced through ``changed``
-    (the scheduler re-plans)."""
+    """Changes to servers' announcement settings; each one is announced through ``changed``
+    (the scheduler re-plans, in the background)."""
 
     def __init__(self, store: Store, clock: Clock, changed: Callable[[], Awaitable[None]]) -> None:
         self.store = store
         self.clock = clock
         self.changed = changed
+
+    # -- what admins change ----------------------------------------------------------------------------
 
     async def add_channel(
         self,
@@ -56,6 +80,7 @@ class ChannelSettings:
         kinds: Kinds = Kinds.BOTH,
         threads: bool = False,
         publish: bool = False,
+        name: str | None = None,
     ) -> ChannelConfig:
         if role_id is not None and role_id == guild_id:
             raise BadInput(EVERYONE_REFUSED)
@@ -70,6 +95,7 @@ class ChannelSettings:
             kinds=kinds,
             threads=threads,
             publish=publish,
+            name=name,
         )
         saved = await self.store.upsert_announce_channel(config)
         await self.changed()
@@ -95,5 +121,80 @@ class ChannelSettings:
         await self.changed()
         return g
 
+    # -- what Discord deleted ----------------------------------------------------------------------------
 
-__all__ = ["EVERYONE_REFUSED", "ChannelSettings", "Overview"]
+    async def channel_deleted(self, channel_id: int) -> ChannelConfig | None:
+        """A channel was deleted: its settings go (the delivery ledger keeps its history)."""
+        gone = await self.store.forget_announce_channels([channel_id])
+        if gone:
+            log.info("channel %s was deleted: its announcement settings are removed", channel_id)
+            await self.changed()
+        return gone[0] if gone else None
+
+    async def role_deleted(self, guild_id: int, role_id: int) -> list[int]:
+        """A role was deleted: channels that pinged it ping nobody (never a dead mention)."""
+        channels = await self.store.clear_announce_roles(guild_id, [role_id])
+        if channels:
+            log.info(
+                "role %s of guild %s was deleted: %d channels ping nobody now",
+                role_id,
+                guild_id,
+                len(channels),
+            )
+        return channels
+
+    async def guild_left(self, guild_id: int) -> list[ChannelConfig]:
+        """The bot left a server (or was removed): its settings go; the ledger stays."""
+        gone = await self.store.forget_announce_guild(guild_id)
+        log.info("left guild %s: its announcement settings (%d channels) are removed", guild_id, len(gone))
+        await self.changed()
+        return gone
+
+    async def channel_renamed(self, channel_id: int, name: str) -> None:
+        await self.store.rename_announce_channel(channel_id, name)
+
+    async def reconcile(
+        self, servers: Iterable[GuildState], *, member_of: Iterable[int] | None = None
+    ) -> Cleanup:
+        """Settings naming what Discord no longer has, removed: servers the bot is not in (when
+        ``member_of`` lists every server it is in), then the deleted channels and roles of each
+        of ``servers``. For what happened while the bot was away (or an event it missed)."""
+        cleanup = Cleanup()
+        servers = list(servers)
+        if member_of is not None:
+            present = set(member_of)
+            # In no server at all is more likely a bad start than a bot removed everywhere: keep all.
+            for guild_id in sorted(await self.store.announce_guild_ids() - present) if present else ():
+                cleanup.channels += await self.store.forget_announce_guild(guild_id)
+                cleanup.guilds.append(guild_id)
+        if len(servers) == 1:
+            configured = await self.store.announce_channels(servers[0].guild_id)
+        else:
+            configured = await self.store.announce_channels()
+        by_guild: dict[int, list[ChannelConfig]] = {}
+        for c in configured:
+            by_guild.setdefault(c.guild_id, []).append(c)
+        deleted: list[int] = []
+        for server in servers:
+            mine = by_guild.get(server.guild_id, [])
+            deleted += [c.channel_id for c in mine if c.channel_id not in server.channel_ids]
+            dead_roles = {
+                c.role_id for c in mine if c.role_id is not None and c.role_id not in server.role_ids
+            }
+            if dead_roles:
+                cleanup.unpinged += await self.store.clear_announce_roles(server.guild_id, dead_roles)
+        if deleted:
+            cleanup.channels += await self.store.forget_announce_channels(deleted)
+        if cleanup:
+            log.info(
+                "announcement settings tidied: %d servers left, %d channels deleted, %d roles gone",
+                len(cleanup.guilds),
+                len(cleanup.channels),
+                len(cleanup.unpinged),
+            )
+        if cleanup.guilds or cleanup.channels:
+            await self.changed()
+        return cleanup
+
+
+__all__ = ["EVERYONE_REFUSED", "ChannelSettings", "Cleanup", "GuildState", "Overview"]

@@ -42,6 +42,7 @@ class ChannelConfig:
     publish: bool = False
     broken_reason: str | None = None
     broken_at: datetime | None = None
+    name: str | None = None  # the channel's name when last seen: it names a deleted channel
 
     @property
     def healthy(self) -> bool:

@@ -24,6 +24,10 @@ class ChannelBroken(DeliveryError):
     """The channel is gone or the bot lost a permission there (403 50013/50001, 404 10003)."""
 
 
+class ChannelGone(ChannelBroken):
+    """The channel was deleted (404 10003): its settings go, and nothing is ever posted there."""
+
+
 class TransientDeliveryError(DeliveryError):
     """A server error or a timeout: worth a bounded retry."""
 
@@ -42,8 +46,24 @@ class Poster(Protocol):
     async def send(self, post: Post) -> int: ...  # the message id; raises DeliveryError
     async def publish(self, channel_id: int, message_id: int) -> None: ...
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None: ...
-    async def notify_owner(self, guild_id: int, channel_id: int, reason: str) -> None: ...
+    async def notify_owner(
+        self,
+        guild_id: int,
+        channel_id: int,
+        reason: str,
+        *,
+        channel_name: str | None = None,
+        gone: bool = False,
+    ) -> None: ...  # ``channel_name``: the name last seen, for a channel Discord no longer has
     async def find_recent(self, post: Post) -> int | None: ...  # a message already carrying this post
 
 
-__all__ = ["ChannelBroken", "DeliveryError", "Embed", "Post", "Poster", "TransientDeliveryError"]
+__all__ = [
+    "ChannelBroken",
+    "ChannelGone",
+    "DeliveryError",
+    "Embed",
+    "Post",
+    "Poster",
+    "TransientDeliveryError",
+]

@@ -24,7 +24,7 @@ from typing import Any
 from bot.announce.batches import Ledger, Pool
 from bot.announce.models import ChannelConfig, GuildConfig
 from bot.announce.pacing import Limiter
-from bot.announce.port import ChannelBroken, DeliveryError, Post, Poster, TransientDeliveryError
+from bot.announce.port import ChannelBroken, ChannelGone, DeliveryError, Post, Poster, TransientDeliveryError
 from bot.announce.posts import Renderer, Step, steps
 from bot.planner import DueSlot, Item, collapse, nonce_for
 from bot.store import Store
@@ -56,9 +56,10 @@ class RunReport:
     failed: int = 0
     messages: int = 0
     broken: list[int] = field(default_factory=list)
+    gone: list[int] = field(default_factory=list)  # channels found deleted: their settings removed
 
     def __bool__(self) -> bool:
-        return bool(self.sent or self.skipped or self.failed or self.broken)
+        return bool(self.sent or self.skipped or self.failed or self.broken or self.gone)
 
 
 class DeliveryRun:
@@ -300,7 +301,10 @@ class DeliveryRun:
                 report.failed += count
                 ledger.add(Finish(cid, post.nonce, "failed", reason=exc.reason))
                 await ledger.flush()
-                await self._break(channel, exc.reason)
+                if isinstance(exc, ChannelGone):
+                    await self._gone(channel, exc.reason)
+                else:
+                    await self._break(channel, exc.reason)
                 return False
             except (TransientDeliveryError, TimeoutError) as exc:
                 reason = exc.reason if isinstance(exc, DeliveryError) else "Discord did not answer in time"
@@ -364,18 +368,39 @@ class DeliveryRun:
             channel.channel_id,
             reason,
         )
+        if await self._tell_owner(channel, reason, gone=False):
+            await self.store.mark_owner_notified(channel.channel_id)
+
+    async def _gone(self, channel: ChannelConfig, reason: str) -> None:
+        """The channel was deleted: its settings go (the ledger keeps what was posted there)."""
+        self.report.gone.append(channel.channel_id)
+        if not await self.store.forget_announce_channels([channel.channel_id]):
+            return  # already forgotten (the deletion event came first): the owner knows
+        log.warning(
+            "channel %s was deleted (%s); its announcement settings are removed", channel.channel_id, reason
+        )
+        await self._tell_owner(channel, reason, gone=True)
+
+    async def _tell_owner(self, channel: ChannelConfig, reason: str, *, gone: bool) -> bool:
         if self.poster is None:
-            return
+            return False
         try:
             async with self.limiter.slot():
                 await asyncio.wait_for(
-                    self.poster.notify_owner(channel.guild_id, channel.channel_id, reason), 30
+                    self.poster.notify_owner(
+                        channel.guild_id, channel.channel_id, reason, channel_name=channel.name, gone=gone
+                    ),
+                    30,
                 )
-            await self.store.mark_owner_notified(channel.channel_id)
         except Exception:
             log.warning(
-                "could not tell the owner of guild %s about a broken channel", channel.guild_id, exc_info=True
+                "could not tell the owner of guild %s about channel %s",
+                channel.guild_id,
+                channel.channel_id,
+                exc_info=True,
             )
+            return False
+        return True
 
 
 __all__ = ["CLAIM_CHUNK", "NONCE_WINDOW", "DeliveryPolicy", "DeliveryRun", "RunReport"]

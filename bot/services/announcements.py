@@ -103,6 +103,7 @@ class AnnouncementService:
         kinds: Kinds = Kinds.BOTH,
         threads: bool = False,
         publish: bool = False,
+        name: str | None = None,
     ) -> ChannelConfig:
         return await self.settings.add_channel(
             guild_id,
@@ -113,6 +114,7 @@ class AnnouncementService:
             kinds=kinds,
             threads=threads,
             publish=publish,
+            name=name,
         )
 
     async def remove_channel(self, guild_id: int, channel_id: int) -> None:

@@ -5,7 +5,8 @@ Mixed into :class:`bot.store.Store`; the tables come from migration 0002.
 Every write here is ONE statement, so it is atomic on its own (SQLite wraps each statement in
 an implicit transaction), and it takes the store's write lock, so it never lands inside another
 coroutine's open transaction on the shared connection. The claim of a post is a single
-multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the rows a caller gets back are its own, and nobody else's.
+multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the rows a caller gets back are its
+own, and nobody else's.
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ def _delivery(r: aiosqlite.Row) -> Delivery:
         r["channel_id"],
         r["release_id"],
         r["guild_id"],
-        _p(r["due"]),
+        _p(r["due"]),  # type: ignore[arg-type]
         r["state"],
         r["nonce"],  # type: ignore[arg-type]
         r["message_id"],
@@ -106,6 +107,7 @@ def _channel(r: aiosqlite.Row) -> ChannelConfig:
         publish=bool(r["publish"]),
         broken_reason=r["broken_reason"],
         broken_at=_p(r["broken_at"]),
+        name=r["name"],
     )
 
 
@@ -169,10 +171,11 @@ class AnnouncementQueries:
         await self.ensure_announce_guild(c.guild_id)
         await self._a_run(
             "INSERT INTO announce_channels (channel_id, guild_id, role_id, platforms, shows, kinds, threads, "
-            "publish, added_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(channel_id) DO UPDATE SET "
+            "publish, added_at, name) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(channel_id) DO UPDATE SET "
             "guild_id = excluded.guild_id, role_id = excluded.role_id, platforms = excluded.platforms, "
             "shows = excluded.shows, kinds = excluded.kinds, threads = excluded.threads, "
-            "publish = excluded.publish, broken_reason = NULL, broken_at = NULL, owner_notified = 0",
+            "publish = excluded.publish, name = coalesce(excluded.name, name), "
+            "broken_reason = NULL, broken_at = NULL, owner_notified = 0",
             (
                 c.channel_id,
                 c.guild_id,
@@ -183,9 +186,64 @@ class AnnouncementQueries:
                 int(c.threads),
                 int(c.publish),
                 _t(c.added_at),
+                c.name,
             ),
         )
         return (await self.announce_channel(c.channel_id)) or c
+
+    async def forget_announce_channels(self, channel_ids: Iterable[int]) -> list[ChannelConfig]:
+        """Remove the settings of channels that no longer exist (whatever their server); returns
+        what was removed. Their delivery ledger stays: what was posted there is history."""
+        ids = list(dict.fromkeys(channel_ids))
+        out: list[ChannelConfig] = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            marks = ",".join("?" * len(part))
+            async with self._write_lock:
+                rows = await self._a_all(
+                    f"DELETE FROM announce_channels WHERE channel_id IN ({marks}) RETURNING *",  # noqa: S608
+                    part,
+                )
+            out += [_channel(r) for r in rows]
+        return out
+
+    async def forget_announce_guild(self, guild_id: int) -> list[ChannelConfig]:
+        """Remove a server's settings and its channels' (the bot left it); the ledger stays."""
+        async with self.transaction() as conn:  # type: ignore[attr-defined]
+            async with conn.execute(
+                "DELETE FROM announce_channels WHERE guild_id = ? RETURNING *", (guild_id,)
+            ) as cur:
+                rows = await cur.fetchall()
+            await conn.execute("DELETE FROM announce_guilds WHERE guild_id = ?", (guild_id,))
+        return [_channel(r) for r in rows]
+
+    async def announce_guild_ids(self) -> set[int]:
+        """Every server with announcement settings or channels."""
+        rows = await self._a_all(
+            "SELECT guild_id FROM announce_guilds UNION SELECT guild_id FROM announce_channels"
+        )
+        return {r[0] for r in rows}
+
+    async def clear_announce_roles(self, guild_id: int, role_ids: Iterable[int]) -> list[int]:
+        """Stop pinging roles that no longer exist; returns the channels that pinged them."""
+        ids = list(dict.fromkeys(role_ids))
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        async with self._write_lock:
+            rows = await self._a_all(
+                f"UPDATE announce_channels SET role_id = NULL WHERE guild_id = ? AND role_id IN ({marks}) "  # noqa: S608
+                "RETURNING channel_id",
+                (guild_id, *ids),
+            )
+        return sorted(r[0] for r in rows)
+
+    async def rename_announce_channel(self, channel_id: int, name: str) -> None:
+        """Remember a configured channel's new name (nothing happens for other channels)."""
+        await self._a_run(
+            "UPDATE announce_channels SET name = ? WHERE channel_id = ? AND name IS NOT ?",
+            (name, channel_id, name),
+        )
 
     async def remove_announce_channel(self, channel_id: int, guild_id: int) -> bool:
         n = await self._a_run(
@@ -235,7 +293,7 @@ class AnnouncementQueries:
             "ORDER BY instant, show_id, season, episode, id",
             (_t(start), _t(end)),
         )
-        return [_release_row(r) for r in rows]
+        return [_release_row(r) for r in rows]  # type: ignore[arg-type]
 
     async def releases_by_ids(self, ids: Iterable[str]) -> dict[str, Release]:
         wanted = list(dict.fromkeys(ids))
@@ -244,7 +302,7 @@ class AnnouncementQueries:
             part = wanted[start : start + 500]
             marks = ",".join("?" * len(part))
             for r in await self._a_all(f"SELECT * FROM releases WHERE id IN ({marks})", part):  # noqa: S608
-                out[r["id"]] = _release_row(r)
+                out[r["id"]] = _release_row(r)  # type: ignore[arg-type]
         return out
 
     async def show_platforms(self, show_ids: Iterable[str] | None = None) -> dict[str, str | None]:
@@ -343,7 +401,20 @@ class AnnouncementQueries:
                 raise ValueError(f"a claim is pending or skipped, not {c.state}")
             due = _t(c.due)
             for rid in c.release_ids:
-                rows.append([c.channel_id, rid, c.guild_id, due, c.state, c.nonce, int(c.late), c.reason, stamp, stamp])
+                rows.append(
+                    [
+                        c.channel_id,
+                        rid,
+                        c.guild_id,
+                        due,
+                        c.state,
+                        c.nonce,
+                        int(c.late),
+                        c.reason,
+                        stamp,
+                        stamp,
+                    ]
+                )
         claimed: set[tuple[int, str]] = set()
         for start in range(0, len(rows), _CLAIM_CHUNK):
             part = rows[start : start + _CLAIM_CHUNK]
@@ -351,8 +422,8 @@ class AnnouncementQueries:
             params = [v for row in part for v in row]
             async with self._write_lock:
                 got = await self._a_all(
-                    "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, reason, "
-                    f"claimed_at, updated_at) VALUES {values} "  # noqa: S608
+                    "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, "
+                    f"reason, claimed_at, updated_at) VALUES {values} "  # noqa: S608
                     "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING channel_id, release_id",
                     params,
                 )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.announce.port import ChannelBroken, DeliveryError, Post, TransientDeliveryError
+from bot.announce.port import ChannelBroken, ChannelGone, DeliveryError, Post, TransientDeliveryError
 from bot.models import Kind, Release, Scope, Show, ShowRecord, When
 
 
@@ -62,7 +62,9 @@ class FakePoster:
     published: list[int] = field(default_factory=list)
     threads: list[tuple[int, int, str]] = field(default_factory=list)
     owner_dms: list[tuple[int, int, str]] = field(default_factory=list)
+    owner_dm_names: list[tuple[str | None, bool]] = field(default_factory=list)  # (channel name, gone)
     broken: dict[int, str] = field(default_factory=dict)  # channel -> reason
+    deleted: set[int] = field(default_factory=set)  # channels Discord answers 404 Unknown Channel for
     transient: dict[int, int] = field(default_factory=dict)  # channel -> failures left
     calls: int = 0
     crash_after: int | None = None  # raise CancelledError-like crash after this many real sends
@@ -70,6 +72,8 @@ class FakePoster:
 
     async def send(self, post: Post) -> int:
         self.calls += 1
+        if post.channel_id in self.deleted:
+            raise ChannelGone("the channel was deleted (Unknown Channel)")
         if post.channel_id in self.broken:
             raise ChannelBroken(self.broken[post.channel_id])
         if self.transient.get(post.channel_id, 0) > 0:
@@ -93,8 +97,17 @@ class FakePoster:
     async def open_thread(self, channel_id: int, message_id: int, name: str) -> None:
         self.threads.append((channel_id, message_id, name))
 
-    async def notify_owner(self, guild_id: int, channel_id: int, reason: str) -> None:
+    async def notify_owner(
+        self,
+        guild_id: int,
+        channel_id: int,
+        reason: str,
+        *,
+        channel_name: str | None = None,
+        gone: bool = False,
+    ) -> None:
         self.owner_dms.append((guild_id, channel_id, reason))
+        self.owner_dm_names.append((channel_name, gone))
 
     async def find_recent(self, post: Post) -> int | None:
         return self.by_nonce.get(post.nonce or "")

@@ -7,7 +7,7 @@ from types import SimpleNamespace
 import discord
 import pytest
 
-from bot.announce.port import ChannelBroken, DeliveryError, TransientDeliveryError
+from bot.announce.port import ChannelBroken, ChannelGone, DeliveryError, TransientDeliveryError
 from bot.delivery import mentions_for, translate
 
 
@@ -21,7 +21,7 @@ def http_error(cls: type[discord.HTTPException], status: int, code: int) -> disc
     [
         (http_error(discord.Forbidden, 403, 50013), ChannelBroken),
         (http_error(discord.Forbidden, 403, 50001), ChannelBroken),
-        (http_error(discord.NotFound, 404, 10003), ChannelBroken),
+        (http_error(discord.NotFound, 404, 10003), ChannelGone),
         (http_error(discord.DiscordServerError, 503, 0), TransientDeliveryError),
         (TimeoutError(), TransientDeliveryError),
         (ConnectionResetError(), TransientDeliveryError),

@@ -6,9 +6,12 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from bot.announce.models import ChannelConfig
+from bot.services.announcements import AnnouncementService
+
 from .conftest import LocalDiscord, RunningBot
-from .fakes import aoad
-from .test_e2e_announce import P_MANAGE_GUILD, wait_until
+from .fakes import aoad, weekly
+from .test_e2e_announce import DUE, P_MANAGE_GUILD, eventually, wait_until
 
 ADD = ["announce", "channel", "add"]
 
@@ -48,6 +51,136 @@ async def test_settings_commands_answer_before_the_replan_and_a_burst_is_planned
     await wait_until(lambda: "announce:20220128T0800Z" in running.scheduler.job_ids(), limit=5)
     await asyncio.sleep(0.3)
     assert len(plans) == 1  # six changes, one re-plan
+
+
+# -- what Discord deletes ------------------------------------------------------------------------------
+
+
+async def test_a_deleted_channel_is_forgotten_and_its_history_kept(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Deleting")
+    chans = lc.create_channels(guild, ["kept", "deleted"])
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    await running.store.import_records([aoad(), weekly()])
+    for ch in chans:
+        await lc.run_command(guild, admin, ADD, options={"channel": ch})
+    running.clock.set(DUE)
+    await running.service.run_due()
+    history = await running.store.deliveries(chans[1].id)
+    assert history and {d.state for d in history} == {"sent"}
+
+    lc.delete_channel(chans[1])
+    await eventually(lambda: running.store.announce_channel(chans[1].id), None)
+    assert await running.store.deliveries(chans[1].id) == history  # the ledger keeps what was posted
+    listing = await lc.run_command(guild, admin, ["announce", "list"])
+    text = str(listing.message["embeds"][0])
+    assert str(chans[1].id) not in text and str(chans[0].id) in text
+    running.clock.set(DUE + timedelta(days=7))
+    report = await running.service.run_due()
+    assert report.sent == 1 and report.failed == 0 and not report.broken
+    assert not lc.requests(f"POST /channels/{chans[1].id}/messages", status=404)
+
+
+async def test_a_channel_deleted_unseen_is_named_in_the_list_and_removed(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Unseen")
+    chan = lc.create_channel(guild, "releases")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    # A channel deleted while no event reached the bot: only its id and last name are known.
+    missing = chan.id + 1_000
+    await running.store.upsert_announce_channel(
+        ChannelConfig(missing, guild.id, running.clock(), name="old-news")
+    )
+    listing = await lc.run_command(guild, admin, ["announce", "list"])
+    assert listing.content == "#old-news was deleted: its announcement settings are removed.", listing.content
+    assert str(missing) not in str(listing.message["embeds"][0])  # not listed as healthy
+    assert await running.store.announce_channel(missing) is None
+
+
+async def test_the_owner_hears_of_a_deleted_channel_by_its_name(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Owner")
+    chan = lc.create_channel(guild, "releases")
+    await running.start()
+    lc.delete_channel(chan)
+    await running.service.poster.notify_owner(
+        guild.id, chan.id, "the channel was deleted (Unknown Channel)", channel_name="releases", gone=True
+    )
+    await running.service.poster.notify_owner(guild.id, chan.id + 7, "Missing Access")
+    first, second = (m["content"] for m in lc.dm_messages(guild.owner_id))
+    assert "**#releases**" in first and "settings are removed" in first and str(chan.id) not in first
+    assert "a channel that was deleted" in second and str(chan.id + 7) not in second
+
+
+async def test_a_deleted_role_is_never_mentioned(lc: LocalDiscord, running: RunningBot) -> None:
+    guild = lc.create_guild("Roles")
+    chan = lc.create_channel(guild, "releases")
+    fans = lc.create_role(guild, "Fans", mentionable=True)
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    await running.store.import_records([aoad()])
+    await lc.run_command(guild, admin, ADD, options={"channel": chan, "role": fans})
+    lc.delete_role(guild, fans)
+    await eventually(lambda: _role_of(running, chan.id), None)
+    running.clock.set(DUE)
+    await running.service.run_due()
+    (post,) = lc.messages(chan)
+    assert post["mention_roles"] == [] and "<@&" not in post["content"]
+
+
+async def _role_of(running: RunningBot, channel_id: int) -> int | None:
+    config = await running.store.announce_channel(channel_id)
+    return None if config is None else config.role_id
+
+
+async def test_removed_from_a_server_the_bot_forgets_it_and_never_posts_there(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Leaving")
+    stay = lc.create_guild("Staying")
+    chans = lc.create_channels(guild, ["a", "b", "c"])
+    other = lc.create_channel(stay, "releases")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    admin2 = lc.create_member(stay, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    await running.store.import_records([aoad()])
+    for ch in chans:
+        await lc.run_command(guild, admin, ADD, options={"channel": ch})
+    await lc.run_command(stay, admin2, ADD, options={"channel": other})
+    await lc.run_command(guild, admin, ["announce", "timezone"], options={"zone": "Asia/Seoul"})
+    lc.remove_bot_from_guild(guild)
+    await eventually(lambda: running.store.announce_channels(guild.id), [])
+    assert await running.store.announce_guild(guild.id) is None
+    running.clock.set(DUE)
+    report = await running.service.run_due()
+    assert report.sent == 1 and not report.broken and len(lc.messages(other)) == 1
+    assert not [r for r in lc.requests("POST /channels/*/messages") if r.status == 403]
+
+
+async def test_what_was_deleted_while_the_bot_was_away_is_tidied_at_start(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Away")
+    left = lc.create_guild("Left")
+    kept, deleted = lc.create_channels(guild, ["kept", "deleted"])
+    fans = lc.create_role(guild, "Fans", mentionable=True)
+    gone = lc.create_channel(left, "releases")
+    offline = AnnouncementService(running.store, running.clock)  # set up before the bot starts
+    await offline.add_channel(guild.id, kept.id, role_id=fans.id)
+    await offline.add_channel(guild.id, deleted.id)
+    await offline.add_channel(left.id, gone.id)
+    lc.delete_channel(deleted)
+    lc.delete_role(guild, fans)
+    lc.remove_bot_from_guild(left)
+    await running.start()
+    await eventually(lambda: running.store.announce_guild_ids(), {guild.id})
+    assert [c.channel_id for c in await running.store.announce_channels()] == [kept.id]
+    assert await _role_of(running, kept.id) is None
 
 
 # -- time zones ---------------------------------------------------------------------------------------------

@@ -273,6 +273,44 @@ async def test_downtime_longer_than_a_week_still_records_every_missed_post(
     assert "skipped" in caplog.text
 
 
+async def test_a_channel_found_deleted_is_forgotten_and_the_owner_told_its_name(
+    service: AnnouncementService, poster: FakePoster
+) -> None:
+    await service.add_channel(1, 10, role_id=100, name="releases")
+    await service.add_channel(1, 11)
+    await service.run_due(DUE)
+    history = await service.store.deliveries(10)
+    poster.deleted.add(10)  # deleted while the bot was away: no event, a 404 on the next post
+    report = await service.run_due(datetime(2022, 2, 4, 8, 0, tzinfo=UTC))
+    assert report.gone == [10] and report.broken == [] and len(poster.posts_in(11)) == 2
+    assert await service.store.announce_channel(10) is None
+    assert poster.owner_dm_names == [("releases", True)]
+    rows = await service.store.deliveries(10)
+    assert rows[: len(history)] == history and rows[-1].state == "failed"  # history kept, the try recorded
+
+
+async def test_reconcile_forgets_what_discord_no_longer_has(service: AnnouncementService) -> None:
+    from bot.announce.channels import GuildState
+
+    await service.add_channel(1, 10, role_id=100)
+    await service.add_channel(1, 11, role_id=101)
+    await service.add_channel(2, 20)
+    await service.set_zone(3, "Asia/Seoul")
+    await service.run_due(DUE)
+    ledger = await service.store.deliveries(20)
+    cleanup = await service.settings.reconcile(
+        [GuildState(1, frozenset({10}), frozenset({1, 101}))], member_of=[1]
+    )
+    assert sorted(cleanup.guilds) == [2, 3] and sorted(c.channel_id for c in cleanup.channels) == [11, 20]
+    assert cleanup.unpinged == [10]
+    assert [(c.channel_id, c.role_id) for c in await service.store.announce_channels()] == [(10, None)]
+    assert await service.store.announce_guild_ids() == {1}
+    assert await service.store.deliveries(20) == ledger  # the ledger keeps its history
+    # In no server at all is more likely a bad start: nothing is forgotten then.
+    assert not await service.settings.reconcile([], member_of=[])
+    assert await service.store.announce_guild_ids() == {1}
+
+
 def test_time_zones_are_real_iana_names() -> None:
     from bot.announce.options import parse_zone
 
