@@ -194,6 +194,34 @@ def list_embed(
     return _embed("Release announcements", head, fields=fields)
 
 
+def channel_saved_text(
+    config: ChannelConfig, *, created: bool, platform_names: Sequence[str], show_titles: Sequence[str]
+) -> str:
+    """The confirmation of ``/announce channel add``: every setting of the channel as written."""
+    head = (
+        "Release announcements will be posted in"
+        if created
+        else "Updated: release announcements will be posted in"
+    )
+    lines = [f"{head} <#{config.channel_id}>: {config.kinds.label.lower()}."]
+    lines.append(
+        f"Each post pings <@&{config.role_id}> and nobody else." if config.role_id else "Posts ping nobody."
+    )
+    platforms = ", ".join(escape(truncate(p, 60)) for p in platform_names) if config.platforms else "all"
+    lines.append(f"Platforms: {platforms}.")
+    if config.shows:
+        titles = ", ".join(escape(truncate(t, 60)) for t in show_titles[:SHOWN_TITLES])
+        more = f", +{len(config.shows) - SHOWN_TITLES} more" if len(config.shows) > SHOWN_TITLES else ""
+        lines.append(f"Shows: {len(config.shows)} ({titles}{more}).")
+    else:
+        lines.append("Shows: all.")
+    if config.threads:
+        lines.append("A discussion thread opens on each post.")
+    if config.publish:
+        lines.append("It is an announcement channel: each post is published to the servers that follow it.")
+    return truncate("\n".join(lines), CONTENT_MAX)
+
+
 def cleanup_text(channel_names: Sequence[str | None], unpinged: Sequence[int]) -> str:
     """What ``/announce list`` tidied before answering: deleted channels and roles."""
     lines = []
@@ -232,6 +260,7 @@ __all__ = [
     "preview_embeds",
     "list_embed",
     "owner_dm_text",
+    "channel_saved_text",
     "cleanup_text",
     "headline",
     "release_line",

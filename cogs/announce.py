@@ -1,9 +1,9 @@
 """/announce: where and when release announcements are posted. Manage Server only.
 
 Thin: it checks what only Discord knows (channel type, the bot's permissions there), then asks
-the announcement service, which plans and posts. It also tells the service what Discord deleted:
-a channel, a role, the bot's membership of a server (as it happens, and on each start for what
-happened meanwhile).
+the announcement service, which saves, plans and posts. It also tells the service what Discord
+deleted: a channel, a role, the bot's membership of a server (as it happens, and on each start
+for what happened meanwhile).
 """
 
 from __future__ import annotations
@@ -15,13 +15,19 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.announce.channels import GuildState
-from bot.announce.models import Kinds
-from bot.announce.options import PERMISSION_LABELS, missing_permissions, parse_list, zone_choices
+from bot.announce.channels import EVERYONE_REFUSED, GuildState
+from bot.announce.models import ChannelChange, Kinds
+from bot.announce.options import (
+    PERMISSION_LABELS,
+    is_all,
+    missing_permissions,
+    parse_list,
+    zone_choices,
+)
 from bot.announce.port import DeliveryError
 from bot.errors import BadInput
 from bot.models import Show
-from bot.render_announce import cleanup_text
+from bot.render_announce import channel_saved_text, cleanup_text
 from cogs.catalogue import ShowTransformer, find_show
 
 if TYPE_CHECKING:
@@ -106,11 +112,12 @@ class Announce(
     )
     @app_commands.describe(
         channel="A text or announcement channel",
-        role="The role to ping (the only mention ever sent); leave out for no ping",
-        platforms="Only these platforms, separated by commas (e.g. Netflix, Disney+)",
-        shows="Only these shows, separated by commas",
-        kinds="Premieres, new episodes, or both (default both)",
+        role="The role to ping (the only mention ever sent); left out: unchanged (new channel: no ping)",
+        platforms="Only these platforms, separated by commas (e.g. Netflix, Disney+); 'all' for every one",
+        shows="Only these shows, separated by commas; 'all' for every show",
+        kinds="Premieres, new episodes, or both (new channel: both)",
         threads="Open a discussion thread on each post",
+        no_ping="True: ping nobody from now on (drops the role)",
     )
     @app_commands.choices(kinds=KIND_CHOICES)
     @manage_guild
@@ -122,59 +129,61 @@ class Announce(
         platforms: app_commands.Range[str, 1, 500] | None = None,
         shows: app_commands.Range[str, 1, 1000] | None = None,
         kinds: app_commands.Choice[str] | None = None,
-        threads: bool = False,
+        threads: bool | None = None,
+        no_ping: bool = False,
     ) -> None:
         guild = interaction.guild
         assert guild is not None
         target = await self._guild_channel(interaction, channel)
-        if role is not None and role.is_default():
-            raise BadInput(
-                "I never ping @everyone: pick a role made for release news (for example @Premieres), "
-                "or leave the role out."
-            )
+        if role is not None:
+            if role.is_default():
+                raise BadInput(EVERYONE_REFUSED)
+            if no_ping:
+                raise BadInput("Give a role to ping, or `no_ping`, not both.")
+        existing = await self.service.store.announce_channel(target.id)
+        wants_threads = threads if threads is not None else bool(existing and existing.threads)
         me = await self._me(guild)
         perms = target.permissions_for(me)
         granted = {name: bool(getattr(perms, name)) for name in PERMISSION_LABELS}
-        missing = missing_permissions(granted, threads=threads)
+        missing = missing_permissions(granted, threads=wants_threads)
         if missing:
             raise BadInput(
                 f"I can't post in {target.mention}: I'm missing **{', '.join(missing)}** there. "
                 "Grant it in the channel's permissions, then run this again."
             )
-        show_ids = []
-        for title in parse_list(shows):
-            show_ids.append((await find_show(interaction, title, ephemeral=True)).id)
-        kind = Kinds(kinds.value) if kinds else Kinds.BOTH
-        config = await self.service.add_channel(
-            guild.id,
-            target.id,
+        platform_names = None
+        if platforms is not None:
+            platform_names = () if is_all(platforms) else tuple(parse_list(platforms))
+        show_ids = None
+        if shows is not None:
+            titles = [] if is_all(shows) else parse_list(shows)
+            show_ids = tuple([(await find_show(interaction, t, ephemeral=True)).id for t in titles])
+        change = ChannelChange(
             role_id=role.id if role else None,
-            platforms=parse_list(platforms),
+            clear_role=no_ping,
+            platforms=platform_names,
             shows=show_ids,
-            kinds=kind,
+            kinds=Kinds(kinds.value) if kinds else None,
             threads=threads,
             publish=target.is_news(),
             name=target.name,
         )
-        lines = [f"Release announcements will be posted in {target.mention}: {kind.label.lower()}."]
-        if role is not None:
-            lines.append(f"Each post pings {role.mention} and nobody else.")
-            if not role.mentionable and not perms.mention_everyone:
-                lines.append(
-                    f"⚠️ {role.mention} is not mentionable: make it mentionable (Server Settings → Roles), "
-                    "or its members won't be notified."
-                )
-        if config.platforms:
-            lines.append("Platforms: " + ", ".join(config.platforms) + ".")
-        if config.shows:
-            lines.append(f"Shows: {len(config.shows)}.")
-        if config.publish:
-            lines.append(
-                "It is an announcement channel: each post is published to the servers that follow it."
+        saved = await self.service.configure(guild.id, target.id, change)
+        config = saved.config
+        shown = await self.service.store.get_shows(config.shows[:5])
+        text = channel_saved_text(
+            config,
+            created=saved.created,
+            platform_names=saved.platform_names,
+            show_titles=[shown[s].title if s in shown else s for s in config.shows[:5]],
+        )
+        pinged = guild.get_role(config.role_id) if config.role_id else None
+        if pinged is not None and not pinged.mentionable and not perms.mention_everyone:
+            text += (
+                f"\n⚠️ {pinged.mention} is not mentionable: make it mentionable (Server Settings → Roles), "
+                "or its members won't be notified."
             )
-        if threads:
-            lines.append("A discussion thread opens on each post.")
-        await _reply(interaction, "\n".join(lines))
+        await _reply(interaction, text[:2000])
 
     @channel_add.autocomplete("platforms")
     async def _platforms(

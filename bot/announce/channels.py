@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from bot.announce.models import ChannelConfig, GuildConfig, Kinds
-from bot.announce.options import parse_post_time, parse_zone
+from bot.announce.models import ChannelChange, ChannelConfig, GuildConfig, Kinds
+from bot.announce.options import match_platforms, parse_post_time, parse_zone
 from bot.announce.port import Embed
 from bot.clock import Clock
 from bot.errors import BadInput
@@ -35,6 +35,15 @@ class Overview:
 
     def embed(self) -> Embed:
         return list_embed(self.guild, self.channels, self.upcoming, self.show_titles)
+
+
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """A channel's settings as written, and whether it is new here."""
+
+    config: ChannelConfig
+    created: bool
+    platform_names: tuple[str, ...]  # the catalogue's spelling of ``config.platforms``
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,42 +78,56 @@ class ChannelSettings:
 
     # -- what admins change ----------------------------------------------------------------------------
 
+    async def configure(self, guild_id: int, channel_id: int, change: ChannelChange) -> Saved:
+        """Add a channel, or change only what ``change`` gives; platforms are checked against the
+        catalogue first. One transaction: the answer is what was written."""
+        if change.role_id is not None and change.role_id == guild_id:
+            raise BadInput(EVERYONE_REFUSED)
+        known = await self.store.platforms()
+        if change.platforms:
+            names = match_platforms(change.platforms, known)
+            change = replace(change, platforms=tuple(sorted({p.casefold() for p in names})))
+        if change.shows is not None:
+            change = replace(change, shows=tuple(sorted(set(change.shows))))
+        config, created = await self.store.configure_announce_channel(
+            guild_id, channel_id, change, now=self.clock()
+        )
+        await self.changed()
+        spelled = {p.casefold(): p for p in known}
+        return Saved(config, created, tuple(spelled.get(p, p) for p in config.platforms))
+
     async def add_channel(
         self,
         guild_id: int,
         channel_id: int,
         *,
         role_id: int | None = None,
-        platforms: Iterable[str] = (),
-        shows: Iterable[str] = (),
-        kinds: Kinds = Kinds.BOTH,
-        threads: bool = False,
-        publish: bool = False,
+        platforms: Iterable[str] | None = None,
+        shows: Iterable[str] | None = None,
+        kinds: Kinds | None = None,
+        threads: bool | None = None,
+        publish: bool | None = None,
         name: str | None = None,
     ) -> ChannelConfig:
-        if role_id is not None and role_id == guild_id:
-            raise BadInput(EVERYONE_REFUSED)
-        existing = await self.store.announce_channel(channel_id)
-        config = ChannelConfig(
-            channel_id=channel_id,
-            guild_id=guild_id,
-            added_at=existing.added_at if existing and existing.guild_id == guild_id else self.clock(),
+        """:meth:`configure` with keywords: what is left out keeps its setting (or the default)."""
+        change = ChannelChange(
             role_id=role_id,
-            platforms=tuple(sorted({p.casefold() for p in platforms})),
-            shows=tuple(sorted(set(shows))),
+            platforms=None if platforms is None else tuple(platforms),
+            shows=None if shows is None else tuple(shows),
             kinds=kinds,
             threads=threads,
             publish=publish,
             name=name,
         )
-        saved = await self.store.upsert_announce_channel(config)
-        await self.changed()
-        return saved
+        return (await self.configure(guild_id, channel_id, change)).config
 
-    async def remove_channel(self, guild_id: int, channel_id: int) -> None:
-        if not await self.store.remove_announce_channel(channel_id, guild_id):
+    async def remove_channel(self, guild_id: int, channel_id: int) -> ChannelConfig:
+        config = await self.store.announce_channel(channel_id)
+        if config is None or config.guild_id != guild_id:
             raise BadInput(f"<#{channel_id}> does not receive announcements; see `/announce list`.")
+        await self.store.remove_announce_channel(channel_id, guild_id)
         await self.changed()
+        return config
 
     async def set_zone(self, guild_id: int, zone: str) -> GuildConfig:
         g = await self.store.update_announce_guild(guild_id, zone=parse_zone(zone))
@@ -197,4 +220,4 @@ class ChannelSettings:
         return cleanup
 
 
-__all__ = ["EVERYONE_REFUSED", "ChannelSettings", "Cleanup", "GuildState", "Overview"]
+__all__ = ["EVERYONE_REFUSED", "ChannelSettings", "Cleanup", "GuildState", "Overview", "Saved"]

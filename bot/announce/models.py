@@ -49,4 +49,19 @@ class ChannelConfig:
         return self.broken_reason is None
 
 
-__all__ = ["DEFAULT_POST_TIME", "ChannelConfig", "GuildConfig", "Kinds"]
+@dataclass(frozen=True, slots=True)
+class ChannelChange:
+    """What one ``/announce channel add`` sets. A field left None keeps the channel's setting (a
+    new channel takes the default); ``clear_role`` drops the ping role."""
+
+    role_id: int | None = None
+    clear_role: bool = False
+    platforms: tuple[str, ...] | None = None  # lower case; () = every platform
+    shows: tuple[str, ...] | None = None  # show ids; () = every show
+    kinds: Kinds | None = None
+    threads: bool | None = None
+    publish: bool | None = None
+    name: str | None = None
+
+
+__all__ = ["DEFAULT_POST_TIME", "ChannelChange", "ChannelConfig", "GuildConfig", "Kinds"]

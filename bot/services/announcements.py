@@ -18,8 +18,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from bot.announce.channels import ChannelSettings, Overview
-from bot.announce.models import ChannelConfig, GuildConfig, Kinds
+from bot.announce.channels import ChannelSettings, Overview, Saved
+from bot.announce.models import ChannelChange, ChannelConfig, GuildConfig, Kinds
 from bot.announce.options import missing_permissions, parse_post_time, parse_zone, zone_choices
 from bot.announce.pacing import AdaptiveLimiter, Limiter, RateLimiter, make_limiter
 from bot.announce.port import ChannelBroken, DeliveryError, Embed, Post, Poster, TransientDeliveryError
@@ -98,13 +98,14 @@ class AnnouncementService:
         channel_id: int,
         *,
         role_id: int | None = None,
-        platforms: Iterable[str] = (),
-        shows: Iterable[str] = (),
-        kinds: Kinds = Kinds.BOTH,
-        threads: bool = False,
-        publish: bool = False,
+        platforms: Iterable[str] | None = None,
+        shows: Iterable[str] | None = None,
+        kinds: Kinds | None = None,
+        threads: bool | None = None,
+        publish: bool | None = None,
         name: str | None = None,
     ) -> ChannelConfig:
+        """Add a channel, or change what is given of its settings (the rest is kept)."""
         return await self.settings.add_channel(
             guild_id,
             channel_id,
@@ -117,8 +118,11 @@ class AnnouncementService:
             name=name,
         )
 
-    async def remove_channel(self, guild_id: int, channel_id: int) -> None:
-        await self.settings.remove_channel(guild_id, channel_id)
+    async def configure(self, guild_id: int, channel_id: int, change: ChannelChange) -> Saved:
+        return await self.settings.configure(guild_id, channel_id, change)
+
+    async def remove_channel(self, guild_id: int, channel_id: int) -> ChannelConfig:
+        return await self.settings.remove_channel(guild_id, channel_id)
 
     async def set_zone(self, guild_id: int, zone: str) -> GuildConfig:
         return await self.settings.set_zone(guild_id, zone)

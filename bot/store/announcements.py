@@ -6,7 +6,8 @@ Every write here is ONE statement, so it is atomic on its own (SQLite wraps each
 an implicit transaction), and it takes the store's write lock, so it never lands inside another
 coroutine's open transaction on the shared connection. The claim of a post is a single
 multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the rows a caller gets back are its
-own, and nobody else's.
+own, and nobody else's. A channel's settings are changed by one transaction that reads back what
+it wrote.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.announce.models import ChannelConfig, GuildConfig, Kinds
+from bot.announce.models import ChannelChange, ChannelConfig, GuildConfig, Kinds
 from bot.models import Release
 from bot.store.rows import instant_text as _t
 from bot.store.rows import json_strings as _json_tuple
@@ -190,6 +191,63 @@ class AnnouncementQueries:
             ),
         )
         return (await self.announce_channel(c.channel_id)) or c
+
+    async def configure_announce_channel(
+        self, guild_id: int, channel_id: int, change: ChannelChange, *, now: datetime
+    ) -> tuple[ChannelConfig, bool]:
+        """Add a channel, or change only the settings ``change`` gives, in one transaction.
+
+        Returns the settings as written, read back by the same statement that wrote them (so a
+        confirmation says what is saved even when two admins change one channel at once), and
+        whether the channel is new here. The channel becomes healthy again (a repaired channel
+        resumes) and keeps its first ``added_at``; a channel that was another server's starts over.
+        """
+        role = change.clear_role or change.role_id is not None
+        values = (
+            channel_id,
+            guild_id,
+            None if change.clear_role else change.role_id,
+            json.dumps(list(change.platforms or ())),
+            json.dumps(list(change.shows or ())),
+            (change.kinds or Kinds.BOTH).value,
+            int(bool(change.threads)),
+            int(bool(change.publish)),
+            _t(now),
+            change.name,
+        )
+        flags = (
+            int(role),
+            int(change.platforms is not None),
+            int(change.shows is not None),
+            int(change.kinds is not None),
+            int(change.threads is not None),
+            int(change.publish is not None),
+        )
+        moved = "announce_channels.guild_id IS NOT excluded.guild_id"
+        given = ("role_id", "platforms", "shows", "kinds", "threads", "publish")  # in the order of ``flags``
+        sql = (
+            "INSERT INTO announce_channels (channel_id, guild_id, role_id, platforms, shows, kinds, threads, "
+            "publish, added_at, name) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(channel_id) DO UPDATE SET "
+            + ", ".join(
+                f"{c} = CASE WHEN ? OR {moved} THEN excluded.{c} ELSE announce_channels.{c} END"
+                for c in given
+            )
+            + f", added_at = CASE WHEN {moved} THEN excluded.added_at ELSE announce_channels.added_at END, "
+            "guild_id = excluded.guild_id, name = coalesce(excluded.name, announce_channels.name), "
+            "broken_reason = NULL, broken_at = NULL, owner_notified = 0 RETURNING *"
+        )
+        async with self.transaction() as conn:  # type: ignore[attr-defined]
+            await conn.execute(
+                "INSERT INTO announce_guilds (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,)
+            )
+            async with conn.execute(
+                "SELECT guild_id FROM announce_channels WHERE channel_id = ?", (channel_id,)
+            ) as cur:
+                before = await cur.fetchone()
+            async with conn.execute(sql, (*values, *flags)) as cur:
+                row = await cur.fetchone()
+        assert row is not None
+        return _channel(row), before is None or before[0] != guild_id
 
     async def forget_announce_channels(self, channel_ids: Iterable[int]) -> list[ChannelConfig]:
         """Remove the settings of channels that no longer exist (whatever their server); returns

@@ -53,6 +53,112 @@ async def test_settings_commands_answer_before_the_replan_and_a_burst_is_planned
     assert len(plans) == 1  # six changes, one re-plan
 
 
+# -- platform filters --------------------------------------------------------------------------------
+
+
+async def test_a_platform_filter_must_be_a_platform_of_the_catalogue(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Filters")
+    chan = lc.create_channel(guild, "releases")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    await running.store.import_records([aoad(), weekly()])  # Netflix and Disney+
+
+    typo = await lc.run_command(guild, admin, ADD, options={"channel": chan, "platforms": "Netflx"})
+    assert typo.ephemeral and "not a platform in the catalogue" in typo.content, typo.content
+    assert "Did you mean **Netflix**?" in typo.content
+    assert await running.store.announce_channel(chan.id) is None  # nothing saved
+    unknown = await lc.run_command(guild, admin, ADD, options={"channel": chan, "platforms": "Netflix, Hulu"})
+    assert (
+        "“Hulu” is not a platform" in unknown.content
+        and await running.store.announce_channel(chan.id) is None
+    )
+
+    # A zero-width space typed (or pasted) inside a name is the name itself: the post lands.
+    ok = await lc.run_command(guild, admin, ADD, options={"channel": chan, "platforms": "net\u200bflix"})
+    assert "will be posted in" in ok.content and "Platforms: Netflix." in ok.content, ok.content
+    config = await running.store.announce_channel(chan.id)
+    assert config is not None and config.platforms == ("netflix",)
+    running.clock.set(DUE)
+    await running.service.run_due()
+    posts = lc.messages(chan)
+    assert len(posts) == 1 and [e["title"] for e in posts[0]["embeds"]] == [
+        "All of Us Are Dead (지금 우리 학교는)"
+    ]
+
+    choices = await lc.run_autocomplete(
+        guild, admin, ADD, focused="platforms", value="netf", options={"channel": chan}
+    )
+    assert [c["value"] for c in choices] == ["Netflix"]
+    choices = await lc.run_autocomplete(
+        guild, admin, ADD, focused="platforms", value="Netflix, dis", options={"channel": chan}
+    )
+    assert [c["value"] for c in choices] == ["Netflix, Disney+"]
+
+
+# -- changing one setting -----------------------------------------------------------------------------
+
+
+async def test_channel_add_on_a_configured_channel_changes_only_what_is_given(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Settings")
+    chan = lc.create_channel(guild, "releases")
+    fans = lc.create_role(guild, "Fans", mentionable=True)
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    await running.store.import_records([aoad(), weekly()])
+    first = await lc.run_command(
+        guild,
+        admin,
+        ADD,
+        options={"channel": chan, "role": fans, "platforms": "Netflix", "shows": "Snowdrop"},
+    )
+    assert first.content.startswith("Release announcements will be posted in"), first.content
+
+    changed = await lc.run_command(guild, admin, ADD, options={"channel": chan, "kinds": "premieres"})
+    text = changed.content
+    assert text.startswith("Updated: release announcements will be posted in") and "premieres." in text, text
+    assert f"<@&{fans.id}> and nobody else" in text and "Platforms: Netflix." in text and "Snowdrop" in text
+    config = await running.store.announce_channel(chan.id)
+    assert config is not None
+    assert (config.role_id, config.platforms, config.shows) == (fans.id, ("netflix",), ("snowdrop",))
+    assert config.kinds.value == "premieres"
+
+    cleared = await lc.run_command(
+        guild, admin, ADD, options={"channel": chan, "platforms": "all", "shows": "all", "no_ping": True}
+    )
+    assert "Platforms: all." in cleared.content and "Shows: all." in cleared.content
+    assert "Posts ping nobody." in cleared.content and "premieres" in cleared.content, cleared.content
+    config = await running.store.announce_channel(chan.id)
+    assert config is not None and (config.role_id, config.platforms, config.shows) == (None, (), ())
+
+
+async def test_two_admins_changing_one_channel_at_once_each_read_what_was_written(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Two admins")
+    chan = lc.create_channel(guild, "releases")
+    fans = lc.create_role(guild, "Fans", mentionable=True)
+    alice = lc.create_member(guild, "alice", permissions=P_MANAGE_GUILD)
+    bob = lc.create_member(guild, "bob", permissions=P_MANAGE_GUILD)
+    await running.start()
+    await running.store.import_records([aoad(), weekly()])
+    await lc.run_command(guild, alice, ADD, options={"channel": chan})
+    for _ in range(5):
+        a, b = await asyncio.gather(
+            lc.run_command(guild, alice, ADD, options={"channel": chan, "kinds": "episodes"}),
+            lc.run_command(guild, bob, ADD, options={"channel": chan, "role": fans}),
+        )
+        # Each confirmation holds its own change, and the later one both: neither is stale.
+        assert "new episodes." in a.content and f"<@&{fans.id}>" in b.content, (a.content, b.content)
+        assert f"<@&{fans.id}>" in a.content or "new episodes." in b.content, (a.content, b.content)
+        config = await running.store.announce_channel(chan.id)
+        assert config is not None and config.role_id == fans.id and config.kinds.value == "episodes"
+        await lc.run_command(guild, alice, ADD, options={"channel": chan, "kinds": "both", "no_ping": True})
+
+
 # -- what Discord deletes ------------------------------------------------------------------------------
 
 

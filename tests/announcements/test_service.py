@@ -289,6 +289,29 @@ async def test_a_channel_found_deleted_is_forgotten_and_the_owner_told_its_name(
     assert rows[: len(history)] == history and rows[-1].state == "failed"  # history kept, the try recorded
 
 
+async def test_adding_a_configured_channel_again_changes_only_what_is_given(
+    service: AnnouncementService,
+) -> None:
+    from bot.announce.models import ChannelChange
+
+    first = await service.configure(1, 10, ChannelChange(role_id=100, platforms=("netflix",), threads=True))
+    assert first.created and first.platform_names == ("Netflix",)
+    again = await service.configure(1, 10, ChannelChange(kinds=Kinds.PREMIERES))
+    assert not again.created and again.config.added_at == first.config.added_at
+    c = again.config
+    assert (c.role_id, c.platforms, c.threads, c.kinds) == (100, ("netflix",), True, Kinds.PREMIERES)
+    cleared = (await service.configure(1, 10, ChannelChange(clear_role=True, platforms=()))).config
+    assert (cleared.role_id, cleared.platforms, cleared.threads) == (None, (), True)
+
+
+async def test_unknown_platforms_are_refused_with_the_nearest(service: AnnouncementService) -> None:
+    with pytest.raises(BadInput, match=r"“Disny\+” is not a platform.*Did you mean \*\*Disney\+\*\*"):
+        await service.add_channel(1, 10, platforms=["Disny+"])
+    assert await service.store.announce_channel(10) is None
+    saved = await service.add_channel(1, 10, platforms=["DISNEY+", "net\u200bflix"])
+    assert saved.platforms == ("disney+", "netflix")
+
+
 async def test_reconcile_forgets_what_discord_no_longer_has(service: AnnouncementService) -> None:
     from bot.announce.channels import GuildState
 
