@@ -1,9 +1,9 @@
 """/announce: where and when release announcements are posted. Manage Server only.
 
-Thin: it checks what only Discord knows (channel type, the bot's permissions there), then asks
-the announcement service, which saves, plans and posts. It also tells the service what Discord
-deleted: a channel, a role, the bot's membership of a server (as it happens, and on each start
-for what happened meanwhile).
+Thin: it checks what only Discord knows (the channel is this server's and a text channel, the
+bot's permissions there, the role is this server's), then asks the announcement service, which
+saves, plans and posts. It also tells the service what Discord deleted: a channel, a role, the
+bot's membership of a server (as it happens, and on each start for what happened meanwhile).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.announce.channels import EVERYONE_REFUSED, GuildState
 from bot.announce.models import ChannelChange, Kinds
 from bot.announce.options import (
     PERMISSION_LABELS,
+    check_length,
     is_all,
     missing_permissions,
     parse_list,
@@ -39,6 +40,26 @@ log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 KIND_CHOICES = [app_commands.Choice(name=k.label, value=k.value) for k in Kinds]
 manage_guild = app_commands.checks.has_permissions(manage_guild=True)
+
+
+class ChannelOption(app_commands.Transformer):
+    """A text or announcement channel option, as Discord sent it: the command itself checks it
+    is a channel of this server, so that another server's channel, or one deleted meanwhile, is
+    answered for what it is."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> Any:
+        return value  # an AppCommandChannel, or a bare Object when Discord sent no data for it
+
+
+Picked = app_commands.Transform[app_commands.AppCommandChannel, ChannelOption]
 
 
 def _embed(data: dict[str, Any]) -> discord.Embed:
@@ -78,26 +99,59 @@ class Announce(
     def settings(self) -> ChannelSettings:
         return self.service.settings
 
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
+        """Before any other check: only in a server (Discord hides the commands in DMs, but a
+        client can still send one), and no text longer than the option allows."""
+        if interaction.guild is None:
+            raise app_commands.NoPrivateMessage()
+        command = interaction.command
+        if isinstance(command, app_commands.Command):
+            for param in command.parameters:
+                value = getattr(interaction.namespace, param.display_name, None)
+                if param.type is discord.AppCommandOptionType.string and isinstance(param.max_value, int):
+                    try:
+                        check_length(
+                            param.display_name, value if isinstance(value, str) else None, param.max_value
+                        )
+                    except BadInput as exc:
+                        raise app_commands.CheckFailure(exc.user_message) from exc
+        return True
+
     # -- helpers -----------------------------------------------------------------------------------
 
-    async def _guild_channel(
-        self,
-        interaction: discord.Interaction,
-        picked: app_commands.AppCommandChannel | discord.abc.GuildChannel,
-    ) -> discord.TextChannel:
+    async def _guild_channel(self, interaction: discord.Interaction, picked: Any) -> discord.TextChannel:
+        """The picked channel, if it is a text or announcement channel of this server."""
         guild = interaction.guild
         assert guild is not None
-        channel = guild.get_channel(picked.id)
-        if channel is None:
-            try:
-                channel = await guild.fetch_channel(picked.id)
-            except discord.HTTPException:
-                channel = None
-        if channel is None or channel.guild.id != guild.id:
-            raise BadInput("Pick a channel of this server.")
+        channel = guild.get_channel(picked.id) or await self._uncached_channel(guild, picked.id)
         if not isinstance(channel, discord.TextChannel):
             raise BadInput(f"{channel.mention} is not a text or announcement channel.")
         return channel
+
+    async def _uncached_channel(
+        self, guild: discord.Guild, channel_id: int
+    ) -> discord.abc.GuildChannel | discord.Thread:
+        """A channel this server's cache lacks: another server's, deleted, or not seen yet."""
+        elsewhere = BadInput("That channel is not in this server: pick one of this server's channels.")
+        if self.bot.get_channel(channel_id) is not None:
+            raise elsewhere
+        try:
+            data = await self.bot.http.get_channel(channel_id)
+        except discord.NotFound:
+            raise BadInput("That channel no longer exists: pick another one.") from None
+        except discord.HTTPException:
+            raise elsewhere from None  # no access: not a channel of a server the bot is in
+        if str(data.get("guild_id")) != str(guild.id):
+            raise elsewhere
+        return await guild.fetch_channel(channel_id)
+
+    def _guild_role(self, guild: discord.Guild, role: discord.Role) -> discord.Role:
+        real = guild.get_role(role.id)
+        if real is None:
+            raise BadInput("That role is not in this server: pick one of this server's roles.")
+        if real.is_default():
+            raise BadInput(EVERYONE_REFUSED)
+        return real
 
     async def _me(self, guild: discord.Guild) -> discord.Member:
         if guild.me is not None:
@@ -124,7 +178,7 @@ class Announce(
     async def channel_add(
         self,
         interaction: discord.Interaction,
-        channel: discord.TextChannel,
+        channel: Picked,
         role: discord.Role | None = None,
         platforms: app_commands.Range[str, 1, 500] | None = None,
         shows: app_commands.Range[str, 1, 1000] | None = None,
@@ -136,8 +190,7 @@ class Announce(
         assert guild is not None
         target = await self._guild_channel(interaction, channel)
         if role is not None:
-            if role.is_default():
-                raise BadInput(EVERYONE_REFUSED)
+            role = self._guild_role(guild, role)
             if no_ping:
                 raise BadInput("Give a role to ping, or `no_ping`, not both.")
         existing = await self.service.store.announce_channel(target.id)
@@ -210,9 +263,14 @@ class Announce(
     @channel.command(name="remove", description="Stop release announcements in a channel")
     @app_commands.describe(channel="The channel to stop posting in")
     @manage_guild
-    async def channel_remove(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
-        assert interaction.guild_id is not None
-        await self.service.remove_channel(interaction.guild_id, channel.id)
+    async def channel_remove(self, interaction: discord.Interaction, channel: Picked) -> None:
+        guild = interaction.guild
+        assert guild is not None
+        config = await self.service.store.announce_channel(channel.id)
+        if config is None or config.guild_id != guild.id:
+            await self._guild_channel(interaction, channel)  # another server's, or gone: say so
+        # By id: a channel deleted while the bot was away can still be removed.
+        await self.service.remove_channel(guild.id, channel.id)
         await _reply(interaction, f"No more release announcements in <#{channel.id}>.")
 
     # -- overview and tries -------------------------------------------------------------------------------
@@ -245,7 +303,7 @@ class Announce(
     @app_commands.command(name="test", description="Send a sample post to a channel now (pings nobody)")
     @app_commands.describe(channel="Where to send the sample")
     @manage_guild
-    async def test(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+    async def test(self, interaction: discord.Interaction, channel: Picked) -> None:
         target = await self._guild_channel(interaction, channel)
         config = await self.service.store.announce_channel(target.id)
         await interaction.response.defer(ephemeral=True, thinking=True)

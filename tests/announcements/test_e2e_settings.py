@@ -289,7 +289,38 @@ async def test_what_was_deleted_while_the_bot_was_away_is_tidied_at_start(
     assert await _role_of(running, kept.id) is None
 
 
-# -- time zones ---------------------------------------------------------------------------------------------
+# -- refusals that say what is wrong ---------------------------------------------------------------------
+
+
+async def test_another_servers_channel_is_refused_for_what_it_is(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Mine")
+    mine = lc.create_channel(guild, "releases")
+    theirs = lc.create_guild("Theirs")  # the bot is there too
+    their_channel = lc.create_channel(theirs, "releases")
+    private = lc.create_guild("Private", with_bot=False)
+    private_channel = lc.create_channel(private, "secret")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    await lc.run_command(guild, admin, ADD, options={"channel": mine})
+    for name in (ADD, ["announce", "channel", "remove"], ["announce", "test"]):
+        for channel in (their_channel, private_channel):
+            answer = await lc.run_command(guild, admin, name, options={"channel": channel})
+            assert answer.ephemeral and "not in this server" in answer.content, (name, answer.content)
+    assert await running.store.announce_channel(their_channel.id) is None
+    assert await running.store.announce_channel(private_channel.id) is None
+    assert lc.messages(their_channel) == [] and lc.messages(private_channel) == []
+
+
+async def test_announce_in_a_dm_says_it_works_only_in_a_server(lc: LocalDiscord, running: RunningBot) -> None:
+    guild = lc.create_guild("Somewhere")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    lc.create_channel(guild, "releases")
+    await running.start()
+    for name, options in ((["announce", "list"], {}), (["announce", "timezone"], {"zone": "Asia/Seoul"})):
+        answer = await lc.run_command(None, admin, name, options=options)
+        assert answer.content == "This command works only in a server.", answer.content
 
 
 async def test_a_time_zone_is_a_real_iana_zone(lc: LocalDiscord, running: RunningBot) -> None:
@@ -308,3 +339,35 @@ async def test_a_time_zone_is_a_real_iana_zone(lc: LocalDiscord, running: Runnin
         choices = await lc.run_autocomplete(guild, admin, zone, focused="zone", value=typed)
         assert not [c for c in choices if c["value"] in ("localtime", "posixrules", "Factory")]
         assert not [c for c in choices if c["value"].startswith(("posix/", "right/"))], choices
+
+
+async def test_a_setting_over_discords_length_limits_is_refused_before_it_is_saved(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Long")
+    chan = lc.create_channel(guild, "releases")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    await running.store.import_records([aoad(), weekly()])
+    too_long = [
+        (ADD, {"channel": chan, "platforms": ", ".join(["Netflix"] * 400)}, "platforms", 500),
+        (ADD, {"channel": chan, "shows": "Snowdrop, " * 200}, "shows", 1000),
+        (["announce", "timezone"], {"zone": "Asia/" + "x" * 3000}, "zone", 64),
+        (["announce", "time"], {"at": "09:00" * 100}, "at", 5),
+    ]
+    for name, options, label, limit in too_long:
+        answer = await lc.run_command(guild, admin, name, options=options)
+        assert (
+            answer.ephemeral and f"**{label}** is too long: at most {limit} characters" in answer.content
+        ), (
+            label,
+            answer.content,
+        )
+    assert (
+        await running.store.announce_channel(chan.id) is None
+        and await running.store.announce_guild(guild.id) is None
+    )
+    # Within the limits, a long answer still fits in one message.
+    platforms = ", ".join(["netflix", "Disney+ "] * 12)
+    answer = await lc.run_command(guild, admin, ADD, options={"channel": chan, "platforms": platforms})
+    assert "will be posted in" in answer.content and len(answer.content) <= 2000
