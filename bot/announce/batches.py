@@ -7,7 +7,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime
 from typing import Any, Protocol
 
-from bot.store.announcements import Finish
+from bot.store.announce_ledger import Finish
 
 
 class FinishStore(Protocol):

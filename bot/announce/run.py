@@ -28,7 +28,7 @@ from bot.announce.port import ChannelBroken, ChannelGone, DeliveryError, Post, P
 from bot.announce.posts import Renderer, Step, steps
 from bot.planner import DueSlot, Item, collapse, nonce_for
 from bot.store import Store
-from bot.store.announcements import Claim, Delivery, Finish
+from bot.store.announce_ledger import Claim, Delivery, Finish
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,326 @@
+"""SQL for the delivery ledger of release announcements, and the reads a plan needs.
+
+Mixed into :class:`bot.store.Store` through :class:`bot.store.announcements.AnnouncementQueries`;
+the tables come from migration 0002.
+
+Every write here is ONE statement, so it is atomic on its own (SQLite wraps each statement in
+an implicit transaction), and it takes the store's write lock, so it never lands inside another
+coroutine's open transaction on the shared connection. The claim of a post is a single
+multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the rows a caller gets back are its
+own, and nobody else's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.models import Release
+from bot.store.rows import instant_text as _t
+from bot.store.rows import parse_instant as _p
+from bot.store.rows import release_from_row as _release_row
+
+_CLAIM_CHUNK = 1_000  # rows per INSERT: 10 parameters each, under SQLite's 32,766
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """The ledger rows of one post to claim: (channel, release) for each of ``release_ids``."""
+
+    channel_id: int
+    guild_id: int
+    release_ids: tuple[str, ...]
+    due: datetime
+    nonce: str
+    late: bool = False
+    state: str = "pending"  # or skipped: recorded, never sent
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Finish:
+    """One post's outcome: its pending rows become sent (with the message) or failed (with why)."""
+
+    channel_id: int
+    nonce: str
+    state: str
+    message_id: int | None = None
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One row of the ledger."""
+
+    channel_id: int
+    release_id: str
+    guild_id: int
+    due: datetime
+    state: str  # pending, sent, failed, skipped
+    nonce: str
+    message_id: int | None
+    late: bool
+    reason: str | None
+    attempts: int
+    claimed_at: datetime
+    updated_at: datetime
+
+
+def _delivery(r: aiosqlite.Row) -> Delivery:
+    return Delivery(
+        r["channel_id"],
+        r["release_id"],
+        r["guild_id"],
+        _p(r["due"]),  # type: ignore[arg-type]
+        r["state"],
+        r["nonce"],  # type: ignore[arg-type]
+        r["message_id"],
+        bool(r["late"]),
+        r["reason"],
+        r["attempts"],
+        _p(r["claimed_at"]),  # type: ignore[arg-type]
+        _p(r["updated_at"]),  # type: ignore[arg-type]
+    )
+
+
+class LedgerQueries:
+    _conn: aiosqlite.Connection
+    _write_lock: asyncio.Lock
+
+    async def _a_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
+        async with self._conn.execute(sql, params) as cur:
+            return list(await cur.fetchall())
+
+    async def _a_run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        async with self._write_lock, self._conn.execute(sql, params) as cur:
+            return cur.rowcount
+
+    # -- releases for planning ------------------------------------------------------------------------
+
+    async def dated_releases_between(self, start: datetime, end: datetime) -> list[Release]:
+        """Exact and date-only releases whose stored instant is in [start, end)."""
+        rows = await self._a_all(
+            "SELECT * FROM releases WHERE instant >= ? AND instant < ? AND precision IN ('exact', 'date') "
+            "ORDER BY instant, show_id, season, episode, id",
+            (_t(start), _t(end)),
+        )
+        return [_release_row(r) for r in rows]  # type: ignore[arg-type]
+
+    async def releases_by_ids(self, ids: Iterable[str]) -> dict[str, Release]:
+        wanted = list(dict.fromkeys(ids))
+        out: dict[str, Release] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for r in await self._a_all(f"SELECT * FROM releases WHERE id IN ({marks})", part):  # noqa: S608
+                out[r["id"]] = _release_row(r)  # type: ignore[arg-type]
+        return out
+
+    async def show_platforms(self, show_ids: Iterable[str] | None = None) -> dict[str, str | None]:
+        """Each show's platform: of the given shows only (what a plan needs), or of every show."""
+        if show_ids is None:
+            return {r[0]: r[1] for r in await self._a_all("SELECT id, platform FROM shows")}
+        wanted = list(dict.fromkeys(show_ids))
+        out: dict[str, str | None] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for r in await self._a_all(f"SELECT id, platform FROM shows WHERE id IN ({marks})", part):  # noqa: S608
+                out[r[0]] = r[1]
+        return out
+
+    async def releases_fingerprint(self) -> tuple[int, int, int]:
+        """Changes whenever the releases change, here or in another process (an import)."""
+        rows = await self._a_all("SELECT count(*), coalesce(max(rowid), 0) FROM releases")
+        version = await self._a_all("PRAGMA data_version")
+        return (rows[0][0], rows[0][1], version[0][0])
+
+    # -- the delivery ledger ------------------------------------------------------------------------------
+
+    async def delivered_keys(
+        self,
+        since: datetime,
+        channel_ids: Iterable[int] | None = None,
+        release_ids: Iterable[str] | None = None,
+    ) -> set[tuple[int, str]]:
+        """(channel, release) of every ledger row due at or after ``since``, in any state; only of
+        the given channels and releases when given (a plan asks for the releases of its window).
+        Asked by release, rows of any due count: a release that moved after it was posted
+        (a live catalogue) must never be posted again, however far it moved."""
+        sql = "SELECT channel_id, release_id FROM deliveries WHERE due >= ?"
+        params: list[Any] = [_t(since) if release_ids is None else "0"]
+        if channel_ids is not None:
+            ids = list(channel_ids)
+            sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
+            params += ids
+        if release_ids is None:
+            return {(r[0], r[1]) for r in await self._a_all(sql, params)}
+        wanted = list(dict.fromkeys(release_ids))
+        out: set[tuple[int, str]] = set()
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            rows = await self._a_all(f"{sql} AND release_id IN ({marks})", [*params, *part])
+            out.update((r[0], r[1]) for r in rows)
+        return out
+
+    async def claim_deliveries(
+        self,
+        channel_id: int,
+        guild_id: int,
+        release_ids: Sequence[str],
+        *,
+        due: datetime,
+        nonce: str,
+        late: bool,
+        now: datetime,
+        state: str = "pending",
+        reason: str | None = None,
+    ) -> list[str]:
+        """Claim (channel, release) rows in one statement; returns the release ids claimed here.
+
+        A row that already exists (sent, failed, skipped or claimed by someone else) is left as
+        it is and not returned. ``state='skipped'`` records posts that will never be sent.
+        """
+        if not release_ids:
+            return []
+        if state not in ("pending", "skipped"):
+            raise ValueError(f"a claim is pending or skipped, not {state}")
+        values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(release_ids))
+        params: list[Any] = []
+        for rid in release_ids:
+            params += [channel_id, rid, guild_id, _t(due), state, nonce, int(late), reason, _t(now), _t(now)]
+        async with self._write_lock:
+            rows = await self._a_all(
+                "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, reason, "
+                f"claimed_at, updated_at) VALUES {values} "  # noqa: S608
+                "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING release_id",
+                params,
+            )
+        claimed = {r[0] for r in rows}
+        return [rid for rid in release_ids if rid in claimed]
+
+    async def claim_many(self, claims: Sequence[Claim], *, now: datetime) -> set[tuple[int, str]]:
+        """Claim the rows of many posts at once: one multi-row ``INSERT ... ON CONFLICT DO NOTHING
+        RETURNING`` per chunk of rows, each atomic on its own. Returns the (channel, release) rows
+        claimed here; a row that already exists (sent, failed, skipped, or claimed by anyone else)
+        is left as it is and not returned."""
+        rows: list[list[Any]] = []
+        stamp = _t(now)
+        for c in claims:
+            if c.state not in ("pending", "skipped"):
+                raise ValueError(f"a claim is pending or skipped, not {c.state}")
+            due = _t(c.due)
+            for rid in c.release_ids:
+                rows.append(
+                    [
+                        c.channel_id,
+                        rid,
+                        c.guild_id,
+                        due,
+                        c.state,
+                        c.nonce,
+                        int(c.late),
+                        c.reason,
+                        stamp,
+                        stamp,
+                    ]
+                )
+        claimed: set[tuple[int, str]] = set()
+        for start in range(0, len(rows), _CLAIM_CHUNK):
+            part = rows[start : start + _CLAIM_CHUNK]
+            values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(part))
+            params = [v for row in part for v in row]
+            async with self._write_lock:
+                got = await self._a_all(
+                    "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, "
+                    f"reason, claimed_at, updated_at) VALUES {values} "  # noqa: S608
+                    "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING channel_id, release_id",
+                    params,
+                )
+            claimed.update((r[0], r[1]) for r in got)
+        return claimed
+
+    async def finish_many(self, finished: Sequence[Finish], *, now: datetime) -> int:
+        """pending -> sent or failed for many posts in one transaction; returns the rows changed."""
+        if not finished:
+            return 0
+        stamp = _t(now)
+        params = []
+        for f in finished:
+            if f.state not in ("sent", "failed"):
+                raise ValueError(f"a delivery finishes as sent or failed, not {f.state}")
+            params.append((f.state, f.message_id, f.reason, stamp, f.channel_id, f.nonce))
+        async with self.transaction() as conn:  # type: ignore[attr-defined]
+            cur = await conn.executemany(
+                "UPDATE deliveries SET state = ?, message_id = ?, reason = ?, updated_at = ? "
+                "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
+                params,
+            )
+            return cur.rowcount
+
+    async def has_pending(self) -> bool:
+        rows = await self._a_all("SELECT 1 FROM deliveries WHERE state = 'pending' LIMIT 1")
+        return bool(rows)
+
+    async def pending_deliveries(self, channel_ids: Iterable[int] | None = None) -> list[Delivery]:
+        sql = "SELECT * FROM deliveries WHERE state = 'pending'"
+        params: list[Any] = []
+        if channel_ids is not None:
+            ids = list(channel_ids)
+            sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
+            params += ids
+        sql += " ORDER BY due, channel_id, nonce, release_id"
+        return [_delivery(r) for r in await self._a_all(sql, params)]
+
+    async def finish_deliveries(
+        self,
+        channel_id: int,
+        nonce: str,
+        state: str,
+        *,
+        now: datetime,
+        message_id: int | None = None,
+        reason: str | None = None,
+    ) -> int:
+        """pending -> sent (with the message id) or failed (with the reason), for one post."""
+        if state not in ("sent", "failed"):
+            raise ValueError(f"a delivery finishes as sent or failed, not {state}")
+        return await self._a_run(
+            "UPDATE deliveries SET state = ?, message_id = ?, reason = ?, updated_at = ? "
+            "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
+            (state, message_id, reason, _t(now), channel_id, nonce),
+        )
+
+    async def count_attempt(self, channel_id: int, nonce: str, now: datetime) -> None:
+        await self._a_run(
+            "UPDATE deliveries SET attempts = attempts + 1, updated_at = ? "
+            "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
+            (_t(now), channel_id, nonce),
+        )
+
+    async def deliveries(
+        self, channel_id: int | None = None, release_id: str | None = None, *, due: datetime | None = None
+    ) -> list[Delivery]:
+        sql = "SELECT * FROM deliveries WHERE 1 = 1"
+        params: list[Any] = []
+        if due is not None:
+            sql += " AND due = ?"
+            params.append(_t(due))
+        if channel_id is not None:
+            sql += " AND channel_id = ?"
+            params.append(channel_id)
+        if release_id is not None:
+            sql += " AND release_id = ?"
+            params.append(release_id)
+        sql += " ORDER BY due, channel_id, release_id"
+        return [_delivery(r) for r in await self._a_all(sql, params)]
+
+    async def delivery_counts(self) -> dict[str, int]:
+        rows = await self._a_all("SELECT state, count(*) FROM deliveries GROUP BY state")
+        return {r[0]: r[1] for r in rows}
