@@ -76,6 +76,18 @@ async def _reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> 
         await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS, **kwargs)
 
 
+def _filter_items(option: str, text: str) -> list[str]:
+    """A filter option's items; none for "all" (the filter is cleared)."""
+    if is_all(text):
+        return []
+    items = parse_list(text)
+    if not items:
+        raise BadInput(
+            f"Name at least one item in **{option}**, separated by commas, or `all` for every one."
+        )
+    return items
+
+
 def _state(guild: discord.Guild) -> GuildState:
     return GuildState(guild.id, frozenset(c.id for c in guild.channels), frozenset(r.id for r in guild.roles))
 
@@ -204,12 +216,10 @@ class Announce(
                 f"I can't post in {target.mention}: I'm missing **{', '.join(missing)}** there. "
                 "Grant it in the channel's permissions, then run this again."
             )
-        platform_names = None
-        if platforms is not None:
-            platform_names = () if is_all(platforms) else tuple(parse_list(platforms))
+        platform_names = None if platforms is None else tuple(_filter_items("platforms", platforms))
         show_ids = None
         if shows is not None:
-            titles = [] if is_all(shows) else parse_list(shows)
+            titles = _filter_items("shows", shows)
             show_ids = tuple([(await find_show(interaction, t, ephemeral=True)).id for t in titles])
         change = ChannelChange(
             role_id=role.id if role else None,

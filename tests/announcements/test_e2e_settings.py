@@ -130,6 +130,8 @@ async def test_channel_add_on_a_configured_channel_changes_only_what_is_given(
         guild, admin, ADD, options={"channel": chan, "platforms": "all", "shows": "all", "no_ping": True}
     )
     assert "Platforms: all." in cleared.content and "Shows: all." in cleared.content
+    blank = await lc.run_command(guild, admin, ADD, options={"channel": chan, "platforms": " ,\u200b, "})
+    assert "Name at least one item in **platforms**" in blank.content, blank.content
     assert "Posts ping nobody." in cleared.content and "premieres" in cleared.content, cleared.content
     config = await running.store.announce_channel(chan.id)
     assert config is not None and (config.role_id, config.platforms, config.shows) == (None, (), ())
