@@ -252,7 +252,6 @@ class Store(AnnouncementQueries, SyncQueries):
         clock = time.perf_counter
         started = clock()
         conn = self._conn
-        people = _merged_people(records)
         async with self._write_lock:
             # Foreign keys can only be switched outside a transaction: off for a bulk load, whose
             # rows satisfy them by construction (see bot.store.bulk).
@@ -271,7 +270,6 @@ class Store(AnnouncementQueries, SyncQueries):
                         loader = await bulk_load(
                             conn,
                             records,
-                            people,
                             batch=batch,
                             progress=progress,
                             index_names=lambda: self._index_new_names(conn, 0),
@@ -281,6 +279,8 @@ class Store(AnnouncementQueries, SyncQueries):
                         spent["write"] += clock() - started - sum(spent.values())
                     else:
                         await conn.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
+                        people = _merged_people(records)
+                        counts[1] = len(people)
                         mark = await self._write_all(conn, records, people, counts, batch, progress)
                         indexed = clock()
                         spent["write"] = indexed - started
@@ -298,7 +298,6 @@ class Store(AnnouncementQueries, SyncQueries):
                 if bulk:
                     await conn.execute("PRAGMA foreign_keys = ON")
                     await restore_journal(conn, journal)
-        counts[1] = len(people)
 
     async def _write_all(
         self,

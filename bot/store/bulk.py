@@ -292,10 +292,8 @@ async def secondary_indexes(conn: aiosqlite.Connection) -> list[tuple[str, str]]
 class BulkLoader:
     """Writes records into an empty catalogue; see ``load``."""
 
-    def __init__(self, conn: aiosqlite.Connection, people: dict[str, Person]) -> None:
+    def __init__(self, conn: aiosqlite.Connection) -> None:
         self.conn = conn
-        self.people = people
-        self.next_name_id = 1
         self.counts = [0, 0, 0, 0, 0, 0]
         self.builder = RowBuilder()
         self._indexes: list[tuple[str, str]] = []
@@ -309,37 +307,47 @@ class BulkLoader:
     async def stop(self) -> None:
         await self.conn.execute("PRAGMA ignore_check_constraints = OFF")
 
-    def heads(self, chunks: Sequence[Sequence[ShowRecord]]) -> tuple[list[tuple], list[tuple], list[tuple]]:
-        """Rows of shows, people and names. Names are numbered as the normal path numbers them:
-        a batch's show names, then the names of the people first credited in that batch."""
-        shows: list[tuple] = []
-        names: list[tuple] = []
-        people_rows: list[tuple] = []
-        show_row = self.builder.show_row
-        written: set[str] = set()
-        people = self.people
-        name_id = self.next_name_id
+    def people_and_names(self, chunks: Sequence[Sequence[ShowRecord]]) -> tuple[list[tuple], list[tuple]]:
+        """Rows of people and names, in one pass over the credits.
+
+        People are merged as ``Store._merged_people`` merges them (the last name wins; the last
+        native name given wins, else the one before). Names are numbered as the normal path
+        numbers them: a batch's show names, then the names of the people first credited in it
+        (numbered once every credit is seen: a person's final names are known only then)."""
+        people: dict[str, Person] = {}
+        batches: list[tuple[list[tuple[str, str]], list[str]]] = []
         for chunk in chunks:
+            show_names: list[tuple[str, str]] = []
             new_people: list[str] = []
             for rec in chunk:
                 s = rec.show
-                shows.append(show_row(s))
-                for text in unique_names(s.title, s.original_title, *s.aliases):
-                    names.append((name_id, "show", s.id, text, normalise(text)))
-                    name_id += 1
+                show_names += [(s.id, text) for text in unique_names(s.title, s.original_title, *s.aliases)]
                 for c in rec.credits:
-                    pid = c.person.id
-                    if pid not in written:
-                        written.add(pid)
-                        new_people.append(pid)
+                    p = c.person
+                    known = people.get(p.id)
+                    if known is p:  # records read from files share one Person per person
+                        continue
+                    if known is None:
+                        people[p.id] = p if p.native_name or p.native_name is None else Person(p.id, p.name)
+                        new_people.append(p.id)
+                    elif known.name != p.name or (p.native_name and known.native_name != p.native_name):
+                        people[p.id] = Person(p.id, p.name, p.native_name or known.native_name)
+            batches.append((show_names, new_people))
+        names: list[tuple] = []
+        people_rows: list[tuple] = []
+        name_id = 1
+        for show_names, new_people in batches:
+            for sid, text in show_names:
+                names.append((name_id, "show", sid, text, normalise(text)))
+                name_id += 1
             for pid in new_people:
                 p = people[pid]
                 people_rows.append((pid, p.name, p.native_name))
                 for text in unique_names(p.name, p.native_name):
                     names.append((name_id, "person", pid, text, normalise(text)))
                     name_id += 1
-        self.next_name_id = name_id
-        return shows, people_rows, names
+        self.counts[1] = len(people)
+        return people_rows, names
 
     async def write_children(self, rows: ChunkRows) -> None:
         conn = self.conn
@@ -365,7 +373,6 @@ class BulkLoader:
 async def load(
     conn: aiosqlite.Connection,
     records: Sequence[ShowRecord],
-    people: dict[str, Person],
     *,
     batch: int,
     progress: Callable[[int, int], None] | None,
@@ -374,34 +381,39 @@ async def load(
 ) -> BulkLoader:
     """Write ``records`` into the empty catalogue, with the secondary indexes built at the end.
 
-    Shows, people and names go first; then ``index_names`` builds the search structures from the
-    names (long statements that SQLite runs in its thread without Python's lock) while the rows
-    of the credits, episodes and releases are built here; then those rows go in, batch by batch.
+    Names (and people) go first; then ``index_names`` builds the search structures from the names
+    (long statements that SQLite runs in its thread without Python's lock) while the rows of the
+    shows, credits, episodes and releases are built here; then those rows go in, batch by batch.
+    The loader's ``counts`` are those of ``CatalogueStats``.
     """
     clock = time.perf_counter
     started = clock()
-    loader = BulkLoader(conn, people)
+    loader = BulkLoader(conn)
     total = len(records)
     chunks = [records[start : start + batch] for start in range(0, total, batch)]
     await loader.start()
     try:
-        shows, people_rows, names = loader.heads(chunks)
-        await conn.executemany(SHOWS_SQL, shows)
-        await conn.executemany(PEOPLE_SQL, people_rows)
+        people_rows, names = loader.people_and_names(chunks)
         await conn.executemany(NAMES_SQL, names)
-        loader.counts[0] = len(shows)
-        del shows, people_rows, names
-        heads = clock()
+        del names
+        named = clock()
         indexing = asyncio.ensure_future(index_names())
+        shows: list[tuple] = []
         children = []
+        show_row = loader.builder.show_row
         try:
             for chunk in chunks:
                 # Let the search statements start, and each one after the one before.
                 await asyncio.sleep(0)
+                shows += [show_row(rec.show) for rec in chunk]
                 children.append(loader.builder.children(chunk, ChunkRows()))
         finally:
             await indexing
         searchable = clock()
+        await conn.executemany(SHOWS_SQL, shows)
+        await conn.executemany(PEOPLE_SQL, people_rows)
+        loader.counts[0] = len(shows)
+        del shows, people_rows
         done = 0
         for chunk, rows in zip(chunks, children, strict=True):
             await loader.write_children(rows)
@@ -414,7 +426,7 @@ async def load(
     written = clock()
     await loader.build_indexes()
     if timings is not None:
-        timings["write"] = (heads - started) + (written - searchable)
-        timings["search"] = searchable - heads
+        timings["write"] = (named - started) + (written - searchable)
+        timings["search"] = searchable - named
         timings["index"] = clock() - written
     return loader
