@@ -12,13 +12,18 @@ same rows are written here far faster, in the same transaction, with the same re
   codes ``x IN ('a', 'b', ...)`` as a temporary table built again for every row, which cost more
   than the insert itself. Every checked column (a show's kind, a credit's role, a release's scope
   and precision) is written from the models' enums through the tables below, so a value those
-  constraints would refuse raises KeyError here instead, before anything is written;
+  constraints would refuse raises KeyError here instead (before its row is written: the import
+  rolls back);
 - foreign keys are not checked per row (the caller turns them off around the transaction): every
   child row carries its own record's show id, written in the same import, and every credit's
   person is in the people the import writes (they are gathered from the credits);
 - the rows are those ``Store._write_chunk`` writes, in the same order, and names get the same ids
   (a batch's show names, then the names of the people first credited in that batch), so search
-  answers and every query come out the same.
+  answers and every query come out the same;
+- the search structures are built right after the names, by statements SQLite runs in its own
+  thread without Python's lock, while this thread builds the other rows (``load``);
+- when nobody else has the database open, a rollback journal replaces the WAL for the load
+  (``bulk_journal``).
 
 NOT NULL and the UNIQUE constraints are still enforced (a unique index refuses duplicates when
 it is built again), so a failure rolls the whole import back as before.
