@@ -243,3 +243,32 @@ async def test_with_the_database_open_elsewhere_the_bulk_load_stays_in_wal(
             assert other.execute("SELECT count(*) FROM shows").fetchone() == (len(records),)
         finally:
             other.close()
+
+
+def test_a_bad_file_among_many_imports_nothing(tmp_path: Path) -> None:
+    """Every file is read and checked (by the worker processes) before anything is written."""
+    from bot.cli import catalogue_main
+
+    gen.write_tvmaze(gen.generate(400, seed=4), tmp_path / "files", per_file=2)
+    (tmp_path / "files" / "shows-150.json").write_text(
+        '[{"name": "Broken", "_embedded": {}', encoding="utf-8"
+    )
+    db = tmp_path / "db.sqlite3"
+
+    async def state() -> tuple[dict[str, list[tuple]], str | None]:
+        async with await Store.open(db) as store:
+            return await dump(store), await store.get_meta("commands")
+
+    async def seed() -> None:
+        async with await Store.open(db) as store:
+            await store.set_meta("commands", "abc")
+
+    asyncio.run(seed())
+    before = asyncio.run(state())
+    out, err = io.StringIO(), io.StringIO()
+    assert (
+        catalogue_main(["import", str(tmp_path / "files"), "--database", str(db)], stdout=out, stderr=err)
+        == 1
+    )
+    assert "shows-150.json" in err.getvalue() and err.getvalue().endswith("nothing imported\n")
+    assert asyncio.run(state()) == before
