@@ -203,16 +203,19 @@ async def _import(
 ) -> None:
     # Batches of ~2% of the import (50 to 500 shows), so progress moves in ~2% steps.
     batch = max(50, min(500, -(-len(records) // 50)))
-    from bot.sync.layers import prepare_records
+    from bot.sync.layers import prepare
 
     started = time.perf_counter()
     async with await _open(database) as store:
         opened = time.perf_counter()
-        records = await prepare_records(store, records)
+        # Synced shows under their stored identity, hand-curated files kept as the curated layer.
+        prepared = await prepare(store, records)
         if times is not None:
             times["open"] = opened - started
             times["prepare"] = time.perf_counter() - opened
-        await store.import_records(records, progress=progress, batch=batch, timings=times)
+        await store.import_records(
+            prepared.records, progress=progress, batch=batch, timings=times, curated=prepared.curated
+        )
 
 
 async def _export(database: Path) -> list[ShowRecord]:

@@ -11,7 +11,7 @@ import logging
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from importlib import resources
@@ -222,6 +222,7 @@ class Store(AnnouncementQueries, SyncQueries):
         *,
         batch: int = 500,
         timings: dict[str, float] | None = None,
+        curated: Mapping[str, str] | None = None,
     ) -> CatalogueStats:
         """Upsert every record in ONE transaction: all or nothing. Idempotent by stable ids.
 
@@ -230,12 +231,13 @@ class Store(AnnouncementQueries, SyncQueries):
         in bulk (``bot.store.bulk``: indexes built once at the end), with the same result.
         ``timings``, when given, receives the seconds spent writing rows (``write``), building the
         search structures (``search``) and, in bulk, the secondary indexes (``index``), and
-        committing (``commit``).
+        committing (``commit``). ``curated`` (show id -> the curated record as the
+        ``bot.sync.layers`` keeps it) is written in the same transaction.
         """
         counts = [0, 0, 0, 0, 0, 0]
         spent: dict[str, float] = {}
         with gc_paused():
-            await self._import(records, progress, batch, counts, spent)
+            await self._import(records, progress, batch, counts, spent, curated or {})
         if timings is not None:
             timings.update(spent)
         return CatalogueStats(*counts)
@@ -247,6 +249,7 @@ class Store(AnnouncementQueries, SyncQueries):
         batch: int,
         counts: list[int],
         spent: dict[str, float],
+        curated: Mapping[str, str],
     ) -> None:
         """``import_records``: the counts and seconds go into ``counts`` and ``spent``."""
         clock = time.perf_counter
@@ -286,6 +289,12 @@ class Store(AnnouncementQueries, SyncQueries):
                         spent["write"] = indexed - started
                         await self._index_new_names(conn, mark)
                         spent["search"] = clock() - indexed
+                    if curated:
+                        await conn.executemany(
+                            "INSERT INTO curated (show_id, record) VALUES (?, ?) "
+                            "ON CONFLICT(show_id) DO UPDATE SET record = excluded.record",
+                            list(curated.items()),
+                        )
                 except BaseException:
                     await conn.execute("ROLLBACK")
                     raise

@@ -156,15 +156,6 @@ class SyncQueries:
         )
         return {r[0]: r[1] for r in rows}
 
-    async def set_tvmaze_stamps(self, stamps: Mapping[str, int]) -> None:
-        """Show id -> TVmaze's `updated` stamp of the data just written."""
-        if not stamps:
-            return
-        async with self._write_lock:
-            await self._conn.executemany(
-                "UPDATE shows SET tvmaze_updated = ? WHERE id = ?", [(v, k) for k, v in stamps.items()]
-            )
-
     async def get_links(self, show_id: str) -> list[Link]:
         rows = await self._s_all("SELECT * FROM show_links WHERE show_id = ? ORDER BY other_id", (show_id,))
         return [Link(r["show_id"], r["other_id"], r["relation"]) for r in rows]
@@ -193,16 +184,6 @@ class SyncQueries:
             sql = f"SELECT show_id, record FROM curated WHERE show_id IN ({marks})"  # noqa: S608
             out.update((r[0], r[1]) for r in await self._s_all(sql, part))
         return out
-
-    async def put_curated(self, texts: Mapping[str, str]) -> None:
-        if not texts:
-            return
-        async with self._write_lock:
-            await self._conn.executemany(
-                "INSERT INTO curated (show_id, record) VALUES (?, ?) "
-                "ON CONFLICT(show_id) DO UPDATE SET record = excluded.record",
-                list(texts.items()),
-            )
 
     # -- sync runs ---------------------------------------------------------------------------------
 

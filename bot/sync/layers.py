@@ -1,6 +1,6 @@
 """The curated layer on top of synced data: which stored show a record is, and what it keeps.
 
-Every import goes through :func:`prepare_records` before it is written:
+Every import goes through :func:`prepare` before it is written:
 
 - A **synced** record (from TVmaze: it carries ``tvmaze_updated``) keeps its TVmaze id as its
   identity. It lands on the stored show with that TVmaze id; else on a stored show that has no
@@ -17,7 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.project_format import parse_show, record_to_dict
 from bot.models import ShowRecord, slugify
@@ -35,7 +35,6 @@ class Prepared:
 
     records: list[ShowRecord]
     curated: dict[str, str]  # show id -> curated record (JSON) to keep
-    stamps: dict[str, int]  # show id -> TVmaze `updated` stamp of the synced data written
 
 
 def is_synced(record: ShowRecord) -> bool:
@@ -132,7 +131,6 @@ async def prepare(store: Store, records: Sequence[ShowRecord]) -> Prepared:
 
     out: list[ShowRecord] = []
     curated_texts: dict[str, str] = {}
-    stamps: dict[str, int] = {}
     stored_curated = await store.curated_texts(ids) if ids else {}
     empty = await store.is_empty()
     for rec in curated_in:
@@ -145,27 +143,14 @@ async def prepare(store: Store, records: Sequence[ShowRecord]) -> Prepared:
             out.append(rec)
     for rec, sid in zip(synced, ids, strict=True):
         moved = with_show_id(rec, sid)
-        stamps[sid] = rec.show.tvmaze_updated or 0
         base = stored_curated.get(sid)
         curated = curated_from_text(base) if base else None
         out.append(merge(curated, moved) if curated is not None else moved)
-    return Prepared(out, curated_texts, stamps)
+    return Prepared(out, curated_texts)
 
 
-async def prepare_records(store: Store, records: Sequence[ShowRecord]) -> list[ShowRecord]:
-    """Records as they are to be written (see :func:`prepare`). The caller writes them with
-    ``store.import_records`` and then :func:`keep_layers`."""
-    return (await prepare(store, records)).records
-
-
-async def import_layered(store: Store, records: Sequence[ShowRecord], **options: object) -> Prepared:
-    """Prepare, write in one import, and keep the curated layer and sync stamps."""
+async def import_layered(store: Store, records: Sequence[ShowRecord], **options: Any) -> Prepared:
+    """Prepare, then write the records and the curated layer in one import (one transaction)."""
     prepared = await prepare(store, records)
-    await store.import_records(prepared.records, **options)  # type: ignore[arg-type]
-    await keep_layers(store, prepared)
+    await store.import_records(prepared.records, curated=prepared.curated, **options)
     return prepared
-
-
-async def keep_layers(store: Store, prepared: Prepared) -> None:
-    await store.put_curated(prepared.curated)
-    await store.set_tvmaze_stamps(prepared.stamps)

@@ -137,3 +137,39 @@ async def test_a_curated_file_imported_after_a_sync_keeps_the_synced_facts_it_is
     assert show is not None and show.tvmaze_id == 55 and show.genres == ("Drama", "Horror")
     assert show.episode_count == 12
     assert await store.curated_texts(["all-of-us-are-dead"])
+
+
+async def test_a_curated_file_imported_by_the_cli_is_kept_as_the_curated_layer(tmp_path) -> None:
+    """`catalogue import` of the bundled files keeps them as the layer a later sync merges under."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    db = tmp_path / "db.sqlite3"
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "catalogue",
+            "import",
+            str(root / "data" / "catalogue"),
+            "--database",
+            str(db),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    async with await Store.open(db) as store:
+        assert set(await store.curated_texts(["all-of-us-are-dead", "the-glory"])) == {
+            "all-of-us-are-dead",
+            "the-glory",
+        }
+        await import_layered(store, [synced_aoad()])
+        assert (await store.get_credits("all-of-us-are-dead", Role.CAST))[0].character == "Nam On-jo"
+        releases = await store.get_releases("all-of-us-are-dead")
+        assert [(r.season, r.when.local) for r in releases][0] == (1, "2022-01-28T17:00")
