@@ -69,13 +69,7 @@ class Timeline:
 
     def __init__(self, server: Any) -> None:
         self.events: list[tuple[float, str, str, int]] = []
-        original = server._log_request
-
-        def record(method: str, path: str, status: int) -> None:
-            self.events.append((time.monotonic(), method, path, status))
-            original(method, path, status)
-
-        server._log_request = record
+        server.observe_requests(lambda r: self.events.append((time.monotonic(), r.method, r.path, r.status)))
 
     def mark(self) -> int:
         return len(self.events)

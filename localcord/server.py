@@ -198,15 +198,6 @@ class LocalDiscord:
         return self.core.observe_requests(observer)
 
     @property
-    def _log_request(self) -> Callable[[str, str, int], None]:
-        # Kept for bench/e2e.py, which wraps it; it is to use observe_requests() instead.
-        return self.core.log_request
-
-    @_log_request.setter
-    def _log_request(self, wrapper: Callable[[str, str, int], None]) -> None:
-        self.core.log_request = wrapper  # type: ignore[method-assign,assignment]
-
-    @property
     def identify_count(self) -> int:
         return self.core.gateway.identify_count
 
