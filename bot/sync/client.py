@@ -172,9 +172,7 @@ class TVmazeClient:
                         raise _Transient(f"{path}: TVmaze answered {resp.status}")
                     if resp.status >= 400:
                         raise TVmazeError(f"{path}: TVmaze answered {resp.status}")
-                    body = await resp.content.read(MAX_BODY + 1)
-                    if len(body) > MAX_BODY:
-                        raise BadResponse(f"{path}: answer larger than {MAX_BODY // 1024 // 1024} MiB")
+                    body = await _read_body(resp, path)
             except (aiohttp.ClientError, TimeoutError, _Transient) as exc:
                 attempt += 1
                 reason = (
@@ -223,6 +221,18 @@ class TVmazeClient:
         """The best match for a title, with cast, crew and episodes embedded (None: no match)."""
         data = await self.get("/singlesearch/shows", [("q", query), *(("embed[]", e) for e in SHOW_EMBEDS)])
         return data if isinstance(data, dict) else None
+
+
+async def _read_body(resp: aiohttp.ClientResponse, path: str) -> bytes:
+    """The whole body (a read returns what has arrived so far), refusing one past MAX_BODY."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_chunked(1 << 16):
+        size += len(chunk)
+        if size > MAX_BODY:
+            raise BadResponse(f"{path}: answer larger than {MAX_BODY // 1024 // 1024} MiB")
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 class _Transient(Exception):

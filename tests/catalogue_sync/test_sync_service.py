@@ -169,3 +169,12 @@ async def test_a_title_lookup_imports_the_best_match(
     show = await store.get_show(show_id)
     assert show is not None and show.premiered == "2005-06-06" and show.ended == "2005-08-30"
     assert await sync.lookup("no such thing at all") is None
+
+
+async def test_a_big_answer_is_read_whole(tv: LocalTVmaze, client: TVmazeClient) -> None:
+    """A web schedule of a busy day is hundreds of kilobytes, sent in many pieces."""
+    summary = "<p>" + "A long summary. " * 20_000 + "</p>"
+    show = make_show(9, "Long Story", web_channel="Netflix", summary=summary, updated=1)
+    tv.add_show(show, episodes=[make_episode(901, 1, 1, airdate=TOMORROW)])
+    data = await client.show(9)
+    assert data is not None and len(data["summary"]) == len(summary)
