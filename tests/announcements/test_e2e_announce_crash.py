@@ -120,7 +120,6 @@ async def test_sigkill_mid_fan_out_then_restart_posts_exactly_once(lc: LocalDisc
     after = await ledger(db)
     assert after == {"sent": len(all_channels)}, after
     text = log.read_text()
-    (Path("/tmp") / "premiere-crash-test.log").write_text(text)
     accepted = sum(1 for (m, p, s) in lc.request_log if m == "POST" and p.endswith("/messages") and s == 200)
     print(f"POST messages answered 200: {accepted} for {len(all_channels)} channels;", end=" ")
     print(

@@ -7,7 +7,6 @@ import asyncio
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import aiohttp
@@ -207,7 +206,8 @@ def test_snowflakes_are_increasing_and_spread_for_shards() -> None:
     assert len({(i >> 22) % 2 for i in spread}) == 2
 
 
-async def test_ten_thousand_posts_are_fast() -> None:
+async def test_ten_thousand_posts_all_land() -> None:
+    """10,000 posts over HTTP and 10,000 in-process all land (how fast: bench/, not a test)."""
     server = LocalDiscord(limits=True)
     server.set_limits(global_limit=False)  # 10,000 requests would take 200 s at Discord's 50/s
     await server.start()
@@ -216,7 +216,6 @@ async def test_ten_thousand_posts_are_fast() -> None:
         channels = [server.create_channel(g, f"c{j}") for g in guilds for j in range(500)]
         auth = {"Authorization": f"Bot {server.token}", "Content-Type": "application/json"}
         body = b'{"content": "New episode of All of Us Are Dead is out", "allowed_mentions": {"parse": []}}'
-        start = time.perf_counter()
         connector = aiohttp.TCPConnector(limit=64)
         async with aiohttp.ClientSession(connector=connector) as session:
 
@@ -233,16 +232,13 @@ async def test_ten_thousand_posts_are_fast() -> None:
                 async with sem:
                     return await post(ch)
 
-            statuses = await asyncio.gather(*(bounded(ch) for ch in channels))
-        elapsed = time.perf_counter() - start
+            async with asyncio.timeout(120):  # a deadline, not a measure
+                statuses = await asyncio.gather(*(bounded(ch) for ch in channels))
         assert statuses.count(200) == 10000
         assert sum(len(server.messages(c)) for c in channels) == 10000
-        assert elapsed < 30, elapsed
-        # the in-process path alone (no HTTP) must be far cheaper
-        start = time.perf_counter()
-        for ch in channels:
+        for ch in channels:  # the in-process path (no HTTP)
             server.core.messages.post(ch, {"content": "again"}, [])
-        assert time.perf_counter() - start < 3
+        assert sum(len(server.messages(c)) for c in channels) == 20000
     finally:
         await server.stop()
 
