@@ -47,10 +47,19 @@ def bench_records() -> list[ShowRecord]:
     out = []
     for key, at in (("a", RELEASE_A), ("b", RELEASE_B)):
         sid = f"premiere-bench-release-{key}"
-        show = Show(sid, f"Premiere Bench Release {key.upper()}", Kind.FILM, platform="Netflix", country="KR",
-                    original_language="ko", genres=("Drama",))
+        show = Show(
+            sid,
+            f"Premiere Bench Release {key.upper()}",
+            Kind.FILM,
+            platform="Netflix",
+            country="KR",
+            original_language="ko",
+            genres=("Drama",),
+        )
         when = When.parse(at.strftime("%Y-%m-%dT%H:%M"), "UTC")
-        out.append(ShowRecord(show, releases=[Release(sid, when, Scope.SHOW, platform="Netflix", region="WW")]))
+        out.append(
+            ShowRecord(show, releases=[Release(sid, when, Scope.SHOW, platform="Netflix", region="WW")])
+        )
     return out
 
 
@@ -75,8 +84,11 @@ class Timeline:
         return len(self.events)
 
     def posts(self, since: int) -> list[tuple[float, int]]:
-        return [(t, s) for t, m, p, s in self.events[since:] if m == "POST" and p.startswith("/channels/")
-                and p.endswith("/messages")]
+        return [
+            (t, s)
+            for t, m, p, s in self.events[since:]
+            if m == "POST" and p.startswith("/channels/") and p.endswith("/messages")
+        ]
 
 
 class BotProcess:
@@ -105,7 +117,12 @@ class BotProcess:
         # its imports finish, so "from due" is measured from the bot's own due instant.
         self.env["PREMIERE_FAKE_NOW"] = f"{self.fake_now.strftime('%Y-%m-%dT%H:%M:%S.%fZ')}@{time.time():.6f}"
         self.proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot", cwd=self.log_path.parent, env=self.env, stdout=self._log,
+            sys.executable,
+            "-m",
+            "bot",
+            cwd=self.log_path.parent,
+            env=self.env,
+            stdout=self._log,
             stderr=self._log,
         )
 
@@ -144,12 +161,20 @@ async def _configure(db: Path, pairs: Sequence[tuple[int, int]]) -> float:
         await store.close()
 
 
-async def _fanout(server: Any, timeline: Timeline, mark: int, channels: Sequence[int], due_wall: float,
-                  timeout: float, before: dict[int, int], pid: int) -> dict:
+async def _fanout(
+    server: Any,
+    timeline: Timeline,
+    mark: int,
+    channels: Sequence[int],
+    due_wall: float,
+    limit_s: float,
+    before: dict[int, int],
+    pid: int,
+) -> dict:
     """Wait until every channel has its post (or the timeout, or the bot's memory passing
     RSS_ABORT_MB); then count what arrived."""
     want = len(channels)
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + limit_s
     aborted = None
     peak = 0.0
     while time.monotonic() < deadline:
@@ -200,15 +225,20 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
         guilds = [server.create_guild(f"Server {i}") for i in range(max(plan.guilds, 1))]
         channels = [server.create_channel(g, "releases") for g in guilds]
         while len(channels) < plan.channels:
-            channels.append(server.create_channel(guilds[len(channels) % len(guilds)], f"more-{len(channels)}"))
+            channels.append(
+                server.create_channel(guilds[len(channels) % len(guilds)], f"more-{len(channels)}")
+            )
         member = server.create_member(guilds[0], "alice")
         asking = server.create_channel(guilds[0], "questions")  # /cast answers land here
         fan = channels[: plan.channels]
         configured = [(c.guild_id, c.id) for c in fan]
         setup_s = time.perf_counter() - t
         config_s = await _configure(db, configured)
-        print(f"e2e: {len(guilds):,} guilds, {len(fan):,} announcement channels set up in "
-              f"{setup_s:.1f} s + {config_s:.1f} s", flush=True)
+        print(
+            f"e2e: {len(guilds):,} guilds, {len(fan):,} announcement channels set up in "
+            f"{setup_s:.1f} s + {config_s:.1f} s",
+            flush=True,
+        )
         fan_ids = [c.id for c in fan]
         floor_s = len(fan) / GLOBAL_CEILING
 
@@ -225,16 +255,28 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
             except TimeoutError:
                 return [missing_row(n, f"the bot did not get ready: {bot.tail()}") for n in ROW_NAMES]
             ready_s = time.monotonic() - bot.started
-            rows.append(Row("cold start to READY (limits on)", f"{ready_s:.2f} s", f"< {READY_TARGET_S:g} s",
-                            ready_s < READY_TARGET_S,
-                            f"spawn -> READY + {len(guilds):,} GUILD_CREATEs sent; {plan.shows:,} shows",
-                            {"seconds": ready_s}))
+            rows.append(
+                Row(
+                    "cold start to READY (limits on)",
+                    f"{ready_s:.2f} s",
+                    f"< {READY_TARGET_S:g} s",
+                    ready_s < READY_TARGET_S,
+                    f"spawn -> READY + {len(guilds):,} GUILD_CREATEs sent; {plan.shows:,} shows",
+                    {"seconds": ready_s},
+                )
+            )
             await asyncio.sleep(2.5)  # discord.py waits 2 s after the last GUILD_CREATE
             rss = rss_mb(bot.proc.pid)  # type: ignore[union-attr]
-            rows.append(Row(f"memory after start ({len(guilds):,} guilds)", f"{rss:.0f} MB",
-                            f"< {MEMORY_TARGET_MB:g} MB", rss < MEMORY_TARGET_MB,
-                            f"VmRSS of the bot process; {len(configured):,} announcement channels configured",
-                            {"rss_mb": rss}))
+            rows.append(
+                Row(
+                    f"memory after start ({len(guilds):,} guilds)",
+                    f"{rss:.0f} MB",
+                    f"< {MEMORY_TARGET_MB:g} MB",
+                    rss < MEMORY_TARGET_MB,
+                    f"VmRSS of the bot process; {len(configured):,} announcement channels configured",
+                    {"rss_mb": rss},
+                )
+            )
 
             # /cast round trips
             rng = random.Random(17)
@@ -244,18 +286,25 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
             for value in values:
                 t = time.perf_counter_ns()
                 try:
-                    res = await server.run_command(guilds[0], member, "cast", options={"title": value},
-                                                   channel=asking, timeout=10)
+                    res = await server.run_command(
+                        guilds[0], member, "cast", options={"title": value}, channel=asking, timeout=10
+                    )
                     if not res.message or not res.message.get("embeds"):
                         errors += 1
                 except Exception:
                     errors += 1
                 samples.append((time.perf_counter_ns() - t) / 1e6)
             overlap = time.monotonic() > due_wall
-            rows.append(latency_row("end-to-end /cast", samples[10:], SERVICE_P99_MS,
-                                    f"n={len(samples) - 10}, interaction sent -> callback received"
-                                    + (f", {errors} without an embed" if errors else "")
-                                    + (", overlapped the fan-out" if overlap else "")))
+            rows.append(
+                latency_row(
+                    "end-to-end /cast",
+                    samples[10:],
+                    SERVICE_P99_MS,
+                    f"n={len(samples) - 10}, interaction sent -> callback received"
+                    + (f", {errors} without an embed" if errors else "")
+                    + (", overlapped the fan-out" if overlap else ""),
+                )
+            )
             rows[-1].target = "p99 < 10 ms (service target)"
             rss_after = rss_mb(bot.proc.pid)  # type: ignore[union-attr]
             rows[-3].data["rss_after_commands_mb"] = rss_after
@@ -263,34 +312,47 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
             if not plan.limits_on:
                 rows.append(missing_row("fan-out, limits on", "skipped (--no-limits-on)"))
             else:
-                print(f"e2e: waiting for release A in {max(0.0, due_wall - time.monotonic()):.0f} s, then "
-                      f"{len(fan):,} posts (>= {floor_s:.0f} s at 50/s)", flush=True)
+                print(
+                    f"e2e: waiting for release A in {max(0.0, due_wall - time.monotonic()):.0f} s, then "
+                    f"{len(fan):,} posts (>= {floor_s:.0f} s at 50/s)",
+                    flush=True,
+                )
                 wait = max(0.0, due_wall - time.monotonic()) + floor_s * 3 + 60
-                got = await _fanout(server, timeline, mark, fan_ids, due_wall, wait, before,
-                                    bot.proc.pid)  # type: ignore[union-attr]
+                got = await _fanout(server, timeline, mark, fan_ids, due_wall, wait, before, bot.proc.pid)  # type: ignore[union-attr]
                 rate = got["delivered"] / max(got["seconds_from_due"], 1e-9)
                 ratio = floor_s / max(got["seconds_from_due"], 1e-9)
-                ok = (ratio >= FANOUT_RATIO_TARGET and got["duplicates"] == 0 and got["status_429"] <= 1
-                      and got["delivered"] == len(fan))
-                rows.append(Row(
-                    f"fan-out, limits on ({len(fan):,} channels)",
-                    f"{got['seconds_from_due']:.1f} s = {ratio:.0%} of the 50/s ceiling; "
-                    f"{got['duplicates']} duplicates, {got['status_429']} x 429",
-                    ">= 95 %, 0 duplicates, <= 1 x 429",
-                    ok,
-                    f"{got['delivered']:,}/{len(fan):,} delivered, {rate:.1f} posts/s from due; floor {floor_s:.0f} s;"
-                    f" first post {got['first_after_due']:.2f} s after due; bot peak {got['peak_rss_mb']:,.0f} MB"
-                    + (f"; {got['aborted']}" if got["aborted"] else ""),
-                    got,
-                ))
+                ok = (
+                    ratio >= FANOUT_RATIO_TARGET
+                    and got["duplicates"] == 0
+                    and got["status_429"] <= 1
+                    and got["delivered"] == len(fan)
+                )
+                rows.append(
+                    Row(
+                        f"fan-out, limits on ({len(fan):,} channels)",
+                        f"{got['seconds_from_due']:.1f} s = {ratio:.0%} of the 50/s ceiling; "
+                        f"{got['duplicates']} duplicates, {got['status_429']} x 429",
+                        ">= 95 %, 0 duplicates, <= 1 x 429",
+                        ok,
+                        f"{got['delivered']:,}/{len(fan):,} delivered, {rate:.1f} posts/s from due; "
+                        f"floor {floor_s:.0f} s; first post {got['first_after_due']:.2f} s after due; "
+                        f"bot peak {got['peak_rss_mb']:,.0f} MB"
+                        + (f"; {got['aborted']}" if got["aborted"] else ""),
+                        got,
+                    )
+                )
         finally:
             code_a = await bot.stop()
         if code_a not in (0, -2):
             rows.append(missing_row("bot exit (limits on)", f"exit code {code_a}: {bot.tail()}"))
 
         # -- B: limits off -----------------------------------------------------------------------
-        server.set_limits(**{k: False for k in ("rate_limits", "global_limit", "permissions", "validation",
-                                                  "interaction_deadline")})
+        server.set_limits(
+            **{
+                k: False
+                for k in ("rate_limits", "global_limit", "permissions", "validation", "interaction_deadline")
+            }
+        )
         server.reset_rate_limits()
         lead_b = 3.0 + plan.shows / 4_000
         bot = BotProcess(server, db, work, RELEASE_B - timedelta(seconds=lead_b), "limits-off")
@@ -307,27 +369,45 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
                     await asyncio.sleep(0.01)
                 await server.wait_for_bot_ready(120)
                 ready_b = time.monotonic() - bot.started
-                rows.append(Row("cold start to READY (limits off)", f"{ready_b:.2f} s", f"< {READY_TARGET_S:g} s",
-                                ready_b < READY_TARGET_S, "second start: warm OS file cache",
-                                {"seconds": ready_b}))
+                rows.append(
+                    Row(
+                        "cold start to READY (limits off)",
+                        f"{ready_b:.2f} s",
+                        f"< {READY_TARGET_S:g} s",
+                        ready_b < READY_TARGET_S,
+                        "second start: warm OS file cache",
+                        {"seconds": ready_b},
+                    )
+                )
             except TimeoutError:
                 rows.append(missing_row("cold start to READY (limits off)", f"not ready: {bot.tail()}"))
-            got = await _fanout(server, timeline, mark, fan_ids, due_wall,
-                                max(0.0, due_wall - time.monotonic()) + floor_s * 3 + 60, before,
-                                bot.proc.pid)  # type: ignore[union-attr]
+            got = await _fanout(
+                server,
+                timeline,
+                mark,
+                fan_ids,
+                due_wall,
+                max(0.0, due_wall - time.monotonic()) + floor_s * 3 + 60,
+                before,
+                bot.proc.pid,
+            )  # type: ignore[union-attr]
             span = max(got["seconds_first_to_last"], 1e-9)
             rate = (got["delivered"] - 1) / span if got["delivered"] > 1 else 0.0
             ok = rate >= FANOUT_OFF_TARGET and got["duplicates"] == 0 and got["delivered"] == len(fan)
-            rows.append(Row(
-                f"fan-out, limits off ({len(fan):,} channels)",
-                f"{rate:,.0f} posts/s; {got['duplicates']} duplicates",
-                ">= 1,000 posts/s, 0 duplicates",
-                ok,
-                f"{got['delivered']:,}/{len(fan):,} delivered in {got['seconds_from_due']:.1f} s from due "
-                f"({got['seconds_first_to_last']:.1f} s first to last post); bot peak {got['peak_rss_mb']:,.0f} MB"
-                + (f"; {got['aborted']}" if got["aborted"] else ""),
-                got,
-            ))
+            rows.append(
+                Row(
+                    f"fan-out, limits off ({len(fan):,} channels)",
+                    f"{rate:,.0f} posts/s; {got['duplicates']} duplicates",
+                    ">= 1,000 posts/s, 0 duplicates",
+                    ok,
+                    f"{got['delivered']:,}/{len(fan):,} delivered in "
+                    f"{got['seconds_from_due']:.1f} s from due "
+                    f"({got['seconds_first_to_last']:.1f} s first to last post); "
+                    f"bot peak {got['peak_rss_mb']:,.0f} MB"
+                    + (f"; {got['aborted']}" if got["aborted"] else ""),
+                    got,
+                )
+            )
         finally:
             code_b = await bot.stop()
         if code_b not in (0, -2):

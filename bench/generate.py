@@ -48,39 +48,256 @@ SCRIPTS = ("latin", "hangul", "kana", "cyrillic")
 SCRIPT_WEIGHTS = (50, 25, 15, 10)
 COUNTRY = {"latin": "US", "hangul": "KR", "kana": "JP", "cyrillic": "RU"}
 LANGUAGE = {"latin": "en", "hangul": "ko", "kana": "ja", "cyrillic": "ru"}
-ZONE = {"latin": "America/New_York", "hangul": "Asia/Seoul", "kana": "Asia/Tokyo", "cyrillic": "Europe/Moscow"}
+ZONE = {
+    "latin": "America/New_York",
+    "hangul": "Asia/Seoul",
+    "kana": "Asia/Tokyo",
+    "cyrillic": "Europe/Moscow",
+}
 
 PLATFORMS = (
-    "Netflix", "Disney+", "Prime Video", "Apple TV+", "HBO", "Max", "Hulu", "Peacock", "Paramount+",
-    "tvN", "JTBC", "KBS2", "MBC", "SBS", "ENA", "Coupang Play", "TVING", "Wavve", "Fuji TV", "NHK",
-    "TV Tokyo", "TBS", "Crunchyroll", "Kinopoisk", "Okko", "START", "Premier", "BBC One", "Channel 4", "AMC",
+    "Netflix",
+    "Disney+",
+    "Prime Video",
+    "Apple TV+",
+    "HBO",
+    "Max",
+    "Hulu",
+    "Peacock",
+    "Paramount+",
+    "tvN",
+    "JTBC",
+    "KBS2",
+    "MBC",
+    "SBS",
+    "ENA",
+    "Coupang Play",
+    "TVING",
+    "Wavve",
+    "Fuji TV",
+    "NHK",
+    "TV Tokyo",
+    "TBS",
+    "Crunchyroll",
+    "Kinopoisk",
+    "Okko",
+    "START",
+    "Premier",
+    "BBC One",
+    "Channel 4",
+    "AMC",
 )
-WEB_PLATFORMS = frozenset({"Netflix", "Disney+", "Prime Video", "Apple TV+", "Hulu", "Coupang Play", "TVING", "Kinopoisk", "Okko"})
-GENRES = ("Drama", "Comedy", "Thriller", "Horror", "Romance", "Action", "Fantasy", "Crime", "Mystery",
-          "Science-Fiction", "Family", "Historical", "Medical", "Legal", "Music", "Sports", "Anime")
+WEB_PLATFORMS = frozenset(
+    {"Netflix", "Disney+", "Prime Video", "Apple TV+", "Hulu", "Coupang Play", "TVING", "Kinopoisk", "Okko"}
+)
+GENRES = (
+    "Drama",
+    "Comedy",
+    "Thriller",
+    "Horror",
+    "Romance",
+    "Action",
+    "Fantasy",
+    "Crime",
+    "Mystery",
+    "Science-Fiction",
+    "Family",
+    "Historical",
+    "Medical",
+    "Legal",
+    "Music",
+    "Sports",
+    "Anime",
+)
 SOURCE_KINDS = ("webtoon", "novel", "manga", "comic", "game")
 
-_LATIN_ON = ("b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v", "w", "z",
-             "br", "ch", "cl", "dr", "fl", "gr", "kr", "pl", "sh", "st", "th", "tr")
+_LATIN_ON = (
+    "b",
+    "c",
+    "d",
+    "f",
+    "g",
+    "h",
+    "j",
+    "k",
+    "l",
+    "m",
+    "n",
+    "p",
+    "r",
+    "s",
+    "t",
+    "v",
+    "w",
+    "z",
+    "br",
+    "ch",
+    "cl",
+    "dr",
+    "fl",
+    "gr",
+    "kr",
+    "pl",
+    "sh",
+    "st",
+    "th",
+    "tr",
+)
 _LATIN_NU = ("a", "e", "i", "o", "u", "ai", "ea", "ie", "ou", "y")
 _LATIN_CODA = ("", "", "", "n", "r", "s", "l", "th", "ck", "nd", "rt", "x")
-_ENGLISH = ("The", "Of", "Night", "Love", "Secret", "House", "City", "Last", "Lost", "Dark", "Blue", "Red",
-            "King", "Queen", "Moon", "Sun", "Star", "Winter", "Summer", "Storm", "Shadow", "River",
-            "Garden", "Empire", "Game", "Heart", "Doctor", "Detective", "School", "Crown", "Ghost", "Island")
-_KR_FAMILY = ("Kim", "Lee", "Park", "Choi", "Jung", "Kang", "Cho", "Yoon", "Jang", "Lim", "Han", "Oh",
-              "Seo", "Shin", "Kwon", "Hwang", "Ahn", "Song", "Yoo", "Hong")
-_KR_FAMILY_HANGUL = ("김", "이", "박", "최", "정", "강", "조", "윤", "장", "임", "한", "오", "서", "신", "권",
-                     "황", "안", "송", "유", "홍")
+_ENGLISH = (
+    "The",
+    "Of",
+    "Night",
+    "Love",
+    "Secret",
+    "House",
+    "City",
+    "Last",
+    "Lost",
+    "Dark",
+    "Blue",
+    "Red",
+    "King",
+    "Queen",
+    "Moon",
+    "Sun",
+    "Star",
+    "Winter",
+    "Summer",
+    "Storm",
+    "Shadow",
+    "River",
+    "Garden",
+    "Empire",
+    "Game",
+    "Heart",
+    "Doctor",
+    "Detective",
+    "School",
+    "Crown",
+    "Ghost",
+    "Island",
+)
+_KR_FAMILY = (
+    "Kim",
+    "Lee",
+    "Park",
+    "Choi",
+    "Jung",
+    "Kang",
+    "Cho",
+    "Yoon",
+    "Jang",
+    "Lim",
+    "Han",
+    "Oh",
+    "Seo",
+    "Shin",
+    "Kwon",
+    "Hwang",
+    "Ahn",
+    "Song",
+    "Yoo",
+    "Hong",
+)
+_KR_FAMILY_HANGUL = (
+    "김",
+    "이",
+    "박",
+    "최",
+    "정",
+    "강",
+    "조",
+    "윤",
+    "장",
+    "임",
+    "한",
+    "오",
+    "서",
+    "신",
+    "권",
+    "황",
+    "안",
+    "송",
+    "유",
+    "홍",
+)
 _RU_ON = ("б", "в", "г", "д", "ж", "з", "к", "л", "м", "н", "п", "р", "с", "т", "ф", "х", "ш", "ч")
 _RU_NU = ("а", "е", "и", "о", "у", "я", "ы", "ю")
-_RU_LATIN = {"б": "b", "в": "v", "г": "g", "д": "d", "ж": "zh", "з": "z", "к": "k", "л": "l", "м": "m",
-             "н": "n", "п": "p", "р": "r", "с": "s", "т": "t", "ф": "f", "х": "kh", "ш": "sh", "ч": "ch",
-             "а": "a", "е": "e", "и": "i", "о": "o", "у": "u", "я": "ya", "ы": "y", "ю": "yu", "й": "y"}
+_RU_LATIN = {
+    "б": "b",
+    "в": "v",
+    "г": "g",
+    "д": "d",
+    "ж": "zh",
+    "з": "z",
+    "к": "k",
+    "л": "l",
+    "м": "m",
+    "н": "n",
+    "п": "p",
+    "р": "r",
+    "с": "s",
+    "т": "t",
+    "ф": "f",
+    "х": "kh",
+    "ш": "sh",
+    "ч": "ch",
+    "а": "a",
+    "е": "e",
+    "и": "i",
+    "о": "o",
+    "у": "u",
+    "я": "ya",
+    "ы": "y",
+    "ю": "yu",
+    "й": "y",
+}
 _KANA = [chr(c) for c in range(0x3042, 0x3094) if chr(c) not in "ぁぃぅぇぉっゃゅょゎゐゑ"]
 _KATAKANA = [chr(c) for c in range(0x30A2, 0x30F4) if chr(c) not in "ァィゥェォッャュョヮヰヱ"]
-_KANA_ROMAJI = ("ka", "ki", "ku", "ke", "ko", "sa", "shi", "su", "se", "so", "ta", "chi", "tsu", "te", "to",
-                "na", "ni", "nu", "ne", "no", "ha", "hi", "fu", "he", "ho", "ma", "mi", "mu", "me", "mo",
-                "ya", "yu", "yo", "ra", "ri", "ru", "re", "ro", "wa", "n")
+_KANA_ROMAJI = (
+    "ka",
+    "ki",
+    "ku",
+    "ke",
+    "ko",
+    "sa",
+    "shi",
+    "su",
+    "se",
+    "so",
+    "ta",
+    "chi",
+    "tsu",
+    "te",
+    "to",
+    "na",
+    "ni",
+    "nu",
+    "ne",
+    "no",
+    "ha",
+    "hi",
+    "fu",
+    "he",
+    "ho",
+    "ma",
+    "mi",
+    "mu",
+    "me",
+    "mo",
+    "ya",
+    "yu",
+    "yo",
+    "ra",
+    "ri",
+    "ru",
+    "re",
+    "ro",
+    "wa",
+    "n",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +314,11 @@ def sizes_for(shows: int) -> Sizes:
 
 # -- words in four scripts -------------------------------------------------------------------------
 
+
 def _latin_word(rng: random.Random, syllables: int) -> str:
-    w = "".join(rng.choice(_LATIN_ON) + rng.choice(_LATIN_NU) for _ in range(syllables)) + rng.choice(_LATIN_CODA)
+    w = "".join(rng.choice(_LATIN_ON) + rng.choice(_LATIN_NU) for _ in range(syllables)) + rng.choice(
+        _LATIN_CODA
+    )
     return w.capitalize()
 
 
@@ -158,7 +378,9 @@ def _person_names(rng: random.Random, script: str) -> tuple[str, str | None]:
     if script == "kana":
         family = "".join(rng.choice(_KANA_ROMAJI) for _ in range(rng.randint(2, 3))).capitalize()
         given = "".join(rng.choice(_KANA_ROMAJI) for _ in range(rng.randint(2, 3))).capitalize()
-        return f"{given} {family}", _kana_word(rng, rng.randint(2, 3)) + " " + _kana_word(rng, rng.randint(2, 3))
+        return f"{given} {family}", _kana_word(rng, rng.randint(2, 3)) + " " + _kana_word(
+            rng, rng.randint(2, 3)
+        )
     if script == "cyrillic":
         native = f"{_cyrillic_word(rng, 2)} {_cyrillic_word(rng, rng.randint(2, 3))}"
         return _romanise_cyrillic(native), native
@@ -166,6 +388,7 @@ def _person_names(rng: random.Random, script: str) -> tuple[str, str | None]:
 
 
 # -- the catalogue ----------------------------------------------------------------------------------
+
 
 def _when(rng: random.Random, zone: str, day: datetime) -> When:
     roll = rng.random()
@@ -206,7 +429,7 @@ def generate(shows: int, seed: int = 5) -> list[ShowRecord]:
     span_days = (LAST_DAY - FIRST_DAY).days
     records: list[ShowRecord] = []
     used_ids: set[str] = set()
-    for n in range(shows):
+    for _ in range(shows):
         script = rng.choices(SCRIPTS, SCRIPT_WEIGHTS)[0]
         while True:
             if script == "latin":
@@ -278,15 +501,33 @@ def generate(shows: int, seed: int = 5) -> list[ShowRecord]:
         releases: list[Release] = []
         day = FIRST_DAY + timedelta(days=rng.randrange(span_days))
         if kind is Kind.FILM:
-            releases.append(Release(sid, _when(rng, zone, day), Scope.SHOW, platform=platform,
-                                    region="WW" if platform in WEB_PLATFORMS else COUNTRY[script]))
+            releases.append(
+                Release(
+                    sid,
+                    _when(rng, zone, day),
+                    Scope.SHOW,
+                    platform=platform,
+                    region="WW" if platform in WEB_PLATFORMS else COUNTRY[script],
+                )
+            )
         for season, count in enumerate(per_season, start=1):
             for number in range(1, count + 1):
-                episodes.append(Episode(sid, season, number, f"Episode {number}" if rng.random() < 0.5 else None))
+                episodes.append(
+                    Episode(sid, season, number, f"Episode {number}" if rng.random() < 0.5 else None)
+                )
             region = "WW" if platform in WEB_PLATFORMS else COUNTRY[script]
             if platform in WEB_PLATFORMS and rng.random() < 0.7:
-                releases.append(Release(sid, _when(rng, zone, day), Scope.SEASON, season, platform=platform,
-                                        region=region, note=f"All {count} episodes at once"))
+                releases.append(
+                    Release(
+                        sid,
+                        _when(rng, zone, day),
+                        Scope.SEASON,
+                        season,
+                        platform=platform,
+                        region=region,
+                        note=f"All {count} episodes at once",
+                    )
+                )
             else:
                 first = _when(rng, zone, day)
                 if first.precision not in (Precision.EXACT, Precision.DATE):
@@ -294,21 +535,33 @@ def generate(shows: int, seed: int = 5) -> list[ShowRecord]:
                 for number in range(1, count + 1):
                     at = day + timedelta(days=7 * (number - 1))
                     if first.precision is Precision.EXACT:
-                        local = datetime.fromisoformat(first.local or "").replace(tzinfo=None) + timedelta(days=7 * (number - 1))
+                        local = datetime.fromisoformat(first.local or "").replace(tzinfo=None) + timedelta(
+                            days=7 * (number - 1)
+                        )
                         when = When.parse(local.strftime("%Y-%m-%dT%H:%M"), zone)
                     else:
                         when = When.parse(at.strftime("%Y-%m-%d"), zone)
-                    releases.append(Release(sid, when, Scope.EPISODE, season, number, platform=platform, region=region))
+                    releases.append(
+                        Release(sid, when, Scope.EPISODE, season, number, platform=platform, region=region)
+                    )
             day += timedelta(days=rng.randint(200, 500))
         events: list[Event] = []
         if rng.random() < 0.1:
-            events.append(Event(sid, "press_conference", "Press conference",
-                                When.parse((day - timedelta(days=3)).strftime("%Y-%m-%d"), zone), "Seoul"))
+            events.append(
+                Event(
+                    sid,
+                    "press_conference",
+                    "Press conference",
+                    When.parse((day - timedelta(days=3)).strftime("%Y-%m-%d"), zone),
+                    "Seoul",
+                )
+            )
         records.append(ShowRecord(show, credits, episodes, releases, events))
     return records
 
 
 # -- writers ----------------------------------------------------------------------------------------
+
 
 def _q(text: str) -> str:
     """A TOML basic string (JSON's escapes are valid TOML)."""
@@ -372,7 +625,9 @@ def toml_text(record: ShowRecord) -> str:
         if r.note:
             out.append(f"note = {_q(r.note)}")
     for ev in record.events:
-        out.append(f"\n[[events]]\nkind = {_q(ev.kind)}\ntitle = {_q(ev.title)}\nwhen = {_q(ev.when.to_text())}")
+        out.append(
+            f"\n[[events]]\nkind = {_q(ev.kind)}\ntitle = {_q(ev.title)}\nwhen = {_q(ev.when.to_text())}"
+        )
         if ev.when.zone != "UTC":
             out.append(f"zone = {_q(ev.when.zone)}")
         if ev.place:
@@ -408,7 +663,11 @@ def tvmaze_show(record: ShowRecord, number: int) -> dict:
     for e in record.episodes:
         r = by_key.get((e.season, e.number)) or drops.get(e.season)
         item: dict = {"season": e.season, "number": e.number, "name": e.title}
-        if r is not None and r.when.instant is not None and r.when.precision in (Precision.EXACT, Precision.DATE):
+        if (
+            r is not None
+            and r.when.instant is not None
+            and r.when.precision in (Precision.EXACT, Precision.DATE)
+        ):
             local = r.when.instant.astimezone(__import__("zoneinfo").ZoneInfo(zone))
             item["airdate"] = local.strftime("%Y-%m-%d")
             if r.when.precision is Precision.EXACT:
@@ -417,23 +676,36 @@ def tvmaze_show(record: ShowRecord, number: int) -> dict:
             else:
                 item["airtime"] = ""
         eps.append(item)
-    crew_types = {Role.DIRECTOR: "Director", Role.WRITER: "Writer", Role.CREATOR: "Creator",
-                  Role.ORIGINAL_AUTHOR: "Original Author"}
+    crew_types = {
+        Role.DIRECTOR: "Director",
+        Role.WRITER: "Writer",
+        Role.CREATOR: "Creator",
+        Role.ORIGINAL_AUTHOR: "Original Author",
+    }
     return {
         "id": number,
         "name": s.title,
-        "language": {"en": "English", "ko": "Korean", "ja": "Japanese", "ru": "Russian"}.get(s.original_language or ""),
+        "language": {"en": "English", "ko": "Korean", "ja": "Japanese", "ru": "Russian"}.get(
+            s.original_language or ""
+        ),
         "genres": list(s.genres),
         "status": {"ended": "Ended", "running": "Running", "announced": "In Development"}.get(
-            s.status.value if s.status else "", "Running"),
+            s.status.value if s.status else "", "Running"
+        ),
         "summary": f"<p>{s.synopsis}</p>" if s.synopsis else None,
         "network": None if web else channel,
         "webChannel": channel if web else None,
         "_embedded": {
-            "cast": [{"person": {"name": c.person.name}, "character": {"name": c.character}}
-                     for c in record.credits if c.role is Role.CAST],
-            "crew": [{"type": crew_types[c.role], "person": {"name": c.person.name}}
-                     for c in record.credits if c.role is not Role.CAST],
+            "cast": [
+                {"person": {"name": c.person.name}, "character": {"name": c.character}}
+                for c in record.credits
+                if c.role is Role.CAST
+            ],
+            "crew": [
+                {"type": crew_types[c.role], "person": {"name": c.person.name}}
+                for c in record.credits
+                if c.role is not Role.CAST
+            ],
             "episodes": eps,
         },
     }

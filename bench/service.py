@@ -73,7 +73,9 @@ def make_queries(records: Sequence[ShowRecord], n: int, seed: int = 11) -> Queri
     for r in shows:
         if r.show.kind is Kind.SERIES and r.episodes and rng.random() < 0.5:
             e = rng.choice(r.episodes)
-            episodes.append(rng.choice((f"S{e.season}E{e.number}", f"{e.season}x{e.number:02d}", str(e.number))))
+            episodes.append(
+                rng.choice((f"S{e.season}E{e.number}", f"{e.season}x{e.number:02d}", str(e.number)))
+            )
         else:
             episodes.append(None)
     person_values = []
@@ -82,14 +84,22 @@ def make_queries(records: Sequence[ShowRecord], n: int, seed: int = 11) -> Queri
         p = rng.choice(rec.credits).person  # weighted by credits, so prolific people come up often
         person_values.append(p.id if rng.random() < 0.7 else p.name)
     upcoming = [
-        (rng.choice((1, 7, 7, 7, 30, 90)), rng.choice((None, None, None, *PLATFORMS[:6])), rng.randrange(0, 60 * 24 * 60))
+        (
+            rng.choice((1, 7, 7, 7, 30, 90)),
+            rng.choice((None, None, None, *PLATFORMS[:6])),
+            rng.randrange(0, 60 * 24 * 60),
+        )
         for _ in range(n)
     ]
     show_latin = [t for r in records for t in (r.show.title, *r.show.aliases) if _is_latin(t) and len(t) >= 6]
     person_latin = [c.person.name for r in records[: max(1, len(records) // 4)] for c in r.credits]
     hangul = [t for r in records for t in (r.show.title, r.show.original_title) if t and _is_hangul(t)]
-    hangul_people = [c.person.native_name for r in records[: max(1, len(records) // 4)] for c in r.credits
-                     if c.person.native_name and _is_hangul(c.person.native_name)]
+    hangul_people = [
+        c.person.native_name
+        for r in records[: max(1, len(records) // 4)]
+        for c in r.credits
+        if c.person.native_name and _is_hangul(c.person.native_name)
+    ]
     others = [t for r in records for t in (r.show.title, r.show.original_title) if t and not _is_hangul(t)]
 
     def pick_kind() -> str:
@@ -128,7 +138,9 @@ async def _time(samples: list[float], call: Callable[[], Awaitable[object]]) -> 
     samples.append((time.perf_counter_ns() - t) / 1e6)
 
 
-async def run_service(database: str, records: Sequence[ShowRecord], n: int, warmup: int = 50) -> tuple[list[Row], dict]:
+async def run_service(
+    database: str, records: Sequence[ShowRecord], n: int, warmup: int = 50
+) -> tuple[list[Row], dict]:
     """Open the store, build the service (timed), then time every command ``n`` times."""
     store = await Store.open(database)
     info: dict = {}
@@ -155,18 +167,25 @@ async def run_service(database: str, records: Sequence[ShowRecord], n: int, warm
 
         async def upcoming(i: int) -> None:
             days, platform, minutes = q.upcoming[i]
-            render.upcoming_embed(await service.upcoming(days, platform, now=NOW + timedelta(minutes=minutes)))
+            render.upcoming_embed(
+                await service.upcoming(days, platform, now=NOW + timedelta(minutes=minutes))
+            )
 
         async def person(i: int) -> None:
             p = await service.resolve_person(q.person_values[i])
             render.person_embed(await service.person(p))
 
         rows: list[Row] = []
-        for name, fn in (("/show", show), ("/cast", cast), ("/release", release), ("/upcoming", upcoming),
-                         ("/person", person)):
+        for name, fn in (
+            ("/show", show),
+            ("/cast", cast),
+            ("/release", release),
+            ("/upcoming", upcoming),
+            ("/person", person),
+        ):
             samples: list[float] = []
             for i in range(n + warmup):
-                await _time(samples, lambda i=i: fn(i))
+                await _time(samples, lambda i=i, fn=fn: fn(i))
             rows.append(latency_row(f"service {name}", samples[warmup:], SERVICE_P99_MS))
 
         async def complete(kind: str, text: str) -> object:

@@ -46,9 +46,7 @@ def missing_row(name: str, reason: str, target: str = "") -> Row:
 
 def table(rows: Sequence[Row]) -> str:
     head = ("Measure", "Result", "Target", "Met", "Notes")
-    cells = [
-        (r.name, r.value, r.target, {True: "yes", False: "NO", None: "-"}[r.ok], r.note) for r in rows
-    ]
+    cells = [(r.name, r.value, r.target, {True: "yes", False: "NO", None: "-"}[r.ok], r.note) for r in rows]
     widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(head)]
     line = "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |"
     rule = "|" + "|".join("-" * (w + 2) for w in widths) + "|"

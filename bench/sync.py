@@ -223,7 +223,8 @@ def run_sync_bench(shows: int = 800, lookups: int = 20) -> list[Row]:
                     f"{r['cpu_s']:.2f} s CPU ({r['wall_s']:.2f} s wall)",
                     f"< {SYNC_CPU_TARGET_S:g} s CPU",
                     r["cpu_s"] < SYNC_CPU_TARGET_S and r["errors"] == 0,
-                    f"{int(r['requests'])} requests, {int(r['added'])} shows added, {int(r['unchanged'])} unchanged",
+                    f"{int(r['requests'])} requests, {int(r['added'])} shows added, "
+                    f"{int(r['unchanged'])} unchanged",
                     r,
                 )
             )

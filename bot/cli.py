@@ -347,8 +347,14 @@ async def _sync(ctx: _Context, args: argparse.Namespace, progress: Progress) -> 
         if client.streak == 0:  # TVmaze answers: also the shows that changed upstream
             updates = await sync.sync_updates()
             report.errors += updates.errors
-            for key in ("requests", "shows_updated", "releases_added", "releases_moved", "releases_removed",
-                        "failures"):
+            for key in (
+                "requests",
+                "shows_updated",
+                "releases_added",
+                "releases_moved",
+                "releases_removed",
+                "failures",
+            ):
                 setattr(report, key, getattr(report, key) + getattr(updates, key))
         return report
 

@@ -44,7 +44,12 @@ def truncate(text: str, limit: int) -> str:
 
 
 def _embed(title: str, description: str | None = None, **extra: Any) -> Embed:
-    embed: Embed = {"type": "rich", "title": truncate(title, TITLE_MAX), "color": COLOUR, "footer": {"text": FOOTER}}
+    embed: Embed = {
+        "type": "rich",
+        "title": truncate(title, TITLE_MAX),
+        "color": COLOUR,
+        "footer": {"text": FOOTER},
+    }
     if description:
         embed["description"] = truncate(description, DESCRIPTION_MAX)
     embed.update(extra)
@@ -98,7 +103,11 @@ def scope_text(release: Release, show: Show | None = None) -> str:
     if part:
         return part
     if release.scope is Scope.SEASON:
-        count = f", all {show.episode_count} episodes" if show and show.episode_count and show.season_count == 1 else ""
+        count = (
+            f", all {show.episode_count} episodes"
+            if show and show.episode_count and show.season_count == 1
+            else ""
+        )
         return f"Season {release.season}{count}"
     return "Film" if show and show.kind.value == "film" else "Release"
 
@@ -126,8 +135,10 @@ def _crew_lines(crew: Sequence[Credit]) -> list[str]:
 
 
 def _show_heading(show: Show) -> str:
-    return show.title if not show.original_title or show.original_title == show.title else (
-        f"{show.title} ({show.original_title})"
+    return (
+        show.title
+        if not show.original_title or show.original_title == show.title
+        else (f"{show.title} ({show.original_title})")
     )
 
 
@@ -180,8 +191,10 @@ def show_embed(d: ShowDetails) -> Embed:
 def cast_pages(sheet: CastSheet, page_size: int = CAST_PAGE_SIZE) -> list[Embed]:
     """One embed per page: actors and characters in billing order, then the crew."""
     s = sheet.show
-    title = f"Cast of {escape(_show_heading(s))}" if sheet.role in (None, Role.CAST) else (
-        f"{sheet.role.label}s of {escape(_show_heading(s))}" if sheet.role else ""
+    title = (
+        f"Cast of {escape(_show_heading(s))}"
+        if sheet.role in (None, Role.CAST)
+        else (f"{sheet.role.label}s of {escape(_show_heading(s))}" if sheet.role else "")
     )
     lines = [_credit_line(c) for c in sheet.cast]
     crew = _crew_lines(sheet.crew)
@@ -224,7 +237,9 @@ def upcoming_embed(up: Upcoming, limit: int = 25) -> Embed:
         line = f"**{escape(item.show.title)}** · {release_line(item.release, item.show)}"
         under_way = _period_under_way(item.release.when, up.start)
         if under_way:
-            line = line.replace(when_text(item.release.when), f"{when_text(item.release.when)} ({under_way})", 1)
+            line = line.replace(
+                when_text(item.release.when), f"{when_text(item.release.when)} ({under_way})", 1
+            )
         lines.append(line)
     more = up.count - min(len(up.items), limit)
     if more > 0:

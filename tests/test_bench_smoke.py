@@ -36,11 +36,16 @@ def test_bench_small_prints_every_row_without_duplicates(tmp_path):
         env.pop(key, None)
     proc = subprocess.run(
         [sys.executable, "-m", "bench", "--size", "small", "--workdir", str(tmp_path / "work")],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     out = proc.stdout
     assert proc.returncode == 0, proc.stderr[-3000:] + out[-3000:]
-    table = out[out.rindex("| Measure"):]
+    table = out[out.rindex("| Measure") :]
     lines = [line for line in table.splitlines() if line.startswith("| ")]
     for name in ROWS:
         matching = [line for line in lines if line.startswith(f"| {name}")]

@@ -22,8 +22,12 @@ def test_defaults():
 
 def test_every_key_is_read():
     s = settings(
-        DISCORD_TOKEN="t", DISCORD_API_BASE="http://127.0.0.1:8080/api/v10/", DATABASE_PATH="/tmp/x.db",
-        LOG_LEVEL="debug", DEV_GUILD_ID="123", ANNOUNCE_GRACE_HOURS="2.5",
+        DISCORD_TOKEN="t",
+        DISCORD_API_BASE="http://127.0.0.1:8080/api/v10/",
+        DATABASE_PATH="/tmp/x.db",
+        LOG_LEVEL="debug",
+        DEV_GUILD_ID="123",
+        ANNOUNCE_GRACE_HOURS="2.5",
     )
     assert s.api_base == "http://127.0.0.1:8080/api/v10"
     assert str(s.database_path) == "/tmp/x.db"
@@ -58,7 +62,11 @@ def test_dotenv_file_is_read(tmp_path):
 
 def test_running_without_a_token_prints_one_line_and_fails(tmp_path):
     proc = subprocess.run(
-        [sys.executable, "-m", "bot"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        [sys.executable, "-m", "bot"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(Path(__file__).resolve().parent.parent)},
     )
     assert proc.returncode == 2
@@ -71,14 +79,25 @@ def test_the_live_catalogue_settings_and_their_defaults():
     s = settings(DISCORD_TOKEN="t")
     assert (s.catalogue_sync, s.sync_enabled, s.tvmaze_api_base) == ("tvmaze", True, "https://api.tvmaze.com")
     assert (s.sync_days, s.sync_countries, s.sync_schedule_minutes, s.sync_shows_hours) == (
-        14, ("US", "GB", "KR", "JP"), 60, 24
+        14,
+        ("US", "GB", "KR", "JP"),
+        60,
+        24,
     )
     s = settings(
-        DISCORD_TOKEN="t", CATALOGUE_SYNC="OFF", TVMAZE_API_BASE="http://127.0.0.1:9000/", SYNC_DAYS="3",
-        SYNC_COUNTRIES="kr, jp", SYNC_SCHEDULE_MINUTES="15", SYNC_SHOWS_HOURS="6",
+        DISCORD_TOKEN="t",
+        CATALOGUE_SYNC="OFF",
+        TVMAZE_API_BASE="http://127.0.0.1:9000/",
+        SYNC_DAYS="3",
+        SYNC_COUNTRIES="kr, jp",
+        SYNC_SCHEDULE_MINUTES="15",
+        SYNC_SHOWS_HOURS="6",
     )
     assert (s.sync_enabled, s.tvmaze_api_base, s.sync_days, s.sync_countries) == (
-        False, "http://127.0.0.1:9000", 3, ("KR", "JP")
+        False,
+        "http://127.0.0.1:9000",
+        3,
+        ("KR", "JP"),
     )
     assert (s.sync_schedule_minutes, s.sync_shows_hours) == (15, 6)
     assert settings(DISCORD_TOKEN="t", SYNC_COUNTRIES="").sync_countries == ()

@@ -4,11 +4,25 @@ from bot import render
 from bot.models import Credit, Person, Release, Role, Scope, Show, When
 from bot.services.catalogue import CastSheet, PersonAnswer, ReleaseAnswer, ShowDetails, Upcoming, UpcomingItem
 
-SHOW = Show("all-of-us-are-dead", "All of Us Are Dead", original_title="지금 우리 학교는", platform="Netflix",
-            episode_count=12, season_count=1, source_kind="webtoon", source_title="Now at Our School",
-            synopsis="Students are trapped in their high school during a zombie outbreak.")
-DROP = Release(SHOW.id, When.parse("2022-01-28T17:00", "Asia/Seoul"), Scope.SEASON, 1, platform="Netflix",
-               note="All 12 episodes at once")
+SHOW = Show(
+    "all-of-us-are-dead",
+    "All of Us Are Dead",
+    original_title="지금 우리 학교는",
+    platform="Netflix",
+    episode_count=12,
+    season_count=1,
+    source_kind="webtoon",
+    source_title="Now at Our School",
+    synopsis="Students are trapped in their high school during a zombie outbreak.",
+)
+DROP = Release(
+    SHOW.id,
+    When.parse("2022-01-28T17:00", "Asia/Seoul"),
+    Scope.SEASON,
+    1,
+    platform="Netflix",
+    note="All 12 episodes at once",
+)
 
 
 def credit(name, character=None, role=Role.CAST, order=1):
@@ -33,18 +47,34 @@ def test_exact_release_uses_discord_timestamps():
 def test_date_month_year_and_tba_are_said_plainly():
     assert render.when_text(When.parse("2022-01-28")) == "28 January 2022"
     assert render.when_text(When.parse("2026-12")) == "December 2026"
-    assert "2027" in render.when_text(When.parse("2027")) and "announced" in render.when_text(When.parse("2027"))
+    assert "2027" in render.when_text(When.parse("2027")) and "announced" in render.when_text(
+        When.parse("2027")
+    )
     assert render.when_text(When.parse("TBA")) == "To be announced"
 
 
 def test_show_embed_carries_the_facts():
-    d = ShowDetails(SHOW, [credit("Park Ji-hu", "Nam On-jo")],
-                    [credit("Lee Jae-kyoo", role=Role.DIRECTOR), credit("Joo Dong-geun", role=Role.ORIGINAL_AUTHOR)],
-                    [DROP], [], DROP)
+    d = ShowDetails(
+        SHOW,
+        [credit("Park Ji-hu", "Nam On-jo")],
+        [credit("Lee Jae-kyoo", role=Role.DIRECTOR), credit("Joo Dong-geun", role=Role.ORIGINAL_AUTHOR)],
+        [DROP],
+        [],
+        DROP,
+    )
     e = render.show_embed(d)
     flat = str(e)
-    for needle in ("All of Us Are Dead", "지금 우리 학교는", "Netflix", "12", "Park Ji-hu", "Nam On-jo",
-                   "Joo Dong-geun", "Lee Jae-kyoo", "Now at Our School"):
+    for needle in (
+        "All of Us Are Dead",
+        "지금 우리 학교는",
+        "Netflix",
+        "12",
+        "Park Ji-hu",
+        "Nam On-jo",
+        "Joo Dong-geun",
+        "Lee Jae-kyoo",
+        "Now at Our School",
+    ):
         assert needle in flat, needle
     assert render.embed_length(e) <= 6000
 
@@ -81,7 +111,9 @@ def test_hostile_catalogue_text_cannot_break_limits_or_ping():
 
 
 def test_person_embed_lists_credits():
-    answer = PersonAnswer(Person("park-ji-hu", "Park Ji-hu", "박지후"), [(credit("Park Ji-hu", "Nam On-jo"), SHOW)])
+    answer = PersonAnswer(
+        Person("park-ji-hu", "Park Ji-hu", "박지후"), [(credit("Park Ji-hu", "Nam On-jo"), SHOW)]
+    )
     e = render.person_embed(answer)
     assert "박지후" in e["title"] and "Nam On-jo" in e["description"]
 

@@ -265,7 +265,9 @@ class CatalogueService:
                 f"{show.title} has no episode {label} in the catalogue; it knows of "
                 f"{_season_summary(episodes)}."
             )
-        exact = [r for r in releases if r.scope is Scope.EPISODE and r.season == season and r.episode == number]
+        exact = [
+            r for r in releases if r.scope is Scope.EPISODE and r.season == season and r.episode == number
+        ]
         if not exact:
             drops = [r for r in releases if r.scope is Scope.SEASON and r.season == season]
             # A season out in parts: the part that holds this episode.
@@ -276,7 +278,9 @@ class CatalogueService:
             exact = [r for r in releases if r.scope is Scope.SHOW]
         return ReleaseAnswer(show, exact, found, label)
 
-    async def upcoming(self, days: int = 7, platform: str | None = None, *, now: datetime | None = None) -> Upcoming:
+    async def upcoming(
+        self, days: int = 7, platform: str | None = None, *, now: datetime | None = None
+    ) -> Upcoming:
         if not 1 <= days <= UPCOMING_MAX_DAYS:
             raise BadInput(f"Pick between 1 and {UPCOMING_MAX_DAYS} days.")
         start = now or self.clock()
@@ -298,9 +302,7 @@ def _season_summary(episodes: list[Episode]) -> str:
     by_season: dict[int, int] = {}
     for e in episodes:
         by_season[e.season] = by_season.get(e.season, 0) + 1
-    return ", ".join(
-        f"season {s}: {n} episode{'s' if n != 1 else ''}" for s, n in sorted(by_season.items())
-    )
+    return ", ".join(f"season {s}: {n} episode{'s' if n != 1 else ''}" for s, n in sorted(by_season.items()))
 
 
 def _fit(text: str, limit: int = 100) -> str:

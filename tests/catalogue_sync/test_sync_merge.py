@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import sys
+from pathlib import Path
+
 from bot.models import Credit, Episode, Kind, Person, Release, Role, Scope, Show, ShowRecord, When
 from bot.store import Store
 from bot.sync.layers import import_layered
 from bot.sync.merge import merge
+
+BUNDLED = Path(__file__).resolve().parents[2] / "data" / "catalogue"
 
 
 def curated_aoad() -> ShowRecord:
@@ -141,29 +147,14 @@ async def test_a_curated_file_imported_after_a_sync_keeps_the_synced_facts_it_is
 
 async def test_a_curated_file_imported_by_the_cli_is_kept_as_the_curated_layer(tmp_path) -> None:
     """`catalogue import` of the bundled files keeps them as the layer a later sync merges under."""
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    root = Path(__file__).resolve().parents[2]
     db = tmp_path / "db.sqlite3"
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bot",
-            "catalogue",
-            "import",
-            str(root / "data" / "catalogue"),
-            "--database",
-            str(db),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "catalogue", "import", str(BUNDLED), "--database", str(db),
+        cwd=tmp_path, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    async with asyncio.timeout(120):
+        _, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
     async with await Store.open(db) as store:
         assert set(await store.curated_texts(["all-of-us-are-dead", "the-glory"])) == {
             "all-of-us-are-dead",

@@ -60,7 +60,9 @@ async def test_cast_tells_the_seed_story(world):
 
 async def test_cast_filtered_by_role(world):
     lc, guild, channel, alice, _ = world
-    res = await lc.run_command(guild, alice, "cast", options={"title": AOUAD, "role": "director"}, channel=channel)
+    res = await lc.run_command(
+        guild, alice, "cast", options={"title": AOUAD, "role": "director"}, channel=channel
+    )
     text = embed_text(res.message)
     assert "Lee Jae-kyoo" in text and "Park Ji-hu" not in text
 
@@ -69,8 +71,18 @@ async def test_show_carries_platform_release_episodes_and_source(world):
     lc, guild, channel, alice, _ = world
     res = await lc.run_command(guild, alice, "show", options={"title": "All of Us Are Dead"}, channel=channel)
     text = embed_text(res.message)
-    for needle in ("지금 우리 학교는", "Platform: Netflix", f"<t:{RELEASE_TS}:F>", "Episodes: 12", "Horror",
-                   "Webtoon “Now at Our School”", "by Joo Dong-geun", "zombie", "Nam On-jo", "Press conference"):
+    for needle in (
+        "지금 우리 학교는",
+        "Platform: Netflix",
+        f"<t:{RELEASE_TS}:F>",
+        "Episodes: 12",
+        "Horror",
+        "Webtoon “Now at Our School”",
+        "by Joo Dong-geun",
+        "zombie",
+        "Nam On-jo",
+        "Press conference",
+    ):
         assert needle in text, needle
 
 
@@ -80,9 +92,13 @@ async def test_release_in_every_viewers_time_zone(world):
     text = embed_text(res.message)
     assert f"<t:{RELEASE_TS}:F>" in text and f"<t:{RELEASE_TS}:R>" in text
     assert "Season 1, all 12 episodes" in text and "Netflix · Worldwide" in text
-    ep = await lc.run_command(guild, alice, "release", options={"title": AOUAD, "episode": "S1E5"}, channel=channel)
+    ep = await lc.run_command(
+        guild, alice, "release", options={"title": AOUAD, "episode": "S1E5"}, channel=channel
+    )
     assert f"<t:{RELEASE_TS}:F>" in embed_text(ep.message)
-    bad = await lc.run_command(guild, alice, "release", options={"title": AOUAD, "episode": "S1E40"}, channel=channel)
+    bad = await lc.run_command(
+        guild, alice, "release", options={"title": AOUAD, "episode": "S1E40"}, channel=channel
+    )
     assert bad.ephemeral and "no episode S1E40" in bad.content
 
 
@@ -90,8 +106,9 @@ async def test_release_of_an_announced_show_says_tba(world):
     lc, guild, channel, alice, running = world
     tba = [r for r in await running.store.get_releases("severance") if r.when.precision.value == "tba"]
     assert tba, "the bundled catalogue has Severance season 3 as TBA"
-    res = await lc.run_command(guild, alice, "release", options={"title": "severance", "episode": "S3E1"},
-                               channel=channel)
+    res = await lc.run_command(
+        guild, alice, "release", options={"title": "severance", "episode": "S3E1"}, channel=channel
+    )
     assert "To be announced" in embed_text(res.message)
 
 
@@ -102,8 +119,9 @@ async def test_upcoming_lists_the_seed_show_a_week_before(world):
     assert "All of Us Are Dead" in text and f"<t:{RELEASE_TS}:F>" in text
     narrow = await lc.run_command(guild, alice, "upcoming", options={"days": 2}, channel=channel)
     assert "All of Us Are Dead" not in embed_text(narrow.message)
-    other = await lc.run_command(guild, alice, "upcoming", options={"days": 7, "platform": "Disney+"},
-                                 channel=channel)
+    other = await lc.run_command(
+        guild, alice, "upcoming", options={"days": 7, "platform": "Disney+"}, channel=channel
+    )
     assert "All of Us Are Dead" not in embed_text(other.message)
 
 
@@ -161,7 +179,9 @@ async def test_hostile_input_gets_a_clear_private_answer_and_pings_nobody(world,
 async def test_long_casts_page_with_buttons_for_the_asker_only(world):
     lc, guild, channel, alice, running = world
     show = Show("big-ensemble", "Big Ensemble")
-    credits = [Credit(show.id, Person(f"actor-{i}", f"Actor {i}"), Role.CAST, f"Role {i}", i) for i in range(1, 41)]
+    credits = [
+        Credit(show.id, Person(f"actor-{i}", f"Actor {i}"), Role.CAST, f"Role {i}", i) for i in range(1, 41)
+    ]
     await running.store.import_records([ShowRecord(show, credits)])
     await running.catalogue.refresh()
     res = await lc.run_command(guild, alice, "cast", options={"title": "Big Ensemble"}, channel=channel)
@@ -210,8 +230,14 @@ async def test_a_member_without_manage_server_is_refused_admin_commands(world):
 
 async def test_show_filters_autocomplete_to_titles_that_resolve(world):
     lc, guild, channel, alice, running = world
-    choices = await lc.run_autocomplete(guild, alice, "announce channel add", focused="shows",
-                                        value="Squid Game, 지금 우리", options={"channel": channel})
+    choices = await lc.run_autocomplete(
+        guild,
+        alice,
+        "announce channel add",
+        focused="shows",
+        value="Squid Game, 지금 우리",
+        options={"channel": channel},
+    )
     assert choices[0]["value"] == "Squid Game, All of Us Are Dead"
     assert (await running.catalogue.resolve_show("All of Us Are Dead")).id == AOUAD
 
@@ -219,7 +245,9 @@ async def test_show_filters_autocomplete_to_titles_that_resolve(world):
 async def test_pages_kept_in_memory_say_they_expired_after_a_restart(world):
     lc, guild, channel, alice, running = world
     show = Show("a-" + "very-long-title-" * 6 + "x", "A Very Long Title")
-    credits = [Credit(show.id, Person(f"actor-{i}", f"Actor {i}"), Role.CAST, f"Role {i}", i) for i in range(1, 21)]
+    credits = [
+        Credit(show.id, Person(f"actor-{i}", f"Actor {i}"), Role.CAST, f"Role {i}", i) for i in range(1, 21)
+    ]
     await running.store.import_records([ShowRecord(show, credits)])
     res = await lc.run_command(guild, alice, "cast", options={"title": show.id}, channel=channel)
     msg = res.message

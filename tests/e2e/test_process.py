@@ -28,11 +28,19 @@ async def test_the_bot_process_seeds_its_catalogue_and_answers(lc, tmp_path):
     env.pop("PREMIERE_FAKE_NOW", None)
     log = (tmp_path / "bot.log").open("wb")
     proc = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, stdout=log, stderr=log
+        sys.executable,
+        "-m",
+        "bot",
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=log,
+        stderr=log,
     )
     try:
         await lc.wait_for_bot_ready(30)
-        res = await lc.run_command(guild, alice, "cast", options={"title": "All of Us Are Dead"}, channel=channel)
+        res = await lc.run_command(
+            guild, alice, "cast", options={"title": "All of Us Are Dead"}, channel=channel
+        )
         text = res.message["embeds"][0]["description"]
         assert "**Park Ji-hu** (박지후) as Nam On-jo" in text
         choices = await lc.run_autocomplete(guild, alice, "show", focused="title", value="지금 우리")

@@ -21,7 +21,10 @@ async def test_show_details_tell_the_seed_story(catalogue):
     assert show.source_kind == "webtoon" and show.source_title == "Now at Our School"
     assert d.premiere is not None and d.premiere.when.local_date == date(2022, 1, 28)
     assert d.premiere.scope is Scope.SEASON  # one drop, not twelve
-    assert [(c.person.name, c.character) for c in d.cast[:2]] == [("Park Ji-hu", "Nam On-jo"), ("Yoon Chan-young", "Lee Cheong-san")]
+    assert [(c.person.name, c.character) for c in d.cast[:2]] == [
+        ("Park Ji-hu", "Nam On-jo"),
+        ("Yoon Chan-young", "Lee Cheong-san"),
+    ]
     crew = {(c.role, c.person.name) for c in d.crew}
     assert (Role.DIRECTOR, "Lee Jae-kyoo") in crew
     assert (Role.ORIGINAL_AUTHOR, "Joo Dong-geun") in crew
@@ -58,8 +61,17 @@ async def test_release_of_the_show_and_of_an_episode(catalogue):
         await catalogue.release(show, "13")
 
 
-@pytest.mark.parametrize(("text", "expected"), [("S1E3", (1, 3)), ("s01e03", (1, 3)), ("1x03", (1, 3)),
-                                                ("episode 3", (None, 3)), ("3", (None, 3)), ("Season 2 Episode 10", (2, 10))])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("S1E3", (1, 3)),
+        ("s01e03", (1, 3)),
+        ("1x03", (1, 3)),
+        ("episode 3", (None, 3)),
+        ("3", (None, 3)),
+        ("Season 2 Episode 10", (2, 10)),
+    ],
+)
 def test_parse_episode(text, expected):
     assert parse_episode(text) == expected
 
@@ -91,7 +103,9 @@ async def test_person_credits_across_the_catalogue(catalogue):
     assert (await catalogue.resolve_person("박지후")).id == person.id
 
 
-@pytest.mark.parametrize("typed", ["all of us are ded", "지금 우리 학교는", "Now at Our School", "ALL OF US ARE DEAD"])
+@pytest.mark.parametrize(
+    "typed", ["all of us are ded", "지금 우리 학교는", "Now at Our School", "ALL OF US ARE DEAD"]
+)
 async def test_autocomplete_finds_the_show_in_any_language(catalogue, typed):
     choices = await catalogue.autocomplete_shows(typed)
     assert choices[0].value == AOUAD
