@@ -104,9 +104,9 @@ async def test_reimport_replaces_names_in_every_search_structure(names):
     dropped = Show("dead-to-me", "Dead to You")
     await names.import_records(records([dropped]))
     assert [h.text for h in await search(names, "dead to", kind="show")][:1] == ["Dead to You"]
-    assert await names._scalar("SELECT count(*) FROM name_keys WHERE key LIKE '%to me%'") == 0
-    assert await names._scalar("SELECT count(*) FROM names_fts_show WHERE key LIKE '%to me%'") == 0
-    assert await names._scalar("SELECT docs FROM name_grams WHERE kind = 'show' AND gram = 'o m'") is None
+    assert await names.db.scalar("SELECT count(*) FROM name_keys WHERE key LIKE '%to me%'") == 0
+    assert await names.db.scalar("SELECT count(*) FROM names_fts_show WHERE key LIKE '%to me%'") == 0
+    assert await names.db.scalar("SELECT docs FROM name_grams WHERE kind = 'show' AND gram = 'o m'") is None
 
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

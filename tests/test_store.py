@@ -22,8 +22,8 @@ async def test_new_database_is_migrated_in_wal_mode_with_foreign_keys(tmp_path):
     store = await Store.open(tmp_path / "db.sqlite3")
     try:
         assert await store.schema_version() == len(migrations())
-        assert await store._scalar("PRAGMA journal_mode") == "wal"
-        assert await store._scalar("PRAGMA foreign_keys") == 1
+        assert await store.db.scalar("PRAGMA journal_mode") == "wal"
+        assert await store.db.scalar("PRAGMA foreign_keys") == 1
         assert await store.is_empty()
     finally:
         await store.close()

@@ -1,29 +1,25 @@
-"""SQL for the delivery ledger of release announcements, and the reads a plan needs.
+"""SQL for the delivery ledger of release announcements.
 
-Mixed into :class:`bot.store.Store` through :class:`bot.store.announcements.AnnouncementQueries`;
-the tables come from migration 0002.
+A part of :class:`bot.store.Store`; the tables come from migration 0002. (The catalogue reads a
+plan needs are in ``bot.store.catalogue``.)
 
 Every write here is ONE statement, so it is atomic on its own (SQLite wraps each statement in
-an implicit transaction), and it takes the store's write lock, so it never lands inside another
-coroutine's open transaction on the shared connection. The claim of a post is a single
+an implicit transaction), and it takes the database's write lock, so it never lands inside
+another coroutine's open transaction on the shared connection. The claim of a post is a single
 multi-row ``INSERT ... ON CONFLICT DO NOTHING RETURNING``: the rows a caller gets back are its
 own, and nobody else's.
 """
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import aiosqlite
-
-from bot.models import Release
+from bot.store.database import Database, Row
 from bot.store.rows import instant_text as _t
 from bot.store.rows import parse_instant as _p
-from bot.store.rows import release_from_row as _release_row
 
 _CLAIM_CHUNK = 1_000  # rows per INSERT: 10 parameters each, under SQLite's 32,766
 
@@ -71,7 +67,7 @@ class Delivery:
     updated_at: datetime
 
 
-def _delivery(r: aiosqlite.Row) -> Delivery:
+def _delivery(r: Row) -> Delivery:
     return Delivery(
         r["channel_id"],
         r["release_id"],
@@ -88,57 +84,11 @@ def _delivery(r: aiosqlite.Row) -> Delivery:
     )
 
 
-class LedgerQueries:
-    _conn: aiosqlite.Connection
-    _write_lock: asyncio.Lock
+class Ledger:
+    """Which post of which release went to which channel: claims, outcomes, and their reads."""
 
-    async def _a_all(self, sql: str, params: Sequence[Any] = ()) -> list[aiosqlite.Row]:
-        async with self._conn.execute(sql, params) as cur:
-            return list(await cur.fetchall())
-
-    async def _a_run(self, sql: str, params: Sequence[Any] = ()) -> int:
-        async with self._write_lock, self._conn.execute(sql, params) as cur:
-            return cur.rowcount
-
-    # -- releases for planning ------------------------------------------------------------------------
-
-    async def dated_releases_between(self, start: datetime, end: datetime) -> list[Release]:
-        """Exact and date-only releases whose stored instant is in [start, end)."""
-        rows = await self._a_all(
-            "SELECT * FROM releases WHERE instant >= ? AND instant < ? AND precision IN ('exact', 'date') "
-            "ORDER BY instant, show_id, season, episode, id",
-            (_t(start), _t(end)),
-        )
-        return [_release_row(r) for r in rows]  # type: ignore[arg-type]
-
-    async def releases_by_ids(self, ids: Iterable[str]) -> dict[str, Release]:
-        wanted = list(dict.fromkeys(ids))
-        out: dict[str, Release] = {}
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
-            for r in await self._a_all(f"SELECT * FROM releases WHERE id IN ({marks})", part):  # noqa: S608
-                out[r["id"]] = _release_row(r)  # type: ignore[arg-type]
-        return out
-
-    async def show_platforms(self, show_ids: Iterable[str] | None = None) -> dict[str, str | None]:
-        """Each show's platform: of the given shows only (what a plan needs), or of every show."""
-        if show_ids is None:
-            return {r[0]: r[1] for r in await self._a_all("SELECT id, platform FROM shows")}
-        wanted = list(dict.fromkeys(show_ids))
-        out: dict[str, str | None] = {}
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
-            for r in await self._a_all(f"SELECT id, platform FROM shows WHERE id IN ({marks})", part):  # noqa: S608
-                out[r[0]] = r[1]
-        return out
-
-    async def releases_fingerprint(self) -> tuple[int, int, int]:
-        """Changes whenever the releases change, here or in another process (an import)."""
-        rows = await self._a_all("SELECT count(*), coalesce(max(rowid), 0) FROM releases")
-        version = await self._a_all("PRAGMA data_version")
-        return (rows[0][0], rows[0][1], version[0][0])
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # -- the delivery ledger ------------------------------------------------------------------------------
 
@@ -159,15 +109,9 @@ class LedgerQueries:
             sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
             params += ids
         if release_ids is None:
-            return {(r[0], r[1]) for r in await self._a_all(sql, params)}
-        wanted = list(dict.fromkeys(release_ids))
-        out: set[tuple[int, str]] = set()
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
-            rows = await self._a_all(f"{sql} AND release_id IN ({marks})", [*params, *part])
-            out.update((r[0], r[1]) for r in rows)
-        return out
+            return {(r[0], r[1]) for r in await self.db.query(sql, params)}
+        rows = await self.db.query_in(sql + " AND release_id IN ({values})", release_ids, before=params)
+        return {(r[0], r[1]) for r in rows}
 
     async def claim_deliveries(
         self,
@@ -195,13 +139,12 @@ class LedgerQueries:
         params: list[Any] = []
         for rid in release_ids:
             params += [channel_id, rid, guild_id, _t(due), state, nonce, int(late), reason, _t(now), _t(now)]
-        async with self._write_lock:
-            rows = await self._a_all(
-                "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, reason, "
-                f"claimed_at, updated_at) VALUES {values} "  # noqa: S608
-                "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING release_id",
-                params,
-            )
+        rows = await self.db.run_returning(
+            "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, reason, "
+            f"claimed_at, updated_at) VALUES {values} "  # noqa: S608
+            "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING release_id",
+            params,
+        )
         claimed = {r[0] for r in rows}
         return [rid for rid in release_ids if rid in claimed]
 
@@ -236,13 +179,12 @@ class LedgerQueries:
             part = rows[start : start + _CLAIM_CHUNK]
             values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(part))
             params = [v for row in part for v in row]
-            async with self._write_lock:
-                got = await self._a_all(
-                    "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, "
-                    f"reason, claimed_at, updated_at) VALUES {values} "  # noqa: S608
-                    "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING channel_id, release_id",
-                    params,
-                )
+            got = await self.db.run_returning(
+                "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, "
+                f"reason, claimed_at, updated_at) VALUES {values} "  # noqa: S608
+                "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING channel_id, release_id",
+                params,
+            )
             claimed.update((r[0], r[1]) for r in got)
         return claimed
 
@@ -256,16 +198,15 @@ class LedgerQueries:
             if f.state not in ("sent", "failed"):
                 raise ValueError(f"a delivery finishes as sent or failed, not {f.state}")
             params.append((f.state, f.message_id, f.reason, stamp, f.channel_id, f.nonce))
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
-            cur = await conn.executemany(
+        async with self.db.transaction() as tx:
+            return await tx.executemany(
                 "UPDATE deliveries SET state = ?, message_id = ?, reason = ?, updated_at = ? "
                 "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
                 params,
             )
-            return cur.rowcount
 
     async def has_pending(self) -> bool:
-        rows = await self._a_all("SELECT 1 FROM deliveries WHERE state = 'pending' LIMIT 1")
+        rows = await self.db.query("SELECT 1 FROM deliveries WHERE state = 'pending' LIMIT 1")
         return bool(rows)
 
     async def pending_deliveries(self, channel_ids: Iterable[int] | None = None) -> list[Delivery]:
@@ -276,7 +217,7 @@ class LedgerQueries:
             sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
             params += ids
         sql += " ORDER BY due, channel_id, nonce, release_id"
-        return [_delivery(r) for r in await self._a_all(sql, params)]
+        return [_delivery(r) for r in await self.db.query(sql, params)]
 
     async def finish_deliveries(
         self,
@@ -291,14 +232,14 @@ class LedgerQueries:
         """pending -> sent (with the message id) or failed (with the reason), for one post."""
         if state not in ("sent", "failed"):
             raise ValueError(f"a delivery finishes as sent or failed, not {state}")
-        return await self._a_run(
+        return await self.db.run(
             "UPDATE deliveries SET state = ?, message_id = ?, reason = ?, updated_at = ? "
             "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
             (state, message_id, reason, _t(now), channel_id, nonce),
         )
 
     async def count_attempt(self, channel_id: int, nonce: str, now: datetime) -> None:
-        await self._a_run(
+        await self.db.run(
             "UPDATE deliveries SET attempts = attempts + 1, updated_at = ? "
             "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
             (_t(now), channel_id, nonce),
@@ -319,8 +260,8 @@ class LedgerQueries:
             sql += " AND release_id = ?"
             params.append(release_id)
         sql += " ORDER BY due, channel_id, release_id"
-        return [_delivery(r) for r in await self._a_all(sql, params)]
+        return [_delivery(r) for r in await self.db.query(sql, params)]
 
     async def delivery_counts(self) -> dict[str, int]:
-        rows = await self._a_all("SELECT state, count(*) FROM deliveries GROUP BY state")
+        rows = await self.db.query("SELECT state, count(*) FROM deliveries GROUP BY state")
         return {r[0]: r[1] for r in rows}

@@ -1,12 +1,11 @@
 """SQL for release announcements: servers' settings and the channels that receive posts.
 
-Mixed into :class:`bot.store.Store`; the tables come from migrations 0002 and 0004. The delivery
-ledger's SQL (and the reads a plan needs) is in ``bot.store.announce_ledger``, mixed in here, so
-``AnnouncementQueries`` still brings every announcement query to the store.
+A part of :class:`bot.store.Store`; the tables come from migrations 0002 and 0004. The delivery
+ledger is the part beside it (``bot.store.announce_ledger``).
 
-Every write here is one statement, or one transaction, under the store's write lock, so it never
-lands inside another coroutine's open transaction on the shared connection. A channel's settings
-are changed by one transaction whose statement reads back what it wrote.
+Every write here is one statement, or one transaction, under the database's write lock, so it
+never lands inside another coroutine's open transaction on the shared connection. A channel's
+settings are changed by one transaction whose statement reads back what it wrote.
 """
 
 from __future__ import annotations
@@ -15,20 +14,18 @@ import json
 from collections.abc import Iterable
 from datetime import datetime, time
 
-import aiosqlite
-
 from bot.announce.models import ChannelChange, ChannelConfig, GuildConfig, Kinds
-from bot.store.announce_ledger import Claim, Delivery, Finish, LedgerQueries
+from bot.store.database import IN_CHUNK, Database, Row
 from bot.store.rows import instant_text as _t
 from bot.store.rows import json_strings as _json_tuple
 from bot.store.rows import parse_instant as _p
 
 
-def _guild(r: aiosqlite.Row) -> GuildConfig:
+def _guild(r: Row) -> GuildConfig:
     return GuildConfig(r["guild_id"], r["zone"], time.fromisoformat(r["post_time"]), bool(r["paused"]))
 
 
-def _channel(r: aiosqlite.Row) -> ChannelConfig:
+def _channel(r: Row) -> ChannelConfig:
     return ChannelConfig(
         channel_id=r["channel_id"],
         guild_id=r["guild_id"],
@@ -45,23 +42,26 @@ def _channel(r: aiosqlite.Row) -> ChannelConfig:
     )
 
 
-class AnnouncementQueries(LedgerQueries):
-    """Servers' and channels' announcement settings (and, inherited, the ledger)."""
+class AnnounceSettings:
+    """Servers' and channels' announcement settings."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
 
     # -- guild settings --------------------------------------------------------------------------
 
     async def ensure_announce_guild(self, guild_id: int) -> GuildConfig:
-        await self._a_run(
+        await self.db.run(
             "INSERT INTO announce_guilds (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,)
         )
         return (await self.announce_guild(guild_id)) or GuildConfig(guild_id)
 
     async def announce_guild(self, guild_id: int) -> GuildConfig | None:
-        rows = await self._a_all("SELECT * FROM announce_guilds WHERE guild_id = ?", (guild_id,))
+        rows = await self.db.query("SELECT * FROM announce_guilds WHERE guild_id = ?", (guild_id,))
         return _guild(rows[0]) if rows else None
 
     async def announce_guilds(self) -> dict[int, GuildConfig]:
-        return {r["guild_id"]: _guild(r) for r in await self._a_all("SELECT * FROM announce_guilds")}
+        return {r["guild_id"]: _guild(r) for r in await self.db.query("SELECT * FROM announce_guilds")}
 
     async def update_announce_guild(
         self,
@@ -71,7 +71,7 @@ class AnnouncementQueries(LedgerQueries):
         post_time: time | None = None,
         paused: bool | None = None,
     ) -> GuildConfig:
-        await self._a_run(
+        await self.db.run(
             "INSERT INTO announce_guilds (guild_id, zone, post_time, paused) "
             "VALUES (?, coalesce(?, 'UTC'), coalesce(?, '09:00'), coalesce(?, 0)) "
             "ON CONFLICT(guild_id) DO UPDATE SET zone = coalesce(?, zone), "
@@ -94,7 +94,7 @@ class AnnouncementQueries(LedgerQueries):
         """Add or reconfigure a channel; it becomes healthy again (a repaired channel resumes).
         A channel already configured keeps its first ``added_at``."""
         await self.ensure_announce_guild(c.guild_id)
-        await self._a_run(
+        await self.db.run(
             "INSERT INTO announce_channels (channel_id, guild_id, role_id, platforms, shows, kinds, threads, "
             "publish, added_at, name) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(channel_id) DO UPDATE SET "
             "guild_id = excluded.guild_id, role_id = excluded.role_id, platforms = excluded.platforms, "
@@ -160,48 +160,43 @@ class AnnouncementQueries(LedgerQueries):
             "guild_id = excluded.guild_id, name = coalesce(excluded.name, announce_channels.name), "
             "broken_reason = NULL, broken_at = NULL, owner_notified = 0 RETURNING *"
         )
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "INSERT INTO announce_guilds (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,)
             )
-            async with conn.execute(
+            before = await tx.scalar(
                 "SELECT guild_id FROM announce_channels WHERE channel_id = ?", (channel_id,)
-            ) as cur:
-                before = await cur.fetchone()
-            async with conn.execute(sql, (*values, *flags)) as cur:
-                row = await cur.fetchone()
-        assert row is not None
-        return _channel(row), before is None or before[0] != guild_id
+            )
+            [row] = await tx.returning(sql, (*values, *flags))
+        return _channel(row), before != guild_id
 
     async def forget_announce_channels(self, channel_ids: Iterable[int]) -> list[ChannelConfig]:
         """Remove the settings of channels that no longer exist (whatever their server); returns
         what was removed. Their delivery ledger stays: what was posted there is history."""
         ids = list(dict.fromkeys(channel_ids))
         out: list[ChannelConfig] = []
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
+        for start in range(0, len(ids), IN_CHUNK):
+            part = ids[start : start + IN_CHUNK]
             marks = ",".join("?" * len(part))
-            async with self._write_lock:
-                rows = await self._a_all(
-                    f"DELETE FROM announce_channels WHERE channel_id IN ({marks}) RETURNING *",  # noqa: S608
-                    part,
-                )
+            rows = await self.db.run_returning(
+                f"DELETE FROM announce_channels WHERE channel_id IN ({marks}) RETURNING *",  # noqa: S608
+                part,
+            )
             out += [_channel(r) for r in rows]
         return out
 
     async def forget_announce_guild(self, guild_id: int) -> list[ChannelConfig]:
         """Remove a server's settings and its channels' (the bot left it); the ledger stays."""
-        async with self.transaction() as conn:  # type: ignore[attr-defined]
-            async with conn.execute(
+        async with self.db.transaction() as tx:
+            rows = await tx.returning(
                 "DELETE FROM announce_channels WHERE guild_id = ? RETURNING *", (guild_id,)
-            ) as cur:
-                rows = await cur.fetchall()
-            await conn.execute("DELETE FROM announce_guilds WHERE guild_id = ?", (guild_id,))
+            )
+            await tx.execute("DELETE FROM announce_guilds WHERE guild_id = ?", (guild_id,))
         return [_channel(r) for r in rows]
 
     async def announce_guild_ids(self) -> set[int]:
         """Every server with announcement settings or channels."""
-        rows = await self._a_all(
+        rows = await self.db.query(
             "SELECT guild_id FROM announce_guilds UNION SELECT guild_id FROM announce_channels"
         )
         return {r[0] for r in rows}
@@ -212,43 +207,42 @@ class AnnouncementQueries(LedgerQueries):
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        async with self._write_lock:
-            rows = await self._a_all(
-                f"UPDATE announce_channels SET role_id = NULL WHERE guild_id = ? AND role_id IN ({marks}) "  # noqa: S608
-                "RETURNING channel_id",
-                (guild_id, *ids),
-            )
+        rows = await self.db.run_returning(
+            f"UPDATE announce_channels SET role_id = NULL WHERE guild_id = ? AND role_id IN ({marks}) "  # noqa: S608
+            "RETURNING channel_id",
+            (guild_id, *ids),
+        )
         return sorted(r[0] for r in rows)
 
     async def rename_announce_channel(self, channel_id: int, name: str) -> None:
         """Remember a configured channel's new name (nothing happens for other channels)."""
-        await self._a_run(
+        await self.db.run(
             "UPDATE announce_channels SET name = ? WHERE channel_id = ? AND name IS NOT ?",
             (name, channel_id, name),
         )
 
     async def remove_announce_channel(self, channel_id: int, guild_id: int) -> bool:
-        n = await self._a_run(
+        n = await self.db.run(
             "DELETE FROM announce_channels WHERE channel_id = ? AND guild_id = ?", (channel_id, guild_id)
         )
         return n > 0
 
     async def announce_channel(self, channel_id: int) -> ChannelConfig | None:
-        rows = await self._a_all("SELECT * FROM announce_channels WHERE channel_id = ?", (channel_id,))
+        rows = await self.db.query("SELECT * FROM announce_channels WHERE channel_id = ?", (channel_id,))
         return _channel(rows[0]) if rows else None
 
     async def announce_channels(self, guild_id: int | None = None) -> list[ChannelConfig]:
         if guild_id is None:
-            rows = await self._a_all("SELECT * FROM announce_channels ORDER BY channel_id")
+            rows = await self.db.query("SELECT * FROM announce_channels ORDER BY channel_id")
         else:
-            rows = await self._a_all(
+            rows = await self.db.query(
                 "SELECT * FROM announce_channels WHERE guild_id = ? ORDER BY channel_id", (guild_id,)
             )
         return [_channel(r) for r in rows]
 
     async def mark_channel_broken(self, channel_id: int, reason: str, now: datetime) -> bool:
         """Mark a healthy channel broken. True only for the transition (once per breakage)."""
-        n = await self._a_run(
+        n = await self.db.run(
             "UPDATE announce_channels SET broken_reason = ?, broken_at = ?, owner_notified = 0 "
             "WHERE channel_id = ? AND broken_reason IS NULL",
             (reason, _t(now), channel_id),
@@ -256,15 +250,12 @@ class AnnouncementQueries(LedgerQueries):
         return n > 0
 
     async def mark_owner_notified(self, channel_id: int) -> None:
-        await self._a_run(
+        await self.db.run(
             "UPDATE announce_channels SET owner_notified = 1 WHERE channel_id = ?", (channel_id,)
         )
 
     async def owner_notified(self, channel_id: int) -> bool:
-        rows = await self._a_all(
+        rows = await self.db.query(
             "SELECT owner_notified FROM announce_channels WHERE channel_id = ?", (channel_id,)
         )
         return bool(rows and rows[0][0])
-
-
-__all__ = ["AnnouncementQueries", "Claim", "Delivery", "Finish", "LedgerQueries"]

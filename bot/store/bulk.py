@@ -1,9 +1,10 @@
 """Loading a catalogue into an empty database in one pass, with its indexes built at the end.
 
-``Store.import_records`` writes show by show: it looks up what is stored, replaces a show's
-children and its names, and keeps every index and search structure up to date row by row. Into
-an empty catalogue (no shows, people, names or children) none of that lookup is needed, and the
-same rows are written here far faster, in the same transaction, with the same result:
+The normal path of an import (``bot.store.importer``) writes show by show: it looks up what is
+stored, replaces a show's children and its names, and keeps every index and search structure up
+to date row by row. Into an empty catalogue (no shows, people, names or children) none of that
+lookup is needed, and the same rows are written here far faster, in the same transaction, with
+the same result:
 
 - the secondary indexes of the catalogue tables (as ``sqlite_master`` holds them, so an index a
   later migration adds is handled too) are dropped first and created again at the end, each from
@@ -17,7 +18,7 @@ same rows are written here far faster, in the same transaction, with the same re
 - foreign keys are not checked per row (the caller turns them off around the transaction): every
   child row carries its own record's show id, written in the same import, and every credit's
   person is in the people the import writes (they are gathered from the credits);
-- the rows are those ``Store._write_chunk`` writes, in the same order, and names get the same ids
+- the rows are those the normal path writes, in the same order, and names get the same ids
   (a batch's show names, then the names of the people first credited in that batch), so search
   answers and every query come out the same;
 - the search structures are built right after the names, by statements SQLite runs in its own
@@ -36,13 +37,13 @@ import gc
 import json
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-
-import aiosqlite
+from dataclasses import fields
 
 from bot.models import Kind, Person, Precision, Role, Scope, Show, ShowRecord, Status
 from bot.search import normalise
+from bot.store.database import Reads, Session, Statements
 from bot.store.rows import instant_text
 
 # The tables an import writes; the catalogue is empty when they all are.
@@ -64,34 +65,11 @@ _ROLE = {k: k.value for k in Role}
 _SCOPE = {k: k.value for k in Scope}
 _PRECISION = {k: k.value for k in Precision}
 
-SHOW_COLUMNS = (
-    "id",
-    "title",
-    "kind",
-    "original_title",
-    "aliases",
-    "platform",
-    "country",
-    "original_language",
-    "genres",
-    "synopsis",
-    "episode_count",
-    "season_count",
-    "source_kind",
-    "source_title",
-    "source_original_title",
-    "status",
-    "tvmaze_id",
-    "imdb_id",
-    "thetvdb_id",
-    "premiered",
-    "ended",
-    "tvmaze_updated",
-)
+SHOW_COLUMNS = tuple(f.name for f in fields(Show))  # the shows table has a column per field
 SHOWS_SQL = f"INSERT INTO shows ({', '.join(SHOW_COLUMNS)}) VALUES ({','.join('?' * len(SHOW_COLUMNS))})"
 PEOPLE_SQL = "INSERT INTO people (id, name, native_name) VALUES (?,?,?)"
 NAMES_SQL = "INSERT INTO names (id, kind, ref, text, key) VALUES (?,?,?,?,?)"
-# As Store._write_chunk: a later row with the same key replaces an earlier one. (REPLACE is
+# As in the normal path: a later row with the same key replaces an earlier one. (REPLACE is
 # INSERT OR REPLACE; the other spelling keeps these statements, prepared while CHECK constraints
 # are off, apart from the normal path's in the connection's statement cache.)
 CREDITS_SQL = "REPLACE INTO credits (show_id, person_id, role, character, billing) VALUES (?,?,?,?,?)"
@@ -222,6 +200,25 @@ class RowBuilder:
         return out
 
 
+def merge_people(people: dict[str, Person], records: Iterable[ShowRecord]) -> list[str]:
+    """Merge everyone credited in ``records`` into ``people`` as upserting them show by show
+    would: the last name wins; the last native name given wins, else the one before. Returns
+    the ids that were not in ``people`` yet, in the order of their first credits."""
+    new: list[str] = []
+    for rec in records:
+        for c in rec.credits:
+            p = c.person
+            known = people.get(p.id)
+            if known is p:  # records read from files share one Person per person
+                continue
+            if known is None:
+                people[p.id] = p if p.native_name or p.native_name is None else Person(p.id, p.name)
+                new.append(p.id)
+            elif known.name != p.name or (p.native_name and known.native_name != p.native_name):
+                people[p.id] = Person(p.id, p.name, p.native_name or known.native_name)
+    return new
+
+
 def unique_names(*texts: str | None) -> list[str]:
     """The distinct non-blank names among ``texts``, stripped, in order."""
     seen: dict[str, None] = {}
@@ -244,38 +241,33 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-async def catalogue_is_empty(conn: aiosqlite.Connection) -> bool:
+async def catalogue_is_empty(db: Reads) -> bool:
     sql = "SELECT " + " AND ".join(f"NOT EXISTS (SELECT 1 FROM {t})" for t in CATALOGUE_TABLES)
-    async with conn.execute(sql) as cur:
-        row = await cur.fetchone()
-    return bool(row and row[0])
+    return bool(await db.scalar(sql))
 
 
-async def bulk_journal(conn: aiosqlite.Connection) -> str | None:
+async def bulk_journal(session: Session) -> str | None:
     """Leave WAL for a rollback journal while an empty catalogue is loaded, if nobody else has
     the database open (else stay in WAL). A rollback journal records only the pages that were
     there before, and the new pages go straight into the database file at commit, instead of
     once into the WAL and again into the file at the checkpoint. ``synchronous = FULL`` keeps
     the commit as safe as WAL's. Returns the mode to go back to, or None."""
-    async with conn.execute("PRAGMA journal_mode") as cur:
-        row = await cur.fetchone()
-    if not row or row[0] != "wal":
+    if await session.scalar("PRAGMA journal_mode") != "wal":
         return None
     try:
-        async with conn.execute("PRAGMA journal_mode = DELETE") as cur:
-            row = await cur.fetchone()
+        rows = await session.returning("PRAGMA journal_mode = DELETE")
     except sqlite3.OperationalError:  # locked by another connection
         return None
-    if not row or row[0] != "delete":
+    if not rows or rows[0][0] != "delete":
         return None
-    await conn.execute("PRAGMA synchronous = FULL")
+    await session.execute("PRAGMA synchronous = FULL")
     return "wal"
 
 
-async def restore_journal(conn: aiosqlite.Connection, journal: str | None) -> None:
+async def restore_journal(session: Session, journal: str | None) -> None:
     if journal is not None:
-        await conn.execute(f"PRAGMA journal_mode = {journal}")
-        await conn.execute("PRAGMA synchronous = NORMAL")
+        await session.returning(f"PRAGMA journal_mode = {journal}")
+        await session.execute("PRAGMA synchronous = NORMAL")
 
 
 def show_ids_unique(records: Sequence[ShowRecord]) -> bool:
@@ -283,10 +275,10 @@ def show_ids_unique(records: Sequence[ShowRecord]) -> bool:
     return len({rec.show.id for rec in records}) == len(records)
 
 
-async def secondary_indexes(conn: aiosqlite.Connection) -> list[tuple[str, str]]:
+async def secondary_indexes(tx: Statements) -> list[tuple[str, str]]:
     """(name, CREATE statement) of every explicit index on the catalogue tables, in schema order."""
     marks = ",".join("?" * len(CATALOGUE_TABLES))
-    rows = await conn.execute_fetchall(
+    rows = await tx.query(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "  # noqa: S608
         f"AND tbl_name IN ({marks}) ORDER BY rowid",
         CATALOGUE_TABLES,
@@ -297,47 +289,36 @@ async def secondary_indexes(conn: aiosqlite.Connection) -> list[tuple[str, str]]
 class BulkLoader:
     """Writes records into an empty catalogue; see ``load``."""
 
-    def __init__(self, conn: aiosqlite.Connection) -> None:
-        self.conn = conn
+    def __init__(self, tx: Statements) -> None:
+        self.tx = tx
         self.counts = [0, 0, 0, 0, 0, 0]
         self.builder = RowBuilder()
         self._indexes: list[tuple[str, str]] = []
 
     async def start(self) -> None:
-        self._indexes = await secondary_indexes(self.conn)
+        self._indexes = await secondary_indexes(self.tx)
         for name, _ in self._indexes:
-            await self.conn.execute(f'DROP INDEX "{name}"')
-        await self.conn.execute("PRAGMA ignore_check_constraints = ON")
+            await self.tx.execute(f'DROP INDEX "{name}"')
+        await self.tx.execute("PRAGMA ignore_check_constraints = ON")
 
     async def stop(self) -> None:
-        await self.conn.execute("PRAGMA ignore_check_constraints = OFF")
+        await self.tx.execute("PRAGMA ignore_check_constraints = OFF")
 
     def people_and_names(self, chunks: Sequence[Sequence[ShowRecord]]) -> tuple[list[tuple], list[tuple]]:
         """Rows of people and names, in one pass over the credits.
 
-        People are merged as ``Store._merged_people`` merges them (the last name wins; the last
-        native name given wins, else the one before). Names are numbered as the normal path
-        numbers them: a batch's show names, then the names of the people first credited in it
-        (numbered once every credit is seen: a person's final names are known only then)."""
+        People are merged as the normal path merges them (``merge_people``). Names are numbered
+        as the normal path numbers them: a batch's show names, then the names of the people
+        first credited in it (numbered once every credit is seen: a person's final names are
+        known only then)."""
         people: dict[str, Person] = {}
         batches: list[tuple[list[tuple[str, str]], list[str]]] = []
         for chunk in chunks:
             show_names: list[tuple[str, str]] = []
-            new_people: list[str] = []
             for rec in chunk:
                 s = rec.show
                 show_names += [(s.id, text) for text in unique_names(s.title, s.original_title, *s.aliases)]
-                for c in rec.credits:
-                    p = c.person
-                    known = people.get(p.id)
-                    if known is p:  # records read from files share one Person per person
-                        continue
-                    if known is None:
-                        people[p.id] = p if p.native_name or p.native_name is None else Person(p.id, p.name)
-                        new_people.append(p.id)
-                    elif known.name != p.name or (p.native_name and known.native_name != p.native_name):
-                        people[p.id] = Person(p.id, p.name, p.native_name or known.native_name)
-            batches.append((show_names, new_people))
+            batches.append((show_names, merge_people(people, chunk)))
         names: list[tuple] = []
         people_rows: list[tuple] = []
         name_id = 1
@@ -355,14 +336,14 @@ class BulkLoader:
         return people_rows, names
 
     async def write_children(self, rows: ChunkRows) -> None:
-        conn = self.conn
-        await conn.executemany(CREDITS_SQL, rows.credits)
-        await conn.executemany(EPISODES_SQL, rows.episodes)
-        await conn.executemany(RELEASES_SQL, rows.releases)
+        tx = self.tx
+        await tx.executemany(CREDITS_SQL, rows.credits)
+        await tx.executemany(EPISODES_SQL, rows.episodes)
+        await tx.executemany(RELEASES_SQL, rows.releases)
         if rows.links:
-            await conn.executemany(LINKS_SQL, rows.links)
+            await tx.executemany(LINKS_SQL, rows.links)
         if rows.events:
-            await conn.executemany(EVENTS_SQL, rows.events)
+            await tx.executemany(EVENTS_SQL, rows.events)
         counts = self.counts
         counts[2] += len(rows.credits)
         counts[3] += len(rows.episodes)
@@ -372,11 +353,11 @@ class BulkLoader:
     async def build_indexes(self) -> None:
         """The dropped indexes again, each from one sort (a unique one refuses duplicates here)."""
         for _, sql in self._indexes:
-            await self.conn.execute(sql)
+            await self.tx.execute(sql)
 
 
 async def load(
-    conn: aiosqlite.Connection,
+    tx: Statements,
     records: Sequence[ShowRecord],
     *,
     batch: int,
@@ -393,13 +374,13 @@ async def load(
     """
     clock = time.perf_counter
     started = clock()
-    loader = BulkLoader(conn)
+    loader = BulkLoader(tx)
     total = len(records)
     chunks = [records[start : start + batch] for start in range(0, total, batch)]
     await loader.start()
     try:
         people_rows, names = loader.people_and_names(chunks)
-        await conn.executemany(NAMES_SQL, names)
+        await tx.executemany(NAMES_SQL, names)
         del names
         named = clock()
         indexing = asyncio.ensure_future(index_names())
@@ -415,8 +396,8 @@ async def load(
         finally:
             await indexing
         searchable = clock()
-        await conn.executemany(SHOWS_SQL, shows)
-        await conn.executemany(PEOPLE_SQL, people_rows)
+        await tx.executemany(SHOWS_SQL, shows)
+        await tx.executemany(PEOPLE_SQL, people_rows)
         loader.counts[0] = len(shows)
         del shows, people_rows
         done = 0

@@ -18,23 +18,11 @@ DUE = datetime(2022, 1, 28, 8, 0, tzinfo=UTC)
 
 
 class Statements:
-    """Counts the SQL statements the store sends through its connection."""
+    """Counts the SQL statements the store sends to its database."""
 
     def __init__(self, store: Store) -> None:
         self.sql: list[str] = []
-        conn = store._conn
-        execute, executemany = conn.execute, conn.executemany
-
-        def counted_execute(sql, *args, **kwargs):  # type: ignore[no-untyped-def]
-            self.sql.append(sql)
-            return execute(sql, *args, **kwargs)
-
-        def counted_executemany(sql, *args, **kwargs):  # type: ignore[no-untyped-def]
-            self.sql.append(sql)
-            return executemany(sql, *args, **kwargs)
-
-        conn.execute = counted_execute  # type: ignore[method-assign]
-        conn.executemany = counted_executemany  # type: ignore[method-assign]
+        store.db.observe(self.sql.append)
 
     def __len__(self) -> int:
         return len(self.sql)

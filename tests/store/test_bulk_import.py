@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.store
+import bot.store.importer
 from bench import generate as gen
 from bot.models import Credit, Episode, Link, Person, Role, Show, ShowRecord
 from bot.search import search
@@ -69,14 +69,14 @@ def catalogue(n: int = 300) -> list[ShowRecord]:
 async def dump(store: Store) -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {}
     for table, order in TABLES.items():
-        out[table] = [tuple(r) for r in await store._all(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
+        out[table] = [tuple(r) for r in await store.db.query(f"SELECT * FROM {table} ORDER BY {order}")]  # noqa: S608
     out["schema"] = [
         tuple(r)
-        for r in await store._all("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
+        for r in await store.db.query("SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name")
     ]
     for kind in ("show", "person"):
         sql = f"SELECT term, doc FROM names_vocab_{kind} ORDER BY term"  # noqa: S608
-        out[f"fts_{kind}"] = [tuple(r) for r in await store._all(sql)]
+        out[f"fts_{kind}"] = [tuple(r) for r in await store.db.query(sql)]
     return out
 
 
@@ -92,21 +92,21 @@ async def answers(store: Store) -> list:
 
 async def assert_connection_as_before(store: Store) -> None:
     """What the bulk path switches for the load is switched back."""
-    assert await store._scalar("PRAGMA foreign_keys") == 1
-    assert await store._scalar("PRAGMA ignore_check_constraints") == 0
-    assert await store._scalar("PRAGMA journal_mode") == "wal"
-    assert await store._scalar("PRAGMA synchronous") == 1  # NORMAL
+    assert await store.db.scalar("PRAGMA foreign_keys") == 1
+    assert await store.db.scalar("PRAGMA ignore_check_constraints") == 0
+    assert await store.db.scalar("PRAGMA journal_mode") == "wal"
+    assert await store.db.scalar("PRAGMA synchronous") == 1  # NORMAL
 
 
 @pytest.fixture
 def normal_path(monkeypatch: pytest.MonkeyPatch):
     """Make the store take the normal path even into an empty catalogue."""
 
-    async def never_empty(conn: object) -> bool:
+    async def never_empty(db: object) -> bool:
         return False
 
     def use() -> None:
-        monkeypatch.setattr(bot.store, "catalogue_is_empty", never_empty)
+        monkeypatch.setattr(bot.store.importer, "catalogue_is_empty", never_empty)
 
     return use
 
@@ -114,13 +114,13 @@ def normal_path(monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture
 def bulk_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
-    real = bot.store.bulk_load
+    real = bot.store.importer.bulk_load
 
-    async def spy(conn, records, *args, **kwargs):
+    async def spy(tx, records, *args, **kwargs):
         calls.append(len(records))
-        return await real(conn, records, *args, **kwargs)
+        return await real(tx, records, *args, **kwargs)
 
-    monkeypatch.setattr(bot.store, "bulk_load", spy)
+    monkeypatch.setattr(bot.store.importer, "bulk_load", spy)
     return calls
 
 
@@ -209,7 +209,7 @@ async def test_a_failing_bulk_import_changes_nothing(tmp_path: Path, bulk_calls)
         await store.import_records(records)
         assert (await store.stats()).shows == len(records)
         with pytest.raises(sqlite3.IntegrityError):
-            await store._conn.execute(
+            await store.db.run(
                 "REPLACE INTO credits (show_id, person_id, role) VALUES (?, ?, 'producer')",
                 (records[0].show.id, records[0].credits[0].person.id),
             )

@@ -1,0 +1,223 @@
+"""Reads of the catalogue: shows, credits, episodes, releases, events, links, and what a plan of
+announcements reads. The tables come from migrations 0001 and 0003."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.models import CatalogueStats, Credit, Episode, Event, Link, Person, Release, Role, Show, ShowRecord
+from bot.store.database import Database
+from bot.store.rows import (
+    credit_from_row,
+    episode_from_row,
+    event_from_row,
+    instant_text,
+    release_from_row,
+    show_from_row,
+)
+
+ROLE_ORDER = (
+    "CASE role WHEN 'cast' THEN 0 WHEN 'director' THEN 1 WHEN 'creator' THEN 2 "
+    "WHEN 'writer' THEN 3 ELSE 4 END"
+)
+
+
+class CatalogueReads:
+    """What the catalogue holds, as models."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- shows and what they hold ----------------------------------------------------------------
+
+    async def get_show(self, show_id: str) -> Show | None:
+        rows = await self.db.query("SELECT * FROM shows WHERE id = ?", (show_id,))
+        return show_from_row(rows[0]) if rows else None
+
+    async def get_shows(self, show_ids: Iterable[str]) -> dict[str, Show]:
+        rows = await self.db.query_in("SELECT * FROM shows WHERE id IN ({values})", show_ids)
+        return {row["id"]: show_from_row(row) for row in rows}
+
+    async def get_credits(self, show_id: str, role: Role | None = None) -> list[Credit]:
+        sql = (
+            "SELECT c.*, p.name, p.native_name FROM credits c JOIN people p ON p.id = c.person_id "
+            "WHERE c.show_id = ?"
+        )
+        params: list[Any] = [show_id]
+        if role is not None:
+            sql += " AND c.role = ?"
+            params.append(role.value)
+        sql += f" ORDER BY {ROLE_ORDER}, c.billing = 0, c.billing, p.name"
+        return [credit_from_row(r) for r in await self.db.query(sql, params)]
+
+    async def get_episodes(self, show_id: str) -> list[Episode]:
+        rows = await self.db.query(
+            "SELECT * FROM episodes WHERE show_id = ? ORDER BY season, number", (show_id,)
+        )
+        return [episode_from_row(r) for r in rows]
+
+    async def get_releases(self, show_id: str) -> list[Release]:
+        rows = await self.db.query(
+            "SELECT * FROM releases WHERE show_id = ? ORDER BY instant IS NULL, instant, season, episode, id",
+            (show_id,),
+        )
+        return [release_from_row(r) for r in rows]
+
+    async def get_release(self, release_id: str) -> Release | None:
+        rows = await self.db.query("SELECT * FROM releases WHERE id = ?", (release_id,))
+        return release_from_row(rows[0]) if rows else None
+
+    async def get_events(self, show_id: str) -> list[Event]:
+        rows = await self.db.query("SELECT * FROM events WHERE show_id = ? ORDER BY instant, id", (show_id,))
+        return [event_from_row(r) for r in rows]
+
+    async def get_person(self, person_id: str) -> Person | None:
+        rows = await self.db.query("SELECT * FROM people WHERE id = ?", (person_id,))
+        return Person(rows[0]["id"], rows[0]["name"], rows[0]["native_name"]) if rows else None
+
+    async def person_credits(self, person_id: str) -> list[tuple[Credit, Show]]:
+        rows = await self.db.query(
+            "SELECT c.*, p.name, p.native_name, s.* FROM credits c JOIN people p ON p.id = c.person_id "
+            "JOIN shows s ON s.id = c.show_id WHERE c.person_id = ? "
+            f"ORDER BY s.title, {ROLE_ORDER}, c.billing",
+            (person_id,),
+        )
+        return [(credit_from_row(r), show_from_row(r)) for r in rows]
+
+    async def get_links(self, show_id: str) -> list[Link]:
+        rows = await self.db.query("SELECT * FROM show_links WHERE show_id = ? ORDER BY other_id", (show_id,))
+        return [Link(r["show_id"], r["other_id"], r["relation"]) for r in rows]
+
+    async def linked_shows(self, show_id: str) -> list[tuple[Link, str]]:
+        """The shows linked from this one, and those that link to it: (link from this show's
+        side, the other show's title), for the other shows the catalogue has."""
+        rows = await self.db.query(
+            "SELECT l.other_id, l.relation, s.title FROM show_links l JOIN shows s ON s.id = l.other_id "
+            "WHERE l.show_id = ?1 UNION "
+            "SELECT l.show_id, '', s.title FROM show_links l JOIN shows s ON s.id = l.show_id "
+            "WHERE l.other_id = ?1 AND l.show_id NOT IN (SELECT other_id FROM show_links WHERE show_id = ?1) "
+            "ORDER BY 3",
+            (show_id,),
+        )
+        return [(Link(show_id, r[0], r[1] or "related"), r[2]) for r in rows]
+
+    # -- releases by time ------------------------------------------------------------------------
+
+    async def releases_between(
+        self, start: datetime, end: datetime, *, platform: str | None = None, limit: int = 500
+    ) -> list[Release]:
+        """Releases with a known start in [start, end), earliest first (TBA never)."""
+        sql = "SELECT * FROM releases WHERE instant >= ? AND instant < ?"
+        params: list[Any] = [instant_text(start), instant_text(end)]
+        if platform:
+            sql += " AND lower(platform) = lower(?)"
+            params.append(platform)
+        sql += " ORDER BY instant, show_id, season, episode LIMIT ?"
+        params.append(limit)
+        return [release_from_row(r) for r in await self.db.query(sql, params)]
+
+    async def upcoming_releases(
+        self, now: datetime, end: datetime, *, platform: str | None = None, limit: int = 25
+    ) -> tuple[list[Release], int]:
+        """Releases still ahead of ``now`` that start before ``end``, earliest first: the first
+        ``limit`` of them, and how many there are. A date-only release is still ahead for the
+        whole of its day, a month or year release for the whole of its month or year; any other
+        from its instant on (TBA never)."""
+        # A month or year release that has begun but not ended is still upcoming (and is never
+        # posted): its stored instant is the start of its month or year in its zone.
+        month, year = now.strftime("%Y-%m"), now.strftime("%Y")
+        where = (
+            "instant > ? AND instant < ? AND (instant >= ? OR (precision = 'date' AND instant > ?) "
+            "OR (precision = 'month' AND local >= ?) OR (precision = 'year' AND local >= ?))"
+        )
+        params: list[Any] = [
+            instant_text(now - timedelta(days=367)),
+            instant_text(end),
+            instant_text(now),
+            instant_text(now - timedelta(days=1)),
+            month,
+            year,
+        ]
+        if platform:
+            where += " AND lower(platform) = lower(?)"
+            params.append(platform)
+        rows = await self.db.query(
+            f"SELECT * FROM releases WHERE {where} ORDER BY instant, show_id, season, episode LIMIT ?",  # noqa: S608
+            [*params, limit],
+        )
+        if len(rows) < limit:
+            return [release_from_row(r) for r in rows], len(rows)
+        total = await self.db.scalar(f"SELECT count(*) FROM releases WHERE {where}", params)  # noqa: S608
+        return [release_from_row(r) for r in rows], total
+
+    async def platforms(self) -> list[str]:
+        rows = await self.db.query(
+            "SELECT platform FROM releases WHERE platform IS NOT NULL UNION "
+            "SELECT platform FROM shows WHERE platform IS NOT NULL ORDER BY 1"
+        )
+        return [r[0] for r in rows]
+
+    # -- what a plan of announcements reads ------------------------------------------------------
+
+    async def dated_releases_between(self, start: datetime, end: datetime) -> list[Release]:
+        """Exact and date-only releases whose stored instant is in [start, end)."""
+        rows = await self.db.query(
+            "SELECT * FROM releases WHERE instant >= ? AND instant < ? AND precision IN ('exact', 'date') "
+            "ORDER BY instant, show_id, season, episode, id",
+            (instant_text(start), instant_text(end)),
+        )
+        return [release_from_row(r) for r in rows]
+
+    async def releases_by_ids(self, ids: Iterable[str]) -> dict[str, Release]:
+        rows = await self.db.query_in("SELECT * FROM releases WHERE id IN ({values})", ids)
+        return {r["id"]: release_from_row(r) for r in rows}
+
+    async def show_platforms(self, show_ids: Iterable[str] | None = None) -> dict[str, str | None]:
+        """Each show's platform: of the given shows only (what a plan needs), or of every show."""
+        if show_ids is None:
+            return {r[0]: r[1] for r in await self.db.query("SELECT id, platform FROM shows")}
+        rows = await self.db.query_in("SELECT id, platform FROM shows WHERE id IN ({values})", show_ids)
+        return {r[0]: r[1] for r in rows}
+
+    async def releases_fingerprint(self) -> tuple[int, int, int]:
+        """Changes whenever the releases change, here or in another process (an import)."""
+        rows = await self.db.query("SELECT count(*), coalesce(max(rowid), 0) FROM releases")
+        version = await self.db.query("PRAGMA data_version")
+        return (rows[0][0], rows[0][1], version[0][0])
+
+    # -- the whole catalogue ---------------------------------------------------------------------
+
+    async def export_records(self) -> list[ShowRecord]:
+        shows = [show_from_row(r) for r in await self.db.query("SELECT * FROM shows ORDER BY id")]
+        by_id = {s.id: ShowRecord(s) for s in shows}
+        for row in await self.db.query(
+            "SELECT c.*, p.name, p.native_name FROM credits c JOIN people p ON p.id = c.person_id "
+            f"ORDER BY c.show_id, {ROLE_ORDER}, c.billing, p.name"
+        ):
+            by_id[row["show_id"]].credits.append(credit_from_row(row))
+        for row in await self.db.query("SELECT * FROM episodes ORDER BY show_id, season, number"):
+            by_id[row["show_id"]].episodes.append(episode_from_row(row))
+        for row in await self.db.query(
+            "SELECT * FROM releases ORDER BY show_id, instant IS NULL, instant, season, episode, id"
+        ):
+            by_id[row["show_id"]].releases.append(release_from_row(row))
+        for row in await self.db.query("SELECT * FROM events ORDER BY show_id, instant, id"):
+            by_id[row["show_id"]].events.append(event_from_row(row))
+        for row in await self.db.query("SELECT * FROM show_links ORDER BY show_id, other_id"):
+            by_id[row["show_id"]].links.append(Link(row["show_id"], row["other_id"], row["relation"]))
+        return list(by_id.values())
+
+    async def stats(self) -> CatalogueStats:
+        row = (
+            await self.db.query(
+                "SELECT (SELECT count(*) FROM shows), (SELECT count(*) FROM people), "
+                "(SELECT count(*) FROM credits), (SELECT count(*) FROM episodes), "
+                "(SELECT count(*) FROM releases), (SELECT count(*) FROM events)"
+            )
+        )[0]
+        return CatalogueStats(*row)
+
+    async def is_empty(self) -> bool:
+        return await self.db.scalar("SELECT NOT EXISTS (SELECT 1 FROM shows)") == 1

@@ -1,0 +1,238 @@
+"""The database: one SQLite connection, its migrations, its transactions, and every statement.
+
+Numbered migrations in ``migrations/NNNN_name.sql``, each applied in one transaction, the version
+kept in ``PRAGMA user_version``. WAL mode and foreign keys are on for every connection.
+
+One connection is shared by every coroutine, so a write must never land inside another
+coroutine's open transaction (and be committed or rolled back with it): every write takes the
+write lock, either for one statement (``run``, ``run_returning``) or for a transaction
+(``transaction``), or for a session of several steps around one (``session``). Reads
+(``query``, ``scalar``, ``query_in``) take no lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+Row = aiosqlite.Row
+
+_MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
+IN_CHUNK = 500  # values per IN (...) list: far under SQLite's limit of bound parameters
+
+
+class MigrationError(Exception):
+    pass
+
+
+def migrations() -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every bundled migration, in order; versions must be 1..N."""
+    found: list[tuple[int, str, str]] = []
+    folder = resources.files("bot.store").joinpath("migrations")
+    for entry in folder.iterdir():
+        m = _MIGRATION_RE.match(entry.name)
+        if m:
+            found.append((int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
+    found.sort()
+    for expected, (version, name, _) in enumerate(found, start=1):
+        if version != expected:
+            raise MigrationError(f"migration {name} is numbered {version}, expected {expected}")
+    return found
+
+
+def split_sql(script: str) -> list[str]:
+    """The statements of a migration script, comments and blank lines between them left out."""
+    statements: list[str] = []
+    buf = ""
+    for line in script.splitlines(keepends=True):
+        stripped = line.strip()
+        if not buf and (not stripped or stripped.startswith("--")):
+            continue
+        buf += line
+        if stripped.endswith(";") and sqlite3.complete_statement(buf):
+            statements.append(buf.strip())
+            buf = ""
+    if buf.strip():
+        statements.append(buf.strip())
+    return statements
+
+
+class Reads:
+    """Reads on the connection: each one trip to SQLite's thread, no lock taken."""
+
+    __slots__ = ("_conn", "_observers")
+
+    def __init__(self, conn: aiosqlite.Connection, observers: list[Callable[[str], None]]) -> None:
+        self._conn = conn
+        self._observers = observers
+
+    def _seen(self, sql: str) -> None:
+        for observer in self._observers:
+            observer(sql)
+
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a read."""
+        if self._observers:
+            self._seen(sql)
+        return list(await self._conn.execute_fetchall(sql, params))
+
+    async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of a read, or None."""
+        rows = await self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    async def query_in(
+        self, sql: str, values: Iterable[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
+    ) -> list[Row]:
+        """Every row of ``sql`` for ``values`` given once each, in chunks: ``sql`` holds
+        ``IN ({values})``, and its other parameters are ``before`` and ``after`` them."""
+        wanted = list(dict.fromkeys(values))
+        rows: list[Row] = []
+        for start in range(0, len(wanted), IN_CHUNK):
+            part = wanted[start : start + IN_CHUNK]
+            rows += await self.query(
+                sql.replace("{values}", ",".join("?" * len(part))), [*before, *part, *after]
+            )
+        return rows
+
+
+class Statements(Reads):
+    """Reads and writes, no lock taken: what a transaction or a session (which hold the write
+    lock) is given."""
+
+    __slots__ = ()
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement; the rows it changed."""
+        if self._observers:
+            self._seen(sql)
+        cursor = await self._conn.execute(sql, params)
+        return cursor.rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One statement for each of ``rows``; the rows changed."""
+        if self._observers:
+            self._seen(sql)
+        cursor = await self._conn.executemany(sql, rows)
+        return cursor.rowcount
+
+    async def returning(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One statement that writes and returns rows (``... RETURNING``, a PRAGMA that sets)."""
+        if self._observers:
+            self._seen(sql)
+        return list(await self._conn.execute_fetchall(sql, params))
+
+
+class Session(Statements):
+    """The connection while one coroutine holds the write lock, outside a transaction: for
+    connection settings that only change outside one (foreign keys, the journal mode)."""
+
+    __slots__ = ()
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Statements]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
+        await self.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            await self.execute("ROLLBACK")
+            raise
+        else:
+            await self.execute("COMMIT")
+
+
+class Database(Reads):
+    """One SQLite connection, migrated. Build with ``await Database.open(path)``."""
+
+    __slots__ = ("path", "_session", "_write_lock")
+
+    def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
+        super().__init__(conn, [])
+        self.path = path
+        self._session = Session(conn, self._observers)
+        self._write_lock = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: Path | str) -> Database:
+        """Connect, set up the connection and apply pending migrations."""
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        conn = await aiosqlite.connect(str(path), isolation_level=None)
+        conn.row_factory = aiosqlite.Row
+        db = cls(conn, path)
+        try:
+            await conn.execute("PRAGMA journal_mode=WAL")
+            await conn.execute("PRAGMA foreign_keys=ON")
+            await conn.execute("PRAGMA synchronous=NORMAL")
+            await conn.execute("PRAGMA busy_timeout=5000")
+            await db.migrate()
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    def observe(self, observer: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``observer`` with the SQL of every statement sent from now on (diagnostics and
+        tests: how many statements a piece of work takes). Returns the call that stops it."""
+        self._observers.append(observer)
+        return lambda: self._observers.remove(observer)
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    async def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write statement under the write lock; the rows it changed."""
+        async with self._write_lock:
+            return await self._session.execute(sql, params)
+
+    async def run_returning(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One write statement with ``RETURNING`` under the write lock; the rows it returned."""
+        async with self._write_lock:
+            return await self._session.returning(sql, params)
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[Session]:
+        """The write lock, for several steps that are not one transaction."""
+        async with self._write_lock:
+            yield self._session
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Statements]:
+        """BEGIN IMMEDIATE ... COMMIT under the write lock, or ROLLBACK on any exception."""
+        async with self._write_lock, self._session.transaction() as tx:
+            yield tx
+
+    # -- migrations -------------------------------------------------------------------------------
+
+    async def schema_version(self) -> int:
+        return int(await self.scalar("PRAGMA user_version"))
+
+    async def migrate(self) -> int:
+        """Apply pending migrations, each in its own transaction. Returns the new version."""
+        current = await self.schema_version()
+        bundled = migrations()
+        if current > len(bundled):
+            raise MigrationError(
+                f"the database is at version {current}, newer than this code ({len(bundled)})"
+            )
+        for version, name, sql in bundled[current:]:
+            async with self.transaction() as tx:
+                for statement in split_sql(sql):
+                    await tx.execute(statement)
+                await tx.execute(f"PRAGMA user_version = {version:d}")
+            log.info("applied migration %s", name)
+        return len(bundled)

@@ -1,0 +1,216 @@
+"""The name index: every title, original title, alias and person's name with its search key,
+and the structures ``bot.search`` reads (word-start keys, a trigram index per kind, trigram
+counts). The tables come from migration 0001.
+
+``NameIndex`` answers the searches; ``replace_names`` and ``index_new_names`` are how an import
+(``bot.store.importer``, ``bot.store.bulk``) keeps the index in step, inside its transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from bot.search import normalise, word_suffixes
+from bot.store.database import Database, Statements
+
+NAME_KINDS = ("show", "person")
+
+
+class NameIndex:
+    """Searches of names (``bot.search`` drives them)."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def search_names(
+        self, text: str, kind: str | None = None, limit: int = 25
+    ) -> list[tuple[str, str, str]]:
+        """Substring search in titles, aliases and names (their search keys), any script:
+        (kind, ref, matched text)."""
+        needle = normalise(text)
+        if not needle:
+            return []
+        # A key holds only word characters (no "_") and single spaces: nothing to escape in LIKE.
+        out: list[tuple[str, str, str]] = []
+        for k in NAME_KINDS if kind is None else (kind,):
+            if k not in NAME_KINDS or len(out) >= limit:
+                continue
+            if len(needle) >= 3:  # the trigram index answers LIKE; shorter needles scan
+                sql = (
+                    f"SELECT n.kind, n.ref, n.text FROM names_fts_{k} f JOIN names n ON n.id = f.rowid "  # noqa: S608
+                    "WHERE f.key LIKE ? LIMIT ?"
+                )
+                params: list[Any] = [f"%{needle}%", limit - len(out)]
+            else:
+                sql = "SELECT kind, ref, text FROM names WHERE kind = ? AND key LIKE ? LIMIT ?"
+                params = [k, f"%{needle}%", limit - len(out)]
+            out += [(r[0], r[1], r[2]) for r in await self.db.query(sql, params)]
+        return out
+
+    async def name_prefix(
+        self, kind: str, key: str, *, scan: int = 2000, top: int = 100
+    ) -> list[tuple[str, str, str, float]]:
+        """Names of ``kind`` whose key, or a word-start suffix of it, starts with ``key``:
+        (ref, text, key, score), best first. Reads at most ``scan`` index rows in key order."""
+        rows = await self.db.query(
+            "SELECT n.ref, n.text, n.key, m.score FROM ("
+            " SELECT name_id, max(CASE WHEN whole AND key = ?1 THEN 100.0"
+            "  WHEN whole THEN 96.0 - min(length - ?2, 40) * 0.05"
+            "  ELSE 92.0 - min(length - ?2, 40) * 0.05 END) AS score, length FROM ("
+            "  SELECT name_id, whole, length, key FROM name_keys"
+            "  WHERE kind = ?3 AND key >= ?1 AND key < ?4 LIMIT ?5)"
+            " GROUP BY name_id ORDER BY score DESC, length LIMIT ?6"
+            ") m JOIN names n ON n.id = m.name_id ORDER BY m.score DESC, m.length",
+            (key, len(key), kind, key + "\U0010ffff", scan, top),
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def gram_docs(self, kind: str, grams: Sequence[str]) -> dict[str, int]:
+        """How many names of ``kind`` hold each trigram (absent: none)."""
+        if not grams:
+            return {}
+        marks = ",".join("?" * len(grams))
+        rows = await self.db.query(
+            f"SELECT gram, docs FROM name_grams WHERE kind = ? AND gram IN ({marks})",  # noqa: S608
+            [kind, *grams],
+        )
+        return {r[0]: r[1] for r in rows}
+
+    async def name_candidates(
+        self, kind: str, grams: Sequence[str], need: int, limit: int = 300
+    ) -> list[tuple[str, str, str, int]]:
+        """Names of ``kind`` holding at least ``need`` of ``grams`` (trigrams of a search key),
+        most shared first: (ref, text, key, shared)."""
+        if kind not in NAME_KINDS or not grams:
+            return []
+        union = " UNION ALL ".join(
+            f"SELECT rowid AS id FROM names_fts_{kind} WHERE names_fts_{kind} MATCH ?"
+            for _ in grams  # noqa: S608
+        )
+        rows = await self.db.query(
+            f"SELECT n.ref, n.text, n.key, c.hits FROM (SELECT id, count(*) AS hits FROM ({union}) "  # noqa: S608
+            "GROUP BY id HAVING hits >= ? ORDER BY hits DESC LIMIT ?) c JOIN names n ON n.id = c.id "
+            "ORDER BY c.hits DESC",
+            ['"' + g.replace('"', '""') + '"' for g in grams] + [need, limit],
+        )
+        return [(r[0], r[1], r[2], r[3]) for r in rows]
+
+    async def names_with_grams(
+        self, kind: str, groups: Sequence[Sequence[str]], limit: int = 300
+    ) -> list[tuple[str, str, str]]:
+        """Names of ``kind`` holding every trigram of at least one of ``groups``: (ref, text, key).
+        The trigram index intersects and unites the postings itself."""
+        if kind not in NAME_KINDS or not groups:
+            return []
+        expr = " OR ".join(
+            "(" + " AND ".join('"' + g.replace('"', '""') + '"' for g in group) + ")" for group in groups
+        )
+        rows = await self.db.query(
+            f"SELECT n.ref, n.text, n.key FROM names_fts_{kind} f JOIN names n ON n.id = f.rowid "  # noqa: S608
+            f"WHERE names_fts_{kind} MATCH ? LIMIT ?",
+            (expr, limit),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
+    async def display_names(self, kind: str, refs: Iterable[str]) -> dict[str, str]:
+        """Show id -> title, or person id -> name, for the given ids."""
+        ids = list(dict.fromkeys(refs))
+        if not ids:
+            return {}
+        table, column = ("shows", "title") if kind == "show" else ("people", "name")
+        marks = ",".join("?" * len(ids))
+        rows = await self.db.query(f"SELECT id, {column} FROM {table} WHERE id IN ({marks})", ids)  # noqa: S608
+        return {r[0]: r[1] for r in rows}
+
+    async def first_names(self, kind: str, limit: int = 25) -> list[tuple[str, str]]:
+        """The first ``limit`` shows (by title) or people (by name) in key order: (ref, display)."""
+        table, column = ("shows", "title") if kind == "show" else ("people", "name")
+        rows = await self.db.query(
+            f"SELECT n.ref, d.{column} FROM name_keys k JOIN names n ON n.id = k.name_id "  # noqa: S608
+            f"JOIN {table} d ON d.id = n.ref AND d.{column} = n.text "
+            "WHERE k.kind = ? AND k.whole = 1 ORDER BY k.key, k.name_id LIMIT ?",
+            (kind, limit),
+        )
+        return [(r[0], r[1]) for r in rows]
+
+    async def name_count(self) -> int:
+        return int(await self.db.scalar("SELECT count(*) FROM names"))
+
+
+# -- keeping the index in step with an import (inside its transaction) -----------------------------
+
+
+@dataclass(slots=True)
+class NameNumbers:
+    """How an import numbers names: rows above ``mark`` are new in it (not in the search
+    structures yet: ``index_new_names`` adds them at the end); the next one gets ``next_id``."""
+
+    mark: int
+    next_id: int
+
+
+async def replace_names(
+    tx: Statements, kind: str, wanted: dict[str, list[str]], numbers: NameNumbers
+) -> None:
+    """Make the names of each ref exactly ``wanted[ref]``; unchanged refs are left alone."""
+    stored: dict[str, list[tuple[int, str, str]]] = {}
+    for row in await tx.query_in(
+        "SELECT id, ref, text, key FROM names WHERE ref IN ({values}) AND kind = ? ORDER BY id",
+        wanted,
+        after=(kind,),
+    ):
+        stored.setdefault(row[1], []).append((row[0], row[2], row[3]))
+    unindex: list[tuple[int, str]] = []
+    unkey: list[tuple[str, str, int]] = []
+    drop: list[tuple[int]] = []
+    add: list[tuple[int, str, str, str, str]] = []
+    for ref, texts in wanted.items():
+        old = stored.get(ref, [])
+        if [t for _, t, _ in old] == texts:  # a key follows from its text
+            continue
+        for name_id, _text, key in old:
+            drop.append((name_id,))
+            if name_id <= numbers.mark:  # newer rows are not in the search structures yet
+                unindex.append((name_id, key))
+                unkey.extend((kind, suffix, name_id) for suffix in word_suffixes(key))
+        for text in texts:
+            add.append((numbers.next_id, kind, ref, text, normalise(text)))
+            numbers.next_id += 1
+    if unindex:
+        await tx.executemany(
+            f"INSERT INTO names_fts_{kind} (names_fts_{kind}, rowid, key) VALUES ('delete', ?, ?)",  # noqa: S608
+            unindex,
+        )
+        await tx.executemany("DELETE FROM name_keys WHERE kind = ? AND key = ? AND name_id = ?", unkey)
+    if drop:
+        await tx.executemany("DELETE FROM names WHERE id = ?", drop)
+    if add:
+        await tx.executemany("INSERT INTO names (id, kind, ref, text, key) VALUES (?,?,?,?,?)", add)
+
+
+async def index_new_names(tx: Statements, mark: int) -> None:
+    """Add the names rows above ``mark`` to the search structures, in one pass each (sorted
+    inserts into name_keys, bulk inserts into the trigram indexes), then recount trigrams."""
+    await tx.execute(
+        "WITH RECURSIVE k(id, kind, rest, whole, length) AS ("
+        " SELECT id, kind, key, 1, length(key) FROM names WHERE id > ? AND key != ''"
+        " UNION ALL SELECT id, kind, substr(rest, instr(rest, ' ') + 1), 0, length FROM k"
+        " WHERE instr(rest, ' ') > 0) "
+        "INSERT INTO name_keys (kind, key, name_id, whole, length) "
+        "SELECT kind, rest, id, whole, length FROM k ORDER BY kind, rest, id",
+        (mark,),
+    )
+    for kind in NAME_KINDS:
+        await tx.execute(
+            f"INSERT INTO names_fts_{kind} (rowid, key) SELECT id, key FROM names "  # noqa: S608
+            "WHERE id > ? AND kind = ?",
+            (mark, kind),
+        )
+    await tx.execute("DELETE FROM name_grams")
+    for kind in NAME_KINDS:
+        await tx.execute(
+            f"INSERT INTO name_grams (kind, gram, docs) SELECT ?, term, doc FROM names_vocab_{kind}",  # noqa: S608
+            (kind,),
+        )
