@@ -116,7 +116,7 @@ class When:
         Raises ValueError with a readable message.
         """
         if isinstance(text, str) and isinstance(zone, str):
-            return _parse_text(cls, text, zone)
+            return _parse_text(text, zone) if cls is When else cls._parse(text, zone)
         return cls._parse(text, zone)
 
     @classmethod
@@ -173,9 +173,9 @@ class When:
 
 
 @lru_cache(maxsize=32768)
-def _parse_text(cls: type[When], text: str, zone: str) -> When:
+def _parse_text(text: str, zone: str) -> When:
     """``When.parse`` of text: Whens are immutable, and the same dates recur across a catalogue."""
-    return cls._parse(text, zone)
+    return When._parse(text, zone)
 
 
 @dataclass(frozen=True, slots=True)

@@ -417,9 +417,9 @@ class Sandbox:
             ]
         if option.get("type") == 7:
             return [
-                head + "#" + c.name
+                head + "#" + (c.name or "")
                 for c in self.guild.channels.values()
-                if ("#" + c.name).startswith(last_value)
+                if ("#" + (c.name or "")).startswith(last_value)
             ]
         return []
 

@@ -206,15 +206,15 @@ class LocalTVmaze:
             self._store.touch(show_id)
 
     def set_episodes(self, show_id: int, episodes: Iterable[Mapping[str, Any]]) -> None:
-        self._store.get(show_id).episodes = copy.deepcopy(list(episodes))
+        self._store.get(show_id).episodes = copy.deepcopy([dict(x) for x in episodes])
         self._store.touch(show_id)
 
     def set_cast(self, show_id: int, cast: Iterable[Mapping[str, Any]]) -> None:
-        self._store.get(show_id).cast = copy.deepcopy(list(cast))
+        self._store.get(show_id).cast = copy.deepcopy([dict(x) for x in cast])
         self._store.touch(show_id)
 
     def set_crew(self, show_id: int, crew: Iterable[Mapping[str, Any]]) -> None:
-        self._store.get(show_id).crew = copy.deepcopy(list(crew))
+        self._store.get(show_id).crew = copy.deepcopy([dict(x) for x in crew])
         self._store.touch(show_id)
 
     def request_count(self, path_prefix: str = "") -> int:

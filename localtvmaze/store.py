@@ -120,7 +120,10 @@ class Store:
         if stored.get("updated") is None:
             stored["updated"] = self.now_stamp()
         entry = Entry(
-            stored, copy.deepcopy(list(episodes)), copy.deepcopy(list(cast)), copy.deepcopy(list(crew))
+            stored,
+            copy.deepcopy([dict(e) for e in episodes]),
+            copy.deepcopy([dict(c) for c in cast]),
+            copy.deepcopy([dict(c) for c in crew]),
         )
         self.entries[entry.id] = entry
         return entry

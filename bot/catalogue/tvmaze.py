@@ -275,7 +275,8 @@ def _kind(value: object) -> str:
         return "true/false"
     if isinstance(value, int | float):
         return "a number"
-    return {str: "text", list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    names: dict[type, str] = {str: "text", list: "a list", dict: "an object"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _shown(value: object) -> str:
@@ -542,9 +543,9 @@ def _season_releases(show_id: str, season: int, items: list[_Dated], channel: _C
         items.sort(key=itemgetter(0))
         days = {day for _, day, _ in items}
         if len(items) >= 2 and len(days) == 1 and None not in days:
-            when = _drop_when(items, zone)
+            drop = _drop_when(items, zone)
             note = f"All {len(items)} episodes at once"
-            return [Release(show_id, when, Scope.SEASON, season, platform=platform, region=region, note=note)]
+            return [Release(show_id, drop, Scope.SEASON, season, platform=platform, region=region, note=note)]
         if len(days) < len(items):  # some date has two episodes or more: runs of them are parts
             run = [items[0]]
             for item in items[1:]:
@@ -568,14 +569,14 @@ def _season_releases(show_id: str, season: int, items: list[_Dated], channel: _C
     releases: list[Release] = []
     in_part: set[int] = set()
     for number, _, when in items:
-        run = parts.get(number)
-        if run is not None:
-            k, last_number = numbered[number], run[-1][0]
-            in_part.update(n for n, _, _ in run)
+        part = parts.get(number)
+        if part is not None:
+            k, last_number = numbered[number], part[-1][0]
+            in_part.update(n for n, _, _ in part)
             releases.append(
                 Release(
                     show_id,
-                    _drop_when(run, zone),
+                    _drop_when(part, zone),
                     Scope.SEASON,
                     season,
                     number,

@@ -121,7 +121,7 @@ class CatalogueSync:
             today = self.clock().date()
             dates = [(today + timedelta(days=i)).isoformat() for i in range(span)]
             shows: dict[int, dict[str, Any]] = {}
-            asks: list[tuple[str, str | None, bool]] = []
+            asks: list[tuple[str, str, bool]] = []
             for d in dates:
                 asks.append((d, "", True))  # worldwide streaming services
                 for country in self.countries:
