@@ -1,7 +1,9 @@
 """The database: one SQLite connection, its migrations, its transactions, and every statement.
 
 Numbered migrations in ``migrations/NNNN_name.sql``, each applied in one transaction, the version
-kept in ``PRAGMA user_version``. WAL mode and foreign keys are on for every connection.
+kept in ``PRAGMA user_version``. Before each migration of a database that already has a schema,
+the database as it is is copied beside it, to ``<file>.v<version>.bak`` (``backup_path``). WAL
+mode and foreign keys are on for every connection.
 
 One connection is shared by every coroutine, so a write must never land inside another
 coroutine's open transaction (and be committed or rolled back with it): every write takes the
@@ -66,6 +68,11 @@ def split_sql(script: str) -> list[str]:
     if buf.strip():
         statements.append(buf.strip())
     return statements
+
+
+def backup_path(path: Path | str, version: int) -> Path:
+    """Where the copy of a database at ``version`` goes before it is migrated further."""
+    return Path(f"{path}.v{version:d}.bak")
 
 
 class Reads:
@@ -222,7 +229,12 @@ class Database(Reads):
         return int(await self.scalar("PRAGMA user_version"))
 
     async def migrate(self) -> int:
-        """Apply pending migrations, each in its own transaction. Returns the new version."""
+        """Apply pending migrations, each in its own transaction. Returns the new version.
+
+        When the database already has a schema (its version is above 0), it is copied before
+        each migration, at the version it is then at, to ``backup_path(path, version)``: one
+        copy per version it passes through, kept. A copy that cannot be written stops the
+        migration there (a new database, created here, is not copied)."""
         current = await self.schema_version()
         bundled = migrations()
         if current > len(bundled):
@@ -230,9 +242,30 @@ class Database(Reads):
                 f"the database is at version {current}, newer than this code ({len(bundled)})"
             )
         for version, name, sql in bundled[current:]:
+            if current > 0 and str(self.path) not in ("", ":memory:"):
+                await self.backup(backup_path(self.path, version - 1))
             async with self.transaction() as tx:
                 for statement in split_sql(sql):
                     await tx.execute(statement)
                 await tx.execute(f"PRAGMA user_version = {version:d}")
             log.info("applied migration %s", name)
         return len(bundled)
+
+    async def backup(self, target: Path) -> None:
+        """Copy the database as it is now to ``target`` with SQLite's backup API (a consistent
+        copy, what the WAL holds included); written to ``<target>.tmp`` first, so ``target`` is
+        either whole or as it was."""
+        tmp = target.with_name(target.name + ".tmp")
+        tmp.unlink(missing_ok=True)
+        try:
+            copy = sqlite3.connect(tmp, check_same_thread=False)
+            try:
+                async with self._write_lock:
+                    await self._conn.backup(copy)
+            finally:
+                copy.close()
+            tmp.replace(target)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        log.info("copied the database before migrating it: %s", target)
