@@ -114,7 +114,7 @@ def attach_poster(bot: Any, service: Any) -> None:
 
 async def build_bot(settings: Settings, store: Store, clock: Clock, **service_options: Any) -> Any:
     """The bot with every service wired, as `python -m bot` runs it (tests and the sandbox too)."""
-    from bot.client import PremiereBot
+    from bot.client import PremiereBot, Services
 
     catalogue = CatalogueService(store, clock)
     await catalogue.refresh()
@@ -123,9 +123,12 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
     announcements, scheduler = build_announcements(store, clock, settings, **service_options)
     sync = build_sync(store, clock, settings, catalogue, scheduler)
     bot = PremiereBot(
-        settings=settings, store=store, clock=clock, catalogue=catalogue,
+        settings=settings,
+        store=store,
+        clock=clock,
+        catalogue=catalogue,
         http_trace=rate_limit_trace(announcements.rate_limited),
-        announcements=announcements, scheduler=scheduler, sync=sync,
+        services=Services(announcements=announcements, scheduler=scheduler, sync=sync),
     )
     attach_poster(bot, announcements)
     return bot

@@ -11,7 +11,8 @@ import hashlib
 import json
 import logging
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import discord
 import yarl
@@ -24,6 +25,11 @@ from bot.config import Settings
 from bot.error_messages import user_message
 from bot.services.catalogue import CatalogueService
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.scheduler import AnnouncementScheduler
+    from bot.services.announcements import AnnouncementService
+    from bot.sync.service import CatalogueSync
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +86,16 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
         log.warning("could not tell the user about an error", exc_info=True)
 
 
+@dataclass(frozen=True, slots=True)
+class Services:
+    """What the bot runs beside its commands. A bot built without the announcement service has
+    no /announce; without the sync, the catalogue is the local one only."""
+
+    announcements: AnnouncementService | None = None
+    scheduler: AnnouncementScheduler | None = None
+    sync: CatalogueSync | None = None
+
+
 class PremiereBot(commands.AutoShardedBot):
     def __init__(
         self,
@@ -90,7 +106,7 @@ class PremiereBot(commands.AutoShardedBot):
         catalogue: CatalogueService,
         extensions: Sequence[str] = EXTENSIONS,
         http_trace: Any = None,
-        **services: Any,
+        services: Services,
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
@@ -128,7 +144,7 @@ class PremiereBot(commands.AutoShardedBot):
         self.scheduler_started = asyncio.create_task(self._start_scheduler(), name="premiere-scheduler-start")
 
     async def _start_scheduler(self) -> None:
-        scheduler = self.services.get("scheduler")
+        scheduler = self.services.scheduler
         if scheduler is None:
             return
         try:
@@ -136,14 +152,16 @@ class PremiereBot(commands.AutoShardedBot):
         except Exception:
             log.exception("the announcement scheduler failed to start; commands still work")
             return
-        sync = self.services.get("sync")
+        sync = self.services.sync
         if sync is not None:
             from datetime import timedelta
 
             from bot.sync.jobs import add_sync_jobs
 
             add_sync_jobs(
-                scheduler,
+                # bot.sync.jobs.IntervalScheduler declares ``func: object``; this scheduler takes
+                # what add_sync_jobs gives it, a coroutine function
+                scheduler,  # type: ignore[arg-type]
                 sync,
                 schedule_every=timedelta(minutes=self.settings.sync_schedule_minutes),
                 shows_every=timedelta(hours=self.settings.sync_shows_hours),
@@ -153,10 +171,10 @@ class PremiereBot(commands.AutoShardedBot):
     async def close(self) -> None:
         if self.scheduler_started is not None and not self.scheduler_started.done():
             self.scheduler_started.cancel()
-        scheduler = self.services.get("scheduler")
+        scheduler = self.services.scheduler
         if scheduler is not None:
             await scheduler.shutdown()
-        sync = self.services.get("sync")
+        sync = self.services.sync
         if sync is not None:
             await sync.client.close()
         await super().close()

@@ -238,7 +238,7 @@ class Sandbox:
         await self.store.set_meta(SYNC_HASH_KEY, "")
         await seed_catalogue(self.store, self.settings)
         self.bot = await build_bot(self.settings, self.store, self.clock)
-        sync = self.bot.services.get("sync")
+        sync = self.bot.services.sync
         if sync is not None:
             sync.client.limiter.limit = 10_000  # a local server: no need for TVmaze's pace
             await sync.sync_schedule()

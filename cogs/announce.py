@@ -105,7 +105,9 @@ class Announce(
 
     @property
     def service(self) -> AnnouncementService:
-        return self.bot.services["announcements"]
+        service = self.bot.services.announcements
+        assert service is not None  # setup() adds this cog only with the service
+        return service
 
     @property
     def settings(self) -> ChannelSettings:
@@ -408,7 +410,7 @@ class Announce(
 
 
 async def setup(bot: PremiereBot) -> None:
-    if "announcements" not in bot.services:
+    if bot.services.announcements is None:
         # A bot built without the announcement service (some tests, tools) simply has no /announce.
         log.info("no announcement service passed to the bot; /announce is not loaded")
         return

@@ -48,7 +48,7 @@ async def find_show(interaction: discord.Interaction, value: str, *, ephemeral: 
     try:
         return await service.resolve_show(value)
     except NotFound:
-        sync = getattr(interaction.client, "services", {}).get("sync")
+        sync = getattr(getattr(interaction.client, "services", None), "sync", None)
         if sync is None:
             raise
         await defer_for_lookup(interaction, ephemeral=ephemeral)

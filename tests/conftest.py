@@ -125,8 +125,8 @@ class RunningBot:
         service_options.setdefault("rate_per_second", 40.0)
         self.bot = await build_bot(self.settings, self.store, self.clock, **service_options)
         self.catalogue = self.bot.catalogue
-        self.service = self.bot.services["announcements"]
-        self.scheduler = self.bot.services["scheduler"]
+        self.service = self.bot.services.announcements
+        self.scheduler = self.bot.services.scheduler
         if watch_every is not None:
             self.scheduler.watch_every = watch_every
         self.task = asyncio.create_task(self.bot.start(self.server.token))

@@ -66,7 +66,7 @@ async def test_a_synced_release_is_listed_and_posted_once_at_its_instant(
     admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
     add_drama(tv)
     await live.start()
-    sync = live.bot.services["sync"]
+    sync = live.bot.services.sync
     ok = await lc.run_command(guild, admin, ["announce", "channel", "add"], options={"channel": releases})
     assert "will be posted in" in ok.content, ok.content
 
@@ -106,7 +106,7 @@ async def test_a_release_moved_before_it_is_posted_goes_out_once_at_the_new_time
     admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
     add_drama(tv)
     await live.start()
-    sync = live.bot.services["sync"]
+    sync = live.bot.services.sync
     await lc.run_command(guild, admin, ["announce", "channel", "add"], options={"channel": chan})
     await sync.sync_schedule()
     clock.set(NOW + timedelta(minutes=5))
@@ -164,7 +164,7 @@ async def test_a_release_moved_weeks_after_it_was_posted_is_not_posted_again(
     admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
     add_drama(tv)
     await live.start()
-    sync = live.bot.services["sync"]
+    sync = live.bot.services.sync
     await lc.run_command(guild, admin, ["announce", "channel", "add"], options={"channel": chan})
     await sync.sync_schedule()
     clock.set(DUE)
