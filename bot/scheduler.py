@@ -128,6 +128,16 @@ class AnnouncementScheduler:
             return []
         return sorted(j.id for j in self._scheduler.get_jobs() if j.id.startswith(JOB_PREFIX))
 
+    def next_run(self, job_id: str) -> datetime | None:
+        """When a job runs next, on the wall clock (None: no such job, or not running)."""
+        job = self._scheduler.get_job(job_id) if self._scheduler is not None else None
+        return job.next_run_time if job is not None else None
+
+    @property
+    def runs_in_progress(self) -> int:
+        """Announcement runs started by this scheduler that have not finished."""
+        return len(self._tasks)
+
     async def replan_soon(self) -> None:
         """Ask for a re-plan after a configuration change, and return at once: it runs in the
         background after ``replan_delay``, once for all the changes made until then (a change
@@ -163,7 +173,7 @@ class AnnouncementScheduler:
                     jid = job_id(due)
                     wanted.add(jid)
                     self._scheduler.add_job(
-                        self._fire,
+                        self.fire,
                         "date",
                         run_date=wall_now + (due - now),
                         args=(due,),
@@ -199,7 +209,7 @@ class AnnouncementScheduler:
         except Exception:
             log.exception("an announcement run failed; the scheduler keeps going")
 
-    async def _fire(self, due: datetime) -> None:
+    async def fire(self, due: datetime) -> None:
         """A job: post what is due at this minute, in every channel. Never raises into APScheduler.
 
         The run is a task of this scheduler, so that shutdown can cancel it."""

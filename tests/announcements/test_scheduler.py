@@ -19,7 +19,7 @@ DUE = datetime(2022, 1, 28, 8, 0, tzinfo=UTC)
 
 async def settle(scheduler: AnnouncementScheduler) -> None:
     for _ in range(50):
-        if not scheduler._tasks:
+        if not scheduler.runs_in_progress:
             return
         await asyncio.sleep(0.01)
 
@@ -41,8 +41,9 @@ async def test_one_job_per_due_minute_whatever_the_channels(astore: Store, poste
         await service.remove_channel(1, 11)
         assert scheduler.job_ids() == ["announce:20220128T0800Z"]
         # A job's wall-clock run time is where the injected clock will read the due minute.
-        job = scheduler._scheduler.get_job("announce:20220128T0800Z")  # type: ignore[union-attr]
-        lead = job.next_run_time - datetime.now(UTC)
+        run = scheduler.next_run("announce:20220128T0800Z")
+        assert run is not None
+        lead = run - datetime.now(UTC)
         assert timedelta(minutes=59) < lead <= timedelta(hours=1)
     finally:
         await scheduler.shutdown()
@@ -69,16 +70,16 @@ async def test_a_job_runs_every_channel_once_and_never_raises(astore: Store, pos
     await service.add_channel(1, 10)
     await service.add_channel(1, 11)
     scheduler = AnnouncementScheduler(service, clock)
-    await scheduler._fire(DUE)  # the clock lags the timer by a hair: the due minute counts
+    await scheduler.fire(DUE)  # the clock lags the timer by a hair: the due minute counts
     assert sorted(p.channel_id for p in poster.sent) == [10, 11]
-    await scheduler._fire(DUE)
+    await scheduler.fire(DUE)
     assert len(poster.sent) == 2
 
     async def broken(*_a, **_k):
         raise RuntimeError("database on fire")
 
     service.run_due = broken  # type: ignore[method-assign]
-    await scheduler._fire(DUE)  # logged, not raised
+    await scheduler.fire(DUE)  # logged, not raised
 
 
 async def test_an_import_is_noticed_and_planned(store: Store, poster: FakePoster) -> None:
@@ -119,7 +120,7 @@ async def test_a_replan_during_a_fan_out_never_posts_twice(astore: Store) -> Non
     await scheduler.start()
     try:
         clock.set(DUE)
-        fire = asyncio.ensure_future(scheduler._fire(DUE))
+        fire = asyncio.ensure_future(scheduler.fire(DUE))
         while len(poster.sent) < 5:  # noqa: ASYNC110
             await asyncio.sleep(0.005)
         await scheduler.replan()  # overdue slots: a catch-up run is queued behind the fan-out
@@ -142,7 +143,7 @@ async def test_shutdown_cancels_a_fan_out_promptly_and_a_restart_finishes_it(ast
     scheduler = AnnouncementScheduler(service, clock)
     await scheduler.start()
     clock.set(DUE)
-    fire = asyncio.ensure_future(scheduler._fire(DUE))
+    fire = asyncio.ensure_future(scheduler.fire(DUE))
     while len(poster.sent) < 2:  # noqa: ASYNC110
         await asyncio.sleep(0.01)
     loop = asyncio.get_running_loop()
