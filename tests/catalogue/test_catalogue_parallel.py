@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import bot.catalogue.validate as validate
+from bot.catalogue import pool
 from bot.catalogue.validate import validate_paths
 from bot.models import Person
 
@@ -22,16 +22,18 @@ TVMAZE = FIXTURES / "tvmaze"
 
 def _sequential(monkeypatch: pytest.MonkeyPatch, paths: list[Path]) -> tuple[list, list[str]]:
     with monkeypatch.context() as m:
-        m.setattr(validate, "POOL_MIN_FILES", 10**9)
-        m.setattr(validate, "POOL_MIN_BYTES", 10**15)
+        m.setattr(pool, "POOL_MIN_FILES", 10**9)
+        m.setattr(pool, "POOL_MIN_BYTES", 10**15)
         return validate_paths(paths)
 
 
-def _parallel(monkeypatch: pytest.MonkeyPatch, paths: list[Path], task_bytes: int = 3_000) -> tuple[list, list[str]]:
+def _parallel(
+    monkeypatch: pytest.MonkeyPatch, paths: list[Path], task_bytes: int = 3_000
+) -> tuple[list, list[str]]:
     with monkeypatch.context() as m:
-        m.setattr(validate, "POOL_MIN_FILES", 1)
-        m.setattr(validate, "TASK_BYTES", task_bytes)  # a task per file, a big list in many parts
-        m.setattr(validate, "_workers", lambda: 2)
+        m.setattr(pool, "POOL_MIN_FILES", 1)
+        m.setattr(pool, "TASK_BYTES", task_bytes)  # a task per file, a big list in many parts
+        m.setattr(pool, "workers", lambda: 2)
         return validate_paths(paths)
 
 
@@ -123,7 +125,7 @@ def test_small_catalogues_are_read_in_this_process(monkeypatch: pytest.MonkeyPat
     def no_pool(*args: object, **kwargs: object) -> None:
         raise AssertionError("no processes for a small catalogue")
 
-    monkeypatch.setattr(validate, "ProcessPoolExecutor", no_pool)
+    monkeypatch.setattr(pool, "ProcessPoolExecutor", no_pool)
     records, errors = validate_paths([GOOD, TVMAZE])
     assert errors == [] and len(records) == 6
 
