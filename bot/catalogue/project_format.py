@@ -24,7 +24,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -146,6 +146,15 @@ class _Table:
         self.data = data
         self.prefix = prefix
         self.problems = problems
+        self.counted = len(problems)
+
+    def count_problems(self) -> None:
+        """From here on: ``clean`` says whether any problem was found since."""
+        self.counted = len(self.problems)
+
+    @property
+    def clean(self) -> bool:
+        return len(self.problems) == self.counted
 
     def path(self, key: str) -> str:
         return f"{self.prefix}.{key}" if self.prefix else key
@@ -324,6 +333,32 @@ def _zone_is_valid(zone: str) -> bool:
     return True
 
 
+T = TypeVar("T")
+
+
+def _items(
+    top: _Table,
+    key: str,
+    allowed: Sequence[str],
+    origins: dict[str, list[int]],
+    build: Callable[[_Table], T | None],
+) -> list[T]:
+    """The items of the array of tables ``key`` that ``build`` could build, each one's index in
+    the source kept in ``origins[key]``. ``build`` reads one item's fields; an unknown key is
+    reported, but only the problems of its fields (``_Table.clean``) leave the item out."""
+    built: list[T] = []
+    origins[key] = kept = []
+    for i, item in top.tables(key):
+        t = _Table(item, f"{key}[{i}]", top.problems)
+        t.check_keys(allowed)
+        t.count_problems()
+        value = build(t)
+        if value is not None:
+            built.append(value)
+            kept.append(i)
+    return built
+
+
 def parse_show(data: Mapping[str, Any]) -> ParsedShow:
     """Build a ShowRecord from one parsed TOML document, collecting every structural problem."""
     problems: list[Problem] = []
@@ -381,14 +416,11 @@ def parse_show(data: Mapping[str, Any]) -> ParsedShow:
         top.day("ended")
 
     sid = show_id or ""
-    origins: dict[str, list[int]] = {"credits": [], "episodes": [], "releases": [], "events": [], "links": []}
-
-    credits: list[Credit] = []
+    origins: dict[str, list[int]] = {}
     cast_position = 0
-    for i, item in top.tables("credits"):
-        t = _Table(item, f"credits[{i}]", problems)
-        t.check_keys(CREDIT_KEYS)
-        before = len(problems)
+
+    def credit(t: _Table) -> Credit | None:
+        nonlocal cast_position
         name = t.string("name", required=True)
         role = t.enum("role", Role, required=True)
         native = t.string("native_name")
@@ -397,32 +429,22 @@ def parse_show(data: Mapping[str, Any]) -> ParsedShow:
         order = t.integer("order")
         if role is Role.CAST:
             cast_position += 1
-        if len(problems) != before or name is None or role is None:
-            continue
+        if not t.clean or name is None or role is None:
+            return None
         if order is None:
             order = cast_position if role is Role.CAST else 0
         person = Person(id=person_id or slugify(name), name=name, native_name=native)
-        credits.append(Credit(show_id=sid, person=person, role=role, character=character, order=order))
-        origins["credits"].append(i)
+        return Credit(show_id=sid, person=person, role=role, character=character, order=order)
 
-    episodes: list[Episode] = []
-    for i, item in top.tables("episodes"):
-        t = _Table(item, f"episodes[{i}]", problems)
-        t.check_keys(EPISODE_KEYS)
-        before = len(problems)
+    def episode(t: _Table) -> Episode | None:
         season = t.integer("season", required=True)
         number = t.integer("number", required=True)
-        ep_title = t.string("title")
-        if len(problems) != before or season is None or number is None:
-            continue
-        episodes.append(Episode(show_id=sid, season=season, number=number, title=ep_title))
-        origins["episodes"].append(i)
+        title = t.string("title")
+        if not t.clean or season is None or number is None:
+            return None
+        return Episode(show_id=sid, season=season, number=number, title=title)
 
-    releases: list[Release] = []
-    for i, item in top.tables("releases"):
-        t = _Table(item, f"releases[{i}]", problems)
-        t.check_keys(RELEASE_KEYS)
-        before = len(problems)
+    def release(t: _Table) -> Release | None:
         scope = t.enum("scope", Scope)
         season = t.integer("season")
         part = t.integer("part", minimum=1)
@@ -452,52 +474,43 @@ def parse_show(data: Mapping[str, Any]) -> ParsedShow:
                 )
             if t.present("part"):
                 t.problem("part", 'only a season release is released in parts (scope = "season")')
-        if len(problems) != before:
-            continue
+        if not t.clean:
+            return None
         # A bad date is reported by t.when(); the release is still checked with a stand-in
         # date (a record with problems is never imported).
-        when = t.when()
-        releases.append(
-            Release(
-                show_id=sid,
-                when=when or When.tba(),
-                scope=scope or Scope.SHOW,
-                season=season,
-                episode=episode,
-                platform=platform,
-                region=region if region is not None else "WW",
-                note=note,
-                part=part,
-                last_episode=last_episode,
-            )
+        return Release(
+            show_id=sid,
+            when=t.when() or When.tba(),
+            scope=scope or Scope.SHOW,
+            season=season,
+            episode=episode,
+            platform=platform,
+            region=region if region is not None else "WW",
+            note=note,
+            part=part,
+            last_episode=last_episode,
         )
-        origins["releases"].append(i)
 
-    events: list[Event] = []
-    for i, item in top.tables("events"):
-        t = _Table(item, f"events[{i}]", problems)
-        t.check_keys(EVENT_KEYS)
-        before = len(problems)
-        ev_kind = t.string("kind", required=True)
-        ev_title = t.string("title", required=True)
+    def event(t: _Table) -> Event | None:
+        kind = t.string("kind", required=True)
+        title = t.string("title", required=True)
         place = t.string("place")
-        if len(problems) != before or ev_kind is None or ev_title is None:
-            continue
-        when = t.when()
-        events.append(Event(show_id=sid, kind=ev_kind, title=ev_title, when=when or When.tba(), place=place))
-        origins["events"].append(i)
+        if not t.clean or kind is None or title is None:
+            return None
+        return Event(show_id=sid, kind=kind, title=title, when=t.when() or When.tba(), place=place)
 
-    links: list[Link] = []
-    for i, item in top.tables("links"):
-        t = _Table(item, f"links[{i}]", problems)
-        t.check_keys(LINK_KEYS)
-        before = len(problems)
+    def link(t: _Table) -> Link | None:
         other = t.string("show", required=True)
         relation = t.string("relation", required=True)
-        if len(problems) != before or other is None or relation is None:
-            continue
-        links.append(Link(show_id=sid, other_id=other, relation=relation))
-        origins["links"].append(i)
+        if not t.clean or other is None or relation is None:
+            return None
+        return Link(show_id=sid, other_id=other, relation=relation)
+
+    credits = _items(top, "credits", CREDIT_KEYS, origins, credit)
+    episodes = _items(top, "episodes", EPISODE_KEYS, origins, episode)
+    releases = _items(top, "releases", RELEASE_KEYS, origins, release)
+    events = _items(top, "events", EVENT_KEYS, origins, event)
+    links = _items(top, "links", LINK_KEYS, origins, link)
 
     record = None
     if show is not None:
