@@ -172,18 +172,18 @@ CREW_ROLES = {
 
 
 class _TextOnly(HTMLParser):
-    _BREAKS = frozenset({"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4"})
+    BREAKS = frozenset({"p", "br", "div", "li", "ul", "ol", "h1", "h2", "h3", "h4"})
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self._BREAKS:
+        if tag in self.BREAKS:
             self.parts.append(" ")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in self._BREAKS:
+        if tag in self.BREAKS:
             self.parts.append(" ")
 
     def handle_data(self, data: str) -> None:
@@ -197,7 +197,7 @@ _TAG_RE = re.compile(r"<(/?)([a-zA-Z][a-zA-Z0-9]*)>")
 
 
 def _tag_text(match: re.Match[str]) -> str:
-    return " " if match.group(2).lower() in _TextOnly._BREAKS else ""
+    return " " if match.group(2).lower() in _TextOnly.BREAKS else ""
 
 
 def strip_html(text: str | None) -> str | None:
