@@ -9,8 +9,12 @@ from bot.search import clean_input, normalise, search, trigrams, word_suffixes
 from bot.store import Store
 
 SHOWS = [
-    Show("all-of-us-are-dead", "All of Us Are Dead", original_title="지금 우리 학교는",
-         aliases=("Now at Our School",)),
+    Show(
+        "all-of-us-are-dead",
+        "All of Us Are Dead",
+        original_title="지금 우리 학교는",
+        aliases=("Now at Our School",),
+    ),
     Show("squid-game", "Squid Game", original_title="오징어 게임"),
     Show("dead-to-me", "Dead to Me"),
     Show("spirited-away", "千と千尋の神隠し"),

@@ -1,20 +1,49 @@
+import sqlite3
 from datetime import UTC, datetime
 
 import aiosqlite
 import pytest
 
-from bot.models import Credit, Episode, Event, Person, Release, Role, Scope, Show, ShowRecord, When
+from bot.models import (
+    CatalogueStats,
+    Credit,
+    Episode,
+    Event,
+    Person,
+    Release,
+    Role,
+    Scope,
+    Show,
+    ShowRecord,
+    When,
+)
 from bot.store import Store, migrations
 
 
-def record(show_id: str = "all-of-us-are-dead", title: str = "All of Us Are Dead", character: str = "Nam On-jo"):
-    show = Show(show_id, title, original_title="지금 우리 학교는", aliases=("Now at Our School",), platform="Netflix")
+def record(
+    show_id: str = "all-of-us-are-dead", title: str = "All of Us Are Dead", character: str = "Nam On-jo"
+):
+    show = Show(
+        show_id, title, original_title="지금 우리 학교는", aliases=("Now at Our School",), platform="Netflix"
+    )
     return ShowRecord(
         show,
         credits=[Credit(show_id, Person("park-ji-hu", "Park Ji-hu", "박지후"), Role.CAST, character, 1)],
         episodes=[Episode(show_id, 1, n) for n in range(1, 13)],
-        releases=[Release(show_id, When.parse("2022-01-28T17:00", "Asia/Seoul"), Scope.SEASON, 1, platform="Netflix")],
-        events=[Event(show_id, "press_conference", "Press conference", When.parse("2022-01-26", "Asia/Seoul"), "Seoul")],
+        releases=[
+            Release(
+                show_id, When.parse("2022-01-28T17:00", "Asia/Seoul"), Scope.SEASON, 1, platform="Netflix"
+            )
+        ],
+        events=[
+            Event(
+                show_id,
+                "press_conference",
+                "Press conference",
+                When.parse("2022-01-26", "Asia/Seoul"),
+                "Seoul",
+            )
+        ],
     )
 
 
@@ -54,8 +83,9 @@ async def test_import_is_idempotent(store):
     first = await store.import_records([record()])
     again = await store.import_records([record()])
     assert first == again
-    stats = await store.stats()
-    assert (stats.shows, stats.people, stats.credits, stats.episodes, stats.releases, stats.events) == (1, 1, 1, 12, 1, 1)
+    assert await store.stats() == CatalogueStats(
+        shows=1, people=1, credits=1, episodes=12, releases=1, events=1
+    )
 
 
 async def test_reimport_replaces_a_shows_children(store):
@@ -70,7 +100,7 @@ async def test_a_failing_import_changes_nothing(store):
     before = await store.stats()
     bad = record("broken", "Broken")
     bad.credits.append(Credit("broken", Person("x", None), Role.CAST))  # type: ignore[arg-type]  # name NOT NULL
-    with pytest.raises(Exception):
+    with pytest.raises(sqlite3.IntegrityError):
         await store.import_records([record("other", "Other"), bad])
     assert await store.stats() == before
     assert await store.get_show("other") is None
