@@ -195,7 +195,7 @@ class PremiereBot(commands.AutoShardedBot):
         every server until the next good start."""
         if self.failed_extensions:
             failed = ", ".join(self.failed_extensions)
-            log.error("not syncing commands: %s failed to load (see above); Discord keeps the last set", failed)
+            log.error("not syncing commands: %s failed to load (see above); Discord keeps the last", failed)
             return f"not synced: {failed} failed to load; syncing now would remove its commands everywhere"
         if self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
