@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import hypothesis
+import hypothesis.configuration
 import pytest
 
 from bot.clock import ManualClock
@@ -11,6 +14,11 @@ from bot.services.catalogue import CatalogueService
 from bot.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Tests write only in their temporary folders: no example database of hypothesis's in the tree.
+hypothesis.configuration.set_hypothesis_home_dir(tempfile.mkdtemp(prefix="premiere-hypothesis-"))
+hypothesis.settings.register_profile("premiere", database=None)
+hypothesis.settings.load_profile("premiere")
 
 
 @pytest.fixture(autouse=True, scope="session")
