@@ -116,11 +116,12 @@ class When:
         Raises ValueError with a readable message.
         """
         if isinstance(text, str) and isinstance(zone, str):
-            return _parse_text(text, zone) if cls is When else cls._parse(text, zone)
-        return cls._parse(text, zone)
+            return _parse_text(text, zone) if cls is When else cls.parse_uncached(text, zone)
+        return cls.parse_uncached(text, zone)
 
     @classmethod
-    def _parse(cls, text: str | int | date | datetime | None, zone: str) -> When:
+    def parse_uncached(cls, text: str | int | date | datetime | None, zone: str) -> When:
+        """:meth:`parse` without its cache (the same result)."""
         try:
             tz = ZoneInfo(zone)
         except Exception as exc:  # ZoneInfoNotFoundError, ValueError on odd keys
@@ -175,7 +176,7 @@ class When:
 @lru_cache(maxsize=32768)
 def _parse_text(text: str, zone: str) -> When:
     """``When.parse`` of text: Whens are immutable, and the same dates recur across a catalogue."""
-    return When._parse(text, zone)
+    return When.parse_uncached(text, zone)
 
 
 @dataclass(frozen=True, slots=True)
