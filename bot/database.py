@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 
 from bot.store import MigrationError, Store, migrations
+from bot.store.database import file_schema_version
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -54,11 +55,7 @@ def check_database_file(path: Path) -> None:
 def _check_version(path: Path) -> None:
     """Refuse a database from a newer version of the bot without touching it (read-only)."""
     try:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-        finally:
-            conn.close()
+        version = file_schema_version(path)
     except sqlite3.Error as exc:
         raise DatabaseError(describe(path, exc)) from None
     known = len(migrations())

@@ -70,6 +70,16 @@ def split_sql(script: str) -> list[str]:
     return statements
 
 
+def file_schema_version(path: Path) -> int:
+    """The schema version of a database file, read without changing it (read-only, no WAL
+    switch): a start can refuse a file from a newer version before touching it."""
+    conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        conn.close()
+
+
 def backup_path(path: Path | str, version: int) -> Path:
     """Where the copy of a database at ``version`` goes before it is migrated further."""
     return Path(f"{path}.v{version:d}.bak")
