@@ -21,8 +21,10 @@ rules, by the type of a field:
   its name without the underscore (``Release._id`` of ``Release.id``): it travels computed, so
   the reading process computes it, and it is set again on the rebuilt object.
 
-A frozen dataclass nested in the items of a list (a credit's person, a release's date) repeats
-across a catalogue: one ``Decoder`` rebuilds equal ones as one object.
+A person is credited in many shows: one ``Decoder`` rebuilds equal people as one ``Person``
+(``SHARED``), as the reader made them, and the import merges a person it has seen once only
+(``bot.store.bulk.merge_people`` skips the same object). Everything else is built anew (sharing
+dates too was tried: hashing every release's date cost more than the objects it saved).
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ from enum import Enum
 from functools import cache
 from typing import Any, NamedTuple
 
-from bot.models import ShowRecord
+from bot.models import Person, ShowRecord
 
 _PLAIN = (str, int, float, bool, type(None))
+SHARED: tuple[type, ...] = (Person,)  # frozen: one object may stand for all equal ones
 
 
 def instant_values(dt: datetime | None) -> tuple[int, ...] | datetime | None:
@@ -50,10 +53,9 @@ def instant_values(dt: datetime | None) -> tuple[int, ...] | datetime | None:
 
 def instant_from(values: tuple[int, ...] | datetime | None) -> datetime | None:
     """The instant ``instant_values`` gave."""
-    if isinstance(values, tuple):
-        year, month, day, hour, minute, second, microsecond = values
-        return datetime(year, month, day, hour, minute, second, microsecond, tzinfo=UTC)
-    return values
+    if type(values) is tuple:
+        return datetime(*values, tzinfo=UTC)  # type: ignore[misc, arg-type]  # seven numbers
+    return values  # type: ignore[return-value]
 
 
 class Interned(dict[Any, Any]):
@@ -123,7 +125,7 @@ class _Source:
 
     What the functions are made of: at the top (the record itself) a nested dataclass is bound to
     a local first, and a list whose items set a cached field is built by a loop; below it,
-    expressions only, with a frozen dataclass nested in an item looked up in an ``Interned``."""
+    expressions only, with a ``SHARED`` class nested in an item looked up in an ``Interned``."""
 
     def __init__(self) -> None:
         self.names: dict[str, Any] = {
@@ -237,8 +239,8 @@ class _Source:
         return ", ".join(args)
 
     def nested(self, cls: type, values: str) -> str:
-        """A dataclass nested in an item: one object for equal values, when it is frozen."""
-        if not getattr(cls, "__dataclass_params__").frozen:  # noqa: B009
+        """A dataclass nested in an item: one object for equal values, for a ``SHARED`` class."""
+        if cls not in SHARED:
             return self.build(cls, values)
         if cls not in self.interned:
             self.interned.append(cls)
@@ -295,8 +297,8 @@ encode_record.__doc__ = "A record as plain values (see the module's docstring)."
 
 
 class Decoder:
-    """Builds records from their plain values. Equal values nested in items (a person, a date)
-    become one object, across all the records one decoder builds."""
+    """Builds records from their plain values; equal people are one ``Person`` across all the
+    records one decoder builds."""
 
     def __init__(self) -> None:
         self.record: Callable[[Any], ShowRecord] = _new_decoder()
