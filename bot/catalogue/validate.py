@@ -17,9 +17,7 @@ checks across shows:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +26,7 @@ from bot.catalogue.errors import CatalogueError, format_error
 from bot.catalogue.files import Loaded, ShowRead, catalogue_files, plan_files, read_shows
 from bot.catalogue.project_format import ParsedShow
 from bot.catalogue.rules import ID_RE, check_record, item_label
+from bot.memory import gc_paused
 from bot.models import Person, ShowRecord
 
 __all__ = [
@@ -125,26 +124,13 @@ class _Catalogue:
         return records, self.errors
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while a catalogue is built: it makes millions of small,
-    acyclic objects, and the collector's passes over them took ~40 % of the time."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def validate_paths(paths: Iterable[str | Path]) -> tuple[list[ShowRecord], list[str]]:
     """Load everything under ``paths``; return the records and every error (none = valid).
 
     A big catalogue (``pool.POOL_MIN_FILES`` files or ``pool.POOL_MIN_BYTES``) is read by one
     process per core; the result is the same.
     """
-    with _gc_paused():
+    with gc_paused():
         planned = plan_files(paths)
         workers = pool.workers()
         units = pool.tasks(planned, workers)

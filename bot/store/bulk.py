@@ -33,12 +33,10 @@ it is built again), so a failure rolls the whole import back as before.
 from __future__ import annotations
 
 import asyncio
-import gc
 import json
 import sqlite3
 import time
-from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import fields
 
 from bot.models import Kind, Person, Precision, Role, Scope, Show, ShowRecord, Status
@@ -226,19 +224,6 @@ def unique_names(*texts: str | None) -> list[str]:
         if t and t.strip():
             seen.setdefault(t.strip(), None)
     return list(seen)
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """No cyclic garbage collection while an import builds its rows: millions of new tuples
-    would set off collections that walk them again and again (they hold no cycles)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 async def catalogue_is_empty(db: Reads) -> bool:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 
+from bot.memory import gc_paused
 from bot.models import CatalogueStats, Person, ShowRecord
 from bot.store.bulk import (
     SHOW_COLUMNS,
@@ -18,7 +19,6 @@ from bot.store.bulk import (
     RowBuilder,
     bulk_journal,
     catalogue_is_empty,
-    gc_paused,
     merge_people,
     restore_journal,
     show_ids_unique,
