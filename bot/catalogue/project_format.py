@@ -547,20 +547,6 @@ def load_toml_file(path: str | Path) -> ShowRecord:
     return parse_toml(text, str(p))
 
 
-def load_toml_dir(directory: str | Path) -> list[ShowRecord]:
-    """Every ``*.toml`` under ``directory`` (recursively, sorted by path)."""
-    errors: list[str] = []
-    records: list[ShowRecord] = []
-    for path in sorted(Path(directory).rglob("*.toml")):
-        try:
-            records.append(load_toml_file(path))
-        except CatalogueError as exc:
-            errors.extend(exc.errors)
-    if errors:
-        raise CatalogueError(errors)
-    return records
-
-
 # --- writing ---------------------------------------------------------------------------------
 
 
