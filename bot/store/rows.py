@@ -22,8 +22,12 @@ from bot.models import (
 )
 
 INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # UTC, sortable as text
+# Enum members by value: a dict lookup is several times cheaper than calling the enum.
 _PRECISIONS = {k.value: k for k in Precision}
 _SCOPES = {k.value: k for k in Scope}
+_KINDS = {k.value: k for k in Kind}
+_STATUSES = {k.value: k for k in Status}
+_ROLES = {k.value: k for k in Role}
 
 
 def instant_text(dt: datetime | None) -> str | None:
@@ -64,12 +68,6 @@ def release_from_row(r: Row) -> Release:
         part=r["part"],
         last_episode=r["last_episode"],
     )
-
-
-# Enum members by value: a dict lookup is several times cheaper than calling the enum.
-_KINDS = {k.value: k for k in Kind}
-_STATUSES = {k.value: k for k in Status}
-_ROLES = {k.value: k for k in Role}
 
 
 def show_from_row(r: Row) -> Show:
