@@ -161,7 +161,7 @@ class PremiereBot(commands.AutoShardedBot):
             add_sync_jobs(
                 # bot.sync.jobs.IntervalScheduler declares ``func: object``; this scheduler takes
                 # what add_sync_jobs gives it, a coroutine function
-                scheduler,  # type: ignore[arg-type]
+                scheduler,
                 sync,
                 schedule_every=timedelta(minutes=self.settings.sync_schedule_minutes),
                 shows_every=timedelta(hours=self.settings.sync_shows_hours),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Protocol
 
@@ -13,7 +14,7 @@ UPDATES_JOB = "sync-updates"
 
 class IntervalScheduler(Protocol):
     def add_interval_job(
-        self, func: object, every: timedelta, job_id: str, *, first_in: timedelta
+        self, func: Callable[[], Awaitable[object]], every: timedelta, job_id: str, *, first_in: timedelta
     ) -> None: ...
 
 
