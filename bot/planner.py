@@ -20,6 +20,8 @@ from bot.models import Precision, Release, Scope
 NONCE_MAX = 25  # Discord's limit for a message nonce
 LOOKBACK = timedelta(days=7)  # how far back a plan looks for missed posts (>= the largest grace)
 LATE_AFTER = timedelta(minutes=2)  # a post sent later than this after its due minute is "late"
+REMINDER_GRACE = timedelta(minutes=10)  # a reminder is sent up to this late, then never
+MAX_LEAD = timedelta(days=7)  # the longest reminder ahead of a release
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,12 +46,20 @@ class Item:
 
 @dataclass(frozen=True, slots=True)
 class DueSlot:
-    """Everything due in one channel at one minute: one post (split only by Discord's limits)."""
+    """Everything due in one channel at one minute: one post (split only by Discord's limits).
+
+    ``lead`` > 0 makes it a reminder, that many minutes before its releases are due."""
 
     channel_id: int
     guild_id: int
     due: datetime
     items: tuple[Item, ...] = field(default_factory=tuple)
+    lead: int = 0
+
+    @property
+    def release_due(self) -> datetime:
+        """When its releases are due (its own due, or a reminder's release)."""
+        return self.due + timedelta(minutes=self.lead)
 
     @property
     def job_id(self) -> str:
@@ -69,13 +79,15 @@ def job_id(due: datetime) -> str:
     return f"announce:{due.astimezone(UTC):%Y%m%dT%H%M}Z"
 
 
-def nonce_for(channel_id: int, release_ids: Iterable[str]) -> str:
-    """A Discord nonce (<= 25 characters) derived from the channel and what the post announces.
+def nonce_for(channel_id: int, release_ids: Iterable[str], *, kind: str = "channel", lead: int = 0) -> str:
+    """A Discord nonce (<= 25 characters) derived from the target, what the post announces, and
+    whether it is a reminder (``lead``) or a DM (``kind='user'``).
 
     The same post always gets the same nonce, so a retry after a crash is recognised by Discord
     (``enforce_nonce``) and returns the original message instead of posting twice.
     """
-    key = f"{channel_id}:" + ",".join(sorted(release_ids))
+    prefix = "" if kind == "channel" and not lead else f"{kind}/{lead}/"
+    key = f"{prefix}{channel_id}:" + ",".join(sorted(release_ids))
     digest = hashlib.blake2b(key.encode(), digest_size=15).digest()
     text = "p" + base64.b32encode(digest).decode().rstrip("=").lower()
     return text[:NONCE_MAX]
@@ -147,8 +159,12 @@ def plan(
     done: set[tuple[int, str]] | frozenset[tuple[int, str]] = frozenset(),
     horizon: timedelta = timedelta(days=2),
     lookback: timedelta = LOOKBACK,
+    reminded: set[tuple[int, str, int]] | frozenset[tuple[int, str, int]] = frozenset(),
 ) -> list[DueSlot]:
-    """Every post not yet in the ledger, due from ``now - lookback`` to ``now + horizon``.
+    """Every post not yet in the ledger, due from ``now - lookback`` to ``now + horizon``, and
+    every reminder of a channel that asks for them (``ChannelConfig.reminders``) not yet in the
+    ledger (``reminded``: (channel, release, lead)), due from ``now - REMINDER_GRACE`` to
+    ``now + horizon`` and before its release is due.
 
     Past slots are included on purpose: the service sends them late within the grace window and
     records them as skipped beyond it. Nothing due before a channel was added is ever planned,
@@ -160,6 +176,9 @@ def plan(
     """
     show_platforms = show_platforms or {}
     start, end = now - lookback, now + horizon
+    channels = list(channels)
+    lead_max = max((m for c in channels for m in c.reminders), default=0)
+    table_end = end + timedelta(minutes=lead_max)  # a reminder inside the horizon, its release past it
     releases = list(releases)
     # (zone, post time) -> [(due, items)] in due order, and show id -> [(due, item)]
     tables: dict[tuple[str, time], tuple[_Table, dict[str, list[tuple[datetime, Item]]]]] = {}
@@ -173,7 +192,7 @@ def plan(
             by_due: dict[datetime, list[Release]] = {}
             for r in releases:
                 due = due_at(r, guild)
-                if due is not None and start <= due <= end:
+                if due is not None and start <= due <= table_end:
                     by_due.setdefault(due, []).append(r)
             ordered = [(due, collapse(rs)) for due, rs in sorted(by_due.items())]
             by_show: dict[str, list[tuple[datetime, Item]]] = {}
@@ -191,8 +210,10 @@ def plan(
         else:
             candidates = ordered
         cid = channel.channel_id
+        for lead in channel.reminders:
+            slots += _reminders(now, channel, candidates, lead, end, show_platforms, reminded)
         for due, due_items in candidates:
-            if due < channel.added_at:
+            if due < channel.added_at or due > end:
                 continue
             items = []
             for item in due_items:
@@ -206,8 +227,39 @@ def plan(
                     items.append(item)
             if items:
                 slots.append(DueSlot(cid, channel.guild_id, due, tuple(items)))
-    slots.sort(key=lambda s: (s.due, s.channel_id))
+    slots.sort(key=lambda s: (s.due, s.channel_id, s.lead))
     return slots
+
+
+def _reminders(
+    now: datetime,
+    channel: ChannelConfig,
+    candidates: Sequence[tuple[datetime, Sequence[Item]]],
+    lead: int,
+    end: datetime,
+    show_platforms: Mapping[str, str | None],
+    reminded: set[tuple[int, str, int]] | frozenset[tuple[int, str, int]],
+) -> list[DueSlot]:
+    """A channel's reminders ``lead`` minutes ahead: due inside the window, after the channel
+    was added, not yet in the ledger, and not past (a release that moved closer than ``lead``
+    gets no reminder: it is skipped, never sent late)."""
+    ahead = timedelta(minutes=lead)
+    cid = channel.channel_id
+    out = []
+    for due, due_items in candidates:
+        at = due - ahead
+        if at > end or at < now - REMINDER_GRACE or at < channel.added_at or due <= now:
+            continue
+        items = []
+        for item in due_items:
+            if not wanted(item, channel, show_platforms):
+                continue
+            left = tuple(r for r in item.releases if (cid, r.id, lead) not in reminded)
+            if left:
+                items.append(item if len(left) == len(item.releases) else Item(item.show_id, left))
+        if items:
+            out.append(DueSlot(cid, channel.guild_id, at, tuple(items), lead))
+    return out
 
 
 def _item_order(i: Item) -> tuple[object, ...]:
@@ -226,7 +278,9 @@ __all__ = [
     "DEFAULT_POST_TIME",
     "LATE_AFTER",
     "LOOKBACK",
+    "MAX_LEAD",
     "NONCE_MAX",
+    "REMINDER_GRACE",
     "ChannelConfig",  # the settings types live in bot.announce.models; kept importable from here
     "DueSlot",
     "GuildConfig",

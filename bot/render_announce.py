@@ -106,6 +106,29 @@ def post_content(role_id: int | None, count: int, *, continued: bool = False) ->
     return f"<@&{role_id}> {what}!" if role_id else f"{what}!"
 
 
+def lead_text(minutes: int) -> str:
+    """30 -> "30 minutes", 60 -> "1 hour", 90 -> "1 h 30 min", 1440 -> "1 day", 2880 -> "2 days"."""
+    days, rest = divmod(minutes, 1440)
+    hours, mins = divmod(rest, 60)
+    if days and not rest:
+        return f"{days} day{'s' if days != 1 else ''}"
+    if not days and hours and not mins:
+        return f"{hours} hour{'s' if hours != 1 else ''}"
+    if not days and not hours:
+        return f"{mins} minute{'s' if mins != 1 else ''}"
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{mins} min" if mins else ""]
+    return " ".join(p for p in parts if p)
+
+
+def reminder_content(count: int, release_due: datetime, *, continued: bool = False) -> str:
+    """A reminder's text: when the release comes, in the reader's own time (pings nobody)."""
+    if continued:
+        return f"…and {count} more:"
+    stamp = int(release_due.timestamp())
+    what = "A release comes out" if count == 1 else f"{count} releases come out"
+    return f"\N{ALARM CLOCK} Reminder: {what} <t:{stamp}:R> (<t:{stamp}:f>)."
+
+
 def split_embeds(
     embeds: Sequence[Embed], *, max_embeds: int = MAX_EMBEDS, max_chars: int = MAX_EMBED_CHARS
 ) -> list[list[int]]:

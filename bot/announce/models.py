@@ -43,6 +43,8 @@ class ChannelConfig:
     broken_reason: str | None = None
     broken_at: datetime | None = None
     name: str | None = None  # the channel's name when last seen: it names a deleted channel
+    reminders: tuple[int, ...] = ()  # minutes before each release, largest first; () = none
+    weekly: bool = False  # keep a "week at a glance" message in the channel
 
     @property
     def healthy(self) -> bool:
@@ -62,6 +64,8 @@ class ChannelChange:
     threads: bool | None = None
     publish: bool | None = None
     name: str | None = None
+    reminders: tuple[int, ...] | None = None  # minutes; () = no reminders
+    weekly: bool | None = None
 
 
 __all__ = ["DEFAULT_POST_TIME", "ChannelChange", "ChannelConfig", "GuildConfig", "Kinds"]

@@ -28,6 +28,10 @@ class ChannelGone(ChannelBroken):
     """The channel was deleted (404 10003): its settings go, and nothing is ever posted there."""
 
 
+class RecipientClosed(DeliveryError):
+    """A member does not take DMs from the bot (Discord's 50007): their follows pause."""
+
+
 class TransientDeliveryError(DeliveryError):
     """A server error or a timeout: worth a bounded retry."""
 
@@ -40,6 +44,7 @@ class Post:
     role_id: int | None  # the only mention the message may ping
     nonce: str | None
     thread_name: str | None = None
+    reminder: bool = False  # a reminder ahead of a release: never crossposted, no thread
 
 
 class Poster(Protocol):
@@ -56,6 +61,9 @@ class Poster(Protocol):
         gone: bool = False,
     ) -> None: ...  # ``channel_name``: the name last seen, for a channel Discord no longer has
     async def find_recent(self, post: Post) -> int | None: ...  # a message already carrying this post
+    # A DM to a member (``post.channel_id`` is their user id); raises RecipientClosed when their
+    # DMs are closed to the bot.
+    async def send_dm(self, post: Post) -> int: ...
 
 
 __all__ = [
@@ -65,5 +73,6 @@ __all__ = [
     "Embed",
     "Post",
     "Poster",
+    "RecipientClosed",
     "TransientDeliveryError",
 ]

@@ -13,8 +13,8 @@ from datetime import datetime, timedelta
 from bot.announce.models import ChannelConfig, GuildConfig
 from bot.announce.port import Embed, Post
 from bot.models import Show
-from bot.planner import LATE_AFTER, DueSlot, Item
-from bot.render_announce import item_embed, post_content, split_embeds
+from bot.planner import LATE_AFTER, REMINDER_GRACE, DueSlot, Item
+from bot.render_announce import item_embed, post_content, reminder_content, split_embeds
 
 THREAD_NAME_MAX = 100  # Discord's limit for a thread name
 
@@ -61,9 +61,20 @@ class Renderer:
         return p
 
     def post(
-        self, channel: ChannelConfig, items: Sequence[Item], late: bool, nonce: str, *, ping: bool
+        self,
+        channel: ChannelConfig,
+        items: Sequence[Item],
+        late: bool,
+        nonce: str,
+        *,
+        ping: bool,
+        reminder_for: datetime | None = None,
     ) -> Post:
-        """One message: the role pinged only by the first message of a slot (``ping``)."""
+        """One message: the role pinged only by the first message of a slot (``ping``). A
+        reminder (``reminder_for``: when its releases are due) pings nobody and opens no thread."""
+        if reminder_for is not None:
+            text = reminder_content(len(items), reminder_for, continued=not ping)
+            return Post(channel.channel_id, text, self.embeds(items, False), None, nonce, None, reminder=True)
         thread = None
         if channel.threads:
             first = self.shows.get(items[0].show_id) if items else None
@@ -92,8 +103,17 @@ def steps(
     render: Renderer,
 ) -> list[Step]:
     """What a due slot becomes in its channel: its messages (split by Discord's limits), or one
-    record of why it is skipped (paused, or missed beyond the grace window)."""
+    record of why it is skipped (paused, or missed beyond the grace window; a reminder: missed
+    by more than a few minutes, or its release already due)."""
     overdue = now - slot.due
+    if slot.lead:
+        why = reminder_skip(slot, now) or ("announcements were paused" if guild.paused else None)
+        if why:
+            return [Step(channel, slot, slot.items, False, 0, skip=why)]
+        return [
+            Step(channel, slot, tuple(slot.items[i] for i in part), False, index)
+            for index, part in enumerate(render.parts(slot.items, False))
+        ]
     if overdue > grace or guild.paused:
         reason = (
             "announcements were paused"
@@ -108,9 +128,19 @@ def steps(
     ]
 
 
+def reminder_skip(slot: DueSlot, now: datetime) -> str | None:
+    """Why a reminder is not sent at ``now`` (None: send it). Never late: a reminder missed by
+    more than a few minutes, or whose release is already due, is recorded and not sent."""
+    if now >= slot.release_due:
+        return "the release is already out"
+    if now - slot.due > REMINDER_GRACE:
+        return f"reminder missed by {hours(now - slot.due)}"
+    return None
+
+
 def hours(delta: timedelta) -> str:
     h = delta.total_seconds() / 3600
     return f"{h:.1f} h" if h < 48 else f"{h / 24:.1f} days"
 
 
-__all__ = ["Renderer", "Step", "hours", "steps"]
+__all__ = ["Renderer", "Step", "hours", "reminder_skip", "steps"]

@@ -175,10 +175,23 @@ class DeliveryRun:
             late = any(d.late for d in fresh)
             items = collapse(list(releases.values()))
             shows = await self.store.get_shows(i.show_id for i in items)
-            post = Renderer(shows).post(
-                channel, items, late, nonce, ping=await self._first_part(channel, fresh)
+            lead = fresh[0].lead
+            if lead:
+                due = fresh[0].due + timedelta(minutes=lead)
+                post = Renderer(shows).post(channel, items, False, nonce, ping=True, reminder_for=due)
+            else:
+                post = Renderer(shows).post(
+                    channel, items, late, nonce, ping=await self._first_part(channel, fresh)
+                )
+            post = Post(
+                cid,
+                post.content,
+                post.embeds[:MAX_EMBEDS],
+                post.role_id,
+                nonce,
+                post.thread_name,
+                post.reminder,
             )
-            post = Post(cid, post.content, post.embeds[:MAX_EMBEDS], post.role_id, nonce, post.thread_name)
             if self.now - min(d.claimed_at for d in fresh) > NONCE_WINDOW and await self._found(post, fresh):
                 continue
             log.info("re-sending pending post %s in channel %s (%d releases)", nonce, cid, len(fresh))
@@ -229,7 +242,7 @@ class DeliveryRun:
                 claims = [self._claim(s) for s in chunk]
                 got = await self.store.claim_many(claims, now=self.now)
                 for s, c in zip(chunk, claims, strict=True):
-                    claimed = {rid for rid in c.release_ids if (c.channel_id, rid) in got}
+                    claimed = {rid for rid in c.release_ids if (c.channel_id, rid, c.lead) in got}
                     if not claimed:
                         continue
                     kept = list(s.items)
@@ -238,7 +251,8 @@ class DeliveryRun:
                             Item(i.show_id, tuple(r for r in i.releases if r.id in claimed)) for i in kept
                         ]
                         kept = [i for i in kept if i.releases]
-                    post = render.post(s.channel, kept, s.late, c.nonce, ping=s.index == 0)
+                    due = s.slot.release_due if s.slot.lead else None
+                    post = render.post(s.channel, kept, s.late, c.nonce, ping=s.index == 0, reminder_for=due)
                     work = partial(self._deliver_step, s.channel, post, len(claimed), s.late, broken)
                     await pool.spawn(partial(self._guarded, c.channel_id, work))
             await pool.join()
@@ -247,25 +261,19 @@ class DeliveryRun:
         return broken
 
     def _claim(self, step: Step) -> Claim:
-        cid, ids = step.channel.channel_id, step.release_ids
+        cid, ids, lead = step.channel.channel_id, step.release_ids, step.slot.lead
+        nonce = nonce_for(cid, ids, lead=lead)
         if step.skip:
             return Claim(
-                cid,
-                step.channel.guild_id,
-                ids,
-                step.slot.due,
-                nonce_for(cid, ids),
-                False,
-                "skipped",
-                step.skip,
+                cid, step.channel.guild_id, ids, step.slot.due, nonce, False, "skipped", step.skip, lead=lead
             )
-        return Claim(cid, step.channel.guild_id, ids, step.slot.due, nonce_for(cid, ids), step.late)
+        return Claim(cid, step.channel.guild_id, ids, step.slot.due, nonce, step.late, lead=lead)
 
     async def _record_skips(self, skips: list[Step]) -> None:
         claims = [self._claim(s) for s in skips]
         got = await self.store.claim_many(claims, now=self.now)
         for s, c in zip(skips, claims, strict=True):
-            n = sum(1 for rid in c.release_ids if (c.channel_id, rid) in got)
+            n = sum(1 for rid in c.release_ids if (c.channel_id, rid, c.lead) in got)
             if n:
                 self.report.skipped += n
                 log.warning(
@@ -334,7 +342,7 @@ class DeliveryRun:
         assert message_id is not None
         # Extras are best effort; they run before the ledger says "sent", so a crash here is
         # followed by a re-send that returns the same message and tries them again.
-        if channel.publish:
+        if channel.publish and not post.reminder:
             await self._extra("publish", self.poster.publish(cid, message_id))
         if channel.threads and post.thread_name:
             await self._extra("thread", self.poster.open_thread(cid, message_id, post.thread_name))

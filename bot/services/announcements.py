@@ -209,17 +209,22 @@ class AnnouncementService:
         if not channels:
             return []
         horizon = self.horizon if horizon is None else horizon
-        start, end = release_window(now, horizon, lookback)
+        lead = timedelta(minutes=max((m for c in channels for m in c.reminders), default=0))
+        start, end = release_window(now, horizon + lead, lookback)
         releases = await self.store.dated_releases_between(start, end)
         if not releases:
             return []
         if guilds is None:
             guilds = await self.store.announce_guilds()
+        release_ids = [r.id for r in releases]
         done = await self.store.delivered_keys(
             now - lookback - timedelta(days=1),
             None if all_channels else [c.channel_id for c in channels],
-            release_ids=[r.id for r in releases],
+            release_ids=release_ids,
         )
+        reminded: set[tuple[int, str, int]] = set()
+        if lead:
+            reminded = {k for k in await self.store.ledger_keys("channel", release_ids) if k[2]}
         platforms: Mapping[str, str | None] = {}
         if any(c.platforms for c in channels):
             platforms = await self.store.show_platforms({r.show_id for r in releases})
@@ -232,6 +237,7 @@ class AnnouncementService:
             done=done,
             horizon=horizon,
             lookback=lookback,
+            reminded=reminded,
         )
 
     # -- delivery (bot.announce.run) -------------------------------------------------------------------

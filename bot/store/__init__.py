@@ -8,9 +8,11 @@
 - ``importer`` (``bot.store.importer``, ``bot.store.bulk``): records in, all or nothing;
 - ``announce`` and ``ledger`` (``bot.store.announcements``, ``bot.store.announce_ledger``):
   servers' and channels' announcement settings, and the delivery ledger;
-- ``sync`` (``bot.store.sync``): synced shows' identities, the curated layer, sync runs.
+- ``sync`` (``bot.store.sync``): synced shows' identities, the curated layer, sync runs;
+- ``follows`` (``bot.store.follows``): members' follows and their DM settings;
+- ``weekly`` (``bot.store.weekly``): the "week at a glance" message of each channel and week.
 
-Each part's methods are also the store's own (``store.get_show`` is
+Each part's methods up to ``sync`` are also the store's own (``store.get_show`` is
 ``store.catalogue.get_show``), so callers need not know which part answers.
 """
 
@@ -25,9 +27,11 @@ from bot.store.announce_ledger import Ledger
 from bot.store.announcements import AnnounceSettings
 from bot.store.catalogue import CatalogueReads
 from bot.store.database import Database, MigrationError, Statements, migrations
+from bot.store.follows import FollowRecords
 from bot.store.importer import Importer
 from bot.store.names import NameIndex
 from bot.store.sync import SyncRecords
+from bot.store.weekly import WeeklyMessages
 
 __all__ = ["Database", "MigrationError", "Store", "migrations"]
 
@@ -71,6 +75,8 @@ class Store:
     announce: AnnounceSettings
     ledger: Ledger
     sync: SyncRecords
+    follows: FollowRecords
+    weekly: WeeklyMessages
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -80,6 +86,8 @@ class Store:
         self.announce = AnnounceSettings(db)
         self.ledger = Ledger(db)
         self.sync = SyncRecords(db)
+        self.follows = FollowRecords(db)
+        self.weekly = WeeklyMessages(db)
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -186,6 +194,7 @@ class Store:
     has_pending = _Part("ledger", Ledger.has_pending)
     pending_deliveries = _Part("ledger", Ledger.pending_deliveries)
     finish_deliveries = _Part("ledger", Ledger.finish_deliveries)
+    ledger_keys = _Part("ledger", Ledger.ledger_keys)
     count_attempt = _Part("ledger", Ledger.count_attempt)
     deliveries = _Part("ledger", Ledger.deliveries)
     delivery_counts = _Part("ledger", Ledger.delivery_counts)

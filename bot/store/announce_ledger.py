@@ -1,6 +1,9 @@
-"""SQL for the delivery ledger of release announcements.
+"""SQL for the delivery ledger of release announcements and followers' DMs.
 
-A part of :class:`bot.store.Store`; the tables come from migration 0002. (The catalogue reads a
+A part of :class:`bot.store.Store`; the table comes from migrations 0002 and 0005. A row is one
+(kind, target, release, lead): ``kind`` 'channel' (the target is an announcement channel) or
+'user' (a follower, sent as a DM), ``lead`` the minutes before the release of a reminder (0 for
+the post at release). Every read and write below is of one kind, 'channel' unless told. (The catalogue reads a
 plan needs are in ``bot.store.catalogue``.)
 
 Every write here is ONE statement, so it is atomic on its own (SQLite wraps each statement in
@@ -21,7 +24,8 @@ from bot.store.database import Database, Row
 from bot.store.rows import instant_text as _t
 from bot.store.rows import parse_instant as _p
 
-_CLAIM_CHUNK = 1_000  # rows per INSERT: 10 parameters each, under SQLite's 32,766
+_CLAIM_CHUNK = 1_000  # rows per INSERT: 12 parameters each, under SQLite's 32,766
+CHANNEL, USER = "channel", "user"  # the kinds of target
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +40,8 @@ class Claim:
     late: bool = False
     state: str = "pending"  # or skipped: recorded, never sent
     reason: str | None = None
+    kind: str = CHANNEL
+    lead: int = 0  # minutes before the release: a reminder; 0 = the post at release
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +53,7 @@ class Finish:
     state: str
     message_id: int | None = None
     reason: str | None = None
+    kind: str = CHANNEL
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +72,8 @@ class Delivery:
     attempts: int
     claimed_at: datetime
     updated_at: datetime
+    kind: str = CHANNEL
+    lead: int = 0
 
 
 def _delivery(r: Row) -> Delivery:
@@ -81,6 +90,8 @@ def _delivery(r: Row) -> Delivery:
         r["attempts"],
         _p(r["claimed_at"]),  # type: ignore[arg-type]
         _p(r["updated_at"]),  # type: ignore[arg-type]
+        r["kind"],
+        r["lead"],
     )
 
 
@@ -98,11 +109,11 @@ class Ledger:
         channel_ids: Iterable[int] | None = None,
         release_ids: Iterable[str] | None = None,
     ) -> set[tuple[int, str]]:
-        """(channel, release) of every ledger row due at or after ``since``, in any state; only of
-        the given channels and releases when given (a plan asks for the releases of its window).
-        Asked by release, rows of any due count: a release that moved after it was posted
-        (a live catalogue) must never be posted again, however far it moved."""
-        sql = "SELECT channel_id, release_id FROM deliveries WHERE due >= ?"
+        """(channel, release) of every channel post at release due at or after ``since``, in any
+        state; only of the given channels and releases when given (a plan asks for the releases
+        of its window). Asked by release, rows of any due count: a release that moved after it
+        was posted (a live catalogue) must never be posted again, however far it moved."""
+        sql = "SELECT channel_id, release_id FROM deliveries WHERE kind = 'channel' AND lead = 0 AND due >= ?"
         params: list[Any] = [_t(since) if release_ids is None else "0"]
         if channel_ids is not None:
             ids = list(channel_ids)
@@ -112,6 +123,16 @@ class Ledger:
             return {(r[0], r[1]) for r in await self.db.query(sql, params)}
         rows = await self.db.query_in(sql + " AND release_id IN ({values})", release_ids, before=params)
         return {(r[0], r[1]) for r in rows}
+
+    async def ledger_keys(self, kind: str, release_ids: Iterable[str]) -> set[tuple[int, str, int]]:
+        """(target, release, lead) of every row of ``kind`` for these releases, in any state and
+        of any due: what a plan of reminders or DMs must not send again."""
+        rows = await self.db.query_in(
+            "SELECT channel_id, release_id, lead FROM deliveries WHERE kind = ? AND release_id IN ({values})",
+            release_ids,
+            before=[kind],
+        )
+        return {(r[0], r[1], r[2]) for r in rows}
 
     async def claim_deliveries(
         self,
@@ -125,45 +146,40 @@ class Ledger:
         now: datetime,
         state: str = "pending",
         reason: str | None = None,
+        kind: str = CHANNEL,
+        lead: int = 0,
     ) -> list[str]:
         """Claim (channel, release) rows in one statement; returns the release ids claimed here.
 
         A row that already exists (sent, failed, skipped or claimed by someone else) is left as
         it is and not returned. ``state='skipped'`` records posts that will never be sent.
         """
-        if not release_ids:
-            return []
-        if state not in ("pending", "skipped"):
-            raise ValueError(f"a claim is pending or skipped, not {state}")
-        values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(release_ids))
-        params: list[Any] = []
-        for rid in release_ids:
-            params += [channel_id, rid, guild_id, _t(due), state, nonce, int(late), reason, _t(now), _t(now)]
-        rows = await self.db.run_returning(
-            "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, reason, "
-            f"claimed_at, updated_at) VALUES {values} "  # noqa: S608
-            "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING release_id",
-            params,
-        )
-        claimed = {r[0] for r in rows}
-        return [rid for rid in release_ids if rid in claimed]
+        claim = Claim(channel_id, guild_id, tuple(release_ids), due, nonce, late, state, reason, kind, lead)
+        got = await self.claim_many([claim], now=now)
+        return [rid for rid in release_ids if (channel_id, rid, lead) in got]
 
-    async def claim_many(self, claims: Sequence[Claim], *, now: datetime) -> set[tuple[int, str]]:
+    async def claim_many(self, claims: Sequence[Claim], *, now: datetime) -> set[tuple[int, str, int]]:
         """Claim the rows of many posts at once: one multi-row ``INSERT ... ON CONFLICT DO NOTHING
-        RETURNING`` per chunk of rows, each atomic on its own. Returns the (channel, release) rows
-        claimed here; a row that already exists (sent, failed, skipped, or claimed by anyone else)
-        is left as it is and not returned."""
+        RETURNING`` per chunk of rows, each atomic on its own. Returns the (target, release, lead)
+        rows claimed here; a row that already exists (sent, failed, skipped, or claimed by anyone
+        else) is left as it is and not returned. Every claim of one call is of one kind."""
+        if len({c.kind for c in claims}) > 1:
+            raise ValueError("one claim_many call claims rows of one kind")
         rows: list[list[Any]] = []
         stamp = _t(now)
         for c in claims:
             if c.state not in ("pending", "skipped"):
                 raise ValueError(f"a claim is pending or skipped, not {c.state}")
+            if c.kind not in (CHANNEL, USER):
+                raise ValueError(f"a claim is for a channel or a user, not {c.kind}")
             due = _t(c.due)
             for rid in c.release_ids:
                 rows.append(
                     [
+                        c.kind,
                         c.channel_id,
                         rid,
+                        c.lead,
                         c.guild_id,
                         due,
                         c.state,
@@ -174,18 +190,19 @@ class Ledger:
                         stamp,
                     ]
                 )
-        claimed: set[tuple[int, str]] = set()
+        claimed: set[tuple[int, str, int]] = set()
         for start in range(0, len(rows), _CLAIM_CHUNK):
             part = rows[start : start + _CLAIM_CHUNK]
-            values = ",".join(["(?,?,?,?,?,?,?,?,?,?)"] * len(part))
+            values = ",".join(["(?,?,?,?,?,?,?,?,?,?,?,?)"] * len(part))
             params = [v for row in part for v in row]
             got = await self.db.run_returning(
-                "INSERT INTO deliveries (channel_id, release_id, guild_id, due, state, nonce, late, "
-                f"reason, claimed_at, updated_at) VALUES {values} "  # noqa: S608
-                "ON CONFLICT(channel_id, release_id) DO NOTHING RETURNING channel_id, release_id",
+                "INSERT INTO deliveries (kind, channel_id, release_id, lead, guild_id, due, state, nonce, "
+                f"late, reason, claimed_at, updated_at) VALUES {values} "  # noqa: S608
+                "ON CONFLICT(kind, channel_id, release_id, lead) DO NOTHING "
+                "RETURNING channel_id, release_id, lead",
                 params,
             )
-            claimed.update((r[0], r[1]) for r in got)
+            claimed.update((r[0], r[1], r[2]) for r in got)
         return claimed
 
     async def finish_many(self, finished: Sequence[Finish], *, now: datetime) -> int:
@@ -197,21 +214,24 @@ class Ledger:
         for f in finished:
             if f.state not in ("sent", "failed"):
                 raise ValueError(f"a delivery finishes as sent or failed, not {f.state}")
-            params.append((f.state, f.message_id, f.reason, stamp, f.channel_id, f.nonce))
+            params.append((f.state, f.message_id, f.reason, stamp, f.kind, f.channel_id, f.nonce))
         async with self.db.transaction() as tx:
             return await tx.executemany(
                 "UPDATE deliveries SET state = ?, message_id = ?, reason = ?, updated_at = ? "
-                "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
+                "WHERE kind = ? AND channel_id = ? AND nonce = ? AND state = 'pending'",
                 params,
             )
 
     async def has_pending(self) -> bool:
+        """Whether any post (a channel's or a DM) was claimed and not confirmed."""
         rows = await self.db.query("SELECT 1 FROM deliveries WHERE state = 'pending' LIMIT 1")
         return bool(rows)
 
-    async def pending_deliveries(self, channel_ids: Iterable[int] | None = None) -> list[Delivery]:
-        sql = "SELECT * FROM deliveries WHERE state = 'pending'"
-        params: list[Any] = []
+    async def pending_deliveries(
+        self, channel_ids: Iterable[int] | None = None, *, kind: str = CHANNEL
+    ) -> list[Delivery]:
+        sql = "SELECT * FROM deliveries WHERE state = 'pending' AND kind = ?"
+        params: list[Any] = [kind]
         if channel_ids is not None:
             ids = list(channel_ids)
             sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
@@ -228,28 +248,36 @@ class Ledger:
         now: datetime,
         message_id: int | None = None,
         reason: str | None = None,
+        kind: str = CHANNEL,
     ) -> int:
         """pending -> sent (with the message id) or failed (with the reason), for one post."""
-        if state not in ("sent", "failed"):
-            raise ValueError(f"a delivery finishes as sent or failed, not {state}")
-        return await self.db.run(
-            "UPDATE deliveries SET state = ?, message_id = ?, reason = ?, updated_at = ? "
-            "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
-            (state, message_id, reason, _t(now), channel_id, nonce),
+        return await self.finish_many(
+            [Finish(channel_id, nonce, state, message_id, reason, kind)],
+            now=now,
         )
 
-    async def count_attempt(self, channel_id: int, nonce: str, now: datetime) -> None:
+    async def count_attempt(self, channel_id: int, nonce: str, now: datetime, *, kind: str = CHANNEL) -> None:
         await self.db.run(
             "UPDATE deliveries SET attempts = attempts + 1, updated_at = ? "
-            "WHERE channel_id = ? AND nonce = ? AND state = 'pending'",
-            (_t(now), channel_id, nonce),
+            "WHERE kind = ? AND channel_id = ? AND nonce = ? AND state = 'pending'",
+            (_t(now), kind, channel_id, nonce),
         )
 
     async def deliveries(
-        self, channel_id: int | None = None, release_id: str | None = None, *, due: datetime | None = None
+        self,
+        channel_id: int | None = None,
+        release_id: str | None = None,
+        *,
+        due: datetime | None = None,
+        kind: str = CHANNEL,
+        lead: int | None = 0,
     ) -> list[Delivery]:
-        sql = "SELECT * FROM deliveries WHERE 1 = 1"
-        params: list[Any] = []
+        """Rows of one kind (a channel's posts at release unless told; ``lead=None``: reminders too)."""
+        sql = "SELECT * FROM deliveries WHERE kind = ?"
+        params: list[Any] = [kind]
+        if lead is not None:
+            sql += " AND lead = ?"
+            params.append(lead)
         if due is not None:
             sql += " AND due = ?"
             params.append(_t(due))
@@ -259,9 +287,15 @@ class Ledger:
         if release_id is not None:
             sql += " AND release_id = ?"
             params.append(release_id)
-        sql += " ORDER BY due, channel_id, release_id"
+        sql += " ORDER BY due, channel_id, release_id, lead"
         return [_delivery(r) for r in await self.db.query(sql, params)]
 
-    async def delivery_counts(self) -> dict[str, int]:
-        rows = await self.db.query("SELECT state, count(*) FROM deliveries GROUP BY state")
+    async def delivery_counts(self, kind: str | None = None) -> dict[str, int]:
+        """Rows by state: of one kind, or of every kind."""
+        if kind is None:
+            rows = await self.db.query("SELECT state, count(*) FROM deliveries GROUP BY state")
+        else:
+            rows = await self.db.query(
+                "SELECT state, count(*) FROM deliveries WHERE kind = ? GROUP BY state", (kind,)
+            )
         return {r[0]: r[1] for r in rows}

@@ -39,6 +39,8 @@ def _channel(r: Row) -> ChannelConfig:
         broken_reason=r["broken_reason"],
         broken_at=_p(r["broken_at"]),
         name=r["name"],
+        reminders=tuple(int(m) for m in json.loads(r["reminders"] or "[]")),
+        weekly=bool(r["weekly"]),
     )
 
 
@@ -96,10 +98,12 @@ class AnnounceSettings:
         await self.ensure_announce_guild(c.guild_id)
         await self.db.run(
             "INSERT INTO announce_channels (channel_id, guild_id, role_id, platforms, shows, kinds, threads, "
-            "publish, added_at, name) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(channel_id) DO UPDATE SET "
+            "publish, added_at, name, reminders, weekly) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(channel_id) DO UPDATE SET "
             "guild_id = excluded.guild_id, role_id = excluded.role_id, platforms = excluded.platforms, "
             "shows = excluded.shows, kinds = excluded.kinds, threads = excluded.threads, "
             "publish = excluded.publish, name = coalesce(excluded.name, name), "
+            "reminders = excluded.reminders, weekly = excluded.weekly, "
             "broken_reason = NULL, broken_at = NULL, owner_notified = 0",
             (
                 c.channel_id,
@@ -112,6 +116,8 @@ class AnnounceSettings:
                 int(c.publish),
                 _t(c.added_at),
                 c.name,
+                json.dumps(list(c.reminders)),
+                int(c.weekly),
             ),
         )
         return (await self.announce_channel(c.channel_id)) or c
@@ -138,6 +144,8 @@ class AnnounceSettings:
             int(bool(change.publish)),
             _t(now),
             change.name,
+            json.dumps(list(change.reminders or ())),
+            int(bool(change.weekly)),
         )
         flags = (
             int(role),
@@ -146,12 +154,16 @@ class AnnounceSettings:
             int(change.kinds is not None),
             int(change.threads is not None),
             int(change.publish is not None),
+            int(change.reminders is not None),
+            int(change.weekly is not None),
         )
         moved = "announce_channels.guild_id IS NOT excluded.guild_id"
-        given = ("role_id", "platforms", "shows", "kinds", "threads", "publish")  # in the order of ``flags``
+        # in the order of ``flags``
+        given = ("role_id", "platforms", "shows", "kinds", "threads", "publish", "reminders", "weekly")
         sql = (
             "INSERT INTO announce_channels (channel_id, guild_id, role_id, platforms, shows, kinds, threads, "
-            "publish, added_at, name) VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT(channel_id) DO UPDATE SET "
+            "publish, added_at, name, reminders, weekly) VALUES (?,?,?,?,?,?,?,?,?,?,?,?) "
+            "ON CONFLICT(channel_id) DO UPDATE SET "
             + ", ".join(
                 f"{c} = CASE WHEN ? OR {moved} THEN excluded.{c} ELSE announce_channels.{c} END"
                 for c in given
