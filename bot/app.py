@@ -121,6 +121,10 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
     from bot.delivery import rate_limit_trace
 
     announcements, scheduler = build_announcements(store, clock, settings, **service_options)
+    from bot.services.follows import FollowService
+
+    follows = FollowService(store, clock, on_change=announcements.changed)
+    announcements.attach_follows(follows)
     sync = build_sync(store, clock, settings, catalogue, scheduler)
     bot = PremiereBot(
         settings=settings,
@@ -128,7 +132,7 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
         clock=clock,
         catalogue=catalogue,
         http_trace=rate_limit_trace(announcements.rate_limited),
-        services=Services(announcements=announcements, scheduler=scheduler, sync=sync),
+        services=Services(announcements=announcements, scheduler=scheduler, sync=sync, follows=follows),
     )
     attach_poster(bot, announcements)
     return bot

@@ -29,11 +29,12 @@ from bot.store import Store
 if TYPE_CHECKING:
     from bot.scheduler import AnnouncementScheduler
     from bot.services.announcements import AnnouncementService
+    from bot.services.follows import FollowService
     from bot.sync.service import CatalogueSync
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.catalogue", "cogs.admin", "cogs.announce")
+EXTENSIONS: tuple[str, ...] = ("cogs.catalogue", "cogs.admin", "cogs.announce", "cogs.follow")
 SYNC_HASH_KEY = "command_tree_hash"
 GENERIC_ERROR = "Something went wrong on our side; it has been logged. Please try again in a moment."
 
@@ -89,11 +90,13 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
 @dataclass(frozen=True, slots=True)
 class Services:
     """What the bot runs beside its commands. A bot built without the announcement service has
-    no /announce; without the sync, the catalogue is the local one only."""
+    no /announce; without the sync, the catalogue is the local one only; without follows, no
+    /follow (their DMs go out through the announcement service's runs)."""
 
     announcements: AnnouncementService | None = None
     scheduler: AnnouncementScheduler | None = None
     sync: CatalogueSync | None = None
+    follows: FollowService | None = None
 
 
 class PremiereBot(commands.AutoShardedBot):

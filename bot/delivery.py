@@ -19,8 +19,15 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot.announce.port import ChannelBroken, ChannelGone, DeliveryError, Post, TransientDeliveryError
-from bot.render_announce import owner_dm_text
+from bot.announce.port import (
+    ChannelBroken,
+    ChannelGone,
+    DeliveryError,
+    Post,
+    RecipientClosed,
+    TransientDeliveryError,
+)
+from bot.render_announce import REMINDER_MARK, owner_dm_text
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -33,6 +40,7 @@ BROKEN_CODES = {
     10003: "the channel was deleted (Unknown Channel)",
 }
 UNKNOWN_CHANNEL = 10003
+DMS_CLOSED = 50007  # Cannot send messages to this user
 ALREADY_DONE = {40033, 160004}  # already crossposted; a thread already exists for this message
 
 
@@ -81,6 +89,10 @@ def mentions_for(role_id: int | None) -> discord.AllowedMentions:
 
 def translate(exc: BaseException) -> DeliveryError:
     if isinstance(exc, discord.HTTPException):
+        if exc.code == DMS_CLOSED:
+            return RecipientClosed(
+                "the member's DMs are closed to the bot (Cannot send messages to this user)"
+            )
         if exc.code in BROKEN_CODES and exc.status in (403, 404):
             gone = exc.code == UNKNOWN_CHANNEL
             return (ChannelGone if gone else ChannelBroken)(BROKEN_CODES[exc.code])
@@ -189,6 +201,14 @@ class DiscordPoster:
             allowed_mentions=discord.AllowedMentions.none(),
         )
 
+    async def open_dm(self, user_id: int) -> int:
+        """The DM channel with a member: one request (``POST /users/@me/channels``)."""
+        try:
+            data = await self.bot.http.start_private_message(user_id)
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            raise translate(exc) from exc
+        return int(data["id"])
+
     async def find_recent(self, post: Post) -> int | None:
         """A message of ours among the channel's latest that already carries this post."""
         if self.bot.user is None:
@@ -197,7 +217,13 @@ class DiscordPoster:
         try:
             async with asyncio.timeout(30):
                 async for message in self._channel(post.channel_id).history(limit=25):
-                    if message.author.id == self.bot.user.id and [e.title for e in message.embeds] == titles:
+                    if message.author.id != self.bot.user.id or [e.title for e in message.embeds] != titles:
+                        continue
+                    # a reminder carries the same embeds as its release's post: tell them apart
+                    if post.reminder:
+                        if message.content == post.content:
+                            return message.id
+                    elif not message.content.startswith(REMINDER_MARK):
                         return message.id
         except discord.HTTPException as exc:
             raise translate(exc) from exc

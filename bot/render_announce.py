@@ -106,6 +106,15 @@ def post_content(role_id: int | None, count: int, *, continued: bool = False) ->
     return f"<@&{role_id}> {what}!" if role_id else f"{what}!"
 
 
+def follow_content(count: int, *, continued: bool = False) -> str:
+    """A follower's DM text at release."""
+    if continued:
+        return f"…and {count} more:"
+    if count == 1:
+        return "\N{TELEVISION} New from a show you follow:"
+    return f"\N{TELEVISION} {count} new releases from shows you follow:"
+
+
 def lead_text(minutes: int) -> str:
     """30 -> "30 minutes", 60 -> "1 hour", 90 -> "1 h 30 min", 1440 -> "1 day", 2880 -> "2 days"."""
     days, rest = divmod(minutes, 1440)
@@ -120,13 +129,16 @@ def lead_text(minutes: int) -> str:
     return " ".join(p for p in parts if p)
 
 
-def reminder_content(count: int, release_due: datetime, *, continued: bool = False) -> str:
+REMINDER_MARK = "\N{ALARM CLOCK}"  # the first character of every reminder's text
+
+
+def reminder_content(count: int, release_due: datetime, lead: int, *, continued: bool = False) -> str:
     """A reminder's text: when the release comes, in the reader's own time (pings nobody)."""
     if continued:
-        return f"…and {count} more:"
+        return f"{REMINDER_MARK} …and {count} more:"
     stamp = int(release_due.timestamp())
-    what = "A release comes out" if count == 1 else f"{count} releases come out"
-    return f"\N{ALARM CLOCK} Reminder: {what} <t:{stamp}:R> (<t:{stamp}:f>)."
+    what = "a release comes out" if count == 1 else f"{count} releases come out"
+    return f"{REMINDER_MARK} Reminder, {lead_text(lead)} ahead: {what} <t:{stamp}:R> (<t:{stamp}:f>)."
 
 
 def split_embeds(
@@ -180,6 +192,10 @@ def _channel_line(c: ChannelConfig, name: str | None = None) -> str:
         bits.append("threads")
     if c.publish:
         bits.append("published to followers")
+    if c.reminders:
+        bits.append("reminders " + ", ".join(lead_text(m) for m in c.reminders) + " ahead")
+    if c.weekly:
+        bits.append("week at a glance")
     health = (
         "✅ healthy"
         if c.healthy
@@ -210,7 +226,8 @@ def list_embed(
         for slot in upcoming[:8]:
             titles = ", ".join(escape(show_titles.get(i.show_id, i.show_id)) for i in slot.items[:3])
             more = f" +{len(slot.items) - 3}" if len(slot.items) > 3 else ""
-            lines.append(f"{timestamp(slot.due, 'f')} in <#{slot.channel_id}>: {titles}{more}")
+            what = f"reminder, {lead_text(slot.lead)} ahead, " if slot.lead else ""
+            lines.append(f"{timestamp(slot.due, 'f')} {what}in <#{slot.channel_id}>: {titles}{more}")
         fields.append({"name": "Next posts", "value": truncate("\n".join(lines), 1024), "inline": False})
     else:
         fields.append({"name": "Next posts", "value": "Nothing due in the next days.", "inline": False})
@@ -242,6 +259,11 @@ def channel_saved_text(
         lines.append("A discussion thread opens on each post.")
     if config.publish:
         lines.append("It is an announcement channel: each post is published to the servers that follow it.")
+    if config.reminders:
+        ahead = ", ".join(lead_text(m) for m in config.reminders)
+        lines.append(f"Reminders: {ahead} before each release (they ping nobody).")
+    if config.weekly:
+        lines.append("A “week at a glance” message lists this week's releases, edited as the week goes.")
     return truncate("\n".join(lines), CONTENT_MAX)
 
 

@@ -163,10 +163,11 @@ class AnnouncementScheduler:
                 now, wall_now = self.clock(), self.wall()  # together: planning takes a while
                 self._fingerprint = await self.service.store.releases_fingerprint()
                 self._last_replan = now
-                slots = await self.service.plan(now)
-                overdue = any(slot.due <= now for slot in slots)
-                minutes = sorted({slot.due for slot in slots if slot.due > now})
-                del slots
+                dues = [s.due for s in await self.service.plan(now)]
+                dues += [s.due for s in await self.service.plan_follows(now)]
+                overdue = any(due <= now for due in dues)
+                minutes = sorted({due for due in dues if due > now})
+                del dues
                 wanted: set[str] = set()
                 assert self._scheduler is not None
                 for due in minutes:

@@ -23,6 +23,7 @@ from bot.announce.options import (
     is_all,
     missing_permissions,
     parse_list,
+    parse_reminders,
     zone_choices,
 )
 from bot.announce.port import DeliveryError
@@ -93,6 +94,7 @@ def _state(guild: discord.Guild) -> GuildState:
 
 
 @app_commands.guild_only()
+@app_commands.allowed_installs(guilds=True, users=False)
 @app_commands.default_permissions(manage_guild=True)
 class Announce(
     commands.GroupCog, group_name="announce", group_description="Release announcements in this server"
@@ -186,6 +188,8 @@ class Announce(
         kinds="Premieres, new episodes, or both (new channel: both)",
         threads="Open a discussion thread on each post",
         no_ping="True: ping nobody from now on (drops the role)",
+        reminders="Reminders ahead of each release, like 24h, 1h; 'off' for none",
+        weekly="Keep a 'week at a glance' message in the channel, edited as the week goes",
     )
     @app_commands.choices(kinds=KIND_CHOICES)
     @manage_guild
@@ -199,6 +203,8 @@ class Announce(
         kinds: app_commands.Choice[str] | None = None,
         threads: bool | None = None,
         no_ping: bool = False,
+        reminders: app_commands.Range[str, 1, 40] | None = None,
+        weekly: bool | None = None,
     ) -> None:
         guild = interaction.guild
         assert guild is not None
@@ -218,6 +224,8 @@ class Announce(
                 f"I can't post in {target.mention}: I'm missing **{', '.join(missing)}** there. "
                 "Grant it in the channel's permissions, then run this again."
             )
+        check_length("reminders", reminders, 40)
+        leads = None if reminders is None else parse_reminders(reminders)
         platform_names = None if platforms is None else tuple(_filter_items("platforms", platforms))
         show_ids = None
         if shows is not None:
@@ -232,6 +240,8 @@ class Announce(
             threads=threads,
             publish=target.is_news(),
             name=target.name,
+            reminders=leads,
+            weekly=weekly,
         )
         saved = await self.service.configure(guild.id, target.id, change)
         config = saved.config

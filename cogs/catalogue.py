@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from bot.services.catalogue import CatalogueService
 
 NO_PINGS = discord.AllowedMentions.none()
+# Question commands work wherever a member is: in a server with the bot, in a DM with it, and
+# (installed to the member's own account) in any server or private channel.
+anywhere_installs = app_commands.allowed_installs(guilds=True, users=True)
+anywhere_contexts = app_commands.allowed_contexts(guilds=True, dms=True, private_channels=True)
 log = logging.getLogger(__name__)
 
 
@@ -261,6 +265,8 @@ class Catalogue(commands.Cog):
     def service(self) -> CatalogueService:
         return self.bot.catalogue
 
+    @anywhere_installs
+    @anywhere_contexts
     @app_commands.command(name="show", description="Everything about a show or film: platform, release, cast")
     @app_commands.describe(title="The show's title, in any language")
     async def show(
@@ -271,6 +277,8 @@ class Catalogue(commands.Cog):
         details = await self.service.show_details(title)
         await send(interaction, embed=embed(render.show_embed(details)))
 
+    @anywhere_installs
+    @anywhere_contexts
     @app_commands.command(name="cast", description="Who plays whom, in billing order, and who made it")
     @app_commands.describe(title="The show's title, in any language", role="Only this kind of credit")
     @app_commands.choices(role=ROLE_CHOICES)
@@ -297,6 +305,8 @@ class Catalogue(commands.Cog):
         await send(interaction, embed=embed(pages[0]), view=view)
         view.message = await interaction.original_response()
 
+    @anywhere_installs
+    @anywhere_contexts
     @app_commands.command(
         name="release", description="When a show or one episode is or was out, in your time zone"
     )
@@ -310,6 +320,8 @@ class Catalogue(commands.Cog):
         answer = await self.service.release(title, episode)
         await send(interaction, embed=embed(render.release_embed(answer)))
 
+    @anywhere_installs
+    @anywhere_contexts
     @app_commands.command(name="upcoming", description="What comes out in the next days")
     @app_commands.describe(days="How many days ahead (default 7)", platform="Only this platform")
     async def upcoming(
@@ -329,6 +341,8 @@ class Catalogue(commands.Cog):
     ) -> list[app_commands.Choice[str]]:
         return _choices(await self.service.platform_choices(value))
 
+    @anywhere_installs
+    @anywhere_contexts
     @app_commands.command(name="person", description="What a person is credited for across the catalogue")
     @app_commands.describe(name="The person's name, in any script")
     async def person(

@@ -190,3 +190,65 @@ __all__ = [
     "quoted",
     "zone_choices",
 ]
+
+
+MAX_REMINDERS = 3
+MIN_LEAD_MINUTES = 5
+MAX_LEAD_MINUTES = 7 * 24 * 60  # bot.planner.MAX_LEAD
+_LEAD_UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hr": 60, "hrs": 60}
+_LEAD_UNITS |= {"hour": 60, "hours": 60, "d": 1440, "day": 1440, "days": 1440}
+NO_REMINDERS = frozenset({"off", "none", "no", "0"})
+
+
+def parse_reminders(text: str) -> tuple[int, ...]:
+    """ "24h, 1h" -> (1440, 60): reminders ahead of a release, in minutes, largest first.
+
+    Units m, h and d (30m, 1h, 2d, 1d12h); separated by commas or spaces; up to three, each
+    from 5 minutes to 7 days. "off" (or "none") -> () : no reminders."""
+    cleaned = clean_input(text).strip().casefold()
+    if cleaned in NO_REMINDERS:
+        return ()
+    if not cleaned:
+        raise BadInput("Give reminders like `24h, 1h` (m, h or d), or `off` for none.")
+    leads: set[int] = set()
+    for token in cleaned.replace(",", " ").split():
+        minutes = _lead_minutes(token)
+        if minutes is None:
+            raise BadInput(
+                f"{quoted(token)} is not a time ahead: write it like `30m`, `1h`, `24h` or `2d`, "
+                "separated by commas, or `off`."
+            )
+        if not MIN_LEAD_MINUTES <= minutes <= MAX_LEAD_MINUTES:
+            raise BadInput(f"A reminder must be 5 minutes to 7 days ahead, not {quoted(token)}.")
+        leads.add(minutes)
+    if len(leads) > MAX_REMINDERS:
+        raise BadInput(f"At most {MAX_REMINDERS} reminders, not {len(leads)}.")
+    return tuple(sorted(leads, reverse=True))
+
+
+def _lead_minutes(token: str) -> int | None:
+    """ "1d12h" -> 2160; None when it is not a duration."""
+    total, number, unit = 0, "", ""
+    pairs: list[tuple[str, str]] = []
+    for ch in token + " ":
+        if ch.isdigit() and ch.isascii():
+            if unit:
+                pairs.append((number, unit))
+                number, unit = "", ""
+            number += ch
+        elif ch.isalpha():
+            if not number:
+                return None
+            unit += ch
+        elif ch == " ":
+            if number:
+                pairs.append((number, unit))
+        else:
+            return None
+    if not pairs:
+        return None
+    for digits, name in pairs:
+        if not name or name not in _LEAD_UNITS or len(digits) > 6:
+            return None
+        total += int(digits) * _LEAD_UNITS[name]
+    return total

@@ -28,7 +28,7 @@ class ChannelGone(ChannelBroken):
     """The channel was deleted (404 10003): its settings go, and nothing is ever posted there."""
 
 
-class RecipientClosed(DeliveryError):
+class RecipientClosed(ChannelBroken):
     """A member does not take DMs from the bot (Discord's 50007): their follows pause."""
 
 
@@ -61,9 +61,9 @@ class Poster(Protocol):
         gone: bool = False,
     ) -> None: ...  # ``channel_name``: the name last seen, for a channel Discord no longer has
     async def find_recent(self, post: Post) -> int | None: ...  # a message already carrying this post
-    # A DM to a member (``post.channel_id`` is their user id); raises RecipientClosed when their
-    # DMs are closed to the bot.
-    async def send_dm(self, post: Post) -> int: ...
+    # The DM channel with a member (one request; the run remembers it). A DM is then a post to
+    # that channel, which raises RecipientClosed when the member's DMs are closed to the bot.
+    async def open_dm(self, user_id: int) -> int: ...
 
 
 __all__ = [

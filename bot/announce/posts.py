@@ -69,11 +69,12 @@ class Renderer:
         *,
         ping: bool,
         reminder_for: datetime | None = None,
+        lead: int = 0,
     ) -> Post:
         """One message: the role pinged only by the first message of a slot (``ping``). A
         reminder (``reminder_for``: when its releases are due) pings nobody and opens no thread."""
         if reminder_for is not None:
-            text = reminder_content(len(items), reminder_for, continued=not ping)
+            text = reminder_content(len(items), reminder_for, lead, continued=not ping)
             return Post(channel.channel_id, text, self.embeds(items, False), None, nonce, None, reminder=True)
         thread = None
         if channel.threads:
@@ -107,7 +108,9 @@ def steps(
     by more than a few minutes, or its release already due)."""
     overdue = now - slot.due
     if slot.lead:
-        why = reminder_skip(slot, now) or ("announcements were paused" if guild.paused else None)
+        why = reminder_skip(slot.due, slot.release_due, now) or (
+            "announcements were paused" if guild.paused else None
+        )
         if why:
             return [Step(channel, slot, slot.items, False, 0, skip=why)]
         return [
@@ -128,13 +131,13 @@ def steps(
     ]
 
 
-def reminder_skip(slot: DueSlot, now: datetime) -> str | None:
-    """Why a reminder is not sent at ``now`` (None: send it). Never late: a reminder missed by
-    more than a few minutes, or whose release is already due, is recorded and not sent."""
-    if now >= slot.release_due:
+def reminder_skip(due: datetime, release_due: datetime, now: datetime) -> str | None:
+    """Why a reminder due at ``due`` is not sent at ``now`` (None: send it). Never late: one
+    missed by more than a few minutes, or whose release is already due, is recorded, not sent."""
+    if now >= release_due:
         return "the release is already out"
-    if now - slot.due > REMINDER_GRACE:
-        return f"reminder missed by {hours(now - slot.due)}"
+    if now - due > REMINDER_GRACE:
+        return f"reminder missed by {hours(now - due)}"
     return None
 
 

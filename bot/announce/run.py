@@ -178,7 +178,9 @@ class DeliveryRun:
             lead = fresh[0].lead
             if lead:
                 due = fresh[0].due + timedelta(minutes=lead)
-                post = Renderer(shows).post(channel, items, False, nonce, ping=True, reminder_for=due)
+                post = Renderer(shows).post(
+                    channel, items, False, nonce, ping=True, reminder_for=due, lead=lead
+                )
             else:
                 post = Renderer(shows).post(
                     channel, items, late, nonce, ping=await self._first_part(channel, fresh)
@@ -252,7 +254,9 @@ class DeliveryRun:
                         ]
                         kept = [i for i in kept if i.releases]
                     due = s.slot.release_due if s.slot.lead else None
-                    post = render.post(s.channel, kept, s.late, c.nonce, ping=s.index == 0, reminder_for=due)
+                    post = render.post(
+                        s.channel, kept, s.late, c.nonce, ping=s.index == 0, reminder_for=due, lead=c.lead
+                    )
                     work = partial(self._deliver_step, s.channel, post, len(claimed), s.late, broken)
                     await pool.spawn(partial(self._guarded, c.channel_id, work))
             await pool.join()

@@ -16,7 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from bot.announce.channels import ChannelSettings, Overview, Saved
 from bot.announce.models import ChannelChange, ChannelConfig, GuildConfig, Kinds
@@ -25,10 +25,15 @@ from bot.announce.pacing import AdaptiveLimiter, Limiter, RateLimiter, make_limi
 from bot.announce.port import ChannelBroken, DeliveryError, Embed, Post, Poster, TransientDeliveryError
 from bot.announce.run import DeliveryPolicy, DeliveryRun, RunReport
 from bot.clock import Clock
+from bot.follows.planner import FollowSlot
+from bot.follows.run import FollowReport
 from bot.models import Show
 from bot.planner import LOOKBACK, DueSlot, collapse, plan, release_window
 from bot.render_announce import item_embed, preview_embeds, test_embed
 from bot.store import Store
+
+if TYPE_CHECKING:
+    from bot.services.follows import FollowService
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +72,8 @@ class AnnouncementService:
         self._sleep = sleep
         self._run_lock = asyncio.Lock()  # one run at a time: the ledger is settled between runs
         self._listeners: list[Callable[[], Awaitable[None]]] = []
+        self.follows: FollowService | None = None
+        self.last_follow_report = FollowReport()
 
     @property
     def grace(self) -> timedelta:
@@ -74,6 +81,10 @@ class AnnouncementService:
 
     def attach(self, poster: Poster) -> None:
         self.poster = poster
+
+    def attach_follows(self, follows: FollowService) -> None:
+        """Send followers' DMs too, in the same runs, through the same limiter."""
+        self.follows = follows
 
     def rate_limited(self, *, global_: bool, retry_after: float | None = None) -> None:
         """Discord answered a request with 429 (the Discord adapter reports it): pace if global."""
@@ -187,6 +198,12 @@ class AnnouncementService:
         channels = await self._channels(channel_ids)
         return await self._plan(now, channels, None, lookback, horizon, all_channels=channel_ids is None)
 
+    async def plan_follows(self, now: datetime | None = None) -> list[FollowSlot]:
+        """Every follower's DM not in the ledger yet (none without follows)."""
+        if self.follows is None:
+            return []
+        return await self.follows.plan(now or self.clock(), horizon=self.horizon)
+
     async def _channels(self, channel_ids: Iterable[int] | None) -> list[ChannelConfig]:
         channels = await self.store.announce_channels()
         if channel_ids is None:
@@ -268,6 +285,13 @@ class AnnouncementService:
                 await run.execute(pending, {c.channel_id: c for c in channels}, guilds, due)
             finally:
                 await run.confirm()
+            if ids is None and self.follows is not None:
+                try:
+                    self.last_follow_report = await self.follows.run_due(
+                        now, self.poster, self.limiter, self.policy, lookback=lookback, sleep=self._sleep
+                    )
+                except Exception:
+                    log.exception("followers' DMs failed in this run; the next run tries again")
             if ids is None:
                 await self.store.set_meta(WATERMARK_KEY, now.isoformat())
         report = run.report
