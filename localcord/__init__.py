@@ -2,6 +2,7 @@
 
 from . import permissions
 from .core import Limits, RequestRecord
+from .installs import CommandUnavailable
 from .invocations import InteractionResult, InteractionTimeout
 from .server import LocalDiscord
 
@@ -10,6 +11,7 @@ __all__ = [
     "Limits",
     "InteractionResult",
     "InteractionTimeout",
+    "CommandUnavailable",
     "RequestRecord",
     "permissions",
 ]

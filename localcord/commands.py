@@ -68,7 +68,8 @@ class Commands:
                 "dm_permission": p.get("dm_permission", True),
                 "nsfw": bool(p.get("nsfw", False)),
                 "contexts": p.get("contexts"),
-                "integration_types": p.get("integration_types", [0]),
+                # null: the app's own install types; localcord's app defaults to the guild install
+                "integration_types": p.get("integration_types") or [0],
             }
             if guild is not None:
                 cmd["guild_id"] = str(guild.id)
@@ -114,12 +115,17 @@ class Commands:
         name: str | Sequence[str],
         options: dict[str, Any] | None,
         focused: str | None = None,
+        *,
+        command: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """The ``data`` of an interaction calling ``name`` (``"announce channel add"``) with ``options``."""
+        """The ``data`` of an interaction calling ``name`` (``"announce channel add"``) with ``options``.
+
+        ``command`` is the command ``name`` starts with, when the caller already found it.
+        """
         path = name.split() if isinstance(name, str) else list(name)
         if not path:
             raise ValueError("empty command name")
-        cmd = self.find(guild, path[0])
+        cmd = command if command is not None else self.find(guild, path[0])
         resolved: dict[str, dict[str, Any]] = {}
         schema = cmd.get("options") or []
         leaf_container: list[dict[str, Any]] = []

@@ -9,6 +9,8 @@ its own module, and reach the state and each other only through public names:
 * ``core.messages`` (messages.py): posting, editing and deleting messages, mentions,
   nonces, and waiting for messages;
 * ``core.commands`` (commands.py): application commands and the data of a command call;
+* ``core.installs`` (installs.py): where the app is installed (servers, users' accounts), where
+  a command may run, and what the app may do there;
 * ``core.interactions`` (interactions.py): interactions and the bot's answers to them;
 * ``core.invocations`` (invocations.py): what users do (run a command, click a button)
   and the :class:`~localcord.invocations.InteractionResult` a test reads.
@@ -41,6 +43,7 @@ from .gateway import (
     Session,
 )
 from .guilds import GuildSetup
+from .installs import Installs
 from .interactions import Interactions
 from .invocations import Invocations
 from .messages import Messages
@@ -121,6 +124,7 @@ class Core:
         self.dms: dict[int, S.Channel] = {}  # user id -> the bot's DM channel with them
         self.global_commands: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self.request_log: list[RequestRecord] = []
+        self.audit_log: list[dict[str, Any]] = []  # what the bot did, with its X-Audit-Log-Reason
         self.dispatch_log: list[tuple[int, str, str | None]] = []
         self._request_observers: list[RequestObserver] = []
 
@@ -129,6 +133,7 @@ class Core:
         self.setup = GuildSetup(self)
         self.messages = Messages(self)
         self.commands = Commands(self)
+        self.installs = Installs(self)
         self.interactions = Interactions(self)
         self.invocations = Invocations(self)
 
@@ -196,6 +201,17 @@ class Core:
     def guild_of(self, channel: S.Channel) -> S.Guild | None:
         return None if channel.guild_id is None else self.guilds.get(channel.guild_id)
 
+    def is_bot_dm(self, channel: S.Channel) -> bool:
+        """Whether ``channel`` is the DM of the bot with a user (not a DM between two users)."""
+        return channel.type == S.DM and any(self.dms.get(u.id) is channel for u in channel.recipients)
+
+    def bot_is_in(self, channel: S.Channel) -> bool:
+        """Whether the bot belongs where ``channel`` is: a member of its guild, or a party to the DM."""
+        guild = self.guild_of(channel)
+        if guild is not None:
+            return self.bot_user.id in guild.members
+        return channel.guild_id is None and (not channel.is_private or self.is_bot_dm(channel))
+
     # -------------------------------------------------------------- permissions
 
     def permissions_for(self, member: Ref, channel: Ref) -> int:
@@ -239,8 +255,15 @@ class Core:
         if session is None:
             return
         needed = _EVENT_INTENTS.get(event, INTENT_GUILDS)
-        if session.intents & needed:
+        if session.intents & needed or self._sent_regardless_of_intents(event, data):
             session.dispatch(event, data)
+
+    def _sent_regardless_of_intents(self, event: str, data: Any) -> bool:
+        """GUILD_MEMBER_UPDATE "is sent for current-user updates regardless of whether the
+        GUILD_MEMBERS intent is set" (events/gateway, Caveats)."""
+        if event != "GUILD_MEMBER_UPDATE" or not isinstance(data, dict):
+            return False
+        return str((data.get("user") or {}).get("id")) == str(self.bot_user.id)
 
     def dispatch_channel(self, event: str, channel: S.Channel) -> None:
         if channel.guild_id is not None:
@@ -256,8 +279,8 @@ class Core:
         guild = self.guild_of(channel)
         if not session.intents & (INTENT_GUILD_MESSAGES if guild is not None else INTENT_DM_MESSAGES):
             return
-        if guild is not None and self.bot_user.id not in guild.members:
-            return
+        if not self.bot_is_in(channel):
+            return  # a server the bot is not in, or a DM between users
         data = dict(msg)
         data.pop("allowed_mentions", None)
         if guild is not None:
@@ -273,7 +296,7 @@ class Core:
         session.dispatch(event, data)
 
     def dispatch_message_delete(self, channel: S.Channel, msg: dict[str, Any]) -> None:
-        if not self.dispatch_message_events:
+        if not self.dispatch_message_events or not self.bot_is_in(channel):
             return
         session = self.gateway.session_for_guild(channel.guild_id)
         if session is None:

@@ -1,7 +1,13 @@
-"""Guild setup: users, guilds, channels, threads, roles, members, overwrites, scheduled events.
+"""Guild setup: users, guilds, channels, threads, roles, members, overwrites, scheduled events,
+and the DMs and group DMs between users.
 
 What a test builds before the bot acts, and what REST creates when the bot asks. Every
 change is dispatched to the bot as Discord would (CHANNEL_CREATE, GUILD_ROLE_UPDATE, ...).
+
+Roles are ordered as Discord orders them: @everyone at 0, then 1, 2, ... upwards. A new role,
+and the bot's own role when it joins, goes to the bottom (position 1), pushing the others up;
+:meth:`GuildSetup.move_role` puts a role elsewhere. So a role made after the bot joined is below
+the bot's, and one made before is above it, as in Discord.
 """
 
 from __future__ import annotations
@@ -59,10 +65,9 @@ class GuildSetup:
         core = self.core
         perms = core.default_bot_permissions if bot_permissions is None else P.to_int(bot_permissions)
         bot = core.bot_user
-        role = S.Role(
-            core.snowflakes.next(), guild.id, bot.username, perms, position=1, managed=True, bot_id=bot.id
-        )
+        role = S.Role(core.snowflakes.next(), guild.id, bot.username, perms, managed=True, bot_id=bot.id)
         guild.roles[role.id] = role
+        self.place_role(guild, role, 1)  # the bot is not there yet: nothing to tell it
         guild.bot_role_id = role.id
         guild.members[bot.id] = S.Member(guild.id, bot, [role.id])
         session = core.session_for_guild(guild.id)
@@ -182,6 +187,25 @@ class GuildSetup:
     def set_dms_open(self, user: Ref, open: bool = True) -> None:
         self.core.state_user(user).dms_open = open
 
+    def create_private_channel(self, users: Sequence[Ref], *, name: str | None = None) -> S.Channel:
+        """A DM between two users, or a group DM of more (owned by the first); the bot is no party.
+
+        The bot hears nothing of it; a user-installed app answers there through its interactions.
+        """
+        core = self.core
+        members = [core.state_user(u) for u in users]
+        ids = [u.id for u in members]
+        if len(set(ids)) != len(ids) or len(ids) < 2:
+            raise ValueError("a private channel needs at least two different users")
+        if core.bot_user.id in ids:
+            raise ValueError("the bot's own DM is opened by run_command(None, user, ...)")
+        ctype = S.DM if len(members) == 2 and name is None else S.GROUP_DM
+        ch = S.Channel(core.snowflakes.next(), ctype, name, recipients=members)
+        if ctype == S.GROUP_DM:
+            ch.owner_id = members[0].id
+        core.channels[ch.id] = ch
+        return ch
+
     # -------------------------------------------------------- roles and members
 
     def create_role(
@@ -193,22 +217,58 @@ class GuildSetup:
         mentionable: bool = False,
         color: int = 0,
         hoist: bool = False,
+        position: int = 1,
+        managed: bool = False,
+        bot: Ref | None = None,
+        premium_subscriber: bool = False,
     ) -> S.Role:
+        """A role at ``position`` (default the bottom, as Discord makes it). ``bot`` makes it that
+        bot's managed role, ``premium_subscriber`` the server's booster role (managed too)."""
         core = self.core
         g = core.state_guild(guild)
+        bot_id = None if bot is None else core.state_user(bot).id
         role = S.Role(
             core.snowflakes.next(),
             g.id,
             name,
             P.to_int(permissions),
-            position=len(g.roles),
             color=color,
             hoist=hoist,
             mentionable=mentionable,
+            managed=managed or bot_id is not None or premium_subscriber,
+            bot_id=bot_id,
+            premium_subscriber=premium_subscriber,
         )
         g.roles[role.id] = role
+        moved = self.place_role(g, role, position)
         core.dispatch_guild(g, "GUILD_ROLE_CREATE", {"guild_id": str(g.id), "role": role.to_dict()})
+        for other in moved:
+            if other is not role:
+                self.update_role(g, other)
         return role
+
+    def place_role(self, guild: S.Guild, role: S.Role, position: int) -> list[S.Role]:
+        """Puts ``role`` at ``position`` (1 is just above @everyone) and numbers the others around it
+        from 1 upwards; returns the roles whose position changed (``role`` included)."""
+        if role.id == guild.id:
+            raise ValueError("@everyone stays at position 0")
+        others = sorted(
+            (r for r in guild.roles.values() if r.id != guild.id and r is not role),
+            key=lambda r: (r.position, r.id),
+        )
+        others.insert(max(0, min(position - 1, len(others))), role)
+        moved = []
+        for number, r in enumerate(others, start=1):
+            if r.position != number:
+                r.position = number
+                moved.append(r)
+        return moved
+
+    def move_role(self, guild: Ref, role: Ref, position: int) -> None:
+        """Moves a role, as an admin dragging it in Server Settings → Roles."""
+        g = self.core.state_guild(guild)
+        for r in self.place_role(g, self.core.state_role(g, role), position):
+            self.update_role(g, r)
 
     def update_role(self, guild: S.Guild, role: S.Role) -> None:
         """Tells the bot that ``role`` changed."""
@@ -266,11 +326,52 @@ class GuildSetup:
 
     def add_role(self, guild: Ref, member: Ref, role: Ref) -> None:
         g = self.core.state_guild(guild)
-        m = self.core.state_member(g, member)
-        rid = self.core.state_role(g, role).id
-        if rid not in m.roles:
-            m.roles.append(rid)
-            self.core.dispatch_guild(g, "GUILD_MEMBER_UPDATE", {**m.to_dict(), "guild_id": str(g.id)})
+        self.set_member_role(g, self.core.state_member(g, member), self.core.state_role(g, role), add=True)
+
+    def remove_role(self, guild: Ref, member: Ref, role: Ref) -> None:
+        g = self.core.state_guild(guild)
+        self.set_member_role(g, self.core.state_member(g, member), self.core.state_role(g, role), add=False)
+
+    def set_member_role(
+        self,
+        guild: S.Guild,
+        member: S.Member,
+        role: S.Role,
+        *,
+        add: bool,
+        by: S.User | None = None,
+        reason: str | None = None,
+    ) -> bool:
+        """Gives ``member`` the role or takes it away; True when that changed anything.
+
+        A change is dispatched as GUILD_MEMBER_UPDATE and, when ``by`` someone (the bot through
+        REST), written to the audit log with its reason.
+        """
+        if (role.id in member.roles) == add:
+            return False
+        if add:
+            member.roles.append(role.id)
+        else:
+            member.roles.remove(role.id)
+        core = self.core
+        if by is not None:
+            core.audit_log.append(
+                {
+                    "guild_id": str(guild.id),
+                    "action_type": 25,  # MEMBER_ROLE_UPDATE
+                    "user_id": str(by.id),
+                    "target_id": str(member.id),
+                    "changes": [
+                        {
+                            "key": "$add" if add else "$remove",
+                            "new_value": [{"id": str(role.id), "name": role.name}],
+                        }
+                    ],
+                    "reason": reason,
+                }
+            )
+        core.dispatch_guild(guild, "GUILD_MEMBER_UPDATE", {**member.to_dict(), "guild_id": str(guild.id)})
+        return True
 
     # --------------------------------------------------------------- overwrites
 

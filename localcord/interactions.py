@@ -3,6 +3,10 @@
 The bot answers an interaction once, within ``interaction_timeout`` (404 10062 after,
 400 40060 for a second answer); its token then works for follow-ups and edits during
 ``token_lifetime``. Ephemeral messages live on their interaction, not in a channel.
+
+Answers go to the interaction's channel whether or not the bot is in it (a server the bot is not
+in, a DM between users: a user install). An interaction authorized by a user install alone gets at
+most 5 follow-ups (400 40094), and its answers are ephemeral when ``force_ephemeral`` says so.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from . import state as S
 from . import validation as V
 from .errors import APIError, unknown_interaction, unknown_message
+from .installs import USER_INSTALL_FOLLOWUPS
 from .messages import EPHEMERAL, LOADING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -85,6 +90,8 @@ class Interactions:
         if channel is None:
             raise APIError(404, 10003, "Unknown Channel")
         msg_type = 20 if inter.type == 2 and inter.original_message_id is None else 0
+        if inter.force_ephemeral:
+            extra_flags |= EPHEMERAL
         msg = core.messages.build(
             channel,
             core.bot_user,
@@ -129,7 +136,7 @@ class Interactions:
             inter.original_message_id = int(msg["id"])
             inter.ephemeral = bool(msg["flags"] & EPHEMERAL)
         elif rtype == 5:
-            flags = int(data.get("flags") or 0) & EPHEMERAL
+            flags = (int(data.get("flags") or 0) | (EPHEMERAL if inter.force_ephemeral else 0)) & EPHEMERAL
             msg = self._post(inter, {"content": "", "flags": flags}, [], extra_flags=LOADING)
             inter.original_message_id = int(msg["id"])
             inter.ephemeral = bool(flags)
@@ -189,6 +196,8 @@ class Interactions:
     ) -> dict[str, Any]:
         """``POST /webhooks/{app}/{token}``: a follow-up message."""
         core = self.core
+        if set(inter.owners) == {str(S.USER_INSTALL)} and len(inter.followup_ids) >= USER_INSTALL_FOLLOWUPS:
+            raise APIError(400, 40094, "This interaction has hit the maximum number of follow up messages")
         original = None
         if inter.loading and inter.response_type == 5 and inter.original_message_id is not None:
             original = self.message(inter, inter.original_message_id)

@@ -1,6 +1,10 @@
 """What users do: run a slash command, ask for autocomplete, click a button, pick from a
 menu, submit a modal. Each builds an interaction as Discord would, sends it to the bot's
 shard as INTERACTION_CREATE and waits for the answer, read through :class:`InteractionResult`.
+
+Where it happens (a server with or without the bot, the bot's DM, a DM between users) and under
+which install is worked out by ``core.installs`` (installs.py), which also refuses a command
+Discord would not offer there.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from . import permissions as P
 from . import state as S
 from . import wire
 from .gateway import Session
+from .installs import Surface
 from .state import Ref, ref_id
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -141,9 +146,18 @@ class Invocations:
         *,
         message: dict[str, Any] | None = None,
         locale: str = "en-US",
+        owners: dict[str, str] | None = None,
     ) -> S.Interaction:
-        """A new interaction of type ``itype`` (2 command, 3 component, 4 autocomplete, 5 modal)."""
+        """A new interaction of type ``itype`` (2 command, 3 component, 4 autocomplete, 5 modal).
+
+        ``owners`` is its ``authorizing_integration_owners``; by default, the installs that reach
+        where it happens.
+        """
         core = self.core
+        installs = core.installs
+        surface = Surface(guild, channel, user, installs.context_of(channel))
+        if owners is None:
+            owners = installs.installs_here(surface)
         wire.refuse_invalid_text(data, "interaction data")
         iid = core.snowflakes.next()
         token = S.new_token()
@@ -160,10 +174,13 @@ class Invocations:
             "attachment_size_limit": 10 * 1024 * 1024,
             "channel_id": str(channel.id),
         }
-        channel_dict = channel.to_dict()
+        app_permissions = installs.app_permissions(surface)
         if guild is not None:
             member = core.state_member(guild, user.id)
             member_perms = P.channel_permissions(guild, member, channel)
+            # A server the bot is in: the channel as the bot knows it; else a partial channel.
+            in_guild = installs.guild_installed(guild)
+            channel_dict = channel.to_dict() if in_guild else installs.partial_channel(channel)
             channel_dict["permissions"] = str(member_perms)
             payload.update(
                 {
@@ -171,21 +188,19 @@ class Invocations:
                     "guild": {"id": str(guild.id), "locale": guild.preferred_locale, "features": []},
                     "guild_locale": guild.preferred_locale,
                     "member": member.to_dict(permissions=member_perms),
-                    "app_permissions": str(core.bot_permissions_in(channel)),
-                    "authorizing_integration_owners": {"0": str(guild.id)},
-                    "context": 0,
                 }
             )
         else:
-            payload.update(
-                {
-                    "user": user.to_dict(),
-                    "app_permissions": str(core.permissions_for(core.bot_user.id, channel)),
-                    "authorizing_integration_owners": {"0": "0"},
-                    "context": 1,
-                }
-            )
-        payload["channel"] = channel_dict
+            channel_dict = channel.to_dict()
+            payload["user"] = user.to_dict()
+        payload.update(
+            {
+                "app_permissions": str(app_permissions),
+                "authorizing_integration_owners": dict(owners),
+                "context": surface.context,
+                "channel": channel_dict,
+            }
+        )
         if message is not None:
             payload["message"] = {k: v for k, v in message.items() if k != "allowed_mentions"}
         inter = S.Interaction(
@@ -197,6 +212,9 @@ class Invocations:
             user=user,
             payload=payload,
             created=core.clock(),
+            context=surface.context,
+            owners=dict(owners),
+            force_ephemeral=installs.forced_ephemeral(surface, owners),
             future=asyncio.get_running_loop().create_future(),
             completed=asyncio.Event(),
         )
@@ -247,26 +265,18 @@ class Invocations:
                 pass
         return result
 
-    def _context(
-        self, guild: Ref | None, member: Ref, channel: Ref | None
-    ) -> tuple[S.Guild | None, S.Channel, S.User]:
-        core = self.core
-        if guild is None:
-            user = core.state_user(member)
-            ch = core.state_channel(channel) if channel is not None else core.setup.dm_channel(user)
-            return None, ch, user
-        g = core.state_guild(guild)
-        user = core.state_user(member)
-        if user.id not in g.members:
-            raise KeyError(f"user {user.id} is not a member of guild {g.id}")
-        if channel is None:
-            text = [c for c in g.channels.values() if c.type in (S.TEXT, S.ANNOUNCEMENT)]
-            if not text:
-                raise ValueError("guild has no text channel; pass channel=")
-            ch = text[0]
-        else:
-            ch = core.state_channel(channel)
-        return g, ch, user
+    def _command(
+        self, surface: Surface, name: str | Sequence[str], stale_client: bool
+    ) -> tuple[dict[str, Any], dict[str, str]]:
+        """The command ``name`` starts with, and the installs that authorize running it there."""
+        path = name.split() if isinstance(name, str) else list(name)
+        if not path:
+            raise ValueError("empty command name")
+        installs = self.core.installs
+        cmd = installs.find_command(surface, path[0])
+        if stale_client:
+            return cmd, installs.installs_here(surface)
+        return cmd, installs.command_owners(surface, cmd)
 
     # ------------------------------------------------------------ commands
 
@@ -281,10 +291,12 @@ class Invocations:
         timeout: float = 5.0,  # noqa: ASYNC109
         locale: str = "en-US",
         wait_deferred: bool = True,
+        stale_client: bool = False,
     ) -> InteractionResult:
-        g, ch, user = self._context(guild, member, channel)
-        data = self.core.commands.call_data(g, user, name, options)
-        inter = self.build(2, g, ch, user, data, locale=locale)
+        here = self.core.installs.surface(guild, member, channel)
+        cmd, owners = self._command(here, name, stale_client)
+        data = self.core.commands.call_data(here.guild, here.user, name, options, command=cmd)
+        inter = self.build(2, here.guild, here.channel, here.user, data, locale=locale, owners=owners)
         return await self.send(inter, timeout, wait_deferred)
 
     async def run_autocomplete(
@@ -299,12 +311,14 @@ class Invocations:
         channel: Ref | None = None,
         timeout: float = 5.0,  # noqa: ASYNC109
         locale: str = "en-US",
+        stale_client: bool = False,
     ) -> list[dict[str, Any]]:
-        g, ch, user = self._context(guild, member, channel)
+        here = self.core.installs.surface(guild, member, channel)
+        cmd, owners = self._command(here, name, stale_client)
         values = dict(options or {})
         values[focused] = value
-        data = self.core.commands.call_data(g, user, name, values, focused=focused)
-        inter = self.build(4, g, ch, user, data, locale=locale)
+        data = self.core.commands.call_data(here.guild, here.user, name, values, focused=focused, command=cmd)
+        inter = self.build(4, here.guild, here.channel, here.user, data, locale=locale, owners=owners)
         result = await self.send(inter, timeout, False)
         return result.choices
 
@@ -343,7 +357,17 @@ class Invocations:
         if msg is None:
             raise KeyError(f"message {mid} no longer exists")
         user = core.state_user(member)
-        return core.guild_of(channel), channel, user, msg
+        guild = core.guild_of(channel)
+        if guild is None and channel.is_private and user.id not in {u.id for u in channel.recipients}:
+            raise KeyError(f"user {user.id} is not a recipient of channel {channel.id}")
+        return guild, channel, user, msg
+
+    def _component_owners(
+        self, guild: S.Guild | None, channel: S.Channel, user: S.User, msg: dict[str, Any]
+    ) -> dict[str, str]:
+        installs = self.core.installs
+        surface = Surface(guild, channel, user, installs.context_of(channel))
+        return installs.component_owners(surface, msg)
 
     def _component(self, msg: dict[str, Any], custom_id: str) -> dict[str, Any]:
         comp = self._find_component(msg.get("components"), custom_id)
@@ -365,7 +389,8 @@ class Invocations:
         if comp.get("disabled"):
             raise ValueError(f"component {custom_id!r} is disabled")
         data = {"custom_id": custom_id, "component_type": comp.get("type", 2)}
-        inter = self.build(3, g, channel, user, data, message=msg)
+        owners = self._component_owners(g, channel, user, msg)
+        inter = self.build(3, g, channel, user, data, message=msg, owners=owners)
         return await self.send(inter, timeout, wait_deferred)
 
     async def select_menu(
@@ -385,7 +410,8 @@ class Invocations:
             "component_type": comp.get("type", 3),
             "values": [str(v) for v in values],
         }
-        inter = self.build(3, g, channel, user, data, message=msg)
+        owners = self._component_owners(g, channel, user, msg)
+        inter = self.build(3, g, channel, user, data, message=msg, owners=owners)
         return await self.send(inter, timeout, wait_deferred)
 
     async def submit_modal(
@@ -399,7 +425,7 @@ class Invocations:
         timeout: float = 5.0,  # noqa: ASYNC109
         wait_deferred: bool = True,
     ) -> InteractionResult:
-        g, ch, user = self._context(guild, member, channel)
+        here = self.core.installs.surface(guild, member, channel)
         data = {
             "custom_id": custom_id,
             "components": [
@@ -407,5 +433,5 @@ class Invocations:
                 for k, v in values.items()
             ],
         }
-        inter = self.build(5, g, ch, user, data)
+        inter = self.build(5, here.guild, here.channel, here.user, data)
         return await self.send(inter, timeout, wait_deferred)

@@ -61,6 +61,7 @@ USE_EMBEDDED_ACTIVITIES = 1 << 39
 MODERATE_MEMBERS = 1 << 40
 CREATE_EVENTS = 1 << 44
 SEND_POLLS = 1 << 49
+USE_EXTERNAL_APPS = 1 << 50
 
 ALL = (1 << 53) - 1
 
@@ -85,6 +86,7 @@ DEFAULT_EVERYONE = (
     | USE_EXTERNAL_STICKERS
     | SEND_MESSAGES_IN_THREADS
     | SEND_POLLS
+    | USE_EXTERNAL_APPS
 )
 
 #: What the bot's own managed role grants unless configured otherwise.
@@ -103,6 +105,19 @@ DEFAULT_BOT = (
 )
 
 NAMES = {name: value for name, value in globals().items() if name.isupper() and isinstance(value, int)}
+
+#: What an app may use in its interaction responses where it has no bot member: Discord's
+#: ``app_permissions`` of such an app (change log, 2022-06-29, "Calculated Permissions in
+#: Interaction Payloads").
+INTERACTION_RESPONSE = ATTACH_FILES | EMBED_LINKS | MENTION_EVERYONE | USE_EXTERNAL_EMOJIS
+#: ``app_permissions`` in a DM or group DM between users (PRIVATE_CHANNEL) ...
+PRIVATE_CHANNEL_APP = ATTACH_FILES | EMBED_LINKS | MENTION_EVERYONE
+#: ... and, on top of what the bot has there, in the DM with the app's bot user (BOT_DM)
+#: (interactions/receiving-and-responding, the interaction object's ``app_permissions``).
+BOT_DM_APP = PRIVATE_CHANNEL_APP | USE_EXTERNAL_EMOJIS
+#: What a user-installed app gets of the invoking member's permissions in a server it is not in:
+#: it speaks through the member, who must see the channel and may send there.
+_USER_INSTALL_FROM_MEMBER = VIEW_CHANNEL | SEND_MESSAGES | SEND_MESSAGES_IN_THREADS | INTERACTION_RESPONSE
 
 # Permissions lost when SEND_MESSAGES is denied in a text channel.
 _SEND_DEPENDENT = MENTION_EVERYONE | SEND_TTS_MESSAGES | ATTACH_FILES | EMBED_LINKS
@@ -191,3 +206,21 @@ def channel_permissions(guild: Any, member: Any, channel: Any) -> int:
 
 def has(perms: int, needed: int) -> bool:
     return perms & needed == needed
+
+
+def user_install_app_permissions(member_permissions: int) -> int:
+    """``app_permissions`` of a user-installed app run in a server its bot is not in.
+
+    Discord reduces them to what an interaction response can use, taken from the invoking
+    member's permissions in the channel (discord-api-docs#7251: a member's own Use External
+    Emojis shows through), with Attach Files and Embed Links always granted
+    (discord-api-docs#5316: "Interactions for apps without a bot integration in the context will
+    have their app_permissions always have Attach Files and Embed Links").
+    """
+    return (member_permissions & _USER_INSTALL_FROM_MEMBER) | ATTACH_FILES | EMBED_LINKS
+
+
+def top_role_position(guild: Any, member: Any) -> int:
+    """The position of ``member``'s highest role (0, @everyone's, for a member with none)."""
+    roles = guild.roles
+    return max((roles[r].position for r in member.roles if r in roles), default=0)

@@ -139,6 +139,8 @@ class Routes:
         channel = self.core.channels.get(cid)
         if channel is None:
             raise unknown_channel()
+        if channel.is_private and self.core.limits.permissions and not self.core.is_bot_dm(channel):
+            raise missing_access()  # a DM or group DM between users: the bot is no party to it
         return channel
 
     def guild(self, request: web.Request) -> S.Guild:

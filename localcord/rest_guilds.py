@@ -1,8 +1,17 @@
-"""Guilds: their channels, roles, members and scheduled events."""
+"""Guilds: their channels, roles, members and scheduled events.
+
+A member's roles (``PUT``/``DELETE /guilds/{guild}/members/{user}/roles/{role}``, 204) follow
+Discord's rules: 404 10007 Unknown Member, 404 10011 Unknown Role; 403 50013 without Manage Roles,
+for a role at or above the bot's highest role (unless the bot owns the server), and for a role
+nobody may hand out: @everyone, or a role managed by an integration (a bot's role, the booster
+role). The docs name only the Manage Roles requirement; Discord answers the others with the same
+403 50013 Missing Permissions. ``X-Audit-Log-Reason`` is kept with the change in the audit log.
+"""
 
 from __future__ import annotations
 
 import time
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -25,6 +34,8 @@ class GuildRoutes(Routes):
             ("DELETE", "/guilds/{guild_id}/roles/{role_id}", self.guild_delete_role),
             ("GET", "/guilds/{guild_id}/members", self.guild_members),
             ("GET", "/guilds/{guild_id}/members/{user_id}", self.guild_member),
+            ("PUT", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self.add_member_role),
+            ("DELETE", "/guilds/{guild_id}/members/{user_id}/roles/{role_id}", self.remove_member_role),
             ("GET", "/guilds/{guild_id}/scheduled-events", self.list_events),
             ("POST", "/guilds/{guild_id}/scheduled-events", self.create_event),
             ("GET", "/guilds/{guild_id}/scheduled-events/{event_id}", self.get_event),
@@ -130,10 +141,37 @@ class GuildRoutes(Routes):
 
     async def guild_member(self, request: web.Request) -> web.Response:
         guild = self.guild(request)
+        return json_response(self._member(guild, request).to_dict())
+
+    def _member(self, guild: S.Guild, request: web.Request) -> S.Member:
         member = guild.members.get(path_int(request.match_info["user_id"]))
         if member is None:
             raise APIError(404, 10007, "Unknown Member")
-        return json_response(member.to_dict())
+        return member
+
+    async def add_member_role(self, request: web.Request) -> web.Response:
+        return await self._member_role(request, add=True)
+
+    async def remove_member_role(self, request: web.Request) -> web.Response:
+        return await self._member_role(request, add=False)
+
+    async def _member_role(self, request: web.Request, *, add: bool) -> web.Response:
+        core = self.core
+        guild = self.guild(request)
+        member = self._member(guild, request)
+        role = self._role(guild, request)
+        if role.id == guild.id or role.managed:
+            raise missing_permissions()  # @everyone, or a role only its integration hands out
+        bot = guild.members[core.bot_user.id]
+        if core.limits.permissions and bot.id != guild.owner_id:
+            if not P.base_permissions(guild, bot) & P.MANAGE_ROLES:
+                raise missing_permissions()
+            if role.position >= P.top_role_position(guild, bot):
+                raise missing_permissions()
+        raw_reason = request.headers.get("X-Audit-Log-Reason")
+        reason = None if raw_reason is None else unquote(raw_reason)
+        core.setup.set_member_role(guild, member, role, add=add, by=core.bot_user, reason=reason)
+        return no_content()
 
     # ---------------------------------------------------------- scheduled events
 

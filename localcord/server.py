@@ -14,6 +14,19 @@ Run it inside the test's event loop::
 Every function that takes a guild, channel, role, member or user also accepts its
 integer id, which is what the JSON control endpoint (``POST /_localcord/rpc``, rpc.py)
 uses when the server runs as a separate process.
+
+User installs (the rules are in installs.py)::
+
+    server.install_for_user(alice)  # alice added the app to her account
+    elsewhere = server.create_guild("No bot here", with_bot=False)
+    server.create_member(elsewhere, user=alice)
+    await server.run_command(elsewhere, alice, "cast", {...})  # context 0, owners {"1": alice}
+    group = server.create_private_channel(alice, bob, carol)  # a group DM; two users: a DM
+    await server.run_command(None, alice, "cast", {...}, channel=group)  # context 2
+    await server.run_command(None, alice, "announce list")  # guild-only: CommandUnavailable
+
+Member roles: ``add_role``/``remove_role`` (as an admin would), ``move_role`` (drag in Server
+Settings → Roles), ``state_member(guild, user).roles``, and ``audit_log()`` for what the bot did.
 """
 
 from __future__ import annotations
@@ -30,13 +43,21 @@ from . import permissions as P
 from . import state as S
 from .core import Core, Limits, RequestObserver, RequestRecord
 from .gateway import Gateway
+from .installs import CommandUnavailable
 from .invocations import InteractionResult, InteractionTimeout
 from .ratelimit import Injection, RateLimiter
 from .rest import RestAPI
 from .rpc import RPC
 from .state import Ref, ref_id
 
-__all__ = ["LocalDiscord", "Limits", "InteractionResult", "InteractionTimeout", "RequestRecord"]
+__all__ = [
+    "LocalDiscord",
+    "Limits",
+    "InteractionResult",
+    "InteractionTimeout",
+    "CommandUnavailable",
+    "RequestRecord",
+]
 
 T = TypeVar("T")
 
@@ -298,10 +319,30 @@ class LocalDiscord:
         mentionable: bool = False,
         color: int = 0,
         hoist: bool = False,
+        position: int = 1,
+        managed: bool = False,
+        bot: Ref | None = None,
+        premium_subscriber: bool = False,
     ) -> S.Role:
+        """A role at ``position`` (default: the bottom, just above @everyone, where Discord puts a
+        new role, below the bot's). ``bot`` makes it that bot's managed role;
+        ``premium_subscriber`` the server's booster role; ``managed`` any integration's role."""
         return self.core.setup.create_role(
-            guild, name, permissions=permissions, mentionable=mentionable, color=color, hoist=hoist
+            guild,
+            name,
+            permissions=permissions,
+            mentionable=mentionable,
+            color=color,
+            hoist=hoist,
+            position=position,
+            managed=managed,
+            bot=bot,
+            premium_subscriber=premium_subscriber,
         )
+
+    def move_role(self, guild: Ref, role: Ref, position: int) -> None:
+        """Moves a role to ``position`` (1 is just above @everyone); the others close up around it."""
+        self.core.setup.move_role(guild, role, position)
 
     def delete_role(self, guild: Ref, role: Ref) -> None:
         self.core.setup.delete_role(guild, role)
@@ -322,7 +363,11 @@ class LocalDiscord:
         )
 
     def add_role(self, guild: Ref, member: Ref, role: Ref) -> None:
+        """Gives a member a role (as an admin would: no checks); GUILD_MEMBER_UPDATE follows."""
         self.core.setup.add_role(guild, member, role)
+
+    def remove_role(self, guild: Ref, member: Ref, role: Ref) -> None:
+        self.core.setup.remove_role(guild, member, role)
 
     def bot_member(self, guild: Ref) -> S.Member:
         return self.state_member(guild, self.bot_user.id)
@@ -336,6 +381,23 @@ class LocalDiscord:
 
     def set_dms_open(self, user: Ref, open: bool = True) -> None:
         self.core.setup.set_dms_open(user, open)
+
+    def create_private_channel(self, *users: Ref, name: str | None = None) -> S.Channel:
+        """A DM between two users, or a group DM (three or more, or a ``name``); the bot is no party."""
+        return self.core.setup.create_private_channel(users, name=name)
+
+    # ----------------------------------------------------------------- installs
+
+    def install_for_user(self, user: Ref) -> S.User:
+        """``user`` installs the app to their account (USER_INSTALL): its commands that allow it
+        follow them into servers without the bot, and DMs and group DMs."""
+        return self.core.installs.install_for_user(user)
+
+    def uninstall_for_user(self, user: Ref) -> None:
+        self.core.installs.uninstall_for_user(user)
+
+    def user_installed(self, user: Ref) -> bool:
+        return self.core.installs.user_installed(user)
 
     # -------------------------------------------------------------- permissions
 
@@ -398,6 +460,15 @@ class LocalDiscord:
 
     def application_payload(self) -> dict[str, Any]:
         return self.core.application_payload()
+
+    def audit_log(self, guild: Ref | None = None) -> list[dict[str, Any]]:
+        """What the bot changed through REST that Discord logs (a member's roles), oldest first,
+        each with the reason it gave in ``X-Audit-Log-Reason``."""
+        entries = self.core.audit_log
+        if guild is None:
+            return list(entries)
+        gid = str(ref_id(guild))
+        return [e for e in entries if e["guild_id"] == gid]
 
     # -------------------------------------------------------------------- waits
 
@@ -467,13 +538,19 @@ class LocalDiscord:
         timeout: float = 5.0,  # noqa: ASYNC109
         locale: str = "en-US",
         wait_deferred: bool = True,
+        stale_client: bool = False,
     ) -> InteractionResult:
         """Invokes a registered slash command as ``member`` and returns what the bot did.
 
         ``name`` is ``"cast"``, ``"announce channel add"`` or ``["announce", "channel", "add"]``.
         Option values may be plain values or localcord objects (users, members, channels,
         roles); their ``resolved`` data is built like Discord's. ``guild=None`` runs it in
-        the user's DM with the bot. Text that is not valid Unicode raises ``ValueError``.
+        the user's DM with the bot, or in ``channel`` when that is a DM or group DM between
+        users. In a server without the bot, or a DM between users, it runs under the member's
+        own install of the app (``install_for_user``). A command Discord would not offer there
+        (its ``contexts`` or ``integration_types``) raises :class:`CommandUnavailable`, unless
+        ``stale_client`` (a client with an outdated command list). Text that is not valid
+        Unicode raises ``ValueError``.
         """
         return await self.core.invocations.run_command(
             guild,
@@ -484,6 +561,7 @@ class LocalDiscord:
             timeout=timeout,
             locale=locale,
             wait_deferred=wait_deferred,
+            stale_client=stale_client,
         )
 
     async def run_autocomplete(
@@ -498,8 +576,10 @@ class LocalDiscord:
         channel: Ref | None = None,
         timeout: float = 5.0,  # noqa: ASYNC109
         locale: str = "en-US",
+        stale_client: bool = False,
     ) -> list[dict[str, Any]]:
-        """Sends an autocomplete interaction (type 4) and returns the bot's choices."""
+        """Sends an autocomplete interaction (type 4) and returns the bot's choices; where the
+        command is offered, as for :meth:`run_command`."""
         return await self.core.invocations.run_autocomplete(
             guild,
             member,
@@ -510,6 +590,7 @@ class LocalDiscord:
             channel=channel,
             timeout=timeout,
             locale=locale,
+            stale_client=stale_client,
         )
 
     async def click_button(

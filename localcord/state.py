@@ -20,12 +20,22 @@ DISCORD_EPOCH = 1420070400000
 TEXT = 0
 DM = 1
 VOICE = 2
+GROUP_DM = 3
 CATEGORY = 4
 ANNOUNCEMENT = 5
 ANNOUNCEMENT_THREAD = 10
 PUBLIC_THREAD = 11
 PRIVATE_THREAD = 12
 THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
+PRIVATE_TYPES = (DM, GROUP_DM)
+
+# Interaction contexts (where an interaction happens) and installation contexts (how the app is
+# installed there): interactions/receiving-and-responding and resources/application.
+GUILD_CONTEXT = 0
+BOT_DM_CONTEXT = 1
+PRIVATE_CHANNEL_CONTEXT = 2
+GUILD_INSTALL = 0
+USER_INSTALL = 1
 
 
 Ref = int | str | Any
@@ -126,6 +136,7 @@ class Role:
     managed: bool = False
     mentionable: bool = False
     bot_id: int | None = None
+    premium_subscriber: bool = False  # the server's booster role (managed by Discord)
 
     @property
     def mention(self) -> str:
@@ -148,6 +159,8 @@ class Role:
         }
         if self.bot_id is not None:
             d["tags"] = {"bot_id": str(self.bot_id)}
+        elif self.premium_subscriber:
+            d["tags"] = {"premium_subscriber": None}
         return d
 
 
@@ -230,6 +243,11 @@ class Channel:
         return self.type in THREAD_TYPES
 
     @property
+    def is_private(self) -> bool:
+        """A DM or a group DM (no guild)."""
+        return self.type in PRIVATE_TYPES
+
+    @property
     def mention(self) -> str:
         return f"<#{self.id}>"
 
@@ -239,6 +257,17 @@ class Channel:
                 "id": str(self.id),
                 "type": DM,
                 "name": None,
+                "last_message_id": _sid(self.last_message_id),
+                "recipients": [u.to_dict() for u in self.recipients],
+                "flags": 0,
+            }
+        if self.type == GROUP_DM:
+            return {
+                "id": str(self.id),
+                "type": GROUP_DM,
+                "name": self.name,
+                "icon": None,
+                "owner_id": _sid(self.owner_id),
                 "last_message_id": _sid(self.last_message_id),
                 "recipients": [u.to_dict() for u in self.recipients],
                 "flags": 0,
@@ -416,6 +445,9 @@ class Interaction:
     payload: dict[str, Any]
     created: float  # loop.time()
     shard_id: int = 0
+    context: int = GUILD_CONTEXT
+    owners: dict[str, str] = field(default_factory=dict)  # authorizing_integration_owners
+    force_ephemeral: bool = False  # a user-installed app where members lack Use External Apps
     acknowledged: bool = False
     response_type: int | None = None
     response_data: dict[str, Any] | None = None
