@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from bot.announce.port import ChannelBroken, ChannelGone, DeliveryError, Post, TransientDeliveryError
+from bot.announce.port import (
+    ChannelBroken,
+    ChannelGone,
+    DeliveryError,
+    Post,
+    RecipientClosed,
+    TransientDeliveryError,
+)
 from bot.models import Kind, Release, Scope, Show, ShowRecord, When
 
 
@@ -53,6 +60,9 @@ def film(date_text: str = "2022-02-10", zone: str = "Asia/Seoul") -> ShowRecord:
     )
 
 
+DM_BASE = 10**15  # the fake DM channel of member N is DM_BASE + N
+
+
 @dataclass
 class FakePoster:
     """Behaves like Discord for the service: a repeated nonce returns the original message."""
@@ -69,9 +79,22 @@ class FakePoster:
     calls: int = 0
     crash_after: int | None = None  # raise CancelledError-like crash after this many real sends
     next_id: int = 1000
+    dms_closed: set[int] = field(default_factory=set)  # members whose DMs answer 50007
+    dm_opened: list[int] = field(default_factory=list)  # members a DM channel was opened for
+
+    async def open_dm(self, user_id: int) -> int:
+        """A member's DM channel: ``DM_BASE + user id`` (DMs to it fail when theirs are closed)."""
+        self.calls += 1
+        self.dm_opened.append(user_id)
+        return DM_BASE + user_id
+
+    def dms_to(self, user_id: int) -> list[Post]:
+        return [p for p in self.sent if p.channel_id == DM_BASE + user_id]
 
     async def send(self, post: Post) -> int:
         self.calls += 1
+        if post.channel_id - DM_BASE in self.dms_closed:
+            raise RecipientClosed("the member's DMs are closed to the bot (Cannot send messages to this user)")
         if post.channel_id in self.deleted:
             raise ChannelGone("the channel was deleted (Unknown Channel)")
         if post.channel_id in self.broken:
