@@ -46,7 +46,9 @@ class WeeklyMessages:
 
     async def weekly_messages(self, since: date) -> dict[tuple[int, date], WeeklyMessage]:
         """Every channel's message for the weeks from ``since`` on, by (channel, week start)."""
-        rows = await self.db.query("SELECT * FROM weekly_messages WHERE week_start >= ?", (since.isoformat(),))
+        rows = await self.db.query(
+            "SELECT * FROM weekly_messages WHERE week_start >= ?", (since.isoformat(),)
+        )
         return {(m.channel_id, m.week_start): m for m in map(_row, rows)}
 
     async def weekly_message(self, channel_id: int, week_start: date) -> WeeklyMessage | None:
