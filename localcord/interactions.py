@@ -67,7 +67,9 @@ class Interactions:
         if channel is not None and mid in channel.messages:
             return channel.messages[mid]
         channel = channels.get(inter.channel_id)
-        return None if channel is None else channel.messages.get(mid)
+        if channel is not None and mid in channel.messages:
+            return channel.messages[mid]
+        return self.find_ephemeral(mid)  # a component on another interaction's ephemeral answer
 
     def find_ephemeral(self, mid: int) -> dict[str, Any] | None:
         for inter in self.by_id.values():
