@@ -87,10 +87,16 @@ def build_announcements(store: Store, clock: Clock, settings: Settings, **option
 
 
 def build_sync(
-    store: Store, clock: Clock, settings: Settings, catalogue: CatalogueService, scheduler: Any
+    store: Store,
+    clock: Clock,
+    settings: Settings,
+    catalogue: CatalogueService,
+    scheduler: Any,
+    weekly: Any = None,
 ) -> Any:
     """The TVmaze sync (None with CATALOGUE_SYNC=off). After a sync that changed the catalogue,
-    cached answers are dropped and announcements are planned again."""
+    cached answers are dropped, announcements are planned again and the week at a glance is
+    brought up to date."""
     if not settings.sync_enabled:
         return None
     from bot.sync.client import TVmazeClient
@@ -99,6 +105,8 @@ def build_sync(
     async def changed() -> None:
         await catalogue.refresh()
         await scheduler.replan()
+        if weekly is not None:
+            await weekly.changed()
 
     client = TVmazeClient(settings.tvmaze_api_base)
     return CatalogueSync(
@@ -125,16 +133,25 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
 
     follows = FollowService(store, clock, on_change=announcements.changed)
     announcements.attach_follows(follows)
-    sync = build_sync(store, clock, settings, catalogue, scheduler)
+    from bot.services.weekly import WeeklyService
+
+    weekly = WeeklyService(store, clock, limiter=announcements.limiter)
+    announcements.on_change(weekly.changed)
+    sync = build_sync(store, clock, settings, catalogue, scheduler, weekly)
     bot = PremiereBot(
         settings=settings,
         store=store,
         clock=clock,
         catalogue=catalogue,
         http_trace=rate_limit_trace(announcements.rate_limited),
-        services=Services(announcements=announcements, scheduler=scheduler, sync=sync, follows=follows),
+        services=Services(
+            announcements=announcements, scheduler=scheduler, sync=sync, follows=follows, weekly=weekly
+        ),
     )
     attach_poster(bot, announcements)
+    from bot.weekly_discord import DiscordWeeklyPoster
+
+    weekly.attach(DiscordWeeklyPoster(bot))
     return bot
 
 

@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from bot.scheduler import AnnouncementScheduler
     from bot.services.announcements import AnnouncementService
     from bot.services.follows import FollowService
+    from bot.services.weekly import WeeklyService
     from bot.sync.service import CatalogueSync
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,7 @@ class Services:
     scheduler: AnnouncementScheduler | None = None
     sync: CatalogueSync | None = None
     follows: FollowService | None = None
+    weekly: WeeklyService | None = None
 
 
 class PremiereBot(commands.AutoShardedBot):
@@ -155,6 +157,10 @@ class PremiereBot(commands.AutoShardedBot):
         except Exception:
             log.exception("the announcement scheduler failed to start; commands still work")
             return
+        if self.services.weekly is not None:
+            from bot.services.weekly import add_weekly_jobs
+
+            add_weekly_jobs(scheduler, self.services.weekly)
         sync = self.services.sync
         if sync is not None:
             from datetime import timedelta

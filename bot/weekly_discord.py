@@ -32,7 +32,7 @@ def weekly_error(exc: BaseException) -> DeliveryError:
 
 
 class DiscordWeeklyPoster:
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: commands.Bot | commands.AutoShardedBot) -> None:
         self.bot = bot
 
     async def send(

@@ -94,7 +94,9 @@ class FakePoster:
     async def send(self, post: Post) -> int:
         self.calls += 1
         if post.channel_id - DM_BASE in self.dms_closed:
-            raise RecipientClosed("the member's DMs are closed to the bot (Cannot send messages to this user)")
+            raise RecipientClosed(
+                "the member's DMs are closed to the bot (Cannot send messages to this user)"
+            )
         if post.channel_id in self.deleted:
             raise ChannelGone("the channel was deleted (Unknown Channel)")
         if post.channel_id in self.broken:

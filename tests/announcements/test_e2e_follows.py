@@ -84,7 +84,9 @@ async def test_hostile_input_gets_a_short_private_answer(lc: LocalDiscord, runni
     assert await running.bot.services.follows.follower(fan.id) is None  # nothing saved
 
 
-async def test_closed_dms_pause_and_the_member_is_told_next_time(lc: LocalDiscord, running: RunningBot) -> None:
+async def test_closed_dms_pause_and_the_member_is_told_next_time(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
     guild = await started(lc, running)
     fan = lc.create_member(guild, "fan")
     await lc.run_command(guild, fan, "follow", {"show": "snowdrop", "what": "every episode"})
@@ -110,7 +112,9 @@ async def test_closed_dms_pause_and_the_member_is_told_next_time(lc: LocalDiscor
     assert not (await running.bot.services.follows.follower(fan.id)).paused
 
 
-async def test_user_install_works_in_dms_and_servers_without_the_bot(lc: LocalDiscord, running: RunningBot) -> None:
+async def test_user_install_works_in_dms_and_servers_without_the_bot(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
     await started(lc, running)
     elsewhere = lc.create_guild("A server without Premiere")
     lc.create_channel(elsewhere, "chat")
@@ -137,7 +141,9 @@ async def test_user_install_works_in_dms_and_servers_without_the_bot(lc: LocalDi
     assert len(lc.dm_messages(fan)) == 1  # the DM reaches a member of no server of the bot
 
 
-async def test_a_channel_asks_for_a_reminder_before_each_release(lc: LocalDiscord, running: RunningBot) -> None:
+async def test_a_channel_asks_for_a_reminder_before_each_release(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
     guild = await started(lc, running)
     releases = lc.create_channel(guild, "releases")
     fans = lc.create_role(guild, "Fans", mentionable=True)

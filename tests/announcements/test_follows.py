@@ -105,7 +105,11 @@ def test_a_reminder_is_never_planned_late_or_after_its_release() -> None:
 
 
 async def test_a_follower_gets_one_dm_at_release_and_never_again(
-    follows: FollowService, service: AnnouncementService, poster: FakePoster, astore: Store, aclock: ManualClock
+    follows: FollowService,
+    service: AnnouncementService,
+    poster: FakePoster,
+    astore: Store,
+    aclock: ManualClock,
 ) -> None:
     aoad_show = await show(astore, "all-of-us-are-dead")
     assert await follows.follow(ANNA, aoad_show, What.PREMIERES) is FollowResult.ADDED
@@ -129,7 +133,11 @@ async def test_a_follower_gets_one_dm_at_release_and_never_again(
 
 
 async def test_the_dm_channel_is_opened_once_per_member(
-    follows: FollowService, service: AnnouncementService, poster: FakePoster, astore: Store, aclock: ManualClock
+    follows: FollowService,
+    service: AnnouncementService,
+    poster: FakePoster,
+    astore: Store,
+    aclock: ManualClock,
 ) -> None:
     await follows.follow(ANNA, await show(astore, "snowdrop"), What.EPISODES)
     aclock.set(DUE)
@@ -141,7 +149,11 @@ async def test_the_dm_channel_is_opened_once_per_member(
 
 
 async def test_closed_dms_pause_the_follows_once_and_the_member_is_told_once(
-    follows: FollowService, service: AnnouncementService, poster: FakePoster, astore: Store, aclock: ManualClock
+    follows: FollowService,
+    service: AnnouncementService,
+    poster: FakePoster,
+    astore: Store,
+    aclock: ManualClock,
 ) -> None:
     await follows.follow(ANNA, await show(astore, "snowdrop"), What.EPISODES)
     await follows.follow(BORA, await show(astore, "snowdrop"), What.EPISODES)
@@ -196,12 +208,18 @@ async def test_the_follow_cap_is_said_plainly(astore: Store, aclock: ManualClock
 def moved_aoad(when: datetime) -> ShowRecord:
     rec = aoad()
     [rel] = rec.releases
-    moved = Release(rel.show_id, When.parse(when.isoformat(), "UTC"), Scope.SEASON, season=1, platform="Netflix")
+    moved = Release(
+        rel.show_id, When.parse(when.isoformat(), "UTC"), Scope.SEASON, season=1, platform="Netflix"
+    )
     return ShowRecord(rec.show, releases=[moved])
 
 
 async def test_member_reminders_are_sent_once_and_follow_a_moved_release(
-    follows: FollowService, service: AnnouncementService, poster: FakePoster, astore: Store, aclock: ManualClock
+    follows: FollowService,
+    service: AnnouncementService,
+    poster: FakePoster,
+    astore: Store,
+    aclock: ManualClock,
 ) -> None:
     aclock.set(DUE - timedelta(days=2))
     await follows.follow(ANNA, await show(astore, "all-of-us-are-dead"), What.PREMIERES)
@@ -231,7 +249,11 @@ async def test_member_reminders_are_sent_once_and_follow_a_moved_release(
 
 
 async def test_a_reminder_the_release_moved_past_is_skipped(
-    follows: FollowService, service: AnnouncementService, poster: FakePoster, astore: Store, aclock: ManualClock
+    follows: FollowService,
+    service: AnnouncementService,
+    poster: FakePoster,
+    astore: Store,
+    aclock: ManualClock,
 ) -> None:
     aclock.set(DUE - timedelta(days=2))
     await follows.follow(ANNA, await show(astore, "all-of-us-are-dead"), What.PREMIERES)
@@ -271,7 +293,11 @@ async def test_a_channel_reminder_pings_nobody_and_comes_once(
 
 
 async def test_a_pending_dm_is_sent_again_with_its_nonce_after_a_crash(
-    follows: FollowService, service: AnnouncementService, poster: FakePoster, astore: Store, aclock: ManualClock
+    follows: FollowService,
+    service: AnnouncementService,
+    poster: FakePoster,
+    astore: Store,
+    aclock: ManualClock,
 ) -> None:
     await follows.follow(ANNA, await show(astore, "all-of-us-are-dead"), What.PREMIERES)
     aclock.set(DUE)
