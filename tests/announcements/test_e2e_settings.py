@@ -289,9 +289,14 @@ async def test_what_was_deleted_while_the_bot_was_away_is_tidied_at_start(
     lc.delete_role(guild, fans)
     lc.remove_bot_from_guild(left)
     await running.start()
+    # Each server is tidied when it becomes available, in no set order: wait for both.
     await eventually(lambda: running.store.announce_guild_ids(), {guild.id})
-    assert [c.channel_id for c in await running.store.announce_channels()] == [kept.id]
-    assert await _role_of(running, kept.id) is None
+
+    async def channel_ids() -> list[int]:
+        return [c.channel_id for c in await running.store.announce_channels()]
+
+    await eventually(channel_ids, [kept.id])
+    await eventually(lambda: _role_of(running, kept.id), None)
 
 
 # -- refusals that say what is wrong ---------------------------------------------------------------------
