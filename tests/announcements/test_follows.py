@@ -314,3 +314,27 @@ async def test_a_pending_dm_is_sent_again_with_its_nonce_after_a_crash(
     [row] = await astore.deliveries(ANNA, kind="user")
     assert row.state == "sent" and row.message_id == 4242
     assert collapse(aoad().releases)[0].release_ids == slot.release_ids
+
+
+async def test_a_crash_mid_fan_out_leaves_every_member_exactly_one_dm(
+    follows: FollowService,
+    service: AnnouncementService,
+    poster: FakePoster,
+    astore: Store,
+    aclock: ManualClock,
+) -> None:
+    members = list(range(200, 230))
+    aoad_show = await show(astore, "all-of-us-are-dead")
+    for uid in members:
+        await follows.follow(uid, aoad_show, What.PREMIERES)
+    poster.crash_after = 7  # the process dies right after Discord accepted the 7th DM
+    aclock.set(DUE)
+    await service.run_due()
+    pending = await astore.pending_deliveries(kind="user")
+    assert pending  # claimed, maybe sent, not confirmed
+    poster.crash_after = None
+    aclock.set(DUE + timedelta(minutes=1))  # the restart's catch-up run
+    await service.run_due()
+    assert sorted(p.channel_id - 10**15 for p in poster.sent) == members  # each exactly once
+    assert await astore.pending_deliveries(kind="user") == []
+    assert {r.state for uid in members for r in await astore.deliveries(uid, kind="user")} == {"sent"}
