@@ -1,0 +1,268 @@
+"""/announce rolebutton: a button members press to get (or give back) a role for release pings.
+
+An extension of its own, loaded after cogs.announce: ``setup`` attaches the ``rolebutton``
+subcommand to the ``/announce`` group that cog made (Manage Server, servers only, as the group
+is), and registers :class:`RoleButton`, a persistent button whose custom id carries the role, so
+a button keeps working after the bot restarts. What is checked and said is in
+:mod:`bot.announce.rolebutton`; this module gathers the facts from Discord and acts.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+from bot.announce import rolebutton as rb
+from bot.errors import BadInput
+
+if TYPE_CHECKING:
+    from bot.client import PremiereBot
+
+log = logging.getLogger(__name__)
+NO_PINGS = discord.AllowedMentions.none()
+COMMAND = "rolebutton"
+GROUP = "announce"
+
+
+class TextChannelOption(app_commands.Transformer):
+    """A text or announcement channel option, as Discord sent it; the command checks it is a
+    channel of this server, so another server's channel is answered for what it is."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        return [discord.ChannelType.text, discord.ChannelType.news]
+
+    async def transform(self, interaction: discord.Interaction, value: Any, /) -> Any:
+        return value
+
+
+Picked = app_commands.Transform[app_commands.AppCommandChannel, TextChannelOption]
+
+
+def _standing(guild: discord.Guild, me: discord.Member, role: discord.Role) -> rb.RoleStanding:
+    top = me.top_role
+    return rb.RoleStanding(
+        mention=role.mention,
+        is_default=role.is_default(),
+        managed=role.managed,
+        manage_roles=me.guild_permissions.manage_roles,
+        below_bot=guild.owner_id == me.id or role < top,
+        bot_top_mention=top.mention,
+    )
+
+
+async def _me(client: discord.Client, guild: discord.Guild) -> discord.Member:
+    if guild.me is not None:
+        return guild.me
+    assert client.user is not None
+    return await guild.fetch_member(client.user.id)
+
+
+async def _reply(interaction: discord.Interaction, text: str) -> None:
+    """The one private answer: the deferred ("thinking") response becomes it, else a new one."""
+    if interaction.response.is_done():
+        await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS)
+    else:
+        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NO_PINGS)
+
+
+def _in_server(interaction: discord.Interaction) -> discord.Guild | None:
+    """The server the bot is in where this happens: not a DM, nor a server reached only through
+    someone's own install of the app."""
+    guild = interaction.guild
+    if (
+        guild is None
+        or not interaction.is_guild_integration()
+        or not isinstance(interaction.user, discord.Member)
+    ):
+        return None
+    return guild
+
+
+# -- the button ----------------------------------------------------------------------------------------
+
+
+class RoleButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rb.TEMPLATE):
+    """Gives the presser the role when they lack it, takes it away when they have it."""
+
+    def __init__(self, role_id: int, label: str = rb.DEFAULT_LABEL) -> None:
+        self.role_id = role_id
+        super().__init__(
+            discord.ui.Button(
+                label=label, emoji="🔔", style=discord.ButtonStyle.primary, custom_id=rb.custom_id(role_id)
+            )
+        )
+
+    @classmethod
+    async def from_custom_id(  # type: ignore[override]
+        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
+    ) -> RoleButton:
+        return cls(int(match["role_id"]), item.label or rb.DEFAULT_LABEL)
+
+    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        try:
+            await self.toggle(interaction)
+        except Exception:
+            log.exception("the role button for role %s failed", self.role_id)
+            try:
+                await _reply(interaction, rb.TRY_AGAIN)
+            except discord.HTTPException:
+                log.warning("could not tell the member the role button failed", exc_info=True)
+
+    async def toggle(self, interaction: discord.Interaction) -> None:
+        guild = _in_server(interaction)
+        if guild is None:
+            await _reply(interaction, rb.ONLY_IN_SERVER)
+            return
+        member = interaction.user
+        assert isinstance(member, discord.Member)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        role = guild.get_role(self.role_id)
+        if role is None:
+            await _reply(interaction, rb.ROLE_GONE)
+            return
+        problem = rb.role_problem(_standing(guild, await _me(interaction.client, guild), role), pressing=True)
+        if problem is not None:
+            await _reply(interaction, problem)
+            return
+        has_it = member.get_role(role.id) is not None
+        try:
+            if has_it:
+                await member.remove_roles(role, reason="Premiere role button: opted out")
+            else:
+                await member.add_roles(role, reason="Premiere role button: opted in")
+        except discord.Forbidden:
+            log.warning("Discord refused to change role %s of a member in server %s", role.id, guild.id)
+            await _reply(interaction, rb.refused_text(role.mention))
+            return
+        except discord.NotFound as exc:
+            await _reply(interaction, rb.NOT_A_MEMBER if exc.code == 10007 else rb.ROLE_GONE)
+            return
+        except discord.HTTPException:
+            log.exception("changing role %s in server %s failed", role.id, guild.id)
+            await _reply(interaction, rb.TRY_AGAIN)
+            return
+        await _reply(interaction, rb.removed_text(role.mention) if has_it else rb.granted_text(role.mention))
+
+
+def button_view(role_id: int, label: str) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(RoleButton(role_id, label))
+    return view
+
+
+# -- the command -----------------------------------------------------------------------------------------
+
+
+async def _guild_channel(client: discord.Client, guild: discord.Guild, picked: Any) -> discord.TextChannel:
+    """The picked channel, if it is a text or announcement channel of this server."""
+    channel = guild.get_channel(picked.id) or await _uncached_channel(client, guild, picked.id)
+    if not isinstance(channel, discord.TextChannel):
+        raise BadInput(rb.not_text_channel(channel.mention))
+    return channel
+
+
+async def _uncached_channel(
+    client: discord.Client, guild: discord.Guild, channel_id: int
+) -> discord.abc.GuildChannel | discord.Thread:
+    """A channel this server's cache lacks: another server's, deleted, or not seen yet."""
+    if client.get_channel(channel_id) is not None:
+        raise BadInput(rb.NOT_THIS_SERVER)
+    try:
+        data = await client.http.get_channel(channel_id)
+    except discord.NotFound:
+        raise BadInput(rb.CHANNEL_GONE) from None
+    except discord.HTTPException:
+        raise BadInput(rb.NOT_THIS_SERVER) from None  # no access: not a server the bot is in
+    if str(data.get("guild_id")) != str(guild.id):
+        raise BadInput(rb.NOT_THIS_SERVER)
+    return await guild.fetch_channel(channel_id)
+
+
+async def _post_button(
+    client: discord.Client, guild: discord.Guild, picked: Any, role: discord.Role, label: str
+) -> str:
+    """Checks everything the button needs, then posts it; what to tell the admin."""
+    target = await _guild_channel(client, guild, picked)
+    real = guild.get_role(role.id)
+    if real is None:
+        raise BadInput(rb.ROLE_NOT_HERE)
+    me = await _me(client, guild)
+    problem = rb.role_problem(_standing(guild, me, real))
+    if problem is not None:
+        raise BadInput(problem)
+    perms = target.permissions_for(me)
+    granted = {name: bool(getattr(perms, name)) for name in ("view_channel", "send_messages", "embed_links")}
+    problem = rb.channel_problem(target.mention, granted)
+    if problem is not None:
+        raise BadInput(problem)
+    try:
+        await target.send(
+            embed=discord.Embed.from_dict(rb.post_embed(real.mention)),
+            view=button_view(real.id, label),
+            allowed_mentions=NO_PINGS,
+        )
+    except discord.Forbidden:
+        raise BadInput(rb.post_failed_text(target.mention)) from None
+    # A role nobody may mention still pings when the bot has Mention @everyone there.
+    return rb.posted_text(target.mention, real.mention, pinged=real.mentionable or perms.mention_everyone)
+
+
+def rolebutton_command() -> app_commands.Command[Any, ..., None]:
+    """A new ``rolebutton`` subcommand (one per bot: a command belongs to one group)."""
+
+    @app_commands.command(
+        name=COMMAND,
+        description="Post a button that gives members a role for release pings (and takes it back)",
+    )
+    @app_commands.describe(
+        channel="Where to post the button: a text or announcement channel",
+        role="The role the button gives; pressing again takes it away",
+        label=f"The button's text (default: {rb.DEFAULT_LABEL})",
+    )
+    @app_commands.checks.has_permissions(manage_guild=True)
+    async def rolebutton(
+        interaction: discord.Interaction,
+        channel: Picked,
+        role: discord.Role,
+        label: app_commands.Range[str, 1, rb.LABEL_MAX] | None = None,
+    ) -> None:
+        guild = _in_server(interaction)
+        if guild is None:
+            raise app_commands.NoPrivateMessage()
+        text = rb.parse_label(label)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            answer = await _post_button(interaction.client, guild, channel, role, text)
+        except BadInput as exc:
+            answer = exc.user_message  # nothing was posted
+        await _reply(interaction, answer)
+
+    return rolebutton
+
+
+# -- the extension -------------------------------------------------------------------------------------------
+
+
+async def setup(bot: PremiereBot) -> None:
+    bot.add_dynamic_items(RoleButton)  # buttons already posted work even without /announce
+    group = bot.tree.get_command(GROUP)
+    if not isinstance(group, app_commands.Group):
+        log.info("no /announce group (is cogs.announce loaded first?); /announce rolebutton is not added")
+        return
+    if group.get_command(COMMAND) is None:
+        group.add_command(rolebutton_command())
+
+
+async def teardown(bot: PremiereBot) -> None:
+    bot.remove_dynamic_items(RoleButton)
+    group = bot.tree.get_command(GROUP)
+    if isinstance(group, app_commands.Group):
+        group.remove_command(COMMAND)
