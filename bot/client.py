@@ -35,7 +35,13 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS: tuple[str, ...] = ("cogs.catalogue", "cogs.admin", "cogs.announce", "cogs.follow")
+EXTENSIONS: tuple[str, ...] = (
+    "cogs.catalogue",
+    "cogs.admin",
+    "cogs.announce",
+    "cogs.rolebutton",
+    "cogs.follow",
+)
 SYNC_HASH_KEY = "command_tree_hash"
 GENERIC_ERROR = "Something went wrong on our side; it has been logged. Please try again in a moment."
 

@@ -69,6 +69,12 @@ class BotRunner:
             if task.done():
                 task.result()  # surface the bot's start-up error
             await done
+            # localcord has sent every GUILD_CREATE; wait until the client has read them too.
+            bot_id = server.core.bot_user.id
+            expected = {g.id for g in server.guilds() if bot_id in g.members}
+            async with asyncio.timeout(10):
+                while not expected <= {g.id for g in bot.guilds}:  # noqa: ASYNC110 (no event per guild)
+                    await asyncio.sleep(0.01)
         return bot
 
     async def close(self) -> None:
