@@ -40,10 +40,17 @@ async def test_a_member_follows_from_a_server_and_gets_one_dm(lc: LocalDiscord, 
     assert listing.ephemeral and embed["title"] == "Following 1 of 100 shows"
     assert "All of Us Are Dead" in embed["description"] and "premieres" in embed["description"]
 
+    ahead = await lc.run_command(guild, on_jo, "follow", {"show": "all-of-us-are-dead", "reminders": "1h"})
+    assert "reminders 1 hour ahead" in ahead.content, ahead.content
+    running.clock.set(DUE - timedelta(hours=1))
+    await running.service.run_due()
+    [reminder] = lc.dm_messages(on_jo)
+    assert reminder["content"].startswith("\N{ALARM CLOCK} Reminder, 1 hour ahead")
     running.clock.set(DUE)
     await running.service.run_due()
     await running.service.run_due()
-    [dm] = lc.dm_messages(on_jo)
+    reminder_again, dm = lc.dm_messages(on_jo)
+    assert reminder_again["id"] == reminder["id"]
     assert dm["content"].startswith("\N{TELEVISION} New from a show you follow")
     assert dm["embeds"][0]["title"].startswith("All of Us Are Dead")
     assert dm["mentions"] == [] and dm["mention_everyone"] is False
