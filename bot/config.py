@@ -57,6 +57,10 @@ class Settings:
     sync_countries: tuple[str, ...] = DEFAULT_SYNC_COUNTRIES
     sync_schedule_minutes: int = 60
     sync_shows_hours: int = 24
+    # Calendar feeds over HTTP: off unless a port is set.
+    calendar_http_port: int | None = None
+    calendar_http_host: str = "127.0.0.1"
+    calendar_public_url: str | None = None  # how calendar apps reach the feeds (the links shown)
 
     @property
     def sync_enabled(self) -> bool:
@@ -137,6 +141,17 @@ def load_settings(
     schedule_minutes = _int_setting(env, "SYNC_SCHEDULE_MINUTES", 60, 5, 1440, "minutes")
     shows_hours = _int_setting(env, "SYNC_SHOWS_HOURS", 24, 1, 168, "hours")
 
+    port_raw = env.get("CALENDAR_HTTP_PORT", "").strip()
+    calendar_port = _int_setting(env, "CALENDAR_HTTP_PORT", 0, 1, 65535, "port numbers") if port_raw else None
+    calendar_host = env.get("CALENDAR_HTTP_HOST", "").strip() or "127.0.0.1"
+    public_raw = env.get("CALENDAR_PUBLIC_URL", "").strip().rstrip("/") or None
+    if public_raw:
+        parsed = urlparse(public_raw)
+        if parsed.scheme not in ("http", "https") or not parsed.netloc:
+            raise ConfigError(
+                f"CALENDAR_PUBLIC_URL={public_raw!r} is not a URL: use e.g. https://premiere.example.org"
+            )
+
     log_file_raw = env.get("LOG_FILE", "").strip()
     catalogue_raw = env.get("CATALOGUE_DIR", "").strip()
     return Settings(
@@ -154,6 +169,9 @@ def load_settings(
         sync_countries=countries,
         sync_schedule_minutes=schedule_minutes,
         sync_shows_hours=shows_hours,
+        calendar_http_port=calendar_port,
+        calendar_http_host=calendar_host,
+        calendar_public_url=public_raw,
     )
 
 

@@ -27,6 +27,9 @@ class GuildConfig:
     zone: str = "UTC"
     post_time: time = DEFAULT_POST_TIME
     paused: bool = False
+    events: bool = False  # Discord scheduled events for the releases it announces
+    events_days: int = 7  # how many days ahead an event is made
+    language: str | None = None  # announcements' language; None: the server's preferred locale
 
 
 @dataclass(frozen=True, slots=True)

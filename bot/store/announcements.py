@@ -22,7 +22,15 @@ from bot.store.rows import parse_instant as _p
 
 
 def _guild(r: Row) -> GuildConfig:
-    return GuildConfig(r["guild_id"], r["zone"], time.fromisoformat(r["post_time"]), bool(r["paused"]))
+    return GuildConfig(
+        r["guild_id"],
+        r["zone"],
+        time.fromisoformat(r["post_time"]),
+        bool(r["paused"]),
+        bool(r["events"]),
+        r["events_days"],
+        r["language"],
+    )
 
 
 def _channel(r: Row) -> ChannelConfig:
@@ -72,22 +80,34 @@ class AnnounceSettings:
         zone: str | None = None,
         post_time: time | None = None,
         paused: bool | None = None,
+        events: bool | None = None,
+        events_days: int | None = None,
+        language: str | None = None,
+        clear_language: bool = False,
     ) -> GuildConfig:
-        await self.db.run(
-            "INSERT INTO announce_guilds (guild_id, zone, post_time, paused) "
-            "VALUES (?, coalesce(?, 'UTC'), coalesce(?, '09:00'), coalesce(?, 0)) "
-            "ON CONFLICT(guild_id) DO UPDATE SET zone = coalesce(?, zone), "
-            "post_time = coalesce(?, post_time), paused = coalesce(?, paused)",
-            (
-                guild_id,
-                zone,
-                post_time.strftime("%H:%M") if post_time else None,
-                None if paused is None else int(paused),
-                zone,
-                post_time.strftime("%H:%M") if post_time else None,
-                None if paused is None else int(paused),
-            ),
-        )
+        """Change what is given of a server's settings (the rest is kept); ``clear_language``
+        goes back to the server's preferred locale."""
+        values = {
+            "zone": zone,
+            "post_time": post_time.strftime("%H:%M") if post_time else None,
+            "paused": None if paused is None else int(paused),
+            "events": None if events is None else int(events),
+            "events_days": events_days,
+            "language": language,
+        }
+        given = {k: v for k, v in values.items() if v is not None}
+        sets = [f"{k} = ?" for k in given]
+        if clear_language:
+            sets.append("language = NULL")
+        async with self.db.transaction() as tx:
+            await tx.execute(
+                "INSERT INTO announce_guilds (guild_id) VALUES (?) ON CONFLICT DO NOTHING", (guild_id,)
+            )
+            if sets:
+                await tx.execute(
+                    f"UPDATE announce_guilds SET {', '.join(sets)} WHERE guild_id = ?",  # noqa: S608
+                    (*given.values(), guild_id),
+                )
         return (await self.announce_guild(guild_id)) or GuildConfig(guild_id)
 
     # -- channels ---------------------------------------------------------------------------------
