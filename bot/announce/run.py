@@ -49,12 +49,18 @@ class DeliveryPolicy:
 
 
 @dataclass(slots=True)
-class RunReport:
+class Tally:
+    """What a run did, counted: a channel run's and a follower run's alike."""
+
     sent: int = 0  # releases announced (a grouped post counts each release)
     late: int = 0
     skipped: int = 0
     failed: int = 0
     messages: int = 0
+
+
+@dataclass(slots=True)
+class RunReport(Tally):
     broken: list[int] = field(default_factory=list)
     gone: list[int] = field(default_factory=list)  # channels found deleted: their settings removed
 
@@ -415,4 +421,4 @@ class DeliveryRun:
         return True
 
 
-__all__ = ["CLAIM_CHUNK", "NONCE_WINDOW", "DeliveryPolicy", "DeliveryRun", "RunReport"]
+__all__ = ["CLAIM_CHUNK", "NONCE_WINDOW", "DeliveryPolicy", "DeliveryRun", "RunReport", "Tally"]

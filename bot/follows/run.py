@@ -24,7 +24,7 @@ from bot.announce.batches import Ledger, Pool
 from bot.announce.pacing import Limiter
 from bot.announce.port import ChannelBroken, ChannelGone, DeliveryError, Post, Poster, TransientDeliveryError
 from bot.announce.posts import Renderer, hours, reminder_skip
-from bot.announce.run import CLAIM_CHUNK, MAX_EMBEDS, NONCE_WINDOW, DeliveryPolicy
+from bot.announce.run import CLAIM_CHUNK, MAX_EMBEDS, NONCE_WINDOW, DeliveryPolicy, Tally
 from bot.follows.models import Follower
 from bot.follows.planner import FollowSlot
 from bot.planner import LATE_AFTER, Item, collapse, nonce_for
@@ -38,12 +38,7 @@ DMS_CLOSED = "their DMs are closed to the bot"
 
 
 @dataclass(slots=True)
-class FollowReport:
-    sent: int = 0  # releases told (a DM of several counts each)
-    late: int = 0
-    skipped: int = 0
-    failed: int = 0
-    messages: int = 0
+class FollowReport(Tally):
     dm_channels_opened: int = 0
     paused: list[int] = field(default_factory=list)  # members whose DMs turned out closed
 
