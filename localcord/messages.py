@@ -37,6 +37,7 @@ class Messages:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.crossposted: list[dict[str, Any]] = []
+        self.files: dict[str, bytes] = {}  # attachment id -> the bytes uploaded
         self._nonces: OrderedDict[tuple[int, int, str], tuple[int, float]] = OrderedDict()
         self._waiters: dict[int, list[tuple[int, asyncio.Future[None]]]] = {}
 
@@ -153,8 +154,13 @@ class Messages:
             }
             if info.get("description"):
                 att["description"] = info["description"]
+            self.files[str(aid)] = bytes(f["data"])
             out.append(att)
         return out
+
+    def file_bytes(self, attachment_id: int | str) -> bytes:
+        """The bytes uploaded as an attachment (KeyError for an unknown id)."""
+        return self.files[str(attachment_id)]
 
     def check_payload(
         self,

@@ -431,6 +431,10 @@ class LocalDiscord:
     def message(self, channel: Ref, message_id: Ref) -> dict[str, Any] | None:
         return self.core.messages.get(channel, message_id)
 
+    def attachment_bytes(self, attachment: dict[str, Any]) -> bytes:
+        """The bytes of a message's attachment, as the bot uploaded them."""
+        return self.core.messages.file_bytes(attachment["id"])
+
     def post_user_message(self, channel: Ref, author: Ref, content: str, **payload: Any) -> dict[str, Any]:
         """A message written by a (non-bot) user; dispatched to the bot as MESSAGE_CREATE."""
         return self.core.messages.post_user_message(channel, author, content, **payload)

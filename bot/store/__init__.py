@@ -25,6 +25,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from bot.store.announce_ledger import Ledger
 from bot.store.announcements import AnnounceSettings
+from bot.store.calendars import CalendarRecords
 from bot.store.catalogue import CatalogueReads
 from bot.store.database import Database, MigrationError, Statements, migrations
 from bot.store.follows import FollowRecords
@@ -77,6 +78,7 @@ class Store:
     sync: SyncRecords
     follows: FollowRecords
     weekly: WeeklyMessages
+    calendars: CalendarRecords
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -88,6 +90,7 @@ class Store:
         self.sync = SyncRecords(db)
         self.follows = FollowRecords(db)
         self.weekly = WeeklyMessages(db)
+        self.calendars = CalendarRecords(db)
 
     # -- life cycle -------------------------------------------------------------------------
 
