@@ -13,7 +13,9 @@ its own module, and reach the state and each other only through public names:
   a command may run, and what the app may do there;
 * ``core.interactions`` (interactions.py): interactions and the bot's answers to them;
 * ``core.invocations`` (invocations.py): what users do (run a command, click a button)
-  and the :class:`~localcord.invocations.InteractionResult` a test reads.
+  and the :class:`~localcord.invocations.InteractionResult` a test reads;
+* ``core.events`` (scheduled_events.py): Discord's rules for scheduled events, and the status
+  changes Discord makes by itself, by ``core.wall_clock``.
 
 REST (rest.py) and the gateway (gateway.py) work through the core; ``LocalDiscord``
 (server.py) is the front tests use, and the RPC (rpc.py) drives that front from another
@@ -48,6 +50,7 @@ from .interactions import Interactions
 from .invocations import Invocations
 from .messages import Messages
 from .ratelimit import RateLimiter, compile_pattern
+from .scheduled_events import ScheduledEvents
 from .state import Ref, ref_id
 
 PREFIX = "/api/v10"
@@ -116,6 +119,10 @@ class Core:
         self.privileged_intents = PRIVILEGED if privileged_intents else 0
         self.nonce_window = nonce_window
         self.dispatch_message_events = dispatch_message_events
+        # Discord's wall clock, in seconds since the epoch: what "the past" is for a scheduled
+        # event's start, and when Discord starts and ends external events. A test whose bot runs
+        # on a clock of its own points this at that clock.
+        self.wall_clock: Callable[[], float] = time.time
 
         self.snowflakes = S.Snowflakes()
         self.users: dict[int, S.User] = {}
@@ -136,6 +143,7 @@ class Core:
         self.installs = Installs(self)
         self.interactions = Interactions(self)
         self.invocations = Invocations(self)
+        self.events = ScheduledEvents(self)
 
         self.bot_user = self.setup.create_user(bot_name, bot=True)
         self.application_id = self.bot_user.id

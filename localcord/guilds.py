@@ -418,8 +418,11 @@ class GuildSetup:
 
     # --------------------------------------------------------- scheduled events
 
-    def create_scheduled_event(self, guild: S.Guild, payload: dict[str, Any]) -> S.ScheduledEvent:
-        """A scheduled event from the body of ``POST /guilds/{id}/scheduled-events``."""
+    def create_scheduled_event(
+        self, guild: S.Guild, payload: dict[str, Any], *, creator: S.User | None = None
+    ) -> S.ScheduledEvent:
+        """A scheduled event from the body of ``POST /guilds/{id}/scheduled-events``, made by
+        ``creator`` (the bot when None), as it is: Discord's rules are ``core.events``'."""
         core = self.core
         ev = S.ScheduledEvent(
             core.snowflakes.next(),
@@ -432,7 +435,7 @@ class GuildSetup:
             description=payload.get("description"),
             channel_id=int(payload["channel_id"]) if payload.get("channel_id") else None,
             entity_metadata=payload.get("entity_metadata"),
-            creator=core.bot_user,
+            creator=creator or core.bot_user,
             image=payload.get("image"),
             recurrence_rule=payload.get("recurrence_rule"),
         )

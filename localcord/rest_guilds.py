@@ -6,11 +6,12 @@ for a role at or above the bot's highest role (unless the bot owns the server), 
 nobody may hand out: @everyone, or a role managed by an integration (a bot's role, the booster
 role). The docs name only the Manage Roles requirement; Discord answers the others with the same
 403 50013 Missing Permissions. ``X-Audit-Log-Reason`` is kept with the change in the audit log.
+
+Scheduled events follow Discord's rules as ``core.events`` (scheduled_events.py) applies them.
 """
 
 from __future__ import annotations
 
-import time
 from urllib.parse import unquote
 
 from aiohttp import web
@@ -18,7 +19,7 @@ from aiohttp import web
 from . import permissions as P
 from . import state as S
 from . import validation as V
-from .errors import APIError, missing_permissions, unknown_channel
+from .errors import APIError, missing_permissions
 from .rest_base import Route, Routes, json_response, no_content, path_int, read_payload
 
 
@@ -174,8 +175,10 @@ class GuildRoutes(Routes):
         return no_content()
 
     # ---------------------------------------------------------- scheduled events
+    # Discord's rules (permissions, fields, statuses, automation) are core.events'.
 
     def _event(self, guild: S.Guild, request: web.Request) -> S.ScheduledEvent:
+        self.core.events.advance(guild)
         ev = guild.scheduled_events.get(path_int(request.match_info["event_id"]))
         if ev is None:
             raise APIError(404, 10070, "Unknown Guild Scheduled Event")
@@ -183,80 +186,33 @@ class GuildRoutes(Routes):
 
     async def list_events(self, request: web.Request) -> web.Response:
         guild = self.guild(request)
+        self.core.events.advance(guild)
         return json_response([e.to_dict() for e in guild.scheduled_events.values()])
 
     async def get_event(self, request: web.Request) -> web.Response:
         guild = self.guild(request)
         return json_response(self._event(guild, request).to_dict())
 
-    def _event_permission(self, guild: S.Guild) -> None:
-        if self.core.limits.permissions:
-            perms = self.core.bot_base_permissions(guild)
-            if not perms & (P.MANAGE_EVENTS | P.CREATE_EVENTS):
-                raise missing_permissions()
-
     async def create_event(self, request: web.Request) -> web.Response:
         guild = self.guild(request)
-        self._event_permission(guild)
         payload, _ = await read_payload(request)
-        if self.core.limits.validation:
-            errors = V.validate_scheduled_event(payload)
-            start = V.parse_time(payload.get("scheduled_start_time"))
-            if payload.get("scheduled_start_time") is not None and start is None:
-                errors.add(("scheduled_start_time",), "DATE_TIME_TYPE_PARSE", "Could not parse date time.")
-            elif start is not None and start < time.time() - 60:
-                errors.add(
-                    ("scheduled_start_time",),
-                    "GUILD_SCHEDULED_EVENT_SCHEDULED_START_TIME_IN_PAST",
-                    "Cannot schedule event in the past.",
-                )
-            end = V.parse_time(payload.get("scheduled_end_time"))
-            if start is not None and end is not None and end <= start:
-                errors.add(
-                    ("scheduled_end_time",),
-                    "GUILD_SCHEDULED_EVENT_END_BEFORE_START",
-                    "Cannot schedule event to end before starting.",
-                )
-            if errors:
-                raise APIError.form(errors)
-            cid = payload.get("channel_id")
-            if cid and int(cid) not in guild.channels:
-                raise unknown_channel()
-        ev = self.core.setup.create_scheduled_event(guild, payload)
+        ev = self.core.events.create(guild, payload, reason=_reason(request))
         return json_response(ev.to_dict())
 
     async def edit_event(self, request: web.Request) -> web.Response:
         guild = self.guild(request)
-        self._event_permission(guild)
         ev = self._event(guild, request)
         payload, _ = await read_payload(request)
-        if self.core.limits.validation:
-            errors = V.validate_scheduled_event(payload, partial=True)
-            if errors:
-                raise APIError.form(errors)
-        for key in (
-            "name",
-            "description",
-            "scheduled_start_time",
-            "scheduled_end_time",
-            "entity_type",
-            "privacy_level",
-            "status",
-            "entity_metadata",
-            "image",
-            "recurrence_rule",
-        ):
-            if key in payload:
-                setattr(ev, key, payload[key])
-        if "channel_id" in payload:
-            ev.channel_id = int(payload["channel_id"]) if payload["channel_id"] else None
-        self.core.dispatch_guild(guild, "GUILD_SCHEDULED_EVENT_UPDATE", ev.to_dict())
+        self.core.events.edit(guild, ev, payload, reason=_reason(request))
         return json_response(ev.to_dict())
 
     async def delete_event(self, request: web.Request) -> web.Response:
         guild = self.guild(request)
-        self._event_permission(guild)
         ev = self._event(guild, request)
-        del guild.scheduled_events[ev.id]
-        self.core.dispatch_guild(guild, "GUILD_SCHEDULED_EVENT_DELETE", ev.to_dict())
+        self.core.events.delete(guild, ev, reason=_reason(request))
         return no_content()
+
+
+def _reason(request: web.Request) -> str | None:
+    raw = request.headers.get("X-Audit-Log-Reason")
+    return None if raw is None else unquote(raw)

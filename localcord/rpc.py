@@ -34,6 +34,7 @@ METHODS = frozenset(
         "commands",
         "crossposted",
         "scheduled_events",
+        "create_scheduled_event",
         "inject_429",
         "inject_5xx",
         "set_limits",

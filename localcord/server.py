@@ -93,6 +93,7 @@ class LocalDiscord:
     privileged_intents = _CoreAttribute[int]()
     nonce_window = _CoreAttribute[float]()
     dispatch_message_events = _CoreAttribute[bool]()
+    wall_clock = _CoreAttribute[Callable[[], float]]()  # Discord's "now" for scheduled events
     snowflakes = _CoreAttribute[S.Snowflakes]()
     request_log = _CoreAttribute[list[RequestRecord]]()
     dispatch_log = _CoreAttribute[list[tuple[int, str, str | None]]]()
@@ -457,7 +458,27 @@ class LocalDiscord:
         return list(self.state_guild(guild).threads.values())
 
     def scheduled_events(self, guild: Ref) -> list[dict[str, Any]]:
-        return [e.to_dict() for e in self.state_guild(guild).scheduled_events.values()]
+        """A server's scheduled events as Discord lists them now (by ``wall_clock``: external
+        events started or ended meanwhile are ACTIVE or COMPLETED)."""
+        g = self.state_guild(guild)
+        self.core.events.advance(g)
+        return [e.to_dict() for e in g.scheduled_events.values()]
+
+    def create_scheduled_event(self, guild: Ref, by: Ref, **fields: Any) -> dict[str, Any]:
+        """A scheduled event made by a member (``by``) as through ``POST .../scheduled-events``,
+        under the same rules: an external event by default, made in an hour, for an hour."""
+        g = self.state_guild(guild)
+        start = self.core.wall_clock() + 3600
+        payload: dict[str, Any] = {
+            "name": "Watch party",
+            "privacy_level": 2,
+            "entity_type": 3,
+            "entity_metadata": {"location": "Somewhere"},
+            "scheduled_start_time": S.iso(start),
+            "scheduled_end_time": S.iso(start + 3600),
+        }
+        payload.update(fields)
+        return self.core.events.create(g, payload, by=self.state_user(by)).to_dict()
 
     def guilds(self) -> list[S.Guild]:
         return list(self.core.guilds.values())
