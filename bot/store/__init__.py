@@ -28,6 +28,7 @@ from bot.store.announcements import AnnounceSettings
 from bot.store.calendars import CalendarRecords
 from bot.store.catalogue import CatalogueReads
 from bot.store.database import Database, MigrationError, Statements, migrations
+from bot.store.events import ScheduledEvents
 from bot.store.follows import FollowRecords
 from bot.store.importer import Importer
 from bot.store.names import NameIndex
@@ -78,6 +79,7 @@ class Store:
     sync: SyncRecords
     follows: FollowRecords
     weekly: WeeklyMessages
+    events: ScheduledEvents
     calendars: CalendarRecords
 
     def __init__(self, db: Database) -> None:
@@ -90,6 +92,7 @@ class Store:
         self.sync = SyncRecords(db)
         self.follows = FollowRecords(db)
         self.weekly = WeeklyMessages(db)
+        self.events = ScheduledEvents(db)
         self.calendars = CalendarRecords(db)
 
     # -- life cycle -------------------------------------------------------------------------
