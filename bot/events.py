@@ -260,7 +260,8 @@ def days_text(days: int) -> str:
 
 def missing_permission_text() -> str:
     return (
-        f"I can't add events here: I'm missing **{PERMISSION}** in this server. Give it to my role "
+        f"I can't add events here: I'm missing **{PERMISSION}** in this server (Discord asks bots for it "
+        "since February 2026; **Manage Events** alone is no longer enough). Give it to my role "
         "(Server Settings → Roles), then run `/announce events on` again."
     )
 
