@@ -23,8 +23,10 @@ from discord.gateway import DiscordWebSocket
 from bot.clock import Clock
 from bot.config import Settings
 from bot.error_messages import user_message
+from bot.i18n import ENGLISH, N_, Msg, texts
 from bot.services.catalogue import CatalogueService
 from bot.store import Store
+from bot.translator import PremiereTranslator, reader_language
 
 if TYPE_CHECKING:
     from bot.scheduler import AnnouncementScheduler
@@ -43,7 +45,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.follow",
 )
 SYNC_HASH_KEY = "command_tree_hash"
-GENERIC_ERROR = "Something went wrong on our side; it has been logged. Please try again in a moment."
+GENERIC_ERROR = N_("Something went wrong on our side; it has been logged. Please try again in a moment.")
 
 
 def use_api_base(api_base: str | None) -> None:
@@ -60,17 +62,18 @@ class PremiereTree(app_commands.CommandTree):
     """Owns error handling for every application command: one short ephemeral message each."""
 
     async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
-        message = self.user_message(error)
+        lang = reader_language(interaction)  # said in the language of whoever used the command
+        message = self.user_message(error, lang)
         if message is None:
             command = interaction.command.qualified_name if interaction.command else "?"
             log.error("command %s failed", command, exc_info=error)
-            message = GENERIC_ERROR
+            message = texts(lang)(GENERIC_ERROR)
         await send_ephemeral(interaction, message)
 
     @staticmethod
-    def user_message(error: BaseException) -> str | None:
+    def user_message(error: BaseException, lang: str = ENGLISH) -> str | None:
         """The user-facing text for a known error, or None for one that must be logged."""
-        return user_message(error)
+        return user_message(error, lang)
 
 
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
@@ -143,6 +146,7 @@ class PremiereBot(commands.AutoShardedBot):
     async def setup_hook(self) -> None:
         if self.settings.api_base:
             await self._use_server_gateway()
+        await self.tree.set_translator(PremiereTranslator())  # the commands in Korean too
         for name in self.initial_extensions:
             try:
                 await self.load_extension(name)
@@ -203,6 +207,13 @@ class PremiereBot(commands.AutoShardedBot):
     def command_payload(self) -> list[dict[str, Any]]:
         return [c.to_dict(self.tree) for c in self.tree.get_commands()]
 
+    async def synced_payload(self) -> list[dict[str, Any]]:
+        """What a sync sends: the commands with their translations (a new translation is a change)."""
+        translator = self.tree.translator
+        if translator is None:
+            return self.command_payload()
+        return [await c.get_translated_payload(self.tree, translator) for c in self.tree.get_commands()]
+
     async def sync_commands(self, *, force: bool = False) -> str:
         """Sync to DEV_GUILD_ID at once, or globally only when the command set changed.
 
@@ -211,21 +222,25 @@ class PremiereBot(commands.AutoShardedBot):
         if self.failed_extensions:
             failed = ", ".join(self.failed_extensions)
             log.error("not syncing commands: %s failed to load (see above); Discord keeps the last", failed)
-            return f"not synced: {failed} failed to load; syncing now would remove its commands everywhere"
+            return Msg(
+                "not synced: {failed} failed to load; syncing now would remove its commands everywhere",
+                failed=failed,
+            )
         if self.settings.dev_guild_id:
             guild = discord.Object(self.settings.dev_guild_id)
             self.tree.copy_global_to(guild=guild)
             synced = await self.tree.sync(guild=guild)
             log.info("synced %d commands to the development server", len(synced))
-            return f"synced {len(synced)} commands to the development server"
-        digest = hashlib.sha256(json.dumps(self.command_payload(), sort_keys=True).encode()).hexdigest()
+            return Msg("synced {count} commands to the development server", count=len(synced))
+        payload = await self.synced_payload()
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
         if not force and await self.store.get_meta(SYNC_HASH_KEY) == digest:
             log.info("command set unchanged; global sync skipped")
-            return "command set unchanged; nothing to sync"
+            return Msg("command set unchanged; nothing to sync")
         synced = await self.tree.sync()
         await self.store.set_meta(SYNC_HASH_KEY, digest)
         log.info("synced %d global commands", len(synced))
-        return f"synced {len(synced)} global commands"
+        return Msg("synced {count} global commands", count=len(synced))
 
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))

@@ -1,18 +1,20 @@
 """Pure functions from answers to Discord embeds, as the JSON dicts Discord documents.
 
 Catalogue text is escaped so that it can neither format nor mention; times use Discord's
-timestamp markup so that every viewer reads them in their own time zone.
+timestamp markup so that every viewer reads them in their own time zone and language. Every
+renderer takes the reader's language (``lang``, English by default); a title is shown first in
+the reader's language when the catalogue has it (지금 우리 학교는 for a Korean reader).
 """
 
 from __future__ import annotations
 
-import calendar
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from bot.models import Credit, Precision, Release, Role, Scope, Show, When
+from bot.i18n import ENGLISH, KOREAN, N_, NP_, Texts, texts
+from bot.models import Credit, Kind, Person, Precision, Release, Role, Scope, Show, Status, When
 from bot.services.catalogue import CastSheet, PersonAnswer, ReleaseAnswer, ShowDetails, Upcoming
 
 Embed = dict[str, Any]
@@ -27,7 +29,107 @@ FIELD_VALUE_MAX = 1024
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
 _LINE_START = re.compile(r"(^|\n)(\s*)([#>-])")
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
-_REGIONS = {"WW": "Worldwide"}
+_REGIONS = {"WW": N_("Worldwide")}
+_SCRIPTS = {KOREAN: re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")}  # Hangul
+
+ROLE_LABELS = {
+    Role.CAST: N_("Cast"),
+    Role.DIRECTOR: N_("Director"),
+    Role.WRITER: N_("Writer"),
+    Role.CREATOR: N_("Creator"),
+    Role.ORIGINAL_AUTHOR: N_("Original author"),
+}
+_CREDITS_OF = {
+    Role.CAST: N_("Cast of {title}"),
+    Role.DIRECTOR: N_("Directors of {title}"),
+    Role.WRITER: N_("Writers of {title}"),
+    Role.CREATOR: N_("Creators of {title}"),
+    Role.ORIGINAL_AUTHOR: N_("Original authors of {title}"),
+}
+STATUS_LABELS = {
+    Status.ANNOUNCED: NP_("status", "Announced"),
+    Status.RUNNING: NP_("status", "Running"),
+    Status.ENDED: NP_("status", "Ended"),
+    Status.RENEWED: NP_("status", "Renewed"),
+    Status.RELEASED: NP_("status", "Released"),
+    Status.CANCELLED: NP_("status", "Cancelled"),
+}
+KIND_LABELS = {Kind.SERIES: NP_("kind", "series"), Kind.FILM: NP_("kind", "film")}
+# Catalogue words from a known list, said in the reader's language; any other is shown as written.
+SOURCE_KINDS = frozenset(
+    (
+        NP_("source", "webtoon"),
+        NP_("source", "novel"),
+        NP_("source", "manga"),
+        NP_("source", "comic"),
+        NP_("source", "film"),
+        NP_("source", "game"),
+        NP_("source", "play"),
+        NP_("source", "book"),
+        NP_("source", "work"),
+    )
+)
+# Discord's own names of the permissions the bot asks for, as its app shows them in each language.
+PERMISSIONS = frozenset(
+    (
+        NP_("permission", "Administrator"),
+        NP_("permission", "View Channel"),
+        NP_("permission", "Send Messages"),
+        NP_("permission", "Embed Links"),
+        NP_("permission", "Create Public Threads"),
+        NP_("permission", "Send Messages In Threads"),
+        NP_("permission", "Send Messages in Threads"),
+        NP_("permission", "Read Message History"),
+        NP_("permission", "Manage Messages"),
+        NP_("permission", "Manage Server"),
+        NP_("permission", "Manage Roles"),
+        NP_("permission", "Manage Channels"),
+        NP_("permission", "Mention Everyone"),
+    )
+)
+GENRES = frozenset(
+    (
+        NP_("genre", "Action"),
+        NP_("genre", "Adult"),
+        NP_("genre", "Adventure"),
+        NP_("genre", "Animation"),
+        NP_("genre", "Anime"),
+        NP_("genre", "Children"),
+        NP_("genre", "Comedy"),
+        NP_("genre", "Crime"),
+        NP_("genre", "Dark Fantasy"),
+        NP_("genre", "DIY"),
+        NP_("genre", "Drama"),
+        NP_("genre", "Dystopian"),
+        NP_("genre", "Espionage"),
+        NP_("genre", "Family"),
+        NP_("genre", "Fantasy"),
+        NP_("genre", "Food"),
+        NP_("genre", "Historical"),
+        NP_("genre", "History"),
+        NP_("genre", "Horror"),
+        NP_("genre", "Legal"),
+        NP_("genre", "Medical"),
+        NP_("genre", "Music"),
+        NP_("genre", "Mystery"),
+        NP_("genre", "Nature"),
+        NP_("genre", "Post-apocalyptic"),
+        NP_("genre", "Romance"),
+        NP_("genre", "Satire"),
+        NP_("genre", "Science Fiction"),
+        NP_("genre", "Science-Fiction"),
+        NP_("genre", "Sports"),
+        NP_("genre", "Steampunk"),
+        NP_("genre", "Superhero"),
+        NP_("genre", "Supernatural"),
+        NP_("genre", "Survival"),
+        NP_("genre", "Teen"),
+        NP_("genre", "Thriller"),
+        NP_("genre", "Travel"),
+        NP_("genre", "War"),
+        NP_("genre", "Western"),
+    )
+)
 
 
 def escape(text: str | None) -> str:
@@ -64,226 +166,347 @@ def timestamp(dt: datetime, style: str = "F") -> str:
     return f"<t:{int(dt.timestamp())}:{style}>"
 
 
-def when_text(when: When) -> str:
+def when_text(when: When, lang: str = ENGLISH) -> str:
     """A release time for every reader: Discord timestamps when exact, a plain date otherwise."""
+    tr = texts(lang)
     p = when.precision
     if p is Precision.EXACT and when.instant:
         return f"{timestamp(when.instant, 'F')} ({timestamp(when.instant, 'R')})"
     if p is Precision.DATE and when.local:
-        y, m, d = map(int, when.local.split("-"))
-        return f"{d} {calendar.month_name[m]} {y}"
+        return tr.date(date.fromisoformat(when.local))
     if p is Precision.MONTH and when.local:
         y, m = map(int, when.local.split("-"))
-        return f"{calendar.month_name[m]} {y}"
+        return tr.month(y, m)
     if p is Precision.YEAR and when.local:
-        return f"{when.local} (exact date to be announced)"
-    return "To be announced"
+        return tr("{year} (exact date to be announced)", year=when.local)
+    return tr("To be announced")
 
 
-def region_text(region: str) -> str:
-    return _REGIONS.get(region, region)
+def region_text(region: str, lang: str = ENGLISH) -> str:
+    return texts(lang)(_REGIONS[region]) if region in _REGIONS else region
 
 
-def part_text(release: Release) -> str | None:
+def in_language(text: str | None, lang: str, declared: str | None = None) -> bool:
+    """Whether catalogue text is in the reader's language: its declared language when the
+    catalogue gives one, else its script (Hangul for Korean). English readers read the
+    catalogue's main titles, which are English."""
+    if not text or lang == ENGLISH:
+        return False
+    if declared:
+        return declared == lang
+    script = _SCRIPTS.get(lang)
+    return bool(script and script.search(text))
+
+
+def local_title(show: Show, lang: str = ENGLISH) -> str:
+    """The title a reader knows a show by: its original title when that is in their language."""
+    if show.original_title and in_language(show.original_title, lang, show.original_language):
+        return show.original_title
+    return show.title
+
+
+def show_heading(show: Show, lang: str = ENGLISH) -> str:
+    """ "All of Us Are Dead (지금 우리 학교는)", and to Korean readers
+    "지금 우리 학교는 (All of Us Are Dead)"."""
+    if not show.original_title or show.original_title == show.title:
+        return show.title
+    first = local_title(show, lang)
+    second = show.title if first != show.title else show.original_title
+    return f"{first} ({second})"
+
+
+def person_heading(person: Person, lang: str = ENGLISH) -> str:
+    """ "Park Ji-hu (박지후)"; for a Korean reader "박지후 (Park Ji-hu)"."""
+    if not person.native_name:
+        return person.name
+    if in_language(person.native_name, lang):
+        return f"{person.native_name} ({person.name})"
+    return f"{person.name} ({person.native_name})"
+
+
+def person_name(person: Person, lang: str = ENGLISH) -> str:
+    """A person's name as a reader knows it: their native name when it is in the reader's language."""
+    if person.native_name and in_language(person.native_name, lang):
+        return person.native_name
+    return person.name
+
+
+def _quoted_titles(title: str, original: str | None, lang: str) -> str:
+    """A work's titles, escaped, the reader's language first: “Now at Our School” (지금 우리 학교는)."""
+    if not original or original == title:
+        return f"“{escape(title)}”"
+    if in_language(original, lang):
+        return f"“{escape(original)}” ({escape(title)})"
+    return f"“{escape(title)}” ({escape(original)})"
+
+
+def part_text(release: Release, lang: str = ENGLISH) -> str | None:
     """A season part as said: "Season 1, part 1: episodes 1–8" (None unless it is a part)."""
+    tr = texts(lang)
     span = release.episode_range
     if span is None and release.part is None:
         return None
-    head = f"Season {release.season}" + (f", part {release.part}" if release.part is not None else "")
+    if release.part is not None:
+        head = tr("Season {season}, part {part}", season=release.season, part=release.part)
+    else:
+        head = tr("Season {season}", season=release.season)
     if span is None:
         return head
     first, last = span
-    return f"{head}: episode {first}" if first == last else f"{head}: episodes {first}–{last}"
+    if first == last:
+        return tr("{head}: episode {first}", head=head, first=first)
+    return tr("{head}: episodes {first}–{last}", head=head, first=first, last=last)
 
 
-def scope_text(release: Release, show: Show | None = None) -> str:
+def episode_code(season: int | None, episode: int | None, lang: str = ENGLISH) -> str:
+    """ "S1E3" (Korean: "시즌 1 3화")."""
+    tr = texts(lang)
+    return tr("S{season}E{episode}", season=season, episode=episode)
+
+
+def scope_text(release: Release, show: Show | None = None, lang: str = ENGLISH) -> str:
+    tr = texts(lang)
     if release.scope is Scope.EPISODE:
-        return f"S{release.season}E{release.episode}"
-    part = part_text(release)
+        return episode_code(release.season, release.episode, lang)
+    part = part_text(release, lang)
     if part:
         return part
     if release.scope is Scope.SEASON:
-        count = (
-            f", all {show.episode_count} episodes"
-            if show and show.episode_count and show.season_count == 1
-            else ""
-        )
-        return f"Season {release.season}{count}"
-    return "Film" if show and show.kind.value == "film" else "Release"
+        if show and show.episode_count and show.season_count == 1:
+            return tr(
+                "Season {season}, all {count} episodes", season=release.season, count=show.episode_count
+            )
+        return tr("Season {season}", season=release.season)
+    return tr("Film") if show and show.kind.value == "film" else tr("Release")
 
 
-def release_line(release: Release, show: Show | None = None) -> str:
-    where = " · ".join(x for x in (escape(release.platform), region_text(release.region)) if x)
-    line = f"**{scope_text(release, show)}** — {where}: {when_text(release.when)}"
+def release_line(release: Release, show: Show | None = None, lang: str = ENGLISH) -> str:
+    where = " · ".join(x for x in (escape(release.platform), region_text(release.region, lang)) if x)
+    line = f"**{scope_text(release, show, lang)}** — {where}: {when_text(release.when, lang)}"
     if release.note:
         line += f"\n-# {escape(release.note)}"
     return line
 
 
-def _credit_line(c: Credit) -> str:
+def _credit_line(c: Credit, tr: Texts) -> str:
     name = f"**{escape(c.person.name)}**"
     if c.person.native_name:
-        name += f" ({escape(c.person.native_name)})"
-    return f"{name} as {escape(c.character)}" if c.character else name
+        if in_language(c.person.native_name, tr.lang):
+            name = f"**{escape(c.person.native_name)}** ({escape(c.person.name)})"
+        else:
+            name += f" ({escape(c.person.native_name)})"
+    return tr("{name} as {character}", name=name, character=escape(c.character)) if c.character else name
 
 
-def _crew_lines(crew: Sequence[Credit]) -> list[str]:
+def _crew_lines(crew: Sequence[Credit], tr: Texts) -> list[str]:
     by_role: dict[Role, list[str]] = {}
     for c in crew:
-        by_role.setdefault(c.role, []).append(escape(c.person.name))
-    return [f"**{role.label}:** {', '.join(names)}" for role, names in by_role.items()]
+        by_role.setdefault(c.role, []).append(escape(person_name(c.person, tr.lang)))
+    return [f"**{tr(ROLE_LABELS[role])}:** {', '.join(names)}" for role, names in by_role.items()]
 
 
-def _show_heading(show: Show) -> str:
-    return (
-        show.title
-        if not show.original_title or show.original_title == show.title
-        else (f"{show.title} ({show.original_title})")
-    )
+def permission_label(label: str, lang: str = ENGLISH) -> str:
+    """ "Manage Server" as Discord's app names it in the reader's language."""
+    return texts(lang).pgettext("permission", label) if label in PERMISSIONS else label
 
 
-def show_embed(d: ShowDetails) -> Embed:
+def genre_text(genre: str, lang: str = ENGLISH) -> str:
+    return texts(lang).pgettext("genre", genre) if genre in GENRES else genre
+
+
+def source_kind_text(kind: str | None, lang: str = ENGLISH) -> str:
+    """ "Webtoon", "Novel"... (a kind the bot does not know is shown as the catalogue writes it)."""
+    tr = texts(lang)
+    word = kind or "work"
+    text = tr.pgettext("source", word) if word in SOURCE_KINDS else word
+    return text.capitalize() if tr.english else text
+
+
+def show_embed(d: ShowDetails, lang: str = ENGLISH) -> Embed:
+    tr = texts(lang)
     s = d.show
     fields = []
     if s.original_title and s.original_title != s.title:
-        fields.append(_field("Original title", escape(s.original_title), True))
+        # The title the heading does not start with: the original, or for a reader of the
+        # original's language the catalogue's main title.
+        other = s.title if local_title(s, lang) != s.title else s.original_title
+        label = tr("Original title") if other == s.original_title else tr("International title")
+        fields.append(_field(label, escape(other), True))
     if s.platform:
-        fields.append(_field("Platform", escape(s.platform), True))
-    released = when_text(d.premiere.when) if d.premiere else (aired_text(s) or "To be announced")
-    fields.append(_field("Released", released, True))
+        fields.append(_field(tr("Platform"), escape(s.platform), True))
+    released = (
+        when_text(d.premiere.when, lang) if d.premiere else (aired_text(s, lang) or tr("To be announced"))
+    )
+    fields.append(_field(tr("Released"), released, True))
     if s.ended and d.premiere:
-        ended = when_text(When.parse(s.ended)) if _is_date(s.ended) else escape(s.ended)
-        fields.append(_field("Ended", ended, True))
+        ended = when_text(When.parse(s.ended), lang) if _is_date(s.ended) else escape(s.ended)
+        fields.append(_field(tr("Ended"), ended, True))
     if s.kind.value == "series":
-        count = str(s.episode_count) if s.episode_count else "Unknown"
         if s.season_count and s.season_count > 1:
-            count += f" in {s.season_count} seasons"
-        fields.append(_field("Episodes", count, True))
+            if s.episode_count:
+                count = tr(
+                    "{episodes} in {seasons} seasons", episodes=s.episode_count, seasons=s.season_count
+                )
+            else:
+                count = tr("Unknown in {seasons} seasons", seasons=s.season_count)
+        else:
+            count = (
+                # TRANSLATORS: the number of episodes of a series, alone in its field
+                tr.pgettext("episode count", "{episodes}", episodes=s.episode_count)
+                if s.episode_count
+                else tr("Unknown")
+            )
+        fields.append(_field(tr("Episodes"), count, True))
     if s.genres:
-        fields.append(_field("Genres", ", ".join(escape(g) for g in s.genres), True))
+        fields.append(_field(tr("Genres"), ", ".join(escape(genre_text(g, lang)) for g in s.genres), True))
     if s.status:
-        fields.append(_field("Status", s.status.value.capitalize(), True))
+        fields.append(_field(tr("Status"), tr.pgettext("status", STATUS_LABELS[s.status]), True))
     if s.source_title:
-        authors = [escape(c.person.name) for c in d.crew if c.role is Role.ORIGINAL_AUTHOR]
-        source = f"{escape(s.source_kind or 'work').capitalize()} “{escape(s.source_title)}”"
-        if s.source_original_title and s.source_original_title != s.source_title:
-            source += f" ({escape(s.source_original_title)})"
+        authors = [escape(person_name(c.person, lang)) for c in d.crew if c.role is Role.ORIGINAL_AUTHOR]
+        values = {
+            "kind": escape(source_kind_text(s.source_kind, lang)),
+            "work": _quoted_titles(s.source_title, s.source_original_title, lang),
+        }
         if authors:
-            source += f" by {', '.join(authors)}"
-        fields.append(_field("Based on", source))
-    directors = [escape(c.person.name) for c in d.crew if c.role is Role.DIRECTOR]
+            source = tr("{kind} {work} by {authors}", authors=", ".join(authors), **values)
+        else:
+            source = tr("{kind} {work}", **values)
+        fields.append(_field(tr("Based on"), source))
+    directors = [escape(person_name(c.person, lang)) for c in d.crew if c.role is Role.DIRECTOR]
     if directors:
-        fields.append(_field("Directed by", ", ".join(directors), True))
+        fields.append(_field(tr("Directed by"), ", ".join(directors), True))
     if d.cast:
-        fields.append(_field("Starring", "\n".join(_credit_line(c) for c in d.cast)))
+        fields.append(_field(tr("Starring"), "\n".join(_credit_line(c, tr) for c in d.cast)))
     for ev in d.events[:3]:
-        place = f" in {escape(ev.place)}" if ev.place else ""
-        fields.append(_field(escape(ev.title), f"{when_text(ev.when)}{place}", True))
+        when = when_text(ev.when, lang)
+        value = tr("{when} in {place}", when=when, place=escape(ev.place)) if ev.place else when
+        fields.append(_field(escape(ev.title), value, True))
     if d.links:
         related = [
             f"**{escape(title)}**" + (f" ({escape(link.relation)})" if link.relation != "related" else "")
             for link, title in d.links[:10]
         ]
-        fields.append(_field("Related", "\n".join(related)))
-    return _embed(escape(_show_heading(s)), escape(s.synopsis) or None, fields=fields)
+        fields.append(_field(tr("Related"), "\n".join(related)))
+    return _embed(escape(show_heading(s, lang)), escape(s.synopsis) or None, fields=fields)
 
 
-def cast_pages(sheet: CastSheet, page_size: int = CAST_PAGE_SIZE) -> list[Embed]:
+def cast_pages(sheet: CastSheet, page_size: int = CAST_PAGE_SIZE, lang: str = ENGLISH) -> list[Embed]:
     """One embed per page: actors and characters in billing order, then the crew."""
+    tr = texts(lang)
     s = sheet.show
-    title = (
-        f"Cast of {escape(_show_heading(s))}"
-        if sheet.role in (None, Role.CAST)
-        else (f"{sheet.role.label}s of {escape(_show_heading(s))}" if sheet.role else "")
-    )
-    lines = [_credit_line(c) for c in sheet.cast]
-    crew = _crew_lines(sheet.crew)
+    title = tr(_CREDITS_OF[sheet.role or Role.CAST], title=escape(show_heading(s, lang)))
+    lines = [_credit_line(c, tr) for c in sheet.cast]
+    crew = _crew_lines(sheet.crew, tr)
     if not lines and not crew:
-        return [_embed(title, "No credits in the catalogue yet.")]
+        return [_embed(title, tr("No credits in the catalogue yet."))]
     chunks = [lines[i : i + page_size] for i in range(0, len(lines), page_size)] or [[]]
     pages = []
     for n, chunk in enumerate(chunks, start=1):
-        fields = [_field("Crew", "\n".join(crew))] if crew and n == 1 else []
+        fields = [_field(tr("Crew"), "\n".join(crew))] if crew and n == 1 else []
         embed = _embed(title, "\n".join(chunk) or None, fields=fields)
         if len(chunks) > 1:
-            embed["footer"] = {"text": f"{FOOTER} · page {n} of {len(chunks)} · {len(lines)} credits"}
+            page = tr.ngettext(
+                "page {page} of {pages} · {n} credit",
+                "page {page} of {pages} · {n} credits",
+                len(lines),
+                page=n,
+                pages=len(chunks),
+            )
+            embed["footer"] = {"text": f"{FOOTER} · {page}"}
         pages.append(embed)
     return pages
 
 
-def release_embed(answer: ReleaseAnswer) -> Embed:
+def release_embed(answer: ReleaseAnswer, lang: str = ENGLISH) -> Embed:
+    tr = texts(lang)
     s = answer.show
-    title = f"When is {escape(s.title)} out?"
+    name = escape(local_title(s, lang))
+    title = tr("When is {title} out?", title=name)
     if answer.asked_episode:
         ep = answer.episode
-        name = f" “{escape(ep.title)}”" if ep and ep.title else ""
-        title = f"{escape(s.title)} {answer.asked_episode}{name}"
+        episode = f" “{escape(ep.title)}”" if ep and ep.title else ""
+        title = f"{name} {answer.asked_episode}{episode}"
     if not answer.releases:
-        aired = aired_text(s)
-        return _embed(title, f"{aired}." if aired else "No release date yet: **to be announced**.")
-    lines = [release_line(r, s) for r in answer.releases[:20]]
+        aired = aired_text(s, lang)
+        return _embed(title, f"{aired}." if aired else tr("No release date yet: **to be announced**."))
+    lines = [release_line(r, s, lang) for r in answer.releases[:20]]
     if len(answer.releases) > 20:
-        lines.append(f"…and {len(answer.releases) - 20} more releases.")
+        lines.append(tr("…and {n} more releases.", n=len(answer.releases) - 20))
     return _embed(title, "\n".join(lines))
 
 
-def upcoming_embed(up: Upcoming, limit: int = 25) -> Embed:
-    where = f" on {escape(up.platform)}" if up.platform else ""
-    title = f"Coming out in the next {up.days} day{'s' if up.days != 1 else ''}{where}"
+def upcoming_embed(up: Upcoming, limit: int = 25, lang: str = ENGLISH) -> Embed:
+    tr = texts(lang)
+    if up.platform:
+        title = tr.ngettext(
+            "Coming out in the next {n} day on {platform}",
+            "Coming out in the next {n} days on {platform}",
+            up.days,
+            platform=escape(up.platform),
+        )
+    else:
+        title = tr.ngettext("Coming out in the next {n} day", "Coming out in the next {n} days", up.days)
     if not up.items:
-        return _embed(title, "Nothing in the catalogue comes out in that window.")
+        return _embed(title, tr("Nothing in the catalogue comes out in that window."))
     lines = []
     for item in up.items[:limit]:
-        line = f"**{escape(item.show.title)}** · {release_line(item.release, item.show)}"
-        under_way = _period_under_way(item.release.when, up.start)
+        line = f"**{escape(local_title(item.show, lang))}** · {release_line(item.release, item.show, lang)}"
+        under_way = _period_under_way(item.release.when, up.start, tr)
         if under_way:
-            line = line.replace(
-                when_text(item.release.when), f"{when_text(item.release.when)} ({under_way})", 1
-            )
+            when = when_text(item.release.when, lang)
+            line = line.replace(when, f"{when} ({under_way})", 1)
         lines.append(line)
     more = up.count - min(len(up.items), limit)
     if more > 0:
-        lines.append(f"…and {more:,} more. Narrow it with `days` or `platform`.")
+        lines.append(tr("…and {more:,} more. Narrow it with `days` or `platform`.", more=more))
     return _embed(title, "\n".join(lines))
 
 
-def _period_under_way(when: When, now: datetime) -> str | None:
+def _period_under_way(when: When, now: datetime, tr: Texts) -> str | None:
     """ "this month" / "later this year" for a month or year release that has begun (never posted)."""
     if when.instant is None or when.instant > now:
         return None
     if when.precision is Precision.MONTH:
-        return "this month"
+        return tr("this month")
     if when.precision is Precision.YEAR:
-        return "later this year"
+        return tr("later this year")
     return None
 
 
-def aired_text(show: Show) -> str | None:
+def aired_text(show: Show, lang: str = ENGLISH) -> str | None:
     """Show-level dates when no release is known: "First aired 6 June 2005 · ended 30 August 2005"."""
+    tr = texts(lang)
     if not show.premiered:
         return None
     try:
-        text = f"First aired {when_text(When.parse(show.premiered))}"
+        first = when_text(When.parse(show.premiered), lang)
         if show.ended:
-            text += f" · ended {when_text(When.parse(show.ended))}"
+            return tr(
+                "First aired {first} · ended {last}",
+                first=first,
+                last=when_text(When.parse(show.ended), lang),
+            )
+        return tr("First aired {first}", first=first)
     except ValueError:
         return None
-    return text
 
 
-def person_embed(answer: PersonAnswer) -> Embed:
-    p = answer.person
-    heading = p.name if not p.native_name else f"{p.name} ({p.native_name})"
+def person_embed(answer: PersonAnswer, lang: str = ENGLISH) -> Embed:
+    tr = texts(lang)
+    heading = person_heading(answer.person, lang)
     if not answer.credits:
-        return _embed(escape(heading), "No credits in the catalogue yet.")
+        return _embed(escape(heading), tr("No credits in the catalogue yet."))
     lines = []
     for credit, show in answer.credits[:40]:
-        what = f"as {escape(credit.character)}" if credit.character else credit.role.label.lower()
-        if credit.role is Role.CAST and not credit.character:
-            what = "cast"
-        lines.append(f"**{escape(show.title)}** ({show.kind.value}, {escape(show.platform or '—')}) — {what}")
+        if credit.character:
+            what = tr("as {character}", character=escape(credit.character))
+        else:
+            what = tr(ROLE_LABELS[credit.role]).lower()
+        kind = tr.pgettext("kind", KIND_LABELS[show.kind])
+        title = escape(local_title(show, lang))
+        lines.append(f"**{title}** ({kind}, {escape(show.platform or '—')}) — {what}")
     if len(answer.credits) > 40:
-        lines.append(f"…and {len(answer.credits) - 40} more.")
+        lines.append(tr("…and {n} more.", n=len(answer.credits) - 40))
     return _embed(escape(heading), "\n".join(lines))
 
 
@@ -291,12 +514,16 @@ def _is_date(text: str) -> bool:
     return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
 
 
-def not_found_text(message: str, suggestions: Sequence[str]) -> str:
-    text = escape(message)
+def not_found_text(message: str, suggestions: Sequence[str], lang: str = ENGLISH) -> str:
+    """A refusal for something the catalogue lacks (``message``: a :class:`bot.i18n.Msg` is
+    said in the reader's language) with the nearest matches."""
+    tr = texts(lang)
+    text = escape(tr(message))
     if suggestions:
-        text += " Did you mean " + ", ".join(f"**{escape(s)}**" for s in suggestions[:3]) + "?"
+        names = ", ".join(f"**{escape(s)}**" for s in suggestions[:3])
+        text += " " + tr("Did you mean {names}?", names=names)
     else:
-        text += " Check the spelling, or pick a title from the suggestions while you type."
+        text += " " + tr("Check the spelling, or pick a title from the suggestions while you type.")
     return text
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.announce.channels import EVERYONE_REFUSED, GuildState
@@ -30,6 +31,7 @@ from bot.announce.port import DeliveryError
 from bot.errors import BadInput
 from bot.models import Show
 from bot.render_announce import channel_saved_text, cleanup_text
+from bot.translator import lname
 from cogs.catalogue import ShowTransformer, find_show
 
 if TYPE_CHECKING:
@@ -39,7 +41,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
-KIND_CHOICES = [app_commands.Choice(name=k.label, value=k.value) for k in Kinds]
+KIND_CHOICES = [
+    app_commands.Choice(name=lname("choice", "Premieres"), value=Kinds.PREMIERES.value),
+    app_commands.Choice(name=lname("choice", "New episodes"), value=Kinds.EPISODES.value),
+    app_commands.Choice(name=lname("choice", "Premieres and new episodes"), value=Kinds.BOTH.value),
+]
 manage_guild = app_commands.checks.has_permissions(manage_guild=True)
 
 
@@ -97,9 +103,14 @@ def _state(guild: discord.Guild) -> GuildState:
 @app_commands.allowed_installs(guilds=True, users=False)
 @app_commands.default_permissions(manage_guild=True)
 class Announce(
-    commands.GroupCog, group_name="announce", group_description="Release announcements in this server"
+    commands.GroupCog,
+    group_name=lname("command", "announce"),
+    group_description=locale_str("Release announcements in this server"),
 ):
-    channel = app_commands.Group(name="channel", description="Channels that receive release announcements")
+    channel = app_commands.Group(
+        name=lname("command", "channel"),
+        description=locale_str("Channels that receive release announcements"),
+    )
 
     def __init__(self, bot: PremiereBot) -> None:
         self.bot = bot
@@ -178,18 +189,34 @@ class Announce(
     # -- channels ------------------------------------------------------------------------------------
 
     @channel.command(
-        name="add", description="Post release announcements in a channel (or change its settings)"
+        name=lname("command", "add"),
+        description=locale_str("Post release announcements in a channel (or change its settings)"),
     )
     @app_commands.describe(
-        channel="A text or announcement channel",
-        role="The role to ping (the only mention ever sent); left out: unchanged (new channel: no ping)",
-        platforms="Only these platforms, separated by commas (e.g. Netflix, Disney+); 'all' for every one",
-        shows="Only these shows, separated by commas; 'all' for every show",
-        kinds="Premieres, new episodes, or both (new channel: both)",
-        threads="Open a discussion thread on each post",
-        no_ping="True: ping nobody from now on (drops the role)",
-        reminders="Reminders ahead of each release, like 24h, 1h; 'off' for none",
-        weekly="Keep a 'week at a glance' message in the channel, edited as the week goes",
+        channel=locale_str("A text or announcement channel"),
+        role=locale_str(
+            "The role to ping (the only mention ever sent); left out: unchanged (new channel: no ping)"
+        ),
+        platforms=locale_str(
+            "Only these platforms, separated by commas (e.g. Netflix, Disney+); 'all' for every one"
+        ),
+        shows=locale_str("Only these shows, separated by commas; 'all' for every show"),
+        kinds=locale_str("Premieres, new episodes, or both (new channel: both)"),
+        threads=locale_str("Open a discussion thread on each post"),
+        no_ping=locale_str("True: ping nobody from now on (drops the role)"),
+        reminders=locale_str("Reminders ahead of each release, like 24h, 1h; 'off' for none"),
+        weekly=locale_str("Keep a 'week at a glance' message in the channel, edited as the week goes"),
+    )
+    @app_commands.rename(
+        channel=lname("option", "channel"),
+        role=lname("option", "role"),
+        platforms=lname("option", "platforms"),
+        shows=lname("option", "shows"),
+        kinds=lname("option", "kinds"),
+        threads=lname("option", "threads"),
+        no_ping=lname("option", "no_ping"),
+        reminders=lname("option", "reminders"),
+        weekly=lname("option", "weekly"),
     )
     @app_commands.choices(kinds=KIND_CHOICES)
     @manage_guild
@@ -282,8 +309,11 @@ class Announce(
             out.append(app_commands.Choice(name=text, value=text))
         return out[:25]
 
-    @channel.command(name="remove", description="Stop release announcements in a channel")
-    @app_commands.describe(channel="The channel to stop posting in")
+    @channel.command(
+        name=lname("command", "remove"), description=locale_str("Stop release announcements in a channel")
+    )
+    @app_commands.describe(channel=locale_str("The channel to stop posting in"))
+    @app_commands.rename(channel=lname("option", "channel"))
     @manage_guild
     async def channel_remove(self, interaction: discord.Interaction, channel: Picked) -> None:
         guild = interaction.guild
@@ -297,7 +327,10 @@ class Announce(
 
     # -- overview and tries -------------------------------------------------------------------------------
 
-    @app_commands.command(name="list", description="Channels, their health, and the next posts due")
+    @app_commands.command(
+        name=lname("command", "list"),
+        description=locale_str("Channels, their health, and the next posts due"),
+    )
     @manage_guild
     async def list_(self, interaction: discord.Interaction) -> None:
         guild = interaction.guild
@@ -310,9 +343,11 @@ class Announce(
         )
 
     @app_commands.command(
-        name="preview", description="See the post a show's release would get (only you see it)"
+        name=lname("command", "preview"),
+        description=locale_str("See the post a show's release would get (only you see it)"),
     )
-    @app_commands.describe(show="The show's title, in any language")
+    @app_commands.describe(show=locale_str("The show's title, in any language"))
+    @app_commands.rename(show=lname("option", "show"))
     @manage_guild
     async def preview(
         self, interaction: discord.Interaction, show: app_commands.Transform[Show, ShowTransformer]
@@ -322,8 +357,12 @@ class Announce(
             embeds=[_embed(e) for e in embeds], ephemeral=True, allowed_mentions=NO_PINGS
         )
 
-    @app_commands.command(name="test", description="Send a sample post to a channel now (pings nobody)")
-    @app_commands.describe(channel="Where to send the sample")
+    @app_commands.command(
+        name=lname("command", "test"),
+        description=locale_str("Send a sample post to a channel now (pings nobody)"),
+    )
+    @app_commands.describe(channel=locale_str("Where to send the sample"))
+    @app_commands.rename(channel=lname("option", "channel"))
     @manage_guild
     async def test(self, interaction: discord.Interaction, channel: Picked) -> None:
         target = await self._guild_channel(interaction, channel)
@@ -339,9 +378,11 @@ class Announce(
     # -- when ---------------------------------------------------------------------------------------------
 
     @app_commands.command(
-        name="timezone", description="This server's time zone, for releases known only by date"
+        name=lname("command", "timezone"),
+        description=locale_str("This server's time zone, for releases known only by date"),
     )
-    @app_commands.describe(zone="An IANA time zone, such as Europe/Paris or Asia/Seoul")
+    @app_commands.describe(zone=locale_str("An IANA time zone, such as Europe/Paris or Asia/Seoul"))
+    @app_commands.rename(zone=lname("option", "zone"))
     @manage_guild
     async def timezone(self, interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
         assert interaction.guild_id is not None
@@ -356,16 +397,20 @@ class Announce(
         return [app_commands.Choice(name=z, value=z) for z in zone_choices(value)]
 
     @app_commands.command(
-        name="time", description="When releases known only by date are posted (HH:MM, 24-hour)"
+        name=lname("command", "time"),
+        description=locale_str("When releases known only by date are posted (HH:MM, 24-hour)"),
     )
-    @app_commands.describe(at="24-hour time in this server's zone, e.g. 09:00")
+    @app_commands.describe(at=locale_str("24-hour time in this server's zone, e.g. 09:00"))
+    @app_commands.rename(at=lname("option", "at"))
     @manage_guild
     async def time(self, interaction: discord.Interaction, at: app_commands.Range[str, 1, 5]) -> None:
         assert interaction.guild_id is not None
         g = await self.service.set_post_time(interaction.guild_id, at)
         await _reply(interaction, f"Date-only releases will post at **{g.post_time:%H:%M}** ({g.zone}).")
 
-    @app_commands.command(name="pause", description="Stop posting announcements until resumed")
+    @app_commands.command(
+        name=lname("command", "pause"), description=locale_str("Stop posting announcements until resumed")
+    )
     @manage_guild
     async def pause(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
@@ -376,7 +421,7 @@ class Announce(
             "`/announce resume` to restart.",
         )
 
-    @app_commands.command(name="resume", description="Post announcements again")
+    @app_commands.command(name=lname("command", "resume"), description=locale_str("Post announcements again"))
     @manage_guild
     async def resume(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None

@@ -8,12 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot import render
 from bot.errors import NotFound
+from bot.i18n import ENGLISH, N_, texts
 from bot.models import Person, Role, Show
 from bot.services.catalogue import check_query
+from bot.translator import lname, reader, reader_language
 
 if TYPE_CHECKING:
     from bot.client import PremiereBot
@@ -105,15 +108,24 @@ def embed(data: dict[str, Any]) -> discord.Embed:
     return discord.Embed.from_dict(data)
 
 
+NOT_YOUR_PAGES = N_("These pages belong to someone else's command; run it yourself to browse.")
+PREVIOUS = N_("Previous")
+NEXT = N_("Next")
+
+
 class Pages(discord.ui.View):
     """Previous / next buttons over a list of embeds; only the person who asked can turn pages."""
 
-    def __init__(self, pages: list[dict[str, Any]], owner_id: int, *, timeout: float = 300) -> None:
+    def __init__(
+        self, pages: list[dict[str, Any]], owner_id: int, *, timeout: float = 300, lang: str = ENGLISH
+    ) -> None:
         super().__init__(timeout=timeout)
         self.pages = pages
         self.owner_id = owner_id
         self.index = 0
         self.message: discord.InteractionMessage | None = None
+        tr = texts(lang)
+        self.previous.label, self.next.label = tr(PREVIOUS), tr(NEXT)
         self._sync_buttons()
 
     def _sync_buttons(self) -> None:
@@ -122,10 +134,7 @@ class Pages(discord.ui.View):
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "These pages belong to someone else's command; run it yourself to browse.",
-                ephemeral=True,
-            )
+            await interaction.response.send_message(reader(interaction)(NOT_YOUR_PAGES), ephemeral=True)
             return False
         return True
 
@@ -164,11 +173,19 @@ class CastPageButton(
     the bot restarts: the page is built again from the catalogue when it is pressed."""
 
     def __init__(
-        self, show_id: str, role: str, page: int, owner_id: int, *, label: str, disabled: bool
+        self,
+        show_id: str,
+        role: str,
+        page: int,
+        owner_id: int,
+        *,
+        label: str,
+        disabled: bool,
+        previous: bool | None = None,
     ) -> None:
         self.show_id, self.role, self.page, self.owner_id = show_id, role, page, owner_id
         custom_id = CAST_PAGE_ID.format(page=page, owner=owner_id, role=role, show=show_id)
-        emoji = "◀" if label == "Previous" else "▶"
+        emoji = "◀" if (label == PREVIOUS if previous is None else previous) else "▶"
         super().__init__(
             discord.ui.Button(
                 label=label,
@@ -188,8 +205,9 @@ class CastPageButton(
             match["role"],
             int(match["page"]),
             int(match["owner"]),
-            label=item.label or "Next",
+            label=item.label or NEXT,
             disabled=False,
+            previous=str(item.emoji) == "◀",
         )
 
     @staticmethod
@@ -198,36 +216,48 @@ class CastPageButton(
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
         if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(
-                "These pages belong to someone else's command; run it yourself to browse.", ephemeral=True
-            )
+            await interaction.response.send_message(reader(interaction)(NOT_YOUR_PAGES), ephemeral=True)
             return False
         return True
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
         service = _service(interaction)
+        lang = reader_language(interaction)
+        tr = texts(lang)
         show = await service.store.get_show(self.show_id)
         if show is None:
             await interaction.response.send_message(
-                "That show is no longer in the catalogue.", ephemeral=True
+                tr("That show is no longer in the catalogue."), ephemeral=True
             )
             return
-        pages = render.cast_pages(await service.cast(show, Role(self.role) if self.role else None))
+        sheet = await service.cast(show, Role(self.role) if self.role else None)
+        pages = render.cast_pages(sheet, lang=lang)
         page = max(0, min(self.page, len(pages) - 1))
         await interaction.response.edit_message(
             embed=embed(pages[page]),
-            view=cast_page_view(self.show_id, self.role, page, len(pages), self.owner_id),
+            view=cast_page_view(self.show_id, self.role, page, len(pages), self.owner_id, lang=lang),
         )
 
 
-def cast_page_view(show_id: str, role: str, page: int, count: int, owner_id: int) -> discord.ui.View:
+def cast_page_view(
+    show_id: str, role: str, page: int, count: int, owner_id: int, *, lang: str = ENGLISH
+) -> discord.ui.View:
+    tr = texts(lang)
     view = discord.ui.View(timeout=None)
     view.add_item(
-        CastPageButton(show_id, role, max(page - 1, 0), owner_id, label="Previous", disabled=page == 0)
+        CastPageButton(
+            show_id, role, max(page - 1, 0), owner_id, label=tr(PREVIOUS), disabled=page == 0, previous=True
+        )
     )
     view.add_item(
         CastPageButton(
-            show_id, role, min(page + 1, count - 1), owner_id, label="Next", disabled=page >= count - 1
+            show_id,
+            role,
+            min(page + 1, count - 1),
+            owner_id,
+            label=tr(NEXT),
+            disabled=page >= count - 1,
+            previous=False,
         )
     )
     return view
@@ -246,15 +276,20 @@ class ExpiredPages(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pa
         return cls(match["which"])
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        tr = reader(interaction)
         await interaction.response.send_message(
-            "These pages have expired; run the command again to browse them.", ephemeral=True
+            tr("These pages have expired; run the command again to browse them."), ephemeral=True
         )
 
 
 ROLE_CHOICES = [
-    app_commands.Choice(name=Role(r).label, value=r)
-    for r in ("cast", "director", "writer", "creator", "original_author")
+    app_commands.Choice(name=lname("choice", "Cast"), value="cast"),
+    app_commands.Choice(name=lname("choice", "Director"), value="director"),
+    app_commands.Choice(name=lname("choice", "Writer"), value="writer"),
+    app_commands.Choice(name=lname("choice", "Creator"), value="creator"),
+    app_commands.Choice(name=lname("choice", "Original author"), value="original_author"),
 ]
+TITLE = locale_str("The show's title, in any language")
 
 
 class Catalogue(commands.Cog):
@@ -267,20 +302,28 @@ class Catalogue(commands.Cog):
 
     @anywhere_installs
     @anywhere_contexts
-    @app_commands.command(name="show", description="Everything about a show or film: platform, release, cast")
-    @app_commands.describe(title="The show's title, in any language")
+    @app_commands.command(
+        name=lname("command", "show"),
+        description=locale_str("Everything about a show or film: platform, release, cast"),
+    )
+    @app_commands.describe(title=TITLE)
+    @app_commands.rename(title=lname("option", "title"))
     async def show(
         self,
         interaction: discord.Interaction,
         title: app_commands.Transform[Show, ShowTransformer],
     ) -> None:
         details = await self.service.show_details(title)
-        await send(interaction, embed=embed(render.show_embed(details)))
+        await send(interaction, embed=embed(render.show_embed(details, reader_language(interaction))))
 
     @anywhere_installs
     @anywhere_contexts
-    @app_commands.command(name="cast", description="Who plays whom, in billing order, and who made it")
-    @app_commands.describe(title="The show's title, in any language", role="Only this kind of credit")
+    @app_commands.command(
+        name=lname("command", "cast"),
+        description=locale_str("Who plays whom, in billing order, and who made it"),
+    )
+    @app_commands.describe(title=TITLE, role=locale_str("Only this kind of credit"))
+    @app_commands.rename(title=lname("option", "title"), role=lname("option", "role"))
     @app_commands.choices(role=ROLE_CHOICES)
     async def cast(
         self,
@@ -288,8 +331,9 @@ class Catalogue(commands.Cog):
         title: app_commands.Transform[Show, ShowTransformer],
         role: app_commands.Choice[str] | None = None,
     ) -> None:
+        lang = reader_language(interaction)
         sheet = await self.service.cast(title, Role(role.value) if role else None)
-        pages = render.cast_pages(sheet)
+        pages = render.cast_pages(sheet, lang=lang)
         if len(pages) == 1:
             await send(interaction, embed=embed(pages[0]))
             return
@@ -298,19 +342,21 @@ class Catalogue(commands.Cog):
             await send(
                 interaction,
                 embed=embed(pages[0]),
-                view=cast_page_view(title.id, role.value if role else "", 0, len(pages), owner),
+                view=cast_page_view(title.id, role.value if role else "", 0, len(pages), owner, lang=lang),
             )
             return
-        view = Pages(pages, owner)  # an id too long to carry in a button: pages kept in memory
+        view = Pages(pages, owner, lang=lang)  # an id too long to carry in a button: pages kept in memory
         await send(interaction, embed=embed(pages[0]), view=view)
         view.message = await interaction.original_response()
 
     @anywhere_installs
     @anywhere_contexts
     @app_commands.command(
-        name="release", description="When a show or one episode is or was out, in your time zone"
+        name=lname("command", "release"),
+        description=locale_str("When a show or one episode is or was out, in your time zone"),
     )
-    @app_commands.describe(title="The show's title, in any language", episode="An episode, like S1E3 or 3")
+    @app_commands.describe(title=TITLE, episode=locale_str("An episode, like S1E3 or 3"))
+    @app_commands.rename(title=lname("option", "title"), episode=lname("option", "episode"))
     async def release(
         self,
         interaction: discord.Interaction,
@@ -318,12 +364,17 @@ class Catalogue(commands.Cog):
         episode: app_commands.Range[str, 1, 20] | None = None,
     ) -> None:
         answer = await self.service.release(title, episode)
-        await send(interaction, embed=embed(render.release_embed(answer)))
+        await send(interaction, embed=embed(render.release_embed(answer, reader_language(interaction))))
 
     @anywhere_installs
     @anywhere_contexts
-    @app_commands.command(name="upcoming", description="What comes out in the next days")
-    @app_commands.describe(days="How many days ahead (default 7)", platform="Only this platform")
+    @app_commands.command(
+        name=lname("command", "upcoming"), description=locale_str("What comes out in the next days")
+    )
+    @app_commands.describe(
+        days=locale_str("How many days ahead (default 7)"), platform=locale_str("Only this platform")
+    )
+    @app_commands.rename(days=lname("option", "days"), platform=lname("option", "platform"))
     async def upcoming(
         self,
         interaction: discord.Interaction,
@@ -332,7 +383,8 @@ class Catalogue(commands.Cog):
     ) -> None:
         answer = await self.service.upcoming(days, platform)
         await interaction.response.send_message(
-            embed=embed(render.upcoming_embed(answer)), allowed_mentions=NO_PINGS
+            embed=embed(render.upcoming_embed(answer, lang=reader_language(interaction))),
+            allowed_mentions=NO_PINGS,
         )
 
     @upcoming.autocomplete("platform")
@@ -343,8 +395,12 @@ class Catalogue(commands.Cog):
 
     @anywhere_installs
     @anywhere_contexts
-    @app_commands.command(name="person", description="What a person is credited for across the catalogue")
-    @app_commands.describe(name="The person's name, in any script")
+    @app_commands.command(
+        name=lname("command", "person"),
+        description=locale_str("What a person is credited for across the catalogue"),
+    )
+    @app_commands.describe(name=locale_str("The person's name, in any script"))
+    @app_commands.rename(name=lname("option", "name"))
     async def person(
         self,
         interaction: discord.Interaction,
@@ -352,7 +408,7 @@ class Catalogue(commands.Cog):
     ) -> None:
         answer = await self.service.person(name)
         await interaction.response.send_message(
-            embed=embed(render.person_embed(answer)), allowed_mentions=NO_PINGS
+            embed=embed(render.person_embed(answer, reader_language(interaction))), allowed_mentions=NO_PINGS
         )
 
 

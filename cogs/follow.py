@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.errors import BadInput, NotFound
@@ -19,6 +20,7 @@ from bot.models import Show
 from bot.render import escape
 from bot.render_follows import follow_text, following_page, reminders_saved_text
 from bot.search import clean_input, normalise
+from bot.translator import lname
 from cogs.catalogue import ShowTransformer, anywhere_contexts, anywhere_installs, find_show
 
 if TYPE_CHECKING:
@@ -28,7 +30,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 WHAT = {"premiere": What.PREMIERES, "every episode": What.EPISODES}
-WHAT_CHOICES = [app_commands.Choice(name=name, value=name) for name in WHAT]
+WHAT_CHOICES = [
+    app_commands.Choice(name=lname("choice", "premiere"), value="premiere"),
+    app_commands.Choice(name=lname("choice", "every episode"), value="every episode"),
+]
 REMINDERS_MAX = 40  # characters of the reminders option
 CUSTOM_ID_MAX = 100
 
@@ -199,11 +204,16 @@ class Follow(commands.Cog):
         assert follows is not None
         return follows
 
-    @app_commands.command(name="follow", description="Get a DM when a show's next release is out")
+    @app_commands.command(
+        name=lname("command", "follow"), description=locale_str("Get a DM when a show's next release is out")
+    )
     @app_commands.describe(
-        show="The show's title, in any language",
-        what="Premieres only (new seasons, films), or every episode",
-        reminders="Reminders ahead of each release you follow, like 24h, 1h (or off)",
+        show=locale_str("The show's title, in any language"),
+        what=locale_str("Premieres only (new seasons, films), or every episode"),
+        reminders=locale_str("Reminders ahead of each release you follow, like 24h, 1h (or off)"),
+    )
+    @app_commands.rename(
+        show=lname("option", "show"), what=lname("option", "what"), reminders=lname("option", "reminders")
     )
     @app_commands.choices(what=WHAT_CHOICES)
     @anywhere_installs
@@ -230,15 +240,19 @@ class Follow(commands.Cog):
         await reply(interaction, text)
 
     @app_commands.command(
-        name="following", description="The shows you follow, with a button to unfollow each"
+        name=lname("command", "following"),
+        description=locale_str("The shows you follow, with a button to unfollow each"),
     )
     @anywhere_installs
     @anywhere_contexts
     async def following(self, interaction: discord.Interaction) -> None:
         await show_page(interaction, 0)
 
-    @app_commands.command(name="unfollow", description="Stop the DMs for a show you follow")
-    @app_commands.describe(show="A show you follow")
+    @app_commands.command(
+        name=lname("command", "unfollow"), description=locale_str("Stop the DMs for a show you follow")
+    )
+    @app_commands.describe(show=locale_str("A show you follow"))
+    @app_commands.rename(show=lname("option", "show"))
     @anywhere_installs
     @anywhere_contexts
     async def unfollow(

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 
 from bot.announce import rolebutton as rb
 from bot.errors import BadInput
+from bot.translator import lname
 
 if TYPE_CHECKING:
     from bot.client import PremiereBot
@@ -219,13 +221,18 @@ def rolebutton_command() -> app_commands.Command[Any, ..., None]:
     """A new ``rolebutton`` subcommand (one per bot: a command belongs to one group)."""
 
     @app_commands.command(
-        name=COMMAND,
-        description="Post a button that gives members a role for release pings (and takes it back)",
+        name=lname("command", "rolebutton"),
+        description=locale_str(
+            "Post a button that gives members a role for release pings (and takes it back)"
+        ),
     )
     @app_commands.describe(
-        channel="Where to post the button: a text or announcement channel",
-        role="The role the button gives; pressing again takes it away",
-        label=f"The button's text (default: {rb.DEFAULT_LABEL})",
+        channel=locale_str("Where to post the button: a text or announcement channel"),
+        role=locale_str("The role the button gives; pressing again takes it away"),
+        label=locale_str("The button's text (default: Ping me for releases)"),
+    )
+    @app_commands.rename(
+        channel=lname("option", "channel"), role=lname("option", "role"), label=lname("option", "label")
     )
     @app_commands.checks.has_permissions(manage_guild=True)
     async def rolebutton(

@@ -199,6 +199,67 @@ def valid_command_name(name: Any, *, chat_input: bool = True) -> bool:
     return True
 
 
+#: Discord's locales: the keys a ``name_localizations`` or ``description_localizations`` may have.
+LOCALES = frozenset(
+    "id da de en-GB en-US es-ES es-419 fr hr it lt hu nl no pl pt-BR ro fi sv-SE vi tr cs el bg ru uk "
+    "hi th zh-CN ja zh-TW ko".split()
+)
+
+
+def _validate_localizations(
+    errors: FormErrors, path: tuple[PathPart, ...], item: dict[str, Any], *, names: str | None
+) -> None:
+    """``name_localizations`` and ``description_localizations`` of a command, an option or (no
+    description) a choice: known locale keys; names as the default name's rules (``names``:
+    "command" for a chat command or option, "choice" for a choice), descriptions 1 to 100."""
+    for field in ("name_localizations", "description_localizations"):
+        values = item.get(field)
+        if values is None:
+            continue
+        if not isinstance(values, dict):
+            errors.add((*path, field), "DICT_TYPE_CONVERT", "Only dictionaries may be used in a DictType")
+            continue
+        for locale, text in values.items():
+            p = (*path, field, locale)
+            if locale not in LOCALES:
+                errors.add(p, "LOCALE_INVALID", f"Invalid locale: {locale!r}")
+                continue
+            if field == "description_localizations":
+                bad_length(errors, p, text, 1, 100)
+            elif names == "choice":
+                bad_length(errors, p, text, 1, 100)
+            elif not valid_command_name(text, chat_input=names == "command"):
+                errors.add(p, "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+
+
+def _localized_names(item: dict[str, Any]) -> dict[str, str]:
+    """The name a client in each locale shows for a command or option (its default elsewhere)."""
+    values = item.get("name_localizations")
+    return dict(values) if isinstance(values, dict) else {}
+
+
+def _check_unique_localized(errors: FormErrors, path: tuple[PathPart, ...], items: list[Any]) -> None:
+    """Within one level, no two commands or options may read the same in a locale."""
+    for locale in sorted(LOCALES):
+        seen: dict[object, int] = {}
+        for i, item in enumerate(items):
+            if not isinstance(item, dict):
+                continue
+            name = _localized_names(item).get(locale, item.get("name"))
+            if not isinstance(name, str):
+                continue
+            key: object = (item.get("type", 1), name) if path == () else name
+            if key in seen and (
+                locale in _localized_names(item) or locale in _localized_names(items[seen[key]])
+            ):
+                errors.add(
+                    (*path, i, "name_localizations", locale),
+                    "APPLICATION_COMMANDS_DUPLICATE_NAME",
+                    "Application command names must be unique",
+                )
+            seen.setdefault(key, i)
+
+
 def _validate_choices(errors: FormErrors, path: tuple[PathPart, ...], choices: Any, opt_type: Any) -> None:
     if not isinstance(choices, list):
         return
@@ -207,6 +268,7 @@ def _validate_choices(errors: FormErrors, path: tuple[PathPart, ...], choices: A
         if not isinstance(c, dict):
             continue
         bad_length(errors, (*path, i, "name"), c.get("name"), 1, 100)
+        _validate_localizations(errors, (*path, i), c, names="choice")
         value = c.get("value")
         if opt_type == 3:
             if not isinstance(value, str):
@@ -222,6 +284,7 @@ def _validate_options(errors: FormErrors, path: tuple[PathPart, ...], options: A
         errors.add(path, "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType")
         return
     max_items(errors, path, options, 25)
+    _check_unique_localized(errors, path, options)
     seen = set()
     optional_seen = False
     for i, opt in enumerate(options):
@@ -237,6 +300,7 @@ def _validate_options(errors: FormErrors, path: tuple[PathPart, ...], options: A
             )
         seen.add(name)
         bad_length(errors, (*p, "description"), opt.get("description"), 1, 100)
+        _validate_localizations(errors, p, opt, names="command")
         opt_type = opt.get("type")
         if opt_type not in range(1, 12):
             errors.add(
@@ -275,6 +339,7 @@ def validate_command(errors: FormErrors, path: tuple[PathPart, ...], cmd: Any) -
         required(errors, (*path, "name"))
     elif not valid_command_name(cmd.get("name"), chat_input=ctype == 1):
         errors.add((*path, "name"), "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+    _validate_localizations(errors, path, cmd, names="command" if ctype == 1 else "menu")
     if ctype == 1:
         bad_length(errors, (*path, "description"), cmd.get("description"), 1, 100)
         _validate_options(errors, (*path, "options"), cmd.get("options"), 0)
@@ -290,6 +355,7 @@ def validate_commands(commands: Any, *, global_: bool) -> FormErrors:
         errors.add((), "LIST_TYPE_CONVERT", "Only iterables may be used in a ListType")
         return errors
     counts = {1: 0, 2: 0, 3: 0}
+    _check_unique_localized(errors, (), commands)
     names = set()
     for i, cmd in enumerate(commands):
         validate_command(errors, (i,), cmd)

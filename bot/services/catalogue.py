@@ -10,6 +10,7 @@ from rapidfuzz import fuzz
 
 from bot.clock import Clock
 from bot.errors import BadInput, NotFound
+from bot.i18n import Msg, nmsg
 from bot.models import Credit, Episode, Event, Link, Person, Release, Role, Scope, Show
 from bot.search import Match, clean_input, normalise, search
 from bot.store import Store
@@ -85,12 +86,26 @@ def check_query(text: str | None, what: str = "title") -> str:
     """Clean a typed title or name, or raise BadInput saying what to do."""
     cleaned = clean_input(text or "")
     if len(cleaned) > MAX_QUERY:
+        values = {"length": len(cleaned), "max": MAX_QUERY}
+        if what == "name":
+            raise BadInput(
+                Msg(
+                    "That name is {length:,} characters long; type at most {max} "
+                    "(pick one from the suggestions while you type).",
+                    **values,
+                )
+            )
         raise BadInput(
-            f"That {what} is {len(cleaned):,} characters long; type at most {MAX_QUERY} "
-            f"(pick one from the suggestions while you type)."
+            Msg(
+                "That title is {length:,} characters long; type at most {max} "
+                "(pick one from the suggestions while you type).",
+                **values,
+            )
         )
     if not normalise(cleaned):
-        raise BadInput(f"Type a {what} to look up, for example: All of Us Are Dead.")
+        if what == "name":
+            raise BadInput(Msg("Type a name to look up, for example: All of Us Are Dead."))
+        raise BadInput(Msg("Type a title to look up, for example: All of Us Are Dead."))
     return cleaned
 
 
@@ -106,12 +121,12 @@ def parse_episode(text: str) -> tuple[int | None, int]:
     cleaned = clean_input(text)
     m = next((m for form in _EPISODE_FORMS if (m := form.fullmatch(cleaned))), None)
     if not m:
-        raise BadInput("Name an episode like S1E3, 1x03 or just 3.")
+        raise BadInput(Msg("Name an episode like S1E3, 1x03 or just 3."))
     groups = m.groupdict()
     season = int(groups["season"]) if groups.get("season") else None
     number = int(groups["number"])
     if number < 1 or number > 10_000 or (season is not None and not 0 <= season <= 1000):
-        raise BadInput("Name an episode like S1E3, 1x03 or just 3.")
+        raise BadInput(Msg("Name an episode like S1E3, 1x03 or just 3."))
     return season, number
 
 
@@ -147,7 +162,7 @@ class CatalogueService:
                 return show
         titles = await self.store.display_names("show", [m.ref for m in matches[:3]])
         suggestions = [titles.get(m.ref, m.text) for m in matches[:3]]
-        raise NotFound(f"No show called “{query}” in the catalogue.", suggestions)
+        raise NotFound(Msg("No show called “{query}” in the catalogue.", query=query), suggestions)
 
     async def show_matching(self, show_id: str, query: str) -> Show | None:
         """The show ``show_id`` if its title, original title or an alias is close to what was
@@ -174,7 +189,7 @@ class CatalogueService:
                 return person
         names = await self.store.display_names("person", [m.ref for m in matches[:3]])
         suggestions = [names.get(m.ref, m.text) for m in matches[:3]]
-        raise NotFound(f"No one called “{query}” in the catalogue.", suggestions)
+        raise NotFound(Msg("No one called “{query}” in the catalogue.", query=query), suggestions)
 
     async def autocomplete_shows(self, text: str) -> list[Choice]:
         query = clean_input(text or "")[:MAX_QUERY]
@@ -262,8 +277,12 @@ class CatalogueService:
         season_released = any(r.season == season for r in releases)
         if found is None and (season_known or (episodes and not season_released)):
             raise NotFound(
-                f"{show.title} has no episode {label} in the catalogue; it knows of "
-                f"{_season_summary(episodes)}."
+                Msg(
+                    "{title} has no episode {label} in the catalogue; it knows of {seasons}.",
+                    title=show.title,
+                    label=label,
+                    seasons=_season_summary(episodes),
+                )
             )
         exact = [
             r for r in releases if r.scope is Scope.EPISODE and r.season == season and r.episode == number
@@ -282,7 +301,7 @@ class CatalogueService:
         self, days: int = 7, platform: str | None = None, *, now: datetime | None = None
     ) -> Upcoming:
         if not 1 <= days <= UPCOMING_MAX_DAYS:
-            raise BadInput(f"Pick between 1 and {UPCOMING_MAX_DAYS} days.")
+            raise BadInput(Msg("Pick between 1 and {max} days.", max=UPCOMING_MAX_DAYS))
         start = now or self.clock()
         platform = clean_input(platform or "") or None
         # What is listed, and a count of the rest: releases still ahead of `start` (a date-only
@@ -298,11 +317,15 @@ class CatalogueService:
         return PersonAnswer(person, await self.store.person_credits(person.id))
 
 
-def _season_summary(episodes: list[Episode]) -> str:
+def _season_summary(episodes: list[Episode]) -> tuple[Msg, ...]:
+    """ "season 1: 12 episodes", one per season (said as a list, in the reader's language)."""
     by_season: dict[int, int] = {}
     for e in episodes:
         by_season[e.season] = by_season.get(e.season, 0) + 1
-    return ", ".join(f"season {s}: {n} episode{'s' if n != 1 else ''}" for s, n in sorted(by_season.items()))
+    return tuple(
+        nmsg("season {season}: {n} episode", "season {season}: {n} episodes", n, season=s)
+        for s, n in sorted(by_season.items())
+    )
 
 
 def _fit(text: str, limit: int = 100) -> str:
