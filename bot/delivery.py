@@ -28,6 +28,7 @@ from bot.announce.port import (
     TransientDeliveryError,
 )
 from bot.render_announce import REMINDER_MARK, owner_dm_text
+from bot.translator import server_language_of
 
 if TYPE_CHECKING:
     from discord.ext import commands
@@ -196,8 +197,9 @@ class DiscordPoster:
         cached = guild.get_channel(channel_id) if isinstance(guild, discord.Guild) else None
         name = cached.name if cached is not None else channel_name  # never its raw id
         dm = await self.bot.create_dm(discord.Object(guild.owner_id))
+        lang = await server_language_of(self.bot, guild)
         await dm.send(
-            owner_dm_text(guild.name, name, reason, gone=gone),
+            owner_dm_text(guild.name, name, reason, gone=gone, lang=lang),
             allowed_mentions=discord.AllowedMentions.none(),
         )
 

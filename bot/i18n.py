@@ -92,23 +92,33 @@ class Msg(str):
     plural: str | None
     n: int | None
     values: dict[str, Any]
+    context: str | None
 
     def __new__(cls, msgid: str, /, **values: Any) -> Msg:
         return cls._make(msgid, None, None, values)
 
     @classmethod
-    def _make(cls, msgid: str, plural: str | None, n: int | None, values: dict[str, Any]) -> Msg:
+    def _make(
+        cls, msgid: str, plural: str | None, n: int | None, values: dict[str, Any], context: str | None = None
+    ) -> Msg:
         source = msgid if plural is None or n == 1 else plural
         self = super().__new__(cls, _format(source, values, EN))
-        self.msgid, self.plural, self.n, self.values = msgid, plural, n, values
+        self.msgid, self.plural, self.n, self.values, self.context = msgid, plural, n, values, context
         return self
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_rebuild_msg, (self.msgid, self.plural, self.n, self.values))
+        return (_rebuild_msg, (self.msgid, self.plural, self.n, self.values, self.context))
 
 
-def _rebuild_msg(msgid: str, plural: str | None, n: int | None, values: dict[str, Any]) -> Msg:
-    return Msg._make(msgid, plural, n, values)
+def _rebuild_msg(
+    msgid: str, plural: str | None, n: int | None, values: dict[str, Any], context: str | None = None
+) -> Msg:
+    return Msg._make(msgid, plural, n, values, context)
+
+
+def pmsg(context: str, msgid: str, /, **values: Any) -> Msg:
+    """A :class:`Msg` whose English alone is ambiguous (an option's name: ``pmsg("option", "shows")``)."""
+    return Msg._make(msgid, None, None, values, context)
 
 
 def nmsg(singular: str, plural: str, n: int, /, **values: Any) -> Msg:
@@ -204,7 +214,7 @@ class Texts:
             if msgid.plural is not None:
                 assert msgid.n is not None
                 return self.ngettext(msgid.msgid, msgid.plural, msgid.n, **values)
-            msgid = msgid.msgid
+            return self._say(msgid.context, msgid.msgid, None, 1, values)
         return self._say(None, msgid, None, 1, values)
 
     gettext = __call__
@@ -334,6 +344,7 @@ __all__ = [
     "language_of",
     "missing_translations",
     "nmsg",
+    "pmsg",
     "placeholders",
     "po_path",
     "server_language",

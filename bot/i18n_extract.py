@@ -11,7 +11,8 @@ How the code marks a message (Babel finds these calls):
 - ``tr("…")``, ``tr.ngettext("…", "…", n)``, ``tr.pgettext("context", "…")``: said now;
 - ``N_("…")``, ``NP_("context", "…")``: a constant, said later with ``tr(CONSTANT)``
   (``tr.pgettext("context", CONSTANT)``);
-- ``Msg("…", value=…)``, ``nmsg("…", "…", n)``: an error's text, said in the reader's language;
+- ``Msg("…", value=…)``, ``nmsg("…", "…", n)``, ``pmsg("context", "…")``: an error's text, said in
+  the reader's language;
 - ``locale_str("…")``: a command or option description; ``lname("command", "show")``: a command,
   option or choice name (its context says which; Discord's rules apply to names).
 """
@@ -43,6 +44,7 @@ KEYWORDS = {
     "NP_": ((1, "c"), 2),
     "Msg": None,
     "nmsg": (1, 2),
+    "pmsg": ((1, "c"), 2),
     "locale_str": None,
     "lname": ((1, "c"), 2),
 }
@@ -69,17 +71,21 @@ def extract(root: Path = ROOT) -> Catalog:
     template = Catalog(project=PROJECT, domain=DOMAIN, fuzzy=False, header_comment=TEMPLATE_HEADER)
     template.creation_date = SINCE  # no date churn: the file changes only with its text
     for source in SOURCES:
-        for filename, lineno, message, comments, context in extract_from_dir(
-            root / source,
-            method_map=[("**.py", "python")],
-            keywords=KEYWORDS,
-            comment_tags=COMMENT_TAGS,
-            strip_comment_tags=True,
-            directory_filter=lambda d: "__pycache__" not in d,
-        ):
-            where = (f"{source}/{filename}", lineno)
-            template.add(message, None, [where], auto_comments=comments, context=context)
+        _extract_into(template, root, source)
     return template
+
+
+def _extract_into(template: Catalog, root: Path, source: str) -> None:
+    for filename, lineno, message, comments, context in extract_from_dir(
+        root / source,
+        method_map=[("**.py", "python")],
+        keywords=KEYWORDS,
+        comment_tags=COMMENT_TAGS,
+        strip_comment_tags=True,
+        directory_filter=lambda d: "__pycache__" not in d,
+    ):
+        where = (f"{source}/{filename}", lineno)
+        template.add(message, None, [where], auto_comments=comments, context=context)
 
 
 def _key(message: object) -> Key:
@@ -162,8 +168,11 @@ def problems(root: Path = ROOT, languages: Iterable[str] = LANGUAGES) -> list[st
                 continue
             wanted = set().union(*(placeholders(s) for s in sources))
             plural = isinstance(message.id, tuple)
-            # A language with one plural form may leave the count out, as English "1 day" may.
-            required, allowed = (wanted - {"n"}, wanted | {"n"}) if plural else (wanted, wanted)
+            # A form that serves only some counts may leave the count out, as English "1 day" does;
+            # a language with one form (Korean) says every count with it, so it keeps {n}.
+            one_form = catalog.num_plurals == 1
+            required = wanted - {"n"} if plural and not one_form else wanted
+            allowed = wanted | {"n"} if plural else wanted
             for s in strings:
                 got = placeholders(s)
                 if not required <= got <= allowed:

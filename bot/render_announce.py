@@ -1,13 +1,17 @@
 """Pure renderers for release announcements, as Discord embed dicts, and the split of a post
-into messages under Discord's limits (10 embeds and 6,000 embed characters per message)."""
+into messages under Discord's limits (10 embeds and 6,000 embed characters per message).
+
+Posts are written in the server's language (``lang``), followers' DMs in the follower's, the
+replies of ``/announce`` in the admin's; English by default."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from bot.announce.models import ChannelConfig, GuildConfig
+from bot.announce.models import ChannelConfig, GuildConfig, Kinds
+from bot.i18n import EN, ENGLISH, N_, Texts, texts
 from bot.models import Release, Scope, Show
 from bot.planner import DueSlot, Item
 from bot.render import (
@@ -16,10 +20,13 @@ from bot.render import (
     FOOTER,
     TITLE_MAX,
     embed_length,
+    episode_code,
     escape,
+    local_title,
     part_text,
     region_text,
     release_line,
+    show_heading,
     timestamp,
     truncate,
     when_text,
@@ -32,6 +39,11 @@ MAX_EMBED_CHARS = 6000
 CONTENT_MAX = 2000
 SYNOPSIS_MAX = 300
 SHOWN_TITLES = 5  # show titles named in a confirmation
+KIND_LABELS = {
+    Kinds.PREMIERES: N_("Premieres"),
+    Kinds.EPISODES: N_("New episodes"),
+    Kinds.BOTH: N_("Premieres and new episodes"),
+}
 
 
 def _embed(title: str, description: str | None = None, **extra: Any) -> Embed:
@@ -47,45 +59,51 @@ def _embed(title: str, description: str | None = None, **extra: Any) -> Embed:
     return embed
 
 
-def headline(item: Item, show: Show | None) -> str:
+def headline(item: Item, show: Show | None, lang: str = ENGLISH) -> str:
     """What came out: "Season 1 — all 12 episodes", "Episode S2E3", "Episodes S1E1–E8", "Out now"."""
+    tr = texts(lang)
     rs = item.releases
     first = rs[0]
     if len(rs) > 1 and first.scope is Scope.EPISODE:
         eps = sorted(r.episode or 0 for r in rs)
-        return f"Season {first.season}, episodes {eps[0]}–{eps[-1]} — out now"
+        return tr(
+            "Season {season}, episodes {first}–{last} — out now",
+            season=first.season,
+            first=eps[0],
+            last=eps[-1],
+        )
     if first.scope is Scope.EPISODE:
-        return (
-            f"New episode S{first.season}E{first.episode}"
-            if first.episode != 1
-            else (f"Season {first.season} premiere (S{first.season}E1)")
+        if first.episode != 1:
+            return tr("New episode {code}", code=episode_code(first.season, first.episode, lang))
+        return tr(
+            "Season {season} premiere ({code})", season=first.season, code=episode_code(first.season, 1, lang)
         )
-    part = part_text(first)
+    part = part_text(first, lang)
     if part:
-        return f"{part} — out now"
+        return tr("{part} — out now", part=part)
     if first.scope is Scope.SEASON:
-        count = (
-            f" — all {show.episode_count} episodes"
-            if show and show.episode_count and show.season_count == 1
-            else ""
-        )
-        return f"Season {first.season}{count} — out now"
-    return "Out now"
+        if show and show.episode_count and show.season_count == 1:
+            return tr(
+                "Season {season} — all {count} episodes — out now",
+                season=first.season,
+                count=show.episode_count,
+            )
+        return tr("Season {season} — out now", season=first.season)
+    return tr("Out now")
 
 
-def item_embed(item: Item, show: Show | None, *, late: bool = False) -> Embed:
+def item_embed(item: Item, show: Show | None, *, late: bool = False, lang: str = ENGLISH) -> Embed:
     """One release (or one drop of several episodes) as an embed."""
-    title = escape(show.title) if show else escape(item.show_id)
-    if show and show.original_title and show.original_title != show.title:
-        title += f" ({escape(show.original_title)})"
+    tr = texts(lang)
+    title = escape(show_heading(show, lang)) if show else escape(item.show_id)
     r = item.releases[0]
-    lines = [f"**{headline(item, show)}**"]
+    lines = [f"**{headline(item, show, lang)}**"]
     where = " · ".join(
-        x for x in (escape(r.platform or (show.platform if show else None)), region_text(r.region)) if x
+        x for x in (escape(r.platform or (show.platform if show else None)), region_text(r.region, lang)) if x
     )
     if where:
         lines.append(where)
-    lines.append(when_text(r.when))
+    lines.append(when_text(r.when, lang))
     if r.note:
         lines.append(f"-# {escape(r.note)}")
     if show and show.synopsis:
@@ -93,30 +111,42 @@ def item_embed(item: Item, show: Show | None, *, late: bool = False) -> Embed:
         lines.append(truncate(escape(show.synopsis), SYNOPSIS_MAX))
     embed = _embed(title, "\n".join(lines))
     if late:
-        embed["footer"] = {"text": f"{FOOTER} · posted late: the bot was offline when this came out"}
+        late_text = tr("posted late: the bot was offline when this came out")
+        embed["footer"] = {"text": f"{FOOTER} · {late_text}"}
     return embed
 
 
-def post_content(role_id: int | None, count: int, *, continued: bool = False) -> str:
+def post_content(role_id: int | None, count: int, *, continued: bool = False, lang: str = ENGLISH) -> str:
     """The message text: the role mention (the only mention ever allowed) and a short line.
     A continuation of a post split by Discord's limits pings nobody."""
+    tr = texts(lang)
     if continued:
-        return f"…and {count} more release{'s' if count != 1 else ''}:"
-    what = "A new release is out" if count == 1 else f"{count} new releases are out"
-    return f"<@&{role_id}> {what}!" if role_id else f"{what}!"
+        return tr.ngettext("…and {n} more release:", "…and {n} more releases:", count)
+    # One release is said without a number, in every language: two messages, not two plural forms.
+    what = tr("A new release is out") if count == 1 else tr("{n} new releases are out", n=count)
+    return (
+        tr("{role} {what}!", role=role_mention(role_id), what=what) if role_id else tr("{what}!", what=what)
+    )
 
 
-def follow_content(count: int, *, continued: bool = False) -> str:
+def follow_content(count: int, *, continued: bool = False, lang: str = ENGLISH) -> str:
     """A follower's DM text at release."""
+    tr = texts(lang)
     if continued:
-        return f"…and {count} more:"
+        return tr("…and {n} more:", n=count)
+    tv = "\N{TELEVISION}"
     if count == 1:
-        return "\N{TELEVISION} New from a show you follow:"
-    return f"\N{TELEVISION} {count} new releases from shows you follow:"
+        return f"{tv} " + tr("New from a show you follow:")
+    return f"{tv} " + tr("{n} new releases from shows you follow:", n=count)
 
 
-def lead_text(minutes: int) -> str:
-    """30 -> "30 minutes", 60 -> "1 hour", 90 -> "1 h 30 min", 1440 -> "1 day", 2880 -> "2 days"."""
+def lead_text(minutes: int, lang: str = ENGLISH) -> str:
+    """30 -> "30 minutes", 60 -> "1 hour", 90 -> "1 h 30 min", 1440 -> "1 day", 2880 -> "2 days".
+
+    English keeps these forms; another language says the units as CLDR does (Babel): "1시간 30분"."""
+    tr = texts(lang)
+    if not tr.english:
+        return tr.duration(timedelta(minutes=minutes))
     days, rest = divmod(minutes, 1440)
     hours, mins = divmod(rest, 60)
     if days and not rest:
@@ -132,13 +162,20 @@ def lead_text(minutes: int) -> str:
 REMINDER_MARK = "\N{ALARM CLOCK}"  # the first character of every reminder's text
 
 
-def reminder_content(count: int, release_due: datetime, lead: int, *, continued: bool = False) -> str:
+def reminder_content(
+    count: int, release_due: datetime, lead: int, *, continued: bool = False, lang: str = ENGLISH
+) -> str:
     """A reminder's text: when the release comes, in the reader's own time (pings nobody)."""
+    tr = texts(lang)
     if continued:
-        return f"{REMINDER_MARK} …and {count} more:"
+        return f"{REMINDER_MARK} " + tr("…and {n} more:", n=count)
     stamp = int(release_due.timestamp())
-    what = "a release comes out" if count == 1 else f"{count} releases come out"
-    return f"{REMINDER_MARK} Reminder, {lead_text(lead)} ahead: {what} <t:{stamp}:R> (<t:{stamp}:f>)."
+    values = {"lead": lead_text(lead, lang), "relative": f"<t:{stamp}:R>", "time": f"<t:{stamp}:f>"}
+    if count == 1:
+        text = tr("Reminder, {lead} ahead: a release comes out {relative} ({time}).", **values)
+    else:
+        text = tr("Reminder, {lead} ahead: {n} releases come out {relative} ({time}).", n=count, **values)
+    return f"{REMINDER_MARK} {text}"
 
 
 def split_embeds(
@@ -163,44 +200,70 @@ def split_embeds(
     return parts
 
 
-def test_embed(channel_name: str, role_id: int | None, now: datetime) -> Embed:
-    ping = f"<@&{role_id}>" if role_id else "nobody (no role set)"
+def test_embed(channel_name: str, role_id: int | None, now: datetime, lang: str = ENGLISH) -> Embed:
+    tr = texts(lang)
+    ping = f"<@&{role_id}>" if role_id else tr("nobody (no role set)")
     return _embed(
-        "Premiere test post",
-        "This channel is set up for release announcements.\n"
-        f"Real posts will ping {ping}.\n-# Sent {timestamp(now, 'f')} in #{escape(channel_name)}.",
+        tr("Premiere test post"),
+        tr(
+            "This channel is set up for release announcements.\n"
+            "Real posts will ping {ping}.\n-# Sent {when} in #{channel}.",
+            ping=ping,
+            when=timestamp(now, "f"),
+            channel=escape(channel_name),
+        ),
     )
 
 
-def preview_embeds(show: Show, releases: Sequence[Release]) -> list[Embed]:
+def preview_embeds(show: Show, releases: Sequence[Release], lang: str = ENGLISH) -> list[Embed]:
     """What a post about a show would look like: one embed per upcoming (or latest) release."""
+    tr = texts(lang)
     if not releases:
-        return [_embed(escape(show.title), "No dated release in the catalogue yet: nothing would be posted.")]
-    return [item_embed(Item(show.id, (r,)), show) for r in releases[:MAX_EMBEDS]]
+        return [
+            _embed(
+                escape(local_title(show, lang)),
+                tr("No dated release in the catalogue yet: nothing would be posted."),
+            )
+        ]
+    return [item_embed(Item(show.id, (r,)), show, lang=lang) for r in releases[:MAX_EMBEDS]]
 
 
-def _channel_line(c: ChannelConfig, name: str | None = None) -> str:
+def role_mention(role_id: int) -> str:
+    return f"<@&{role_id}>"
+
+
+def channel_mention(channel_id: int) -> str:
+    return f"<#{channel_id}>"
+
+
+def kinds_text(kinds: Kinds, lang: str = ENGLISH) -> str:
+    return texts(lang)(KIND_LABELS[kinds])
+
+
+def _channel_line(c: ChannelConfig, name: str | None = None, tr: Texts = EN) -> str:
     where = f"<#{c.channel_id}>" if name is None else f"#{escape(name)}"
-    bits = [c.kinds.label]
+    bits = [tr(KIND_LABELS[c.kinds])]
     if c.role_id:
-        bits.append(f"pings <@&{c.role_id}>")
+        bits.append(tr("pings {role}", role=role_mention(c.role_id)))
     if c.platforms:
-        bits.append("platforms: " + ", ".join(escape(p) for p in c.platforms))
+        bits.append(tr("platforms: {platforms}", platforms=", ".join(escape(p) for p in c.platforms)))
     if c.shows:
-        bits.append(f"{len(c.shows)} show{'s' if len(c.shows) != 1 else ''}")
+        bits.append(tr.ngettext("{n} show", "{n} shows", len(c.shows)))
     if c.threads:
-        bits.append("threads")
+        bits.append(tr("threads"))
     if c.publish:
-        bits.append("published to followers")
+        bits.append(tr("published to followers"))
     if c.reminders:
-        bits.append("reminders " + ", ".join(lead_text(m) for m in c.reminders) + " ahead")
+        leads = ", ".join(lead_text(m, tr.lang) for m in c.reminders)
+        bits.append(tr("reminders {leads} ahead", leads=leads))
     if c.weekly:
-        bits.append("week at a glance")
-    health = (
-        "✅ healthy"
-        if c.healthy
-        else f"⚠️ **broken** — {escape(c.broken_reason)}; fix it, then add the channel again"
-    )
+        bits.append(tr("week at a glance"))
+    if c.healthy:
+        health = tr("✅ healthy")
+    else:
+        health = tr(
+            "⚠️ **broken** — {reason}; fix it, then add the channel again", reason=escape(c.broken_reason)
+        )
     return f"{where} · {health}\n-# " + " · ".join(bits)
 
 
@@ -209,15 +272,23 @@ def list_embed(
     channels: Sequence[ChannelConfig],
     upcoming: Sequence[DueSlot],
     show_titles: dict[str, str],
+    lang: str = ENGLISH,
 ) -> Embed:
-    state = "⏸️ paused" if guild.paused else "▶️ running"
-    head = f"{state} · date-only releases post at **{guild.post_time:%H:%M}** ({escape(guild.zone)})"
+    tr = texts(lang)
+    state = tr("⏸️ paused") if guild.paused else tr("▶️ running")
+    head = tr(
+        "{state} · date-only releases post at **{time}** ({zone})",
+        state=state,
+        time=guild.post_time.strftime("%H:%M"),
+        zone=escape(guild.zone),
+    )
+    title = tr("Release announcements")
     if not channels:
-        return _embed("Release announcements", head + "\n\nNo channel yet: use `/announce channel add`.")
+        return _embed(title, head + "\n\n" + tr("No channel yet: use `/announce channel add`."))
     fields = [
         {
-            "name": "Channels",
-            "value": truncate("\n".join(_channel_line(c) for c in channels), 1024),
+            "name": tr("Channels"),
+            "value": truncate("\n".join(_channel_line(c, tr=tr) for c in channels), 1024),
             "inline": False,
         }
     ]
@@ -226,74 +297,120 @@ def list_embed(
         for slot in upcoming[:8]:
             titles = ", ".join(escape(show_titles.get(i.show_id, i.show_id)) for i in slot.items[:3])
             more = f" +{len(slot.items) - 3}" if len(slot.items) > 3 else ""
-            what = f"reminder, {lead_text(slot.lead)} ahead, " if slot.lead else ""
-            lines.append(f"{timestamp(slot.due, 'f')} {what}in <#{slot.channel_id}>: {titles}{more}")
-        fields.append({"name": "Next posts", "value": truncate("\n".join(lines), 1024), "inline": False})
+            values = {
+                "when": timestamp(slot.due, "f"),
+                "channel": f"<#{slot.channel_id}>",
+                "shows": titles + more,
+            }
+            if slot.lead:
+                line = tr(
+                    "{when} reminder, {lead} ahead, in {channel}: {shows}",
+                    lead=lead_text(slot.lead, lang),
+                    **values,
+                )
+            else:
+                line = tr("{when} in {channel}: {shows}", **values)
+            lines.append(line)
+        fields.append({"name": tr("Next posts"), "value": truncate("\n".join(lines), 1024), "inline": False})
     else:
-        fields.append({"name": "Next posts", "value": "Nothing due in the next days.", "inline": False})
-    return _embed("Release announcements", head, fields=fields)
+        fields.append(
+            {"name": tr("Next posts"), "value": tr("Nothing due in the next days."), "inline": False}
+        )
+    return _embed(title, head, fields=fields)
 
 
 def channel_saved_text(
-    config: ChannelConfig, *, created: bool, platform_names: Sequence[str], show_titles: Sequence[str]
+    config: ChannelConfig,
+    *,
+    created: bool,
+    platform_names: Sequence[str],
+    show_titles: Sequence[str],
+    lang: str = ENGLISH,
 ) -> str:
     """The confirmation of ``/announce channel add``: every setting of the channel as written."""
-    head = (
-        "Release announcements will be posted in"
-        if created
-        else "Updated: release announcements will be posted in"
-    )
-    lines = [f"{head} <#{config.channel_id}>: {config.kinds.label.lower()}."]
+    tr = texts(lang)
+    values = {"channel": f"<#{config.channel_id}>", "kinds": tr(KIND_LABELS[config.kinds]).lower()}
+    if created:
+        lines = [tr("Release announcements will be posted in {channel}: {kinds}.", **values)]
+    else:
+        lines = [tr("Updated: release announcements will be posted in {channel}: {kinds}.", **values)]
     lines.append(
-        f"Each post pings <@&{config.role_id}> and nobody else." if config.role_id else "Posts ping nobody."
+        tr("Each post pings {role} and nobody else.", role=role_mention(config.role_id))
+        if config.role_id
+        else tr("Posts ping nobody.")
     )
-    platforms = ", ".join(escape(truncate(p, 60)) for p in platform_names) if config.platforms else "all"
-    lines.append(f"Platforms: {platforms}.")
+    if config.platforms:
+        platforms = ", ".join(escape(truncate(p, 60)) for p in platform_names)
+        lines.append(tr("Platforms: {platforms}.", platforms=platforms))
+    else:
+        lines.append(tr("Platforms: all."))
     if config.shows:
         titles = ", ".join(escape(truncate(t, 60)) for t in show_titles[:SHOWN_TITLES])
-        more = f", +{len(config.shows) - SHOWN_TITLES} more" if len(config.shows) > SHOWN_TITLES else ""
-        lines.append(f"Shows: {len(config.shows)} ({titles}{more}).")
+        if len(config.shows) > SHOWN_TITLES:
+            titles = tr("{titles}, +{more} more", titles=titles, more=len(config.shows) - SHOWN_TITLES)
+        lines.append(tr("Shows: {count} ({titles}).", count=len(config.shows), titles=titles))
     else:
-        lines.append("Shows: all.")
+        lines.append(tr("Shows: all."))
     if config.threads:
-        lines.append("A discussion thread opens on each post.")
+        lines.append(tr("A discussion thread opens on each post."))
     if config.publish:
-        lines.append("It is an announcement channel: each post is published to the servers that follow it.")
+        lines.append(
+            tr("It is an announcement channel: each post is published to the servers that follow it.")
+        )
     if config.reminders:
-        ahead = ", ".join(lead_text(m) for m in config.reminders)
-        lines.append(f"Reminders: {ahead} before each release (they ping nobody).")
+        ahead = ", ".join(lead_text(m, lang) for m in config.reminders)
+        lines.append(tr("Reminders: {leads} before each release (they ping nobody).", leads=ahead))
     if config.weekly:
-        lines.append("A “week at a glance” message lists this week's releases, edited as the week goes.")
+        lines.append(tr("A “week at a glance” message lists this week's releases, edited as the week goes."))
     return truncate("\n".join(lines), CONTENT_MAX)
 
 
-def cleanup_text(channel_names: Sequence[str | None], unpinged: Sequence[int]) -> str:
+def cleanup_text(channel_names: Sequence[str | None], unpinged: Sequence[int], lang: str = ENGLISH) -> str:
     """What ``/announce list`` tidied before answering: deleted channels and roles."""
+    tr = texts(lang)
     lines = []
     for name in channel_names[:SHOWN_TITLES]:
-        where = f"#{escape(truncate(name, 60))}" if name else "A channel"
-        lines.append(f"{where} was deleted: its announcement settings are removed.")
+        if name:
+            lines.append(
+                tr(
+                    "{channel} was deleted: its announcement settings are removed.",
+                    channel="#" + escape(truncate(name, 60)),
+                )
+            )
+        else:
+            lines.append(tr("A channel was deleted: its announcement settings are removed."))
     if len(channel_names) > SHOWN_TITLES:
-        lines.append(f"…and {len(channel_names) - SHOWN_TITLES} more deleted channels.")
+        lines.append(tr("…and {n} more deleted channels.", n=len(channel_names) - SHOWN_TITLES))
     for cid in unpinged[:SHOWN_TITLES]:
-        lines.append(f"<#{cid}> pinged a role that was deleted: its posts ping nobody now.")
+        lines.append(
+            tr(
+                "{channel} pinged a role that was deleted: its posts ping nobody now.",
+                channel=channel_mention(cid),
+            )
+        )
     return truncate("\n".join(lines), CONTENT_MAX)
 
 
-def owner_dm_text(guild_name: str, channel_name: str | None, reason: str, *, gone: bool = False) -> str:
+def owner_dm_text(
+    guild_name: str, channel_name: str | None, reason: str, *, gone: bool = False, lang: str = ENGLISH
+) -> str:
     """The server owner's message about a channel the bot can no longer post in. A channel is
     named by its name (or said to be deleted when even that is unknown), never by its id."""
-    where = f"**#{escape(channel_name)}**" if channel_name else "a channel that was deleted"
+    tr = texts(lang)
+    where = f"**#{escape(channel_name)}**" if channel_name else tr("a channel that was deleted")
+    values = {"where": where, "server": f"**{escape(guild_name)}**", "reason": escape(reason)}
     if gone:
-        return (
-            f"Premiere no longer posts release announcements in {where} on **{escape(guild_name)}**: "
-            f"{escape(reason)}. Its announcement settings are removed; other channels are still served. "
-            "Use `/announce channel add` to pick another channel."
+        return tr(
+            "Premiere no longer posts release announcements in {where} on {server}: {reason}. Its "
+            "announcement settings are removed; other channels are still served. Use `/announce channel add` "
+            "to pick another channel.",
+            **values,
         )
-    return (
-        f"Premiere can no longer post release announcements in {where} on "
-        f"**{escape(guild_name)}**: {escape(reason)}. Other channels are still served. Fix the "
-        "channel's permissions (or pick another channel), then run `/announce channel add` again."
+    return tr(
+        "Premiere can no longer post release announcements in {where} on {server}: {reason}. Other channels "
+        "are still served. Fix the channel's permissions (or pick another channel), then run "
+        "`/announce channel add` again.",
+        **values,
     )
 
 

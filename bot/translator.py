@@ -8,7 +8,7 @@
   what puts them in the catalogue (``python -m bot.i18n_extract``); a string left unmarked is
   missing there, and the test of the synced commands fails on it.
 - :func:`reader` is the texts for the person who used a command or pressed a button, from
-  ``interaction.locale``.
+  ``interaction.locale``; :func:`server_language_of` the language of what the bot posts in a server.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import discord
 from discord import app_commands
 from discord.app_commands import locale_str
 
-from bot.i18n import ENGLISH, LANGUAGES, Texts, catalogue, language_of, texts
+from bot.i18n import ENGLISH, LANGUAGES, Texts, catalogue, language_of, server_language, texts
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +67,18 @@ def reader_language(interaction: discord.Interaction) -> str:
     return language_of(interaction.locale)
 
 
+async def server_language_of(client: discord.Client, guild: discord.Guild) -> str:
+    """The language of what the bot posts in a server (its announcements, a role button, a note
+    to its owner): the one chosen with ``/announce language``, else Discord's preferred locale."""
+    store = getattr(client, "store", None)  # PremiereBot's; another client has no chosen language
+    settings = await store.announce_guild(guild.id) if store is not None else None
+    return server_language(settings.language if settings else None, str(guild.preferred_locale.value))
+
+
 def guild_locale(interaction: discord.Interaction) -> str | None:
     """The server's preferred locale as this interaction reports it (None outside a server)."""
     locale = interaction.guild_locale
     return None if locale is None else str(locale.value)
 
 
-__all__ = ["PremiereTranslator", "guild_locale", "lname", "reader", "reader_language"]
+__all__ = ["PremiereTranslator", "guild_locale", "lname", "reader", "reader_language", "server_language_of"]

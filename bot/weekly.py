@@ -13,7 +13,6 @@ an exact one by the local day of its instant. It is "out" from the minute it is 
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
@@ -24,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 from bot.announce.models import ChannelConfig, GuildConfig
 from bot.announce.port import DeliveryError, Embed
+from bot.i18n import ENGLISH, N_, Texts, texts
 from bot.models import Precision, Release, Scope, Show
 from bot.planner import Item, collapse, due_at, local_post_instant, wanted
 from bot.render import (
@@ -32,6 +32,7 @@ from bot.render import (
     FOOTER,
     TITLE_MAX,
     escape,
+    local_title,
     region_text,
     scope_text,
     timestamp,
@@ -41,9 +42,9 @@ from bot.render import (
 WEEK = timedelta(days=7)
 OUT = "✅"
 AHEAD = "▫️"
-CONTENT = "📅 **The week at a glance**"
-FOOTER_TEXT = f"{FOOTER} · {OUT} already out · times in your own time zone"
-NOTHING = "Nothing comes out this week for this channel."
+CONTENT = N_("📅 **The week at a glance**")
+FOOTER_TEXT = f"{FOOTER} · {OUT} already out · times in your own time zone"  # English; see footer_text
+NOTHING = N_("Nothing comes out this week for this channel.")
 TITLE_CHARS = 80  # a show's title in one line of the list
 READ_MARGIN = timedelta(days=2)  # stored instants of date-only releases: the day's start in their zone
 
@@ -106,16 +107,10 @@ class Week:
     def holds(self, day: date) -> bool:
         return self.start <= day < self.end
 
-    def label(self) -> str:
-        """ "24 – 30 January 2022", "31 January – 6 February 2022", "27 December 2021 – 2 January 2022"."""
-        first, last = self.start, self.end - timedelta(days=1)
-        month = calendar.month_name
-        end = f"{last.day} {month[last.month]} {last.year}"
-        if first.year != last.year:
-            return f"{first.day} {month[first.month]} {first.year} – {end}"
-        if first.month != last.month:
-            return f"{first.day} {month[first.month]} – {end}"
-        return f"{first.day} – {end}"
+    def label(self, lang: str = ENGLISH) -> str:
+        """ "24 – 30 January 2022", "31 January – 6 February 2022", "27 December 2021 – 2 January 2022"
+        (in Korean "2022년 1월 24일~30일")."""
+        return texts(lang).date_range(self.start, self.end - timedelta(days=1))
 
 
 def week_of(now: datetime, guild: GuildConfig) -> Week:
@@ -200,49 +195,63 @@ class Glance:
     more: int  # entries left out by Discord's limits
 
 
-def what_text(item: Item, show: Show | None) -> str:
+def what_text(item: Item, show: Show | None, lang: str = ENGLISH) -> str:
     """ "S1E3", "S1E1–E8", "Season 1, all 12 episodes", "Film"..."""
+    tr = texts(lang)
     rs = item.releases
     first = rs[0]
     if len(rs) > 1 and first.scope is Scope.EPISODE:
         eps = sorted(r.episode or 0 for r in rs)
-        return f"S{first.season}E{eps[0]}–E{eps[-1]}"
-    return scope_text(first, show)
+        return tr("S{season}E{first}–E{last}", season=first.season, first=eps[0], last=eps[-1])
+    return scope_text(first, show, lang)
 
 
-def day_text(day: date) -> str:
-    """ "Wednesday 26 January"."""
-    return f"{calendar.day_name[day.weekday()]} {day.day} {calendar.month_name[day.month]}"
+def day_text(day: date, lang: str = ENGLISH) -> str:
+    """ "Wednesday 26 January" (in Korean "1월 26일 수요일")."""
+    return texts(lang).weekday(day)
 
 
-def when_line(release: Release) -> str:
+def when_line(release: Release, lang: str = ENGLISH) -> str:
     """An exact release as a Discord timestamp (each reader's own zone), a date-only one as its date."""
+    tr = texts(lang)
     w = release.when
     if w.precision is Precision.EXACT and w.instant is not None:
         return timestamp(w.instant, "f")
     day = release_day(release, w.zone)
-    return day_text(day) if day else "To be announced"
+    return day_text(day, lang) if day else tr("To be announced")
 
 
-def entry_line(item: Item, show: Show | None, *, out: bool) -> str:
+def entry_line(item: Item, show: Show | None, *, out: bool, lang: str = ENGLISH) -> str:
     """One line: what comes out, where and when; struck through and ticked once it is out."""
     r = item.releases[0]
-    title = escape(truncate(show.title, TITLE_CHARS)) if show else escape(item.show_id)
+    title = escape(truncate(local_title(show, lang), TITLE_CHARS)) if show else escape(item.show_id)
     platform = r.platform or (show.platform if show else None)
-    where = " · ".join(x for x in (escape(platform), region_text(r.region) if r.region != "WW" else "") if x)
-    body = f"**{title}** — {what_text(item, show)}"
+    region = region_text(r.region, lang) if r.region != "WW" else ""
+    where = " · ".join(x for x in (escape(platform), region) if x)
+    body = f"**{title}** — {what_text(item, show, lang)}"
     if where:
         body += f" · {where}"
-    body += f" · {when_line(r)}"
+    body += f" · {when_line(r, lang)}"
     return f"{OUT} ~~{body}~~" if out else f"{AHEAD} {body}"
 
 
-def more_text(n: int) -> str:
-    return f"…and {n} more"
+def more_text(n: int, lang: str = ENGLISH) -> str:
+    tr = texts(lang)
+    return tr("…and {n} more", n=n)
+
+
+def footer_text(lang: str = ENGLISH) -> str:
+    """ "Premiere · ✅ already out · times in your own time zone"."""
+    tr = texts(lang)
+    return tr("{footer} · {out} already out · times in your own time zone", footer=FOOTER, out=OUT)
 
 
 def fit_lines(
-    entries: Sequence[Entry], lines: Sequence[str], now: datetime, limit: int = DESCRIPTION_MAX
+    entries: Sequence[Entry],
+    lines: Sequence[str],
+    now: datetime,
+    limit: int = DESCRIPTION_MAX,
+    lang: str = ENGLISH,
 ) -> tuple[str, int, int]:
     """The list under ``limit`` characters: (text, entries listed, entries left out).
 
@@ -251,19 +260,20 @@ def fit_lines(
     whole = "\n".join(lines)
     if len(whole) <= limit:
         return whole, len(lines), 0
+    tr = texts(lang)
     ahead = [line for e, line in zip(entries, lines, strict=True) if not e.out(now)]
     done = len(lines) - len(ahead)
-    head = [f"{OUT} {done} already out this week"] if done else []
+    head = [tr("{out} {n} already out this week", out=OUT, n=done)] if done else []
     kept: list[str] = []
     size = sum(len(h) + 1 for h in head)
-    reserve = len(more_text(len(lines))) + 1  # the longest tail there can be
+    reserve = len(more_text(len(lines), lang)) + 1  # the longest tail there can be
     for line in ahead:
         if size + len(line) + 1 + reserve > limit:
             break
         kept.append(line)
         size += len(line) + 1
     left = len(ahead) - len(kept)
-    text = "\n".join([*head, *kept, *([more_text(left)] if left else [])])
+    text = "\n".join([*head, *kept, *([more_text(left, lang)] if left else [])])
     return text, len(kept), left
 
 
@@ -273,41 +283,46 @@ def digest_of(content: str, embeds: Sequence[Embed]) -> str:
 
 
 class GlanceRenderer:
-    """Renders weeks' messages; each line is made once and shared by every channel listing it."""
+    """Renders weeks' messages; each line is made once per language and shared by every channel
+    listing it."""
 
     def __init__(self, shows: Mapping[str, Show]) -> None:
         self.shows = shows
-        self._lines: dict[tuple[tuple[str, ...], bool], str] = {}
+        self._lines: dict[tuple[tuple[str, ...], bool, str], str] = {}
 
-    def line(self, entry: Entry, now: datetime) -> str:
+    def line(self, entry: Entry, now: datetime, lang: str = ENGLISH) -> str:
         out = entry.out(now)
-        key = (entry.item.release_ids, out)
+        key = (entry.item.release_ids, out, lang)
         text = self._lines.get(key)
         if text is None:
             item = entry.item
-            text = self._lines[key] = entry_line(item, self.shows.get(item.show_id), out=out)
+            text = self._lines[key] = entry_line(item, self.shows.get(item.show_id), out=out, lang=lang)
         return text
 
-    def render(self, week: Week, entries: Sequence[Entry], now: datetime) -> Glance:
-        """The message of a week for a channel whose entries these are."""
+    def render(self, week: Week, entries: Sequence[Entry], now: datetime, lang: str = ENGLISH) -> Glance:
+        """The message of a week for a channel whose entries these are, in its server's language."""
+        tr: Texts = texts(lang)
         if entries:
-            lines = [self.line(e, now) for e in entries]
-            description, listed, more = fit_lines(entries, lines, now)
+            lines = [self.line(e, now, lang) for e in entries]
+            description, listed, more = fit_lines(entries, lines, now, lang=lang)
         else:
-            description, listed, more = NOTHING, 0, 0
+            description, listed, more = tr(NOTHING), 0, 0
         embed: Embed = {
             "type": "rich",
-            "title": truncate(f"This week: {week.label()}", TITLE_MAX),
+            "title": truncate(tr("This week: {week}", week=week.label(lang)), TITLE_MAX),
             "description": description,
             "color": COLOUR,
-            "footer": {"text": FOOTER_TEXT},
+            "footer": {"text": footer_text(lang)},
         }
-        return Glance(CONTENT, [embed], digest_of(CONTENT, [embed]), listed, more)
+        content = tr(CONTENT)
+        return Glance(content, [embed], digest_of(content, [embed]), listed, more)
 
 
-def render_week(week: Week, entries: Sequence[Entry], shows: Mapping[str, Show], now: datetime) -> Glance:
+def render_week(
+    week: Week, entries: Sequence[Entry], shows: Mapping[str, Show], now: datetime, lang: str = ENGLISH
+) -> Glance:
     """One channel's message for a week (see :class:`GlanceRenderer` to render many)."""
-    return GlanceRenderer(shows).render(week, entries, now)
+    return GlanceRenderer(shows).render(week, entries, now, lang)
 
 
 __all__ = [
@@ -328,6 +343,7 @@ __all__ = [
     "entry_line",
     "filters_key",
     "fit_lines",
+    "footer_text",
     "read_window",
     "release_day",
     "render_week",

@@ -1,9 +1,12 @@
-"""/announce: where and when release announcements are posted. Manage Server only.
+"""/announce: where, when and in which language release announcements are posted. Manage Server only.
 
 Thin: it checks what only Discord knows (the channel is this server's and a text channel, the
 bot's permissions there, the role is this server's), then asks the announcement service, which
 saves, plans and posts. It also tells the service what Discord deleted: a channel, a role, the
-bot's membership of a server (as it happens, and on each start for what happened meanwhile).
+bot's membership of a server (as it happens, and on each start for what happened meanwhile),
+and each server's preferred locale (the language of its posts until an admin picks one with
+``/announce language``): when an admin uses /announce, when Discord says it changed, and on
+each start. Every answer is in the admin's own language; posts are in the server's.
 """
 
 from __future__ import annotations
@@ -16,8 +19,9 @@ from discord import app_commands
 from discord.app_commands import locale_str
 from discord.ext import commands
 
+from bot.announce import rolebutton as rb
 from bot.announce.channels import EVERYONE_REFUSED, GuildState
-from bot.announce.models import ChannelChange, Kinds
+from bot.announce.models import ChannelChange, GuildConfig, Kinds
 from bot.announce.options import (
     PERMISSION_LABELS,
     check_length,
@@ -28,10 +32,12 @@ from bot.announce.options import (
     zone_choices,
 )
 from bot.announce.port import DeliveryError
+from bot.announce.posts import guild_language
 from bot.errors import BadInput
+from bot.i18n import KOREAN, LANGUAGE_NAMES, Msg, pmsg
 from bot.models import Show
-from bot.render_announce import channel_saved_text, cleanup_text
-from bot.translator import lname
+from bot.render_announce import channel_mention, channel_saved_text, cleanup_text, list_embed
+from bot.translator import guild_locale, lname, reader, reader_language
 from cogs.catalogue import ShowTransformer, find_show
 
 if TYPE_CHECKING:
@@ -45,6 +51,11 @@ KIND_CHOICES = [
     app_commands.Choice(name=lname("choice", "Premieres"), value=Kinds.PREMIERES.value),
     app_commands.Choice(name=lname("choice", "New episodes"), value=Kinds.EPISODES.value),
     app_commands.Choice(name=lname("choice", "Premieres and new episodes"), value=Kinds.BOTH.value),
+]
+LANGUAGE_CHOICES = [
+    app_commands.Choice(name=lname("choice", "한국어"), value=KOREAN),
+    app_commands.Choice(name=lname("choice", "English"), value="en"),
+    app_commands.Choice(name=lname("choice", "server default"), value="default"),
 ]
 manage_guild = app_commands.checks.has_permissions(manage_guild=True)
 
@@ -74,6 +85,7 @@ def _embed(data: dict[str, Any]) -> discord.Embed:
 
 
 async def _reply(interaction: discord.Interaction, text: str, **kwargs: Any) -> None:
+    """The private answer (``text`` already in the admin's language)."""
     if interaction.extras.get("deferred") and not interaction.extras.get("answered"):
         interaction.extras["answered"] = True  # the deferred (ephemeral) message becomes the answer
         await interaction.edit_original_response(content=text, allowed_mentions=NO_PINGS, **kwargs)
@@ -90,7 +102,10 @@ def _filter_items(option: str, text: str) -> list[str]:
     items = parse_list(text)
     if not items:
         raise BadInput(
-            f"Name at least one item in **{option}**, separated by commas, or `all` for every one."
+            Msg(
+                "Name at least one item in **{option}**, separated by commas, or `all` for every one.",
+                option=pmsg("option", option),
+            )
         )
     return items
 
@@ -131,6 +146,7 @@ class Announce(
         client can still send one), and no text longer than the option allows."""
         if interaction.guild is None:
             raise app_commands.NoPrivateMessage()
+        await self._remember_locale(interaction)
         command = interaction.command
         if isinstance(command, app_commands.Command):
             for param in command.parameters:
@@ -146,26 +162,48 @@ class Announce(
 
     # -- helpers -----------------------------------------------------------------------------------
 
+    async def _remember_locale(self, interaction: discord.Interaction) -> None:
+        """The server's preferred locale as this interaction reports it, kept with its settings:
+        before any /announce command (a server with settings), and after one that made them."""
+        locale = guild_locale(interaction)
+        if interaction.guild_id is None or locale is None:
+            return
+        try:
+            saved = await self.service.store.announce_guild(interaction.guild_id)
+            if saved is None or saved.preferred_locale == locale:
+                return
+            await self.service.store.set_preferred_locales({interaction.guild_id: locale})
+            if saved.language is None:
+                await self.service.changed()  # its posts' language may have changed
+        except Exception:
+            log.exception("could not keep the preferred locale of server %s", interaction.guild_id)
+
+    async def _server_language(self, guild: discord.Guild) -> str:
+        saved = await self.service.store.announce_guild(guild.id)
+        return guild_language(
+            saved or GuildConfig(guild.id, preferred_locale=str(guild.preferred_locale.value))
+        )
+
     async def _guild_channel(self, interaction: discord.Interaction, picked: Any) -> discord.TextChannel:
         """The picked channel, if it is a text or announcement channel of this server."""
         guild = interaction.guild
         assert guild is not None
         channel = guild.get_channel(picked.id) or await self._uncached_channel(guild, picked.id)
         if not isinstance(channel, discord.TextChannel):
-            raise BadInput(f"{channel.mention} is not a text or announcement channel.")
+            raise BadInput(Msg("{channel} is not a text or announcement channel.", channel=channel.mention))
         return channel
 
     async def _uncached_channel(
         self, guild: discord.Guild, channel_id: int
     ) -> discord.abc.GuildChannel | discord.Thread:
         """A channel this server's cache lacks: another server's, deleted, or not seen yet."""
-        elsewhere = BadInput("That channel is not in this server: pick one of this server's channels.")
+        elsewhere = BadInput(rb.NOT_THIS_SERVER)
         if self.bot.get_channel(channel_id) is not None:
             raise elsewhere
         try:
             data = await self.bot.http.get_channel(channel_id)
         except discord.NotFound:
-            raise BadInput("That channel no longer exists: pick another one.") from None
+            raise BadInput(rb.CHANNEL_GONE) from None
         except discord.HTTPException:
             raise elsewhere from None  # no access: not a channel of a server the bot is in
         if str(data.get("guild_id")) != str(guild.id):
@@ -175,7 +213,7 @@ class Announce(
     def _guild_role(self, guild: discord.Guild, role: discord.Role) -> discord.Role:
         real = guild.get_role(role.id)
         if real is None:
-            raise BadInput("That role is not in this server: pick one of this server's roles.")
+            raise BadInput(rb.ROLE_NOT_HERE)
         if real.is_default():
             raise BadInput(EVERYONE_REFUSED)
         return real
@@ -239,7 +277,7 @@ class Announce(
         if role is not None:
             role = self._guild_role(guild, role)
             if no_ping:
-                raise BadInput("Give a role to ping, or `no_ping`, not both.")
+                raise BadInput(Msg("Give a role to ping, or `no_ping`, not both."))
         existing = await self.service.store.announce_channel(target.id)
         wants_threads = threads if threads is not None else bool(existing and existing.threads)
         me = await self._me(guild)
@@ -248,8 +286,12 @@ class Announce(
         missing = missing_permissions(granted, threads=wants_threads)
         if missing:
             raise BadInput(
-                f"I can't post in {target.mention}: I'm missing **{', '.join(missing)}** there. "
-                "Grant it in the channel's permissions, then run this again."
+                Msg(
+                    "I can't post in {channel}: I'm missing **{permissions}** there. "
+                    "Grant it in the channel's permissions, then run this again.",
+                    channel=target.mention,
+                    permissions=tuple(pmsg("permission", p) for p in missing),
+                )
             )
         check_length("reminders", reminders, 40)
         leads = None if reminders is None else parse_reminders(reminders)
@@ -271,20 +313,20 @@ class Announce(
             weekly=weekly,
         )
         saved = await self.service.configure(guild.id, target.id, change)
+        await self._remember_locale(interaction)  # with the settings just made
         config = saved.config
         shown = await self.service.store.get_shows(config.shows[:5])
+        lang = reader_language(interaction)
         text = channel_saved_text(
             config,
             created=saved.created,
             platform_names=saved.platform_names,
             show_titles=[shown[s].title if s in shown else s for s in config.shows[:5]],
+            lang=lang,
         )
         pinged = guild.get_role(config.role_id) if config.role_id else None
         if pinged is not None and not pinged.mentionable and not perms.mention_everyone:
-            text += (
-                f"\n⚠️ {pinged.mention} is not mentionable: make it mentionable (Server Settings → Roles), "
-                "or its members won't be notified."
-            )
+            text += "\n" + rb.not_mentionable_text(pinged.mention, lang)
         await _reply(interaction, text[:2000])
 
     @channel_add.autocomplete("platforms")
@@ -323,7 +365,11 @@ class Announce(
             await self._guild_channel(interaction, channel)  # another server's, or gone: say so
         # By id: a channel deleted while the bot was away can still be removed.
         await self.service.remove_channel(guild.id, channel.id)
-        await _reply(interaction, f"No more release announcements in <#{channel.id}>.")
+        tr = reader(interaction)
+        await _reply(
+            interaction,
+            tr("No more release announcements in {channel}.", channel=channel_mention(channel.id)),
+        )
 
     # -- overview and tries -------------------------------------------------------------------------------
 
@@ -335,11 +381,13 @@ class Announce(
     async def list_(self, interaction: discord.Interaction) -> None:
         guild = interaction.guild
         assert guild is not None
+        lang = reader_language(interaction)
         cleanup = await self.settings.reconcile([_state(guild)])  # what the bot missed being deleted
-        overview = await self.service.overview(guild.id)
-        note = cleanup_text([c.name for c in cleanup.channels], cleanup.unpinged) if cleanup else None
+        o = await self.service.overview(guild.id)
+        note = cleanup_text([c.name for c in cleanup.channels], cleanup.unpinged, lang) if cleanup else None
+        embed = list_embed(o.guild, o.channels, o.upcoming, o.show_titles, lang)
         await interaction.response.send_message(
-            note, embed=_embed(overview.embed()), ephemeral=True, allowed_mentions=NO_PINGS
+            note, embed=_embed(embed), ephemeral=True, allowed_mentions=NO_PINGS
         )
 
     @app_commands.command(
@@ -352,7 +400,10 @@ class Announce(
     async def preview(
         self, interaction: discord.Interaction, show: app_commands.Transform[Show, ShowTransformer]
     ) -> None:
-        embeds = await self.service.preview(show, interaction.created_at)
+        assert interaction.guild is not None
+        # The post as the server would get it: in its language.
+        lang = await self._server_language(interaction.guild)
+        embeds = await self.service.preview(show, interaction.created_at, lang=lang)
         await interaction.response.send_message(
             embeds=[_embed(e) for e in embeds], ephemeral=True, allowed_mentions=NO_PINGS
         )
@@ -365,15 +416,22 @@ class Announce(
     @app_commands.rename(channel=lname("option", "channel"))
     @manage_guild
     async def test(self, interaction: discord.Interaction, channel: Picked) -> None:
+        tr = reader(interaction)
         target = await self._guild_channel(interaction, channel)
         config = await self.service.store.announce_channel(target.id)
+        lang = await self._server_language(target.guild)
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            await self.service.send_test(target.id, target.name, config.role_id if config else None)
+            await self.service.send_test(
+                target.id, target.name, config.role_id if config else None, lang=lang
+            )
         except DeliveryError as exc:
-            await _reply(interaction, f"The test post to {target.mention} failed: {exc.reason}.")
+            failed = tr(
+                "The test post to {channel} failed: {reason}.", channel=target.mention, reason=exc.reason
+            )
+            await _reply(interaction, failed)
             return
-        await _reply(interaction, f"Sent a test post to {target.mention}.")
+        await _reply(interaction, tr("Sent a test post to {channel}.", channel=target.mention))
 
     # -- when ---------------------------------------------------------------------------------------------
 
@@ -387,9 +445,15 @@ class Announce(
     async def timezone(self, interaction: discord.Interaction, zone: app_commands.Range[str, 1, 64]) -> None:
         assert interaction.guild_id is not None
         g = await self.service.set_zone(interaction.guild_id, zone)
+        await self._remember_locale(interaction)
+        tr = reader(interaction)
         await _reply(
             interaction,
-            f"Time zone set to **{g.zone}**: date-only releases post at {g.post_time:%H:%M} there.",
+            tr(
+                "Time zone set to **{zone}**: date-only releases post at {time} there.",
+                zone=g.zone,
+                time=g.post_time.strftime("%H:%M"),
+            ),
         )
 
     @timezone.autocomplete("zone")
@@ -406,7 +470,14 @@ class Announce(
     async def time(self, interaction: discord.Interaction, at: app_commands.Range[str, 1, 5]) -> None:
         assert interaction.guild_id is not None
         g = await self.service.set_post_time(interaction.guild_id, at)
-        await _reply(interaction, f"Date-only releases will post at **{g.post_time:%H:%M}** ({g.zone}).")
+        await self._remember_locale(interaction)
+        tr = reader(interaction)
+        text = tr(
+            "Date-only releases will post at **{time}** ({zone}).",
+            time=g.post_time.strftime("%H:%M"),
+            zone=g.zone,
+        )
+        await _reply(interaction, text)
 
     @app_commands.command(
         name=lname("command", "pause"), description=locale_str("Stop posting announcements until resumed")
@@ -415,10 +486,14 @@ class Announce(
     async def pause(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         await self.service.set_paused(interaction.guild_id, True)
+        await self._remember_locale(interaction)
+        tr = reader(interaction)
         await _reply(
             interaction,
-            "Announcements paused. Releases due meanwhile are not posted later; "
-            "`/announce resume` to restart.",
+            tr(
+                "Announcements paused. Releases due meanwhile are not posted later; "
+                "`/announce resume` to restart."
+            ),
         )
 
     @app_commands.command(name=lname("command", "resume"), description=locale_str("Post announcements again"))
@@ -426,7 +501,65 @@ class Announce(
     async def resume(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
         await self.service.set_paused(interaction.guild_id, False)
-        await _reply(interaction, "Announcements resumed.")
+        await self._remember_locale(interaction)
+        tr = reader(interaction)
+        await _reply(interaction, tr("Announcements resumed."))
+
+    # -- language -----------------------------------------------------------------------------------------
+
+    @app_commands.command(
+        name=lname("command", "language"),
+        description=locale_str("The language of this server's announcements (default: the server's own)"),
+    )
+    @app_commands.describe(
+        language=locale_str("한국어, English, or the server default (its language in Discord's settings)")
+    )
+    @app_commands.rename(language=lname("option", "language"))
+    @app_commands.choices(language=LANGUAGE_CHOICES)
+    @manage_guild
+    async def language(
+        self, interaction: discord.Interaction, language: app_commands.Choice[str] | None = None
+    ) -> None:
+        """Posts, reminders, the week at a glance and role buttons in this language; left out:
+        what it is now. Every member's own answers stay in their own language."""
+        guild = interaction.guild
+        assert guild is not None
+        tr = reader(interaction)
+        store = self.service.store
+        if language is None:
+            saved = await store.announce_guild(guild.id)
+            config = saved or GuildConfig(guild.id, preferred_locale=guild_locale(interaction))
+            name = LANGUAGE_NAMES[guild_language(config)]
+            if config.language:
+                text = tr(
+                    "Announcements here are in **{language}** (set with `/announce language`).", language=name
+                )
+            else:
+                text = tr(
+                    "Announcements here are in **{language}**, this server's language in Discord's settings.",
+                    language=name,
+                )
+            await _reply(interaction, text)
+            return
+        if language.value == "default":
+            config = await store.update_announce_guild(
+                guild.id, clear_language=True, preferred_locale=guild_locale(interaction)
+            )
+            text = tr(
+                "Announcements here now follow this server's language in Discord's settings: **{language}**.",
+                language=LANGUAGE_NAMES[guild_language(config)],
+            )
+        else:
+            config = await store.update_announce_guild(
+                guild.id, language=language.value, preferred_locale=guild_locale(interaction)
+            )
+            text = tr(
+                "Announcements here are now in **{language}**: release posts, reminders, the week at a "
+                "glance and new role buttons.",
+                language=LANGUAGE_NAMES[guild_language(config)],
+            )
+        await self.service.changed()  # the week at a glance is written again in the new language
+        await _reply(interaction, text)
 
     # -- what Discord deleted ---------------------------------------------------------------------------
 
@@ -446,6 +579,24 @@ class Announce(
         await self._quietly(self.settings.role_deleted(role.guild.id, role.id), "a deleted role")
 
     @commands.Cog.listener()
+    async def on_guild_update(self, before: discord.Guild, after: discord.Guild) -> None:
+        if before.preferred_locale != after.preferred_locale:
+            await self._quietly(self._locales_changed([after]), "a server's preferred locale")
+
+    async def _locales_changed(self, guilds: list[discord.Guild]) -> None:
+        """Keep the preferred locale of servers with settings; their posts follow it unless an
+        admin chose a language."""
+        saved = await self.service.store.announce_guilds()
+        changed = {
+            g.id: str(g.preferred_locale.value)
+            for g in guilds
+            if g.id in saved and saved[g.id].preferred_locale != str(g.preferred_locale.value)
+        }
+        if changed and await self.service.store.set_preferred_locales(changed):
+            if any(saved[gid].language is None for gid in changed):
+                await self.service.changed()
+
+    @commands.Cog.listener()
     async def on_guild_remove(self, guild: discord.Guild) -> None:
         await self._quietly(self.settings.guild_left(guild.id), "a server the bot left")
 
@@ -456,6 +607,8 @@ class Announce(
         guilds = self.bot.guilds
         servers = [_state(g) for g in guilds if not g.unavailable]
         await self._quietly(self.settings.reconcile(servers, member_of=[g.id for g in guilds]), "the servers")
+        available = [g for g in guilds if not g.unavailable]
+        await self._quietly(self._locales_changed(available), "the servers' preferred locales")
 
     async def _quietly(self, work: Any, what: str) -> None:
         try:

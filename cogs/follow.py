@@ -1,7 +1,8 @@
 """/follow, /following, /unfollow: members follow shows and get a DM when they are out.
 
 Thin: parse, ask the follow service, render. Works wherever the member is: in a server, in a DM
-with the bot, or anywhere through a user install. Every answer is for the member alone.
+with the bot, or anywhere through a user install. Every answer is for the member alone, in their
+Discord language, which their DMs are written in too (remembered at each follow command).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from discord.ext import commands
 
 from bot.errors import BadInput, NotFound
 from bot.follows.models import What
+from bot.i18n import ENGLISH, N_, Msg, pmsg, texts
 from bot.models import Show
-from bot.render import escape
+from bot.render import escape, local_title
 from bot.render_follows import follow_text, following_page, reminders_saved_text
 from bot.search import clean_input, normalise
-from bot.translator import lname
+from bot.translator import lname, reader, reader_language
 from cogs.catalogue import ShowTransformer, anywhere_contexts, anywhere_installs, find_show
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ WHAT_CHOICES = [
 ]
 REMINDERS_MAX = 40  # characters of the reminders option
 CUSTOM_ID_MAX = 100
+PREVIOUS, NEXT, RESUME = N_("Previous"), N_("Next"), N_("Resume DMs")
 
 
 def _follows(interaction: discord.Interaction) -> FollowService:
@@ -74,7 +77,9 @@ class FollowedShowTransformer(app_commands.Transformer):
         for it in following.items:
             if it.show is not None and normalise(it.show.title) == wanted:
                 return it.follow.show_id
-        raise NotFound(f"You don't follow a show called “{escape(value[:60])}”. See `/following`.")
+        raise NotFound(
+            Msg("You don't follow a show called “{query}”. See `/following`.", query=escape(value[:60]))
+        )
 
     async def autocomplete(  # type: ignore[override]
         self, interaction: discord.Interaction, value: str
@@ -89,23 +94,27 @@ class FollowedShowTransformer(app_commands.Transformer):
         return out[:25]
 
 
-def page_view(show_ids: list[tuple[str, str]], page: int, pages: int, paused: bool) -> discord.ui.View:
+def page_view(
+    show_ids: list[tuple[str, str]], page: int, pages: int, paused: bool, lang: str = ENGLISH
+) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     for show_id, label in show_ids:
         if UnfollowButton.fits(show_id, page):
             view.add_item(UnfollowButton(show_id, page, label=label))
     if pages > 1:
-        view.add_item(FollowingPageButton(page - 1, "prev", disabled=page == 0))
-        view.add_item(FollowingPageButton(page + 1, "next", disabled=page >= pages - 1))
+        view.add_item(FollowingPageButton(page - 1, "prev", disabled=page == 0, lang=lang))
+        view.add_item(FollowingPageButton(page + 1, "next", disabled=page >= pages - 1, lang=lang))
     if paused:
-        view.add_item(ResumeButton())
+        view.add_item(ResumeButton(lang))
     return view
 
 
 async def show_page(interaction: discord.Interaction, page: int, note: str | None = None) -> None:
+    """A page of /following, in the member's language (``note``: already in it)."""
+    lang = reader_language(interaction)
     following = await _follows(interaction).following(interaction.user.id)
-    shown = following_page(following, page)
-    view = page_view(shown.unfollow, shown.page, shown.pages, shown.paused)
+    shown = following_page(following, page, lang)
+    view = page_view(shown.unfollow, shown.page, shown.pages, shown.paused, lang)
     embed = discord.Embed.from_dict(shown.embed)
     if interaction.type is discord.InteractionType.component:
         await interaction.response.edit_message(content=note, embed=embed, view=view)
@@ -137,22 +146,28 @@ class UnfollowButton(
         return cls(match["show"], int(match["page"]), label=item.label or "Unfollow")
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        tr = reader(interaction)
         follows = _follows(interaction)
         show = await interaction.client.catalogue.store.get_show(self.show_id)  # type: ignore[attr-defined]
-        title = escape(show.title) if show else "that show"
+        title = escape(local_title(show, tr.lang)) if show else tr("that show")
         removed = await follows.unfollow(interaction.user.id, self.show_id)
-        note = f"Unfollowed **{title}**." if removed else f"You no longer follow **{title}**."
+        note = (
+            tr("Unfollowed **{show}**.", show=title)
+            if removed
+            else tr("You no longer follow **{show}**.", show=title)
+        )
         await show_page(interaction, self.page, note)
 
 
 class FollowingPageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"follow:page:(?P<page>-?\d+):(?P<dir>prev|next)"
 ):
-    def __init__(self, page: int, direction: str, *, disabled: bool = False) -> None:
+    def __init__(self, page: int, direction: str, *, disabled: bool = False, lang: str = ENGLISH) -> None:
         self.page = page
+        tr = texts(lang)
         super().__init__(
             discord.ui.Button(
-                label="Previous" if direction == "prev" else "Next",
+                label=tr(PREVIOUS) if direction == "prev" else tr(NEXT),
                 emoji="◀" if direction == "prev" else "▶",
                 style=discord.ButtonStyle.secondary,
                 custom_id=f"follow:page:{page}:{direction}",
@@ -171,11 +186,10 @@ class FollowingPageButton(
 
 
 class ResumeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"follow:resume"):
-    def __init__(self) -> None:
+    def __init__(self, lang: str = ENGLISH) -> None:
+        tr = texts(lang)
         super().__init__(
-            discord.ui.Button(
-                label="Resume DMs", style=discord.ButtonStyle.success, custom_id="follow:resume"
-            )
+            discord.ui.Button(label=tr(RESUME), style=discord.ButtonStyle.success, custom_id="follow:resume")
         )
 
     @classmethod
@@ -185,11 +199,12 @@ class ResumeButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"fo
         return cls()
 
     async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
+        tr = reader(interaction)
         resumed = await _follows(interaction).resume(interaction.user.id)
         note = (
-            "DMs resumed: I'll DM you again for the shows you follow."
+            tr("DMs resumed: I'll DM you again for the shows you follow.")
             if resumed
-            else "Your DMs were not paused."
+            else tr("Your DMs were not paused.")
         )
         await show_page(interaction, 0, note)
 
@@ -227,16 +242,23 @@ class Follow(commands.Cog):
     ) -> None:
         chosen = WHAT.get(what.value) if what is not None else What.PREMIERES
         if chosen is None:
-            raise BadInput("Pick **premiere** or **every episode** for `what`.")
+            raise BadInput(Msg("Pick **premiere** or **every episode** for `what`."))
         if reminders is not None and len(reminders) > REMINDERS_MAX:
-            raise BadInput(f"**reminders** is too long: at most {REMINDERS_MAX} characters.")
+            raise BadInput(
+                Msg(
+                    "**{option}** is too long: at most {max} characters.",
+                    option=pmsg("option", "reminders"),
+                    max=REMINDERS_MAX,
+                )
+            )
+        lang = reader_language(interaction)
         user_id = interaction.user.id
         saved = await self.follows.set_reminders(user_id, reminders) if reminders is not None else None
-        result = await self.follows.follow(user_id, show, chosen)
+        result = await self.follows.follow(user_id, show, chosen, locale=str(interaction.locale.value))
         follower = await self.follows.follower(user_id)
-        text = follow_text(result, show.title, chosen, follower, self.follows.cap)
+        text = follow_text(result, local_title(show, lang), chosen, follower, self.follows.cap, lang)
         if saved is not None:
-            text += "\n" + reminders_saved_text(saved)
+            text += "\n" + reminders_saved_text(saved, lang)
         await reply(interaction, text)
 
     @app_commands.command(
@@ -246,6 +268,7 @@ class Follow(commands.Cog):
     @anywhere_installs
     @anywhere_contexts
     async def following(self, interaction: discord.Interaction) -> None:
+        await self.follows.remember_locale(interaction.user.id, str(interaction.locale.value))
         await show_page(interaction, 0)
 
     @app_commands.command(
@@ -260,10 +283,17 @@ class Follow(commands.Cog):
         interaction: discord.Interaction,
         show: app_commands.Transform[str, FollowedShowTransformer],
     ) -> None:
+        tr = reader(interaction)
+        await self.follows.remember_locale(interaction.user.id, str(interaction.locale.value))
         found = await self.bot.store.get_show(show)
-        title = escape(found.title) if found else escape(show)
+        title = escape(local_title(found, tr.lang)) if found else escape(show)
         removed = await self.follows.unfollow(interaction.user.id, show)
-        await reply(interaction, f"Unfollowed **{title}**." if removed else f"You don't follow **{title}**.")
+        await reply(
+            interaction,
+            tr("Unfollowed **{show}**.", show=title)
+            if removed
+            else tr("You don't follow **{show}**.", show=title),
+        )
 
     @commands.Cog.listener()
     async def on_app_command_completion(
@@ -273,7 +303,8 @@ class Follow(commands.Cog):
         try:
             notice = await self.follows.notice(interaction.user.id)
             if notice:
-                await interaction.followup.send(notice, ephemeral=True, allowed_mentions=NO_PINGS)
+                text = reader(interaction)(notice)
+                await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_PINGS)
         except Exception:
             log.warning("could not tell member %s their DMs are paused", interaction.user.id, exc_info=True)
 

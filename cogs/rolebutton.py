@@ -18,7 +18,8 @@ from discord.app_commands import locale_str
 
 from bot.announce import rolebutton as rb
 from bot.errors import BadInput
-from bot.translator import lname
+from bot.i18n import texts
+from bot.translator import lname, reader, reader_language, server_language_of
 
 if TYPE_CHECKING:
     from bot.client import PremiereBot
@@ -114,23 +115,27 @@ class RoleButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rb.TEM
         except Exception:
             log.exception("the role button for role %s failed", self.role_id)
             try:
-                await _reply(interaction, rb.TRY_AGAIN)
+                await _reply(interaction, reader(interaction)(rb.TRY_AGAIN))
             except discord.HTTPException:
                 log.warning("could not tell the member the role button failed", exc_info=True)
 
     async def toggle(self, interaction: discord.Interaction) -> None:
+        """Give or take the role; every answer in the presser's language."""
+        lang = reader_language(interaction)
+        tr = texts(lang)
         guild = _in_server(interaction)
         if guild is None:
-            await _reply(interaction, rb.ONLY_IN_SERVER)
+            await _reply(interaction, tr(rb.ONLY_IN_SERVER))
             return
         member = interaction.user
         assert isinstance(member, discord.Member)
         await interaction.response.defer(ephemeral=True, thinking=True)
         role = guild.get_role(self.role_id)
         if role is None:
-            await _reply(interaction, rb.ROLE_GONE)
+            await _reply(interaction, tr(rb.ROLE_GONE))
             return
-        problem = rb.role_problem(_standing(guild, await _me(interaction.client, guild), role), pressing=True)
+        standing = _standing(guild, await _me(interaction.client, guild), role)
+        problem = rb.role_problem(standing, pressing=True, lang=lang)
         if problem is not None:
             await _reply(interaction, problem)
             return
@@ -142,16 +147,17 @@ class RoleButton(discord.ui.DynamicItem[discord.ui.Button[Any]], template=rb.TEM
                 await member.add_roles(role, reason="Premiere role button: opted in")
         except discord.Forbidden:
             log.warning("Discord refused to change role %s of a member in server %s", role.id, guild.id)
-            await _reply(interaction, rb.refused_text(role.mention))
+            await _reply(interaction, rb.refused_text(role.mention, lang))
             return
         except discord.NotFound as exc:
-            await _reply(interaction, rb.NOT_A_MEMBER if exc.code == 10007 else rb.ROLE_GONE)
+            await _reply(interaction, tr(rb.NOT_A_MEMBER if exc.code == 10007 else rb.ROLE_GONE))
             return
         except discord.HTTPException:
             log.exception("changing role %s in server %s failed", role.id, guild.id)
-            await _reply(interaction, rb.TRY_AGAIN)
+            await _reply(interaction, tr(rb.TRY_AGAIN))
             return
-        await _reply(interaction, rb.removed_text(role.mention) if has_it else rb.granted_text(role.mention))
+        done = rb.removed_text(role.mention, lang) if has_it else rb.granted_text(role.mention, lang)
+        await _reply(interaction, done)
 
 
 def button_view(role_id: int, label: str) -> discord.ui.View:
@@ -163,58 +169,70 @@ def button_view(role_id: int, label: str) -> discord.ui.View:
 # -- the command -----------------------------------------------------------------------------------------
 
 
-async def _guild_channel(client: discord.Client, guild: discord.Guild, picked: Any) -> discord.TextChannel:
+async def _guild_channel(
+    client: discord.Client, guild: discord.Guild, picked: Any, lang: str
+) -> discord.TextChannel:
     """The picked channel, if it is a text or announcement channel of this server."""
-    channel = guild.get_channel(picked.id) or await _uncached_channel(client, guild, picked.id)
+    channel = guild.get_channel(picked.id) or await _uncached_channel(client, guild, picked.id, lang)
     if not isinstance(channel, discord.TextChannel):
-        raise BadInput(rb.not_text_channel(channel.mention))
+        raise BadInput(rb.not_text_channel(channel.mention, lang))
     return channel
 
 
 async def _uncached_channel(
-    client: discord.Client, guild: discord.Guild, channel_id: int
+    client: discord.Client, guild: discord.Guild, channel_id: int, lang: str
 ) -> discord.abc.GuildChannel | discord.Thread:
     """A channel this server's cache lacks: another server's, deleted, or not seen yet."""
+    tr = texts(lang)
     if client.get_channel(channel_id) is not None:
-        raise BadInput(rb.NOT_THIS_SERVER)
+        raise BadInput(tr(rb.NOT_THIS_SERVER))
     try:
         data = await client.http.get_channel(channel_id)
     except discord.NotFound:
-        raise BadInput(rb.CHANNEL_GONE) from None
+        raise BadInput(tr(rb.CHANNEL_GONE)) from None
     except discord.HTTPException:
-        raise BadInput(rb.NOT_THIS_SERVER) from None  # no access: not a server the bot is in
+        raise BadInput(tr(rb.NOT_THIS_SERVER)) from None  # no access: not a server the bot is in
     if str(data.get("guild_id")) != str(guild.id):
-        raise BadInput(rb.NOT_THIS_SERVER)
+        raise BadInput(tr(rb.NOT_THIS_SERVER))
     return await guild.fetch_channel(channel_id)
 
 
 async def _post_button(
-    client: discord.Client, guild: discord.Guild, picked: Any, role: discord.Role, label: str
+    client: discord.Client,
+    guild: discord.Guild,
+    picked: Any,
+    role: discord.Role,
+    label: str | None,
+    lang: str,
 ) -> str:
-    """Checks everything the button needs, then posts it; what to tell the admin."""
-    target = await _guild_channel(client, guild, picked)
+    """Checks everything the button needs, then posts it (in the server's language); what to tell
+    the admin (in ``lang``, theirs). A refusal is a BadInput already in ``lang``."""
+    tr = texts(lang)
+    target = await _guild_channel(client, guild, picked, lang)
     real = guild.get_role(role.id)
     if real is None:
-        raise BadInput(rb.ROLE_NOT_HERE)
+        raise BadInput(tr(rb.ROLE_NOT_HERE))
     me = await _me(client, guild)
-    problem = rb.role_problem(_standing(guild, me, real))
+    problem = rb.role_problem(_standing(guild, me, real), lang=lang)
     if problem is not None:
         raise BadInput(problem)
     perms = target.permissions_for(me)
     granted = {name: bool(getattr(perms, name)) for name in ("view_channel", "send_messages", "embed_links")}
-    problem = rb.channel_problem(target.mention, granted)
+    problem = rb.channel_problem(target.mention, granted, lang)
     if problem is not None:
         raise BadInput(problem)
+    posted_in = await server_language_of(client, guild)
     try:
         await target.send(
-            embed=discord.Embed.from_dict(rb.post_embed(real.mention)),
-            view=button_view(real.id, label),
+            embed=discord.Embed.from_dict(rb.post_embed(real.mention, posted_in)),
+            view=button_view(real.id, rb.parse_label(label, posted_in)),
             allowed_mentions=NO_PINGS,
         )
     except discord.Forbidden:
-        raise BadInput(rb.post_failed_text(target.mention)) from None
+        raise BadInput(rb.post_failed_text(target.mention, lang)) from None
     # A role nobody may mention still pings when the bot has Mention @everyone there.
-    return rb.posted_text(target.mention, real.mention, pinged=real.mentionable or perms.mention_everyone)
+    pinged = real.mentionable or perms.mention_everyone
+    return rb.posted_text(target.mention, real.mention, pinged=pinged, lang=lang)
 
 
 def rolebutton_command() -> app_commands.Command[Any, ..., None]:
@@ -244,12 +262,14 @@ def rolebutton_command() -> app_commands.Command[Any, ..., None]:
         guild = _in_server(interaction)
         if guild is None:
             raise app_commands.NoPrivateMessage()
-        text = rb.parse_label(label)
+        rb.parse_label(label)  # refused before anything else (the default is the server's language's)
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            answer = await _post_button(interaction.client, guild, channel, role, text)
+            answer = await _post_button(
+                interaction.client, guild, channel, role, label, reader_language(interaction)
+            )
         except BadInput as exc:
-            answer = exc.user_message  # nothing was posted
+            answer = exc.user_message  # nothing was posted; said in the admin's language
         await _reply(interaction, answer)
 
     return rolebutton

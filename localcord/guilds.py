@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from . import permissions as P
 from . import state as S
 from .state import Ref
+from .validation import LOCALES
 
 if TYPE_CHECKING:  # pragma: no cover
     from .core import Core
@@ -269,6 +270,15 @@ class GuildSetup:
         g = self.core.state_guild(guild)
         for r in self.place_role(g, self.core.state_role(g, role), position):
             self.update_role(g, r)
+
+    def set_preferred_locale(self, guild: Ref, locale: str) -> None:
+        """Sets a server's language, as an admin does in Server Settings (a Discord locale such
+        as "ko" or "en-US"), and tells the bot (GUILD_UPDATE)."""
+        if locale not in LOCALES:
+            raise ValueError(f"{locale!r} is not a Discord locale")
+        g = self.core.state_guild(guild)
+        g.preferred_locale = locale
+        self.core.dispatch_guild(g, "GUILD_UPDATE", g.to_dict())
 
     def update_role(self, guild: S.Guild, role: S.Role) -> None:
         """Tells the bot that ``role`` changed."""

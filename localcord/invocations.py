@@ -383,6 +383,7 @@ class Invocations:
         *,
         timeout: float = 5.0,  # noqa: ASYNC109
         wait_deferred: bool = True,
+        locale: str = "en-US",
     ) -> InteractionResult:
         g, channel, user, msg = self._component_context(message, member)
         comp = self._component(msg, custom_id)
@@ -390,7 +391,7 @@ class Invocations:
             raise ValueError(f"component {custom_id!r} is disabled")
         data = {"custom_id": custom_id, "component_type": comp.get("type", 2)}
         owners = self._component_owners(g, channel, user, msg)
-        inter = self.build(3, g, channel, user, data, message=msg, owners=owners)
+        inter = self.build(3, g, channel, user, data, message=msg, owners=owners, locale=locale)
         return await self.send(inter, timeout, wait_deferred)
 
     async def select_menu(

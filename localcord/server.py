@@ -380,6 +380,11 @@ class LocalDiscord:
     def set_role_permissions(self, guild: Ref, role: Ref, permissions: Any) -> None:
         self.core.setup.set_role_permissions(guild, role, permissions)
 
+    def set_preferred_locale(self, guild: Ref, locale: str) -> None:
+        """A server's language in its settings (``guild_locale`` of its interactions, and
+        ``preferred_locale`` as the bot sees it); the bot is told with GUILD_UPDATE."""
+        self.core.setup.set_preferred_locale(guild, locale)
+
     def set_dms_open(self, user: Ref, open: bool = True) -> None:
         self.core.setup.set_dms_open(user, open)
 
@@ -627,10 +632,12 @@ class LocalDiscord:
         guild: Ref | None = None,
         timeout: float = 5.0,  # noqa: ASYNC109
         wait_deferred: bool = True,
+        locale: str = "en-US",
     ) -> InteractionResult:
-        """Clicks a button of ``message`` (a message dict or id) as ``member``; ``guild`` is not needed."""
+        """Clicks a button of ``message`` (a message dict or id) as ``member`` (whose Discord
+        language is ``locale``); ``guild`` is not needed."""
         return await self.core.invocations.click_button(
-            message, custom_id, member, timeout=timeout, wait_deferred=wait_deferred
+            message, custom_id, member, timeout=timeout, wait_deferred=wait_deferred, locale=locale
         )
 
     async def select_menu(

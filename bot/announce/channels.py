@@ -14,13 +14,14 @@ from bot.announce.options import match_platforms, parse_post_time, parse_zone
 from bot.announce.port import Embed
 from bot.clock import Clock
 from bot.errors import BadInput
+from bot.i18n import N_, Msg
 from bot.planner import DueSlot
 from bot.render_announce import list_embed
 from bot.store import Store
 
 log = logging.getLogger(__name__)
 
-EVERYONE_REFUSED = (
+EVERYONE_REFUSED = N_(
     "I never ping @everyone: pick a role made for release news (for example @Premieres), "
     "or leave the role out."
 )
@@ -124,7 +125,12 @@ class ChannelSettings:
     async def remove_channel(self, guild_id: int, channel_id: int) -> ChannelConfig:
         config = await self.store.announce_channel(channel_id)
         if config is None or config.guild_id != guild_id:
-            raise BadInput(f"<#{channel_id}> does not receive announcements; see `/announce list`.")
+            raise BadInput(
+                Msg(
+                    "{channel} does not receive announcements; see `/announce list`.",
+                    channel="<#" + str(channel_id) + ">",
+                )
+            )
         await self.store.remove_announce_channel(channel_id, guild_id)
         await self.changed()
         return config

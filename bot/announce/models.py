@@ -30,6 +30,7 @@ class GuildConfig:
     events: bool = False  # Discord scheduled events for the releases it announces
     events_days: int = 7  # how many days ahead an event is made
     language: str | None = None  # announcements' language; None: the server's preferred locale
+    preferred_locale: str | None = None  # the server's preferred locale, as Discord last reported it
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from zoneinfo import available_timezones
 from rapidfuzz import fuzz, process
 
 from bot.errors import BadInput
+from bot.i18n import Msg, pmsg
 from bot.render import escape, truncate
 from bot.search import clean_input, normalise
 
@@ -48,7 +49,14 @@ def quoted(text: str) -> str:
 def check_length(label: str, text: str | None, limit: int) -> None:
     """Refuse a value longer than Discord allows for it (a raw interaction can send any length)."""
     if text is not None and len(text) > limit:
-        raise BadInput(f"**{label}** is too long: at most {limit} characters, not {len(text)}.")
+        raise BadInput(
+            Msg(
+                "**{label}** is too long: at most {limit} characters, not {length}.",
+                label=pmsg("option", label),
+                limit=limit,
+                length=len(text),
+            )
+        )
 
 
 @cache
@@ -67,10 +75,21 @@ def parse_zone(text: str) -> str:
         near = process.extractOne(
             name, _menu_zones(), scorer=fuzz.WRatio, processor=str.casefold, score_cutoff=85
         )
-        hint = f" Did you mean **{near[0]}**?" if near else ""
+        if near:
+            raise BadInput(
+                Msg(
+                    "{value} is not a time zone I know. Did you mean **{zone}**? Use an IANA name such as "
+                    "Europe/Paris, or pick one of the suggestions while you type.",
+                    value=quoted(text or ""),
+                    zone=near[0],
+                )
+            )
         raise BadInput(
-            f"{quoted(text or '')} is not a time zone I know.{hint} Use an IANA name such as Europe/Paris, "
-            "or pick one of the suggestions while you type."
+            Msg(
+                "{value} is not a time zone I know. Use an IANA name such as Europe/Paris, "
+                "or pick one of the suggestions while you type.",
+                value=quoted(text or ""),
+            )
         )
     return zone
 
@@ -83,14 +102,16 @@ def parse_post_time(text: str) -> time:
             raise ValueError
         return time(int(h), int(m))
     except ValueError:
-        raise BadInput(f"{quoted(s)} is not a time: use 24-hour HH:MM, for example 09:00 or 18:30.") from None
+        raise BadInput(
+            Msg("{value} is not a time: use 24-hour HH:MM, for example 09:00 or 18:30.", value=quoted(s))
+        ) from None
 
 
 def parse_list(text: str | None) -> list[str]:
     items = [clean_input(p) for p in (text or "").split(",")]
     items = [p for p in items if p]
     if len(items) > MAX_FILTER_ITEMS:
-        raise BadInput(f"Give at most {MAX_FILTER_ITEMS} items, separated by commas.")
+        raise BadInput(Msg("Give at most {max} items, separated by commas.", max=MAX_FILTER_ITEMS))
     return list(dict.fromkeys(items))
 
 
@@ -126,14 +147,19 @@ def match_platforms(given: Sequence[str], known: Sequence[str]) -> list[str]:
 
 def _unknown_platforms(unknown: Sequence[str], known: Sequence[str]) -> str:
     if not known:
-        return "The catalogue knows no platform yet, so a platform filter would never post: leave it out."
+        return Msg(
+            "The catalogue knows no platform yet, so a platform filter would never post: leave it out."
+        )
     first = unknown[0]
     near = process.extractOne(normalise(first), {p: normalise(p) for p in known}, scorer=fuzz.WRatio)
-    hint = f" Did you mean **{escape(near[2])}**?" if near and near[1] >= 60 else ""
-    more = f" (and {len(unknown) - 1} more)" if len(unknown) > 1 else ""
-    return (
-        f"{quoted(first)}{more} is not a platform in the catalogue, so that channel would never post.{hint} "
-        "Pick platforms from the suggestions while you type."
+    hint = Msg(" Did you mean **{name}**?", name=escape(near[2])) if near and near[1] >= 60 else ""
+    more = Msg(" (and {n} more)", n=len(unknown) - 1) if len(unknown) > 1 else ""
+    return Msg(
+        "{value}{more} is not a platform in the catalogue, so that channel would never post.{hint} "
+        "Pick platforms from the suggestions while you type.",
+        value=quoted(first),
+        more=more,
+        hint=hint,
     )
 
 
@@ -209,20 +235,25 @@ def parse_reminders(text: str) -> tuple[int, ...]:
     if cleaned in NO_REMINDERS:
         return ()
     if not cleaned:
-        raise BadInput("Give reminders like `24h, 1h` (m, h or d), or `off` for none.")
+        raise BadInput(Msg("Give reminders like `24h, 1h` (m, h or d), or `off` for none."))
     leads: set[int] = set()
     for token in cleaned.replace(",", " ").split():
         minutes = _lead_minutes(token)
         if minutes is None:
             raise BadInput(
-                f"{quoted(token)} is not a time ahead: write it like `30m`, `1h`, `24h` or `2d`, "
-                "separated by commas, or `off`."
+                Msg(
+                    "{value} is not a time ahead: write it like `30m`, `1h`, `24h` or `2d`, "
+                    "separated by commas, or `off`.",
+                    value=quoted(token),
+                )
             )
         if not MIN_LEAD_MINUTES <= minutes <= MAX_LEAD_MINUTES:
-            raise BadInput(f"A reminder must be 5 minutes to 7 days ahead, not {quoted(token)}.")
+            raise BadInput(
+                Msg("A reminder must be 5 minutes to 7 days ahead, not {value}.", value=quoted(token))
+            )
         leads.add(minutes)
     if len(leads) > MAX_REMINDERS:
-        raise BadInput(f"At most {MAX_REMINDERS} reminders, not {len(leads)}.")
+        raise BadInput(Msg("At most {max} reminders, not {n}.", max=MAX_REMINDERS, n=len(leads)))
     return tuple(sorted(leads, reverse=True))
 
 

@@ -90,6 +90,7 @@ class DeliveryRun:
         self.report = RunReport()
         self.ledger = Ledger(store, now)
         self.stopped: set[int] = set()  # channels that take no further step in this run
+        self.guilds: Mapping[int, GuildConfig] = {}  # servers' settings: each channel's language
 
     async def execute(
         self,
@@ -99,6 +100,7 @@ class DeliveryRun:
         slots: Iterable[DueSlot],
     ) -> RunReport:
         """Pending posts again (same nonce), then the due ``slots``, channel by channel in due order."""
+        self.guilds = guilds
         # 1. Posts claimed before a crash or restart: again, with the same nonce (rare: per channel).
         if pending:
             rows_by_channel: dict[int, list[Delivery]] = defaultdict(list)
@@ -116,7 +118,7 @@ class DeliveryRun:
         # what is skipped) per round; a channel that turns out broken takes no further step.
         slots = list(slots)
         shows = await self.store.get_shows({i.show_id for s in slots for i in s.items}) if slots else {}
-        render = Renderer(shows)
+        render = Renderer(shows, guilds)
         queues: dict[int, deque[Step]] = {}
         for slot in slots:
             channel = channels.get(slot.channel_id)
@@ -184,11 +186,11 @@ class DeliveryRun:
             lead = fresh[0].lead
             if lead:
                 due = fresh[0].due + timedelta(minutes=lead)
-                post = Renderer(shows).post(
+                post = Renderer(shows, self.guilds).post(
                     channel, items, False, nonce, ping=True, reminder_for=due, lead=lead
                 )
             else:
-                post = Renderer(shows).post(
+                post = Renderer(shows, self.guilds).post(
                     channel, items, late, nonce, ping=await self._first_part(channel, fresh)
                 )
             post = Post(

@@ -35,6 +35,7 @@ class Follower:
     paused_reason: str | None = None
     paused_at: datetime | None = None
     told: bool = False
+    locale: str | None = None  # their Discord locale when they last used a follow command: their DMs'
 
     @property
     def paused(self) -> bool:

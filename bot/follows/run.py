@@ -7,6 +7,9 @@ DMs missed at release, reminders never late; every request through the bot's one
 
 A member whose DMs are closed (Discord's 50007) is not retried: the run pauses their follows and
 the member is told the next time they use the bot.
+
+Each DM is written in its member's language (their Discord locale when they last used a follow
+command), rendered once per item and language.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from bot.announce.posts import Renderer, hours, reminder_skip
 from bot.announce.run import CLAIM_CHUNK, MAX_EMBEDS, NONCE_WINDOW, DeliveryPolicy, Tally
 from bot.follows.models import Follower
 from bot.follows.planner import FollowSlot
+from bot.i18n import language_of
 from bot.planner import LATE_AFTER, Item, collapse, nonce_for
 from bot.render_announce import follow_content, reminder_content
 from bot.store import Store
@@ -91,12 +95,14 @@ class FollowRun:
         self.dm_channels: dict[int, int | None] = {}
         self.opened: dict[int, int | None] = {}  # DM channels opened (or found gone) in this run
         self.closed: dict[int, str] = {}  # member -> why their DMs stop
+        self.languages: dict[int, str] = {}  # member -> the language of their DMs
 
     async def execute(
         self, pending: list[Delivery], followers: Mapping[int, Follower], slots: list[FollowSlot]
     ) -> FollowReport:
         """Pending DMs again (same nonce), then the due ``slots``, member by member in due order."""
         self.dm_channels = {uid: f.dm_channel_id for uid, f in followers.items()}
+        self.languages = {uid: language_of(f.locale) for uid, f in followers.items()}
         try:
             if pending:
                 await self._pending(pending)
@@ -126,10 +132,14 @@ class FollowRun:
             late = overdue > LATE_AFTER
         if why:
             return [DmStep(slot, slot.items, False, 0, why)]
+        lang = self._language(slot.user_id)
         return [
             DmStep(slot, tuple(slot.items[i] for i in part), late, n)
-            for n, part in enumerate(render.parts(slot.items, late))
+            for n, part in enumerate(render.parts(slot.items, late, lang))
         ]
+
+    def _language(self, user_id: int) -> str:
+        return self.languages.get(user_id) or language_of(None)
 
     async def _round(self, round_: list[DmStep], render: Renderer) -> None:
         skips = [s for s in round_ if s.skip]
@@ -167,14 +177,15 @@ class FollowRun:
         *,
         continued: bool,
     ) -> Post:
-        """A DM; ``channel_id`` is the member's id until the DM channel is known."""
+        """A DM, in the member's language; ``channel_id`` is the member's id until the DM channel is known."""
+        lang = self._language(slot.user_id)
         if slot.lead:
-            text = reminder_content(len(items), slot.release_due, slot.lead, continued=continued)
-            return Post(slot.user_id, text, render.embeds(items, False), None, nonce, reminder=True)
+            text = reminder_content(len(items), slot.release_due, slot.lead, continued=continued, lang=lang)
+            return Post(slot.user_id, text, render.embeds(items, False, lang), None, nonce, reminder=True)
         return Post(
             slot.user_id,
-            follow_content(len(items), continued=continued),
-            render.embeds(items, late),
+            follow_content(len(items), continued=continued, lang=lang),
+            render.embeds(items, late, lang),
             None,
             nonce,
         )

@@ -27,6 +27,7 @@ from bot.announce.run import DeliveryPolicy, DeliveryRun, RunReport
 from bot.clock import Clock
 from bot.follows.planner import FollowSlot
 from bot.follows.run import FollowReport
+from bot.i18n import ENGLISH, texts
 from bot.models import Show
 from bot.planner import LOOKBACK, DueSlot, collapse, plan, release_window
 from bot.render_announce import item_embed, preview_embeds, test_embed
@@ -155,23 +156,32 @@ class AnnouncementService:
             titles = {k: v.title for k, v in shows.items()}
         return Overview(guild, channels, upcoming, titles)
 
-    async def preview(self, show: Show, now: datetime | None = None) -> list[Embed]:
-        """The announcement embeds for a show's next dated releases (or its latest ones)."""
+    async def preview(self, show: Show, now: datetime | None = None, *, lang: str = ENGLISH) -> list[Embed]:
+        """The announcement embeds for a show's next dated releases (or its latest ones), in ``lang``
+        (the server's language: what its posts would say)."""
         now = now or self.clock()
         releases = [r for r in await self.store.get_releases(show.id) if r.when.instant is not None]
         ahead = [r for r in releases if r.when.instant and r.when.instant + timedelta(days=1) > now]
         chosen = ahead or releases[-1:]
         items = collapse(chosen)
         if not items:
-            return preview_embeds(show, [])
-        return [item_embed(item, show) for item in items[:10]]
+            return preview_embeds(show, [], lang)
+        return [item_embed(item, show, lang=lang) for item in items[:10]]
 
-    async def send_test(self, channel_id: int, channel_name: str, role_id: int | None) -> int:
-        """A sample post now, pinging nobody. Raises DeliveryError for the admin to read."""
+    async def send_test(
+        self, channel_id: int, channel_name: str, role_id: int | None, *, lang: str = ENGLISH
+    ) -> int:
+        """A sample post now, pinging nobody, in ``lang`` (the server's language). Raises
+        DeliveryError for the admin to read."""
         if self.poster is None:
             raise DeliveryError("the bot is not connected yet")
-        text = "Test post from Premiere." + (" Real posts will ping the role below." if role_id else "")
-        post = Post(channel_id, text, [test_embed(channel_name, role_id, self.clock())], None, None)
+        tr = texts(lang)
+        text = (
+            tr("Test post from Premiere. Real posts will ping the role below.")
+            if role_id
+            else tr("Test post from Premiere.")
+        )
+        post = Post(channel_id, text, [test_embed(channel_name, role_id, self.clock(), lang)], None, None)
         async with self.limiter.slot():
             return await self.poster.send(post)
 

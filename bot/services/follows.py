@@ -21,6 +21,7 @@ from bot.clock import Clock
 from bot.follows.models import MAX_FOLLOWS, Follow, Follower, FollowResult, What
 from bot.follows.planner import FollowSlot, dm_due, plan_follows, wants
 from bot.follows.run import FollowReport, FollowRun
+from bot.i18n import N_
 from bot.models import Release, Show
 from bot.planner import LOOKBACK, collapse, release_window
 from bot.store import Store
@@ -28,7 +29,7 @@ from bot.store.announce_ledger import USER
 
 log = logging.getLogger(__name__)
 
-PAUSED_NOTICE = (
+PAUSED_NOTICE = N_(
     "I couldn't send you a DM about a show you follow: your DMs are closed to me, so your follows "
     "are paused. To get them again, allow direct messages from apps (Discord's Privacy & Safety "
     "settings, or this server's Privacy Settings), then press **Resume DMs** in `/following`."
@@ -76,11 +77,20 @@ class FollowService:
 
     # -- what members do -------------------------------------------------------------------------------
 
-    async def follow(self, user_id: int, show: Show, what: What) -> FollowResult:
+    async def follow(
+        self, user_id: int, show: Show, what: What, *, locale: str | None = None
+    ) -> FollowResult:
+        """Follow a show; ``locale``: the member's Discord locale, which their DMs are written in."""
         result = await self.store.follows.add_follow(user_id, show.id, what, now=self.clock(), cap=self.cap)
+        if locale is not None:
+            await self.remember_locale(user_id, locale)
         if result in (FollowResult.ADDED, FollowResult.CHANGED):
             await self._changed()
         return result
+
+    async def remember_locale(self, user_id: int, locale: str) -> None:
+        """A follower's Discord locale as they last used a follow command: their DMs' language."""
+        await self.store.follows.set_follower_locale(user_id, locale)
 
     async def unfollow(self, user_id: int, show_id: str) -> bool:
         removed = await self.store.follows.remove_follow(user_id, show_id)

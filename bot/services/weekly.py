@@ -32,6 +32,7 @@ from bot.announce.batches import Pool
 from bot.announce.models import ChannelConfig, GuildConfig
 from bot.announce.pacing import Limiter, Unlimited
 from bot.announce.port import ChannelBroken, DeliveryError
+from bot.announce.posts import guild_language
 from bot.clock import Clock
 from bot.planner import nonce_for
 from bot.store import Store
@@ -188,7 +189,11 @@ class WeeklyService:
                 lists[view] = channel_entries(tables[key], c, platforms)
         shown = {e.item.show_id for entries in lists.values() for e in entries}
         render = GlanceRenderer(await self.store.get_shows(shown) if shown else {})
-        glances = {view: render.render(weeks[view[0]], entries, now) for view, entries in lists.items()}
+        glances: dict[tuple[View, str], Glance] = {}  # a list is rendered once per server language
+        for c, g in served:
+            view, lang = ((g.zone, g.post_time), filters_key(c)), guild_language(g)
+            if (view, lang) not in glances:
+                glances[(view, lang)] = render.render(weeks[view[0]], lists[view], now, lang)
         self._schedule(now, weeks.values(), lists.values())
 
         first = min(w.start for w in weeks.values())
@@ -196,7 +201,7 @@ class WeeklyService:
         jobs: list[_Job] = []
         for c, g in served:
             key = (g.zone, g.post_time)
-            week, glance = weeks[key], glances[(key, filters_key(c))]
+            week, glance = weeks[key], glances[((key, filters_key(c)), guild_language(g))]
             row = rows.get((c.channel_id, week.start))
             if row is not None and row.message_id is not None and row.digest == glance.digest:
                 report.unchanged += 1

@@ -179,6 +179,7 @@ class Store:
     announce_guild = _Part("announce", AnnounceSettings.announce_guild)
     announce_guilds = _Part("announce", AnnounceSettings.announce_guilds)
     update_announce_guild = _Part("announce", AnnounceSettings.update_announce_guild)
+    set_preferred_locales = _Part("announce", AnnounceSettings.set_preferred_locales)
     upsert_announce_channel = _Part("announce", AnnounceSettings.upsert_announce_channel)
     configure_announce_channel = _Part("announce", AnnounceSettings.configure_announce_channel)
     forget_announce_channels = _Part("announce", AnnounceSettings.forget_announce_channels)

@@ -11,7 +11,7 @@ settings are changed by one transaction whose statement reads back what it wrote
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, time
 
 from bot.announce.models import ChannelChange, ChannelConfig, GuildConfig, Kinds
@@ -30,6 +30,7 @@ def _guild(r: Row) -> GuildConfig:
         bool(r["events"]),
         r["events_days"],
         r["language"],
+        r["preferred_locale"],
     )
 
 
@@ -84,9 +85,10 @@ class AnnounceSettings:
         events_days: int | None = None,
         language: str | None = None,
         clear_language: bool = False,
+        preferred_locale: str | None = None,
     ) -> GuildConfig:
         """Change what is given of a server's settings (the rest is kept); ``clear_language``
-        goes back to the server's preferred locale."""
+        goes back to the server's preferred locale (``preferred_locale``: as Discord reports it)."""
         values = {
             "zone": zone,
             "post_time": post_time.strftime("%H:%M") if post_time else None,
@@ -94,6 +96,7 @@ class AnnounceSettings:
             "events": None if events is None else int(events),
             "events_days": events_days,
             "language": language,
+            "preferred_locale": preferred_locale,
         }
         given = {k: v for k, v in values.items() if v is not None}
         sets = [f"{k} = ?" for k in given]
@@ -109,6 +112,21 @@ class AnnounceSettings:
                     (*given.values(), guild_id),
                 )
         return (await self.announce_guild(guild_id)) or GuildConfig(guild_id)
+
+    async def set_preferred_locales(self, locales: Mapping[int, str]) -> int:
+        """Remember the preferred locale Discord reports for servers that have settings (others
+        are not written: a server gets a row when an admin sets it up). Returns how many changed."""
+        items = [(locale, guild_id, locale) for guild_id, locale in locales.items()]
+        changed = 0
+        for start in range(0, len(items), IN_CHUNK):
+            async with self.db.transaction() as tx:
+                for params in items[start : start + IN_CHUNK]:
+                    changed += await tx.execute(
+                        "UPDATE announce_guilds SET preferred_locale = ? "
+                        "WHERE guild_id = ? AND preferred_locale IS NOT ?",
+                        params,
+                    )
+        return changed
 
     # -- channels ---------------------------------------------------------------------------------
 

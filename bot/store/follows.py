@@ -26,6 +26,7 @@ def _follower(r: Row) -> Follower:
         paused_reason=r["paused_reason"],
         paused_at=_p(r["paused_at"]),
         told=bool(r["told"]),
+        locale=r["locale"],
     )
 
 
@@ -114,6 +115,13 @@ class FollowRecords:
             "ON CONFLICT(user_id) DO UPDATE SET reminders = excluded.reminders",
             (user_id, _t(now), json.dumps(list(reminders))),
         )
+
+    async def set_follower_locale(self, user_id: int, locale: str) -> bool:
+        """Remember a follower's Discord locale (the language of their DMs); True when it changed."""
+        n = await self.db.run(
+            "UPDATE followers SET locale = ? WHERE user_id = ? AND locale IS NOT ?", (locale, user_id, locale)
+        )
+        return n > 0
 
     async def pause_followers(self, reasons: Mapping[int, str], *, now: datetime) -> list[int]:
         """Pause the DMs of these members (their DMs are closed); returns those newly paused."""
