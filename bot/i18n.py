@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from babel import Locale
-from babel.dates import format_date, format_interval, format_timedelta
+from babel.dates import format_date, format_interval, format_skeleton, format_timedelta
 from babel.messages.catalog import Catalog
 from babel.messages.pofile import read_po
 
@@ -48,12 +48,11 @@ LOCALES_DIR = Path(__file__).resolve().parent / "locales"
 
 _PLACEHOLDER = re.compile(r"(?<!\{)\{([A-Za-z_][A-Za-z0-9_]*)(?:[:!][^{}]*)?\}(?!\})")
 
-# Date patterns (Unicode LDML) per language. English keeps the bot's long-standing forms
-# ("28 January 2022", "Wednesday 26 January") whatever the English locale.
-_DATE_PATTERNS: dict[str, dict[str, str]] = {
-    ENGLISH: {"date": "d MMMM y", "month": "MMMM y", "weekday": "EEEE d MMMM"},
-    KOREAN: {"date": "y년 M월 d일", "month": "y년 M월", "weekday": "M월 d일 EEEE"},
-}
+# English keeps the bot's long-standing date forms ("28 January 2022", "Wednesday 26 January")
+# whatever the English locale (Unicode LDML patterns); every other language says dates as CLDR
+# does for it (skeletons: "2022년 1월 28일", "1월 26일 수요일"), so a new language needs no code.
+_ENGLISH_DATES = {"date": "d MMMM y", "month": "MMMM y", "weekday": "EEEE d MMMM"}
+_SKELETONS = {"date": "yMMMMd", "month": "yMMMM", "weekday": "MMMMEEEEd"}
 
 
 # -- which language ------------------------------------------------------------------------------
@@ -67,7 +66,10 @@ def language_of(locale: object) -> str:
     value = getattr(locale, "value", locale)
     if not isinstance(value, str) or not value:
         return ENGLISH
-    primary = value.replace("_", "-").split("-", 1)[0].casefold()
+    value = value.replace("_", "-")
+    if value in LANGUAGES:  # a language the bot speaks as one region does ("pt-BR")
+        return value
+    primary = value.split("-", 1)[0].casefold()
     return primary if primary in LANGUAGES else ENGLISH
 
 
@@ -269,17 +271,22 @@ class Texts:
 
     # -- dates -----------------------------------------------------------------------------------
 
+    def _day(self, day: dt.date, form: str) -> str:
+        if self.english:
+            return format_date(day, _ENGLISH_DATES[form], locale=self.locale)
+        return format_skeleton(_SKELETONS[form], day, locale=self.locale)
+
     def date(self, day: dt.date) -> str:
         """ "28 January 2022" / "2022년 1월 28일"."""
-        return format_date(day, _DATE_PATTERNS[self.lang]["date"], locale=self.locale)
+        return self._day(day, "date")
 
     def month(self, year: int, month: int) -> str:
         """ "January 2022" / "2022년 1월"."""
-        return format_date(dt.date(year, month, 1), _DATE_PATTERNS[self.lang]["month"], locale=self.locale)
+        return self._day(dt.date(year, month, 1), "month")
 
     def weekday(self, day: dt.date) -> str:
         """ "Wednesday 26 January" / "1월 26일 수요일"."""
-        return format_date(day, _DATE_PATTERNS[self.lang]["weekday"], locale=self.locale)
+        return self._day(day, "weekday")
 
     def date_range(self, first: dt.date, last: dt.date) -> str:
         """ "24 – 30 January 2022", "31 January – 6 February 2022" / "2022년 1월 24일~30일"."""

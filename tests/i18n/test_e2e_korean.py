@@ -224,8 +224,9 @@ async def test_a_korean_followers_dms_are_in_korean(lc: LocalDiscord, release_da
     await release_day.start()
     followed = await lc.run_command(guild, minji, "follow", {"show": AOUAD, "reminders": "1h"}, locale="ko")
     assert followed.content == (
-        "**지금 우리 학교는** 팔로우 완료: 첫 공개 소식을 DM으로 알려 드릴게요. 1시간 전 미리 알림.\n"
-        "저장했습니다: 공개될 때 받는 DM과 별도로, 팔로우한 모든 공개에 1시간 전 미리 알림."
+        "**지금 우리 학교는** 팔로우 완료: 첫 공개 소식을 DM으로 알려 드릴게요. "
+        "1시간 전 미리 알림도 보내 드립니다.\n"
+        "저장했습니다: 공개될 때 받는 DM 외에도 팔로우한 모든 작품에 1시간 전 미리 알림을 보내 드립니다."
     )
     await lc.run_command(guild, alice, "follow", {"show": AOUAD, "reminders": "1h"})
     listing = await lc.run_command(guild, minji, "following", locale="ko")
