@@ -241,16 +241,25 @@ class Texts:
                 _gap(self.lang, context, msgid, f"its placeholders do not fit ({exc!r})")
         return _format(source, values, self)
 
-    def _lookup(self, context: str | None, msgid: str, plural: str | None, n: int) -> str | None:
+    def _lookup(
+        self, context: str | None, msgid: str, plural: str | None, n: int, *, record: bool = True
+    ) -> str | None:
         cat = catalogue(self.lang)
         if cat is None:
             return None
+
+        def gap(why: str) -> None:
+            if record:
+                _gap(self.lang, context, msgid, why)
+            else:
+                log.debug("no %s translation of %r (context %r): %s", self.lang, msgid, context, why)
+
         message = cat.get(msgid, context=context)
         if message is None:
-            _gap(self.lang, context, msgid, "not in the catalogue")
+            gap("not in the catalogue")
             return None
         if message.fuzzy:
-            _gap(self.lang, context, msgid, "marked fuzzy")
+            gap("marked fuzzy")
             return None
         string = message.string
         if plural is not None:
@@ -260,14 +269,15 @@ class Texts:
         else:
             text = string[0] if isinstance(string, (list, tuple)) else string
         if not text:
-            _gap(self.lang, context, msgid, "not translated yet")
+            gap("not translated yet")
             return None
         return str(text)
 
     def translation(self, msgid: str, context: str | None = None) -> str | None:
-        """The raw translation of ``msgid`` (placeholders unfilled), or None: English, or no
-        usable translation (then the gap is recorded)."""
-        return self._lookup(context, msgid, None, 1)
+        """The raw translation of ``msgid`` (placeholders unfilled), or None: English, or no usable
+        translation. For the commands' localisations, which Discord shows in English where one is
+        missing; the test of the synced commands is what requires them, not the gap registry."""
+        return self._lookup(context, msgid, None, 1, record=False)
 
     # -- dates -----------------------------------------------------------------------------------
 

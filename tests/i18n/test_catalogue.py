@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import ast
 import pickle
+import tomllib
 from datetime import date, timedelta
+from fnmatch import fnmatch
 from pathlib import Path
 
 import discord
@@ -25,6 +27,14 @@ KO = texts(KOREAN)
 def test_every_message_of_the_code_is_in_the_template_and_translated_with_its_placeholders() -> None:
     found = problems()
     assert found == [], "\n".join(found)
+
+
+def test_the_catalogues_ship_inside_the_package() -> None:
+    patterns = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"][
+        "package-data"
+    ]["bot"]
+    files = [p.relative_to(ROOT / "bot").as_posix() for p in (ROOT / "bot" / "locales").rglob("*.po*")]
+    assert files and all(any(fnmatch(f, pattern) for pattern in patterns) for f in files), files
 
 
 def test_every_message_is_said_in_a_way_the_extractor_sees() -> None:
