@@ -9,7 +9,7 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -92,11 +92,11 @@ def build_sync(
     settings: Settings,
     catalogue: CatalogueService,
     scheduler: Any,
-    weekly: Any = None,
+    listeners: Sequence[Callable[[], Awaitable[object]]] = (),
 ) -> Any:
     """The TVmaze sync (None with CATALOGUE_SYNC=off). After a sync that changed the catalogue,
-    cached answers are dropped, announcements are planned again and the week at a glance is
-    brought up to date."""
+    cached answers are dropped, announcements are planned again, and each of ``listeners`` (the
+    week at a glance, the scheduled events) brings itself up to date."""
     if not settings.sync_enabled:
         return None
     from bot.sync.client import TVmazeClient
@@ -105,8 +105,8 @@ def build_sync(
     async def changed() -> None:
         await catalogue.refresh()
         await scheduler.replan()
-        if weekly is not None:
-            await weekly.changed()
+        for listener in listeners:
+            await listener()
 
     client = TVmazeClient(settings.tvmaze_api_base)
     return CatalogueSync(
@@ -137,7 +137,14 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
 
     weekly = WeeklyService(store, clock, limiter=announcements.limiter)
     announcements.on_change(weekly.changed)
-    sync = build_sync(store, clock, settings, catalogue, scheduler, weekly)
+    from bot.services.events import EventService
+
+    events = EventService(store, clock, limiter=announcements.limiter)
+    announcements.on_change(events.changed)
+    from bot.services.calendar import CalendarService
+
+    calendar = CalendarService(store, clock)
+    sync = build_sync(store, clock, settings, catalogue, scheduler, (weekly.changed, events.changed))
     bot = PremiereBot(
         settings=settings,
         store=store,
@@ -145,13 +152,22 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
         catalogue=catalogue,
         http_trace=rate_limit_trace(announcements.rate_limited),
         services=Services(
-            announcements=announcements, scheduler=scheduler, sync=sync, follows=follows, weekly=weekly
+            announcements=announcements,
+            scheduler=scheduler,
+            sync=sync,
+            follows=follows,
+            weekly=weekly,
+            events=events,
+            calendar=calendar,
         ),
     )
     attach_poster(bot, announcements)
+    from bot.events_discord import DiscordEventPort
     from bot.weekly_discord import DiscordWeeklyPoster
 
     weekly.attach(DiscordWeeklyPoster(bot))
+    events.attach(DiscordEventPort(bot))
+    calendar.attach_names(lambda gid: g.name if (g := bot.get_guild(gid)) else None)
     return bot
 
 

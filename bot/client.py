@@ -29,8 +29,11 @@ from bot.store import Store
 from bot.translator import PremiereTranslator, reader_language
 
 if TYPE_CHECKING:
+    from bot.calendar_http import CalendarHTTP
     from bot.scheduler import AnnouncementScheduler
     from bot.services.announcements import AnnouncementService
+    from bot.services.calendar import CalendarService
+    from bot.services.events import EventService
     from bot.services.follows import FollowService
     from bot.services.weekly import WeeklyService
     from bot.sync.service import CatalogueSync
@@ -42,7 +45,9 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.admin",
     "cogs.announce",
     "cogs.rolebutton",
+    "cogs.events",
     "cogs.follow",
+    "cogs.calendar",
 )
 SYNC_HASH_KEY = "command_tree_hash"
 GENERIC_ERROR = N_("Something went wrong on our side; it has been logged. Please try again in a moment.")
@@ -108,6 +113,8 @@ class Services:
     sync: CatalogueSync | None = None
     follows: FollowService | None = None
     weekly: WeeklyService | None = None
+    events: EventService | None = None
+    calendar: CalendarService | None = None
 
 
 class PremiereBot(commands.AutoShardedBot):
@@ -142,6 +149,7 @@ class PremiereBot(commands.AutoShardedBot):
         self.initial_extensions = tuple(extensions)
         self.failed_extensions: list[str] = []
         self.scheduler_started: asyncio.Task[None] | None = None
+        self.calendar_http: CalendarHTTP | None = None
 
     async def setup_hook(self) -> None:
         if self.settings.api_base:
@@ -154,6 +162,10 @@ class PremiereBot(commands.AutoShardedBot):
                 self.failed_extensions.append(name)
                 log.exception("extension %s failed to load; the others still run", name)
         await self.sync_commands()
+        if self.services.calendar is not None:
+            from bot.calendar_http import start_calendar_http
+
+            self.calendar_http = await start_calendar_http(self.services.calendar, self.settings)
         # Planning every configured channel can take a while on a big bot: do it beside the
         # gateway connection, not before it.
         self.scheduler_started = asyncio.create_task(self._start_scheduler(), name="premiere-scheduler-start")
@@ -171,6 +183,10 @@ class PremiereBot(commands.AutoShardedBot):
             from bot.services.weekly import add_weekly_jobs
 
             add_weekly_jobs(scheduler, self.services.weekly)
+        if self.services.events is not None:
+            from bot.services.events import add_event_jobs
+
+            add_event_jobs(scheduler, self.services.events)
         sync = self.services.sync
         if sync is not None:
             from datetime import timedelta
@@ -196,6 +212,11 @@ class PremiereBot(commands.AutoShardedBot):
         sync = self.services.sync
         if sync is not None:
             await sync.client.close()
+        if self.calendar_http is not None:
+            from bot.calendar_http import stop_calendar_http
+
+            await stop_calendar_http(self.calendar_http)
+            self.calendar_http = None
         await super().close()
 
     async def _use_server_gateway(self) -> None:
