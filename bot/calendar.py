@@ -11,6 +11,11 @@ entry). An exact release is a timed event at its instant, in UTC; a date-only re
 all-day event on its date; a release known only to its month or year, or TBA, is left out. An
 entry's UID comes from its release id (a drop's: its first episode's), never from its date, so a
 release that moved is the same entry at a new time, with a higher SEQUENCE, in every calendar.
+
+A calendar says its releases in one language (``lang``; English by default): a server's in the
+server's language, a member's in theirs. An entry's revision follows what it says, not the
+language it says it in (its digest is that of its English text), so calendars in two languages
+share each entry's SEQUENCE without raising it in turn.
 """
 
 from __future__ import annotations
@@ -26,9 +31,10 @@ from datetime import UTC, date, datetime, time, timedelta
 from icalendar import Calendar, Event, vDuration, vText
 
 from bot.calendar_models import Feed, FeedKind, Revision, revise, whole_second
+from bot.i18n import ENGLISH, N_, texts
 from bot.models import Precision, Release, Show
 from bot.planner import Item, collapse
-from bot.render import region_text
+from bot.render import local_title, region_text
 from bot.weekly import what_text
 
 BACK = timedelta(days=7)  # what came out this past week stays in the calendar
@@ -42,40 +48,50 @@ SYNOPSIS_MAX = 1000
 
 # -- what people read (one place, for translation) -----------------------------------------------------
 
-SERVER_NAME = "Premiere: releases in {server}"
-SERVER_NAME_UNKNOWN = "Premiere: this server's releases"
-FOLLOWS_NAME = "Premiere: shows I follow"
-SERVER_ABOUT = "What Premiere announces in {server}, a week back and eight weeks ahead."
-FOLLOWS_ABOUT = "The releases of the shows you follow on Premiere, a week back and eight weeks ahead."
-ORIGINAL_TITLE = "Original title: {title}"
+SERVER_NAME = N_("Premiere: releases in {server}")
+SERVER_NAME_UNKNOWN = N_("Premiere: this server's releases")
+FOLLOWS_NAME = N_("Premiere: shows I follow")
+SERVER_ABOUT = N_("What Premiere announces in {server}, a week back and eight weeks ahead.")
+SERVER_ABOUT_UNKNOWN = N_("What Premiere announces in this server, a week back and eight weeks ahead.")
+FOLLOWS_ABOUT = N_("The releases of the shows you follow on Premiere, a week back and eight weeks ahead.")
+ORIGINAL_TITLE = N_("Original title: {title}")
+INTERNATIONAL_TITLE = N_("International title: {title}")
 
 
-def calendar_name(kind: FeedKind, server: str | None = None) -> str:
+def calendar_name(kind: FeedKind, server: str | None = None, lang: str = ENGLISH) -> str:
+    tr = texts(lang)
     if kind is FeedKind.USER:
-        return FOLLOWS_NAME
-    return SERVER_NAME.format(server=clean_line(server)) if server else SERVER_NAME_UNKNOWN
+        return tr(FOLLOWS_NAME)
+    return tr(SERVER_NAME, server=clean_line(server)) if server else tr(SERVER_NAME_UNKNOWN)
 
 
-def calendar_about(kind: FeedKind, server: str | None = None) -> str:
+def calendar_about(kind: FeedKind, server: str | None = None, lang: str = ENGLISH) -> str:
+    tr = texts(lang)
     if kind is FeedKind.USER:
-        return FOLLOWS_ABOUT
-    return SERVER_ABOUT.format(server=clean_line(server) if server else "this server")
+        return tr(FOLLOWS_ABOUT)
+    return tr(SERVER_ABOUT, server=clean_line(server)) if server else tr(SERVER_ABOUT_UNKNOWN)
 
 
-def summary_text(item: Item, show: Show | None) -> str:
-    """ "All of Us Are Dead — Season 1, all 12 episodes", "Snowdrop — S1E3"."""
-    title = show.title if show else item.show_id
-    return f"{title} — {what_text(item, show)}"
+def summary_text(item: Item, show: Show | None, lang: str = ENGLISH) -> str:
+    """ "All of Us Are Dead — Season 1, all 12 episodes", "Snowdrop — S1E3"; in Korean
+    "지금 우리 학교는 — 시즌 1 전 12화" (the title its readers know)."""
+    title = local_title(show, lang) if show else item.show_id
+    return f"{title} — {what_text(item, show, lang)}"
 
 
-def description_text(item: Item, show: Show | None) -> str:
-    """Where it comes out, the original title, the release's note and the show's synopsis."""
+def description_text(item: Item, show: Show | None, lang: str = ENGLISH) -> str:
+    """Where it comes out, the show's other title, the release's note and the show's synopsis."""
+    tr = texts(lang)
     first = item.releases[0]
     platform = first.platform or (show.platform if show else None)
-    where = " · ".join(x for x in (platform, region_text(first.region) if first.region != "WW" else "") if x)
-    lines = [what_text(item, show) + (f" · {where}" if where else "")]
+    region = region_text(first.region, lang) if first.region != "WW" else ""
+    where = " · ".join(x for x in (platform, region) if x)
+    lines = [what_text(item, show, lang) + (f" · {where}" if where else "")]
     if show and show.original_title and show.original_title != show.title:
-        lines.append(ORIGINAL_TITLE.format(title=show.original_title))
+        if local_title(show, lang) == show.title:
+            lines.append(tr(ORIGINAL_TITLE, title=show.original_title))
+        else:  # the summary says the original title: the other one is the catalogue's main title
+            lines.append(tr(INTERNATIONAL_TITLE, title=show.title))
     if first.note:
         lines.append(first.note)
     if show and show.synopsis:
@@ -97,6 +113,9 @@ class Entry:
     url: str | None
     categories: tuple[str, ...]
     release_ids: tuple[str, ...]
+    #: The English summary and description of an entry said in another language: what its
+    #: revisions follow (None: the entry is in English).
+    english: tuple[str, str] | None = None
 
     @property
     def all_day(self) -> bool:
@@ -111,12 +130,13 @@ class Entry:
 
     @property
     def digest(self) -> str:
-        """What the entry shows: a new digest is a new revision."""
+        """What the entry shows, whatever its language: a new digest is a new revision."""
+        summary, description = self.english or (self.summary, self.description)
         data = [
             self.start.isoformat(),
             self.all_day,
-            self.summary,
-            self.description,
+            summary,
+            description,
             self.url,
             list(self.categories),
         ]
@@ -167,14 +187,20 @@ def calendar_items(
     return [item for rs in groups.values() for item in collapse(rs) if keep(item)]
 
 
-def calendar_entries(items: Iterable[Item], shows: Mapping[str, Show]) -> list[Entry]:
-    """The calendar's entries, in time order."""
-    entries = [entry_for(item, shows.get(item.show_id)) for item in items]
+def calendar_entries(items: Iterable[Item], shows: Mapping[str, Show], lang: str = ENGLISH) -> list[Entry]:
+    """The calendar's entries, in time order, said in ``lang``."""
+    entries = [entry_for(item, shows.get(item.show_id), lang) for item in items]
     entries.sort(key=lambda e: e.sort_key)
     return entries
 
 
-def entry_for(item: Item, show: Show | None) -> Entry:
+def _texts(item: Item, show: Show | None, lang: str) -> tuple[str, str]:
+    """An entry's summary and description in ``lang``, cleaned and cut to their limits."""
+    summary = truncate(clean_line(summary_text(item, show, lang)), SUMMARY_MAX)
+    return summary, truncate(clean_text(description_text(item, show, lang)), DESCRIPTION_MAX)
+
+
+def entry_for(item: Item, show: Show | None, lang: str = ENGLISH) -> Entry:
     first = item.releases[0]
     w = first.when
     start: datetime | date
@@ -185,14 +211,17 @@ def entry_for(item: Item, show: Show | None) -> Entry:
     else:
         raise ValueError(f"release {first.id} has no day: {w.precision}")
     platform = first.platform or (show.platform if show else None)
+    english = _texts(item, show, ENGLISH)
+    summary, description = english if lang == ENGLISH else _texts(item, show, lang)
     return Entry(
         uid=uid_for(item),
         start=start,
-        summary=truncate(clean_line(summary_text(item, show)), SUMMARY_MAX),
-        description=truncate(clean_text(description_text(item, show)), DESCRIPTION_MAX),
+        summary=summary,
+        description=description,
         url=show_url(show),
         categories=(clean_line(platform),) if platform and clean_line(platform) else (),
         release_ids=item.release_ids,
+        english=None if lang == ENGLISH else english,
     )
 
 

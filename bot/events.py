@@ -12,7 +12,11 @@ dropped at once as one item (``bot.planner.collapse``), as posts do. Month, year
 releases have no start and get no event. An event is made ``days`` ahead at most, and never for
 a start in the past (Discord refuses one); it follows its release wherever it moves.
 
-Every text a server's members or admins read is here, as module-level constants and functions.
+Every text a server's members or admins read is here, as module-level constants and functions,
+each in a language (``lang``; English by default, as the message ids are): an event's name and
+place in the server's language (what its members see in Discord), the answers to
+``/announce events`` in the admin's own. A constant is an English message id: say it with
+``texts(lang)(CONSTANT)``.
 """
 
 from __future__ import annotations
@@ -27,9 +31,10 @@ from typing import Protocol
 from bot.announce.models import ChannelConfig, GuildConfig
 from bot.announce.port import DeliveryError
 from bot.errors import BadInput
+from bot.i18n import ENGLISH, N_, NP_, Msg, pmsg, texts
 from bot.models import Release, Scope, Show
 from bot.planner import Item, collapse, due_at, wanted
-from bot.render import escape, region_text, truncate
+from bot.render import escape, local_title, region_text, truncate
 from bot.weekly import what_text
 
 DEFAULT_DAYS = 7
@@ -40,7 +45,8 @@ READ_MARGIN = timedelta(days=2)  # stored instants of date-only releases: the da
 NAME_MAX = 100  # Discord's limits for a scheduled event
 DESCRIPTION_MAX = 1000
 LOCATION_MAX = 100
-NO_PLATFORM = "To be announced"
+NO_PLATFORM = N_("To be announced")
+NO_TITLE = N_("Release")
 EXTERNAL = 3  # entity type: somewhere outside Discord
 GUILD_ONLY = 2  # privacy level: the only one Discord has
 CANCELED = 4  # event status
@@ -87,27 +93,29 @@ def release_key(item: Item) -> str:
     return item.releases[0].id
 
 
-def event_name(item: Item, show: Show | None) -> str:
+def event_name(item: Item, show: Show | None, lang: str = ENGLISH) -> str:
     """ "All of Us Are Dead — Season 1, all 12 episodes", "Snowdrop — S1E3", "The Film"; at most
-    100 characters, the title shortened first so that what comes out stays readable."""
-    title = " ".join((show.title if show else item.show_id).split()) or "Release"
+    100 characters, the title shortened first so that what comes out stays readable. In another
+    language the title is the one its readers know (a Korean show's own title for Korean):
+    "지금 우리 학교는 — 시즌 1 전 12화"."""
+    title = " ".join((local_title(show, lang) if show else item.show_id).split()) or texts(lang)(NO_TITLE)
     first = item.releases[0]
     if first.scope is Scope.SHOW and len(item.releases) == 1:
         return truncate(title, NAME_MAX)
-    suffix = f" — {what_text(item, show)}"
+    suffix = f" — {what_text(item, show, lang)}"
     room = NAME_MAX - len(suffix)
     if room < 20:
         return truncate(title + suffix, NAME_MAX)
     return truncate(title, room) + suffix
 
 
-def event_location(item: Item, show: Show | None) -> str:
+def event_location(item: Item, show: Show | None, lang: str = ENGLISH) -> str:
     """Where it comes out: the platform (and the region, unless worldwide)."""
     r: Release = item.releases[0]
     platform = " ".join((r.platform or (show.platform if show else None) or "").split())
-    place = platform or NO_PLATFORM
+    place = platform or texts(lang)(NO_PLATFORM)
     if r.region != "WW":
-        place = f"{place} ({region_text(r.region)})"
+        place = f"{place} ({region_text(r.region, lang)})"
     return truncate(place, LOCATION_MAX)
 
 
@@ -118,11 +126,13 @@ def event_description(show: Show | None) -> str | None:
     return truncate(escape(show.synopsis.strip()), DESCRIPTION_MAX)
 
 
-def event_spec(item: Item, show: Show | None, start: datetime) -> EventSpec:
+def event_spec(item: Item, show: Show | None, start: datetime, lang: str = ENGLISH) -> EventSpec:
+    """The event of ``item`` as a server whose language is ``lang`` shows it (the synopsis is the
+    catalogue's, in its one language)."""
     return EventSpec(
-        event_name(item, show),
+        event_name(item, show, lang),
         event_description(show),
-        event_location(item, show),
+        event_location(item, show, lang),
         start,
         start + EVENT_LENGTH,
     )
@@ -239,10 +249,26 @@ class EventPort(Protocol):
 
 # -- what admins read --------------------------------------------------------------------------------
 
-PERMISSION = "Create Events"
-DAYS_REFUSED = f"**days_ahead** is a number of days from {MIN_DAYS} to {MAX_DAYS}, like 7."
-ALREADY_OFF = "Events are already off here. `/announce events on` adds one for each release announced here."
-NOT_CONNECTED = "I'm not connected to Discord's events yet; try again in a minute."
+PERMISSION = NP_("permission", "Create Events")
+MANAGE_EVENTS = NP_("permission", "Manage Events")
+DAYS_REFUSED = Msg(
+    "**{option}** is a number of days from {min} to {max}, like 7.",
+    option=pmsg("option", "days_ahead"),
+    min=MIN_DAYS,
+    max=MAX_DAYS,
+)
+ALREADY_OFF = N_(
+    "Events are already off here. `/announce events on` adds one for each release announced here."
+)
+NOT_CONNECTED = N_("I'm not connected to Discord's events yet; try again in a minute.")
+MISSING_PERMISSION = Msg(
+    "I can't add events here: I'm missing **{permission}** in this server (Discord asks bots for it "
+    "since February 2026; **{manage}** alone is no longer enough). Give it to my role "
+    "(Server Settings → Roles), then run `/announce events on` again.",
+    permission=pmsg("permission", PERMISSION),
+    manage=pmsg("permission", MANAGE_EVENTS),
+)
+NO_CHANNEL = N_("No channel announces releases yet: add one with `/announce channel add`.")
 
 
 def parse_days(value: object, default: int = DEFAULT_DAYS) -> int:
@@ -254,53 +280,75 @@ def parse_days(value: object, default: int = DEFAULT_DAYS) -> int:
     return value
 
 
-def days_text(days: int) -> str:
-    return "1 day" if days == 1 else f"{days} days"
+def days_text(days: int, lang: str = ENGLISH) -> str:
+    """ "1 day", "7 days" ("7일")."""
+    tr = texts(lang)
+    return tr.ngettext("{n} day", "{n} days", days)
 
 
-def missing_permission_text() -> str:
-    return (
-        f"I can't add events here: I'm missing **{PERMISSION}** in this server (Discord asks bots for it "
-        "since February 2026; **Manage Events** alone is no longer enough). Give it to my role "
-        "(Server Settings → Roles), then run `/announce events on` again."
-    )
+def missing_permission_text(lang: str = ENGLISH) -> str:
+    return texts(lang)(MISSING_PERMISSION)
 
 
-def on_text(days: int, *, channels: int, paused: bool) -> str:
-    text = (
-        f"Events on: I'll add a Discord event for each release announced here, {days_text(days)} ahead, "
-        "and keep it up to date when a release moves or is withdrawn."
+def on_text(days: int, *, channels: int, paused: bool, lang: str = ENGLISH) -> str:
+    tr = texts(lang)
+    text = tr.ngettext(
+        "Events on: I'll add a Discord event for each release announced here, {n} day ahead, "
+        "and keep it up to date when a release moves or is withdrawn.",
+        "Events on: I'll add a Discord event for each release announced here, {n} days ahead, "
+        "and keep it up to date when a release moves or is withdrawn.",
+        days,
     )
     if paused:
-        return text + " Announcements are paused here, so none are added until `/announce resume`."
-    if channels == 0:
-        return text + " No channel announces releases yet: add one with `/announce channel add`."
-    return text + " The first ones appear within a minute."
+        more = tr("Announcements are paused here, so none are added until `/announce resume`.")
+    elif channels == 0:
+        more = tr(NO_CHANNEL)
+    else:
+        more = tr("The first ones appear within a minute.")
+    return f"{text} {more}"
 
 
-def off_text(deleted: int, left: int) -> str:
+def off_text(deleted: int, left: int, lang: str = ENGLISH) -> str:
+    tr = texts(lang)
     if deleted == 0 and left == 0:
-        return "Events off. I had no events here to remove."
-    removed = "1 event" if deleted == 1 else f"{deleted} events"
-    text = f"Events off. I removed the {removed} I had added."
+        return tr("Events off. I had no events here to remove.")
+    text = tr.ngettext(
+        "Events off. I removed the {n} event I had added.",
+        "Events off. I removed the {n} events I had added.",
+        deleted,
+    )
     if left:
-        text += f" {left} more could not be removed yet; I'll try again in a few minutes."
+        more = tr("{left} more could not be removed yet; I'll try again in a few minutes.", left=left)
+        text = f"{text} {more}"
     return text
 
 
 def status_text(
-    guild: GuildConfig, *, upcoming: int, problem: str | None, channels: int, can_create: bool
+    guild: GuildConfig,
+    *,
+    upcoming: int,
+    problem: str | None,
+    channels: int,
+    can_create: bool,
+    lang: str = ENGLISH,
 ) -> str:
+    tr = texts(lang)
     if not guild.events:
-        return "Events are off here. `/announce events on` adds one for each release announced here."
-    count = "1 upcoming event" if upcoming == 1 else f"{upcoming} upcoming events"
-    lines = [f"Events are on, {days_text(guild.events_days)} ahead: {count} from me."]
+        return tr("Events are off here. `/announce events on` adds one for each release announced here.")
+    lines = [
+        tr.ngettext(
+            "Events are on, {days} ahead: {n} upcoming event from me.",
+            "Events are on, {days} ahead: {n} upcoming events from me.",
+            upcoming,
+            days=days_text(guild.events_days, lang),
+        )
+    ]
     if not can_create or problem:
-        lines.append("⚠️ " + missing_permission_text())
+        lines.append("⚠️ " + missing_permission_text(lang))
     if guild.paused:
-        lines.append("Announcements are paused, so no new events are added until `/announce resume`.")
+        lines.append(tr("Announcements are paused, so no new events are added until `/announce resume`."))
     elif channels == 0:
-        lines.append("No channel announces releases yet: add one with `/announce channel add`.")
+        lines.append(tr(NO_CHANNEL))
     return "\n".join(lines)
 
 
@@ -313,9 +361,13 @@ __all__ = [
     "EXTERNAL",
     "GUILD_ONLY",
     "LEAD",
+    "MANAGE_EVENTS",
     "MAX_DAYS",
     "MIN_DAYS",
+    "MISSING_PERMISSION",
     "NOT_CONNECTED",
+    "NO_CHANNEL",
+    "NO_PLATFORM",
     "PERMISSION",
     "EventFinished",
     "EventGone",

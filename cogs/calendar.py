@@ -10,11 +10,14 @@ Who may do what: ``my follows`` is anyone's own, anywhere (a user install includ
 needs a server that announces releases; any member may get the file and see the feed's link
 (the feed shows what the server announces, which its members see anyway); only a member with
 Manage Server may reset the link.
+
+Every answer is in the member's own Discord language. A calendar is in its owner's: a server's in
+the server's language (as its announcements), the file of a member's follows in the member's
+language as they ask for it (their feed, read by a calendar app, in their recorded one).
 """
 
 from __future__ import annotations
 
-import calendar as months
 import io
 import logging
 from datetime import date, timedelta
@@ -22,12 +25,15 @@ from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot.calendar_models import Feed, FeedKind
 from bot.errors import BadInput
+from bot.i18n import ENGLISH, N_, texts
 from bot.models import slugify
 from bot.render import escape
+from bot.translator import lname, reader
 from cogs.catalogue import anywhere_contexts, anywhere_installs, defer_for_lookup
 
 if TYPE_CHECKING:
@@ -37,74 +43,106 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
 SCOPES = {"server": FeedKind.SERVER, "my follows": FeedKind.USER}
-SCOPE_CHOICES = [app_commands.Choice(name=name, value=name) for name in SCOPES]
+SCOPE_CHOICES = [
+    app_commands.Choice(name=lname("choice", "server"), value="server"),
+    app_commands.Choice(name=lname("choice", "my follows"), value="my follows"),
+]
 FILE_NAME_MAX = 60
 
 # -- what members read (one place, for translation) -------------------------------------------------
+# Each constant is an English message id, said in the reader's language: ``texts(lang)(CONSTANT)``.
 
-SCOPE_DESCRIBE = "This server's announcements, or the shows you follow (default: the server, in one)"
-BAD_SCOPE = "Pick **server** or **my follows** for `scope`."
-NEEDS_SERVER = "The **server** calendar needs a server: use it in one, or pick **my follows**."
-NOT_ANNOUNCING = (
+SCOPE_DESCRIBE = locale_str(
+    "This server's announcements, or the shows you follow (default: the server, in one)"
+)
+BAD_SCOPE = N_("Pick **server** or **my follows** for `scope`.")
+NEEDS_SERVER = N_("The **server** calendar needs a server: use it in one, or pick **my follows**.")
+NOT_ANNOUNCING = N_(
     "This server doesn't announce releases with Premiere, so it has no calendar. An admin sets "
     "that up with `/announce channel add`; or pick **my follows**."
 )
-NEEDS_MANAGER = "Only members with **Manage Server** can reset this server's calendar link."
-NO_FOLLOWS = "You don't follow any show yet: `/follow` one, then ask again."
-FEEDS_OFF = (
+NEEDS_MANAGER = N_("Only members with **Manage Server** can reset this server's calendar link.")
+NO_FOLLOWS = N_("You don't follow any show yet: `/follow` one, then ask again.")
+FEEDS_OFF = N_(
     "Calendar feeds are not turned on for this bot: its operator turns them on with "
     "`CALENDAR_HTTP_PORT`. Meanwhile `/calendar file` gives you a file of the coming weeks."
 )
-SUBSCRIBE = (
+SUBSCRIBE = N_(
     "Subscribe from your calendar app: Google Calendar → Other calendars → + → From URL; "
     "Apple Calendar → File → New Calendar Subscription; Outlook → Add calendar → Subscribe from web."
 )
-SERVER_PRIVACY = (
+SERVER_PRIVACY = N_(
     "Anyone with this address sees what this server announces: share it only with its members. "
     "Members with Manage Server can replace it with `/calendar reset scope:server`."
 )
-FOLLOWS_PRIVACY = (
+FOLLOWS_PRIVACY = N_(
     "Keep it to yourself: anyone with this address sees the shows you follow. "
     "`/calendar reset scope:my follows` replaces it."
 )
 
 
-def day_text(day: date) -> str:
-    return f"{day.day} {months.month_name[day.month]} {day.year}"
+def day_text(day: date, lang: str = ENGLISH) -> str:
+    """ "28 January 2022" ("2022년 1월 28일")."""
+    return texts(lang).date(day)
 
 
-def span_text(rendered: Rendered) -> str:
-    return f"from {day_text(rendered.start.date())} to {day_text((rendered.end - timedelta(days=1)).date())}"
+def span_text(rendered: Rendered, lang: str = ENGLISH) -> str:
+    """ "from 21 January 2022 to 18 March 2022"."""
+    tr = texts(lang)
+    first = day_text(rendered.start.date(), lang)
+    last = day_text((rendered.end - timedelta(days=1)).date(), lang)
+    return tr("from {first} to {last}", first=first, last=last)
 
 
-def whose(kind: FeedKind, server: str | None) -> str:
+def whose(kind: FeedKind, server: str | None, lang: str = ENGLISH) -> str:
+    """Whose releases a calendar holds, as the messages below say it ("the shows you follow")."""
+    tr = texts(lang)
     if kind is FeedKind.USER:
-        return "the shows you follow"
-    return f"what **{escape(server)}** announces" if server else "what this server announces"
-
-
-def file_text(kind: FeedKind, server: str | None, rendered: Rendered) -> str:
-    count = f"{rendered.events} release" + ("" if rendered.events == 1 else "s")
+        return tr("the shows you follow")
     return (
-        f"📅 {count} of {whose(kind, server)}, {span_text(rendered)}. Open the file to add them to "
-        "your calendar; for a calendar that stays current, use `/calendar link`."
+        tr("what **{server}** announces", server=escape(server))
+        if server
+        else tr("what this server announces")
     )
 
 
-def empty_text(kind: FeedKind, server: str | None, rendered: Rendered) -> str:
-    return f"Nothing comes out of {whose(kind, server)} {span_text(rendered)}."
+def file_text(kind: FeedKind, server: str | None, rendered: Rendered, lang: str = ENGLISH) -> str:
+    return texts(lang).ngettext(
+        "📅 {n} release of {whose}, {span}. Open the file to add them to your calendar; "
+        "for a calendar that stays current, use `/calendar link`.",
+        "📅 {n} releases of {whose}, {span}. Open the file to add them to your calendar; "
+        "for a calendar that stays current, use `/calendar link`.",
+        rendered.events,
+        whose=whose(kind, server, lang),
+        span=span_text(rendered, lang),
+    )
 
 
-def link_text(kind: FeedKind, server: str | None, url: str) -> str:
+def empty_text(kind: FeedKind, server: str | None, rendered: Rendered, lang: str = ENGLISH) -> str:
+    tr = texts(lang)
+    return tr(
+        "Nothing comes out of {whose} {span}.",
+        whose=whose(kind, server, lang),
+        span=span_text(rendered, lang),
+    )
+
+
+def link_text(kind: FeedKind, server: str | None, url: str, lang: str = ENGLISH) -> str:
+    tr = texts(lang)
     privacy = FOLLOWS_PRIVACY if kind is FeedKind.USER else SERVER_PRIVACY
-    return f"📅 The calendar of {whose(kind, server)}, always current:\n<{url}>\n{SUBSCRIBE}\n{privacy}"
+    head = tr("📅 The calendar of {whose}, always current:", whose=whose(kind, server, lang))
+    return f"{head}\n<{url}>\n{tr(SUBSCRIBE)}\n{tr(privacy)}"
 
 
-def reset_text(kind: FeedKind, server: str | None, url: str | None) -> str:
-    head = f"New address for the calendar of {whose(kind, server)}; the old one no longer works."
+def reset_text(kind: FeedKind, server: str | None, url: str | None, lang: str = ENGLISH) -> str:
+    tr = texts(lang)
+    head = tr(
+        "New address for the calendar of {whose}; the old one no longer works.",
+        whose=whose(kind, server, lang),
+    )
     if url is None:
-        return f"{head} {FEEDS_OFF}"
-    return f"{head}\n<{url}>\n{SUBSCRIBE}"
+        return f"{head} {tr(FEEDS_OFF)}"
+    return f"{head}\n<{url}>\n{tr(SUBSCRIBE)}"
 
 
 def file_name(kind: FeedKind, server: str | None) -> str:
@@ -124,7 +162,11 @@ def server_name(interaction: discord.Interaction) -> str | None:
 
 @anywhere_installs
 @anywhere_contexts
-class Calendar(commands.GroupCog, group_name="calendar", group_description="Releases in your calendar app"):
+class Calendar(
+    commands.GroupCog,
+    group_name=lname("command", "calendar"),
+    group_description=locale_str("Releases in your calendar app"),
+):
     def __init__(self, bot: PremiereBot, service: CalendarService) -> None:
         self.bot = bot
         self.service = service
@@ -153,58 +195,73 @@ class Calendar(commands.GroupCog, group_name="calendar", group_description="Rele
         return guild_id
 
     @app_commands.command(
-        name="file", description="A calendar file (.ics) of the releases of the coming weeks"
+        name=lname("command", "file"),
+        description=locale_str("A calendar file (.ics) of the releases of the coming weeks"),
     )
     @app_commands.describe(scope=SCOPE_DESCRIBE)
+    @app_commands.rename(scope=lname("option", "scope"))
     @app_commands.choices(scope=SCOPE_CHOICES)
     async def file(
         self, interaction: discord.Interaction, scope: app_commands.Choice[str] | None = None
     ) -> None:
+        tr = reader(interaction)
         kind = self.scope(interaction, scope)
         owner = await self.owner(interaction, kind)
         if kind is FeedKind.USER and not await self.service.follows(owner):
             raise BadInput(NO_FOLLOWS)
         name = server_name(interaction) if kind is FeedKind.SERVER else None
         await defer_for_lookup(interaction, ephemeral=True)  # a big server's calendar takes a moment
-        rendered = await self.service.calendar(kind, owner, server_name=name)
+        # A server's calendar in its language; the member's own in the language they ask in.
+        lang = tr.lang if kind is FeedKind.USER else None
+        rendered = await self.service.calendar(kind, owner, server_name=name, lang=lang)
         interaction.extras["answered"] = True
         if not rendered.events:
             await interaction.edit_original_response(
-                content=empty_text(kind, name, rendered), allowed_mentions=NO_PINGS
+                content=empty_text(kind, name, rendered, tr.lang), allowed_mentions=NO_PINGS
             )
             return
         attachment = discord.File(io.BytesIO(rendered.body), filename=file_name(kind, name))
         await interaction.edit_original_response(
-            content=file_text(kind, name, rendered), attachments=[attachment], allowed_mentions=NO_PINGS
+            content=file_text(kind, name, rendered, tr.lang),
+            attachments=[attachment],
+            allowed_mentions=NO_PINGS,
         )
 
     @app_commands.command(
-        name="link", description="The address of a calendar that stays current, to subscribe to"
+        name=lname("command", "link"),
+        description=locale_str("The address of a calendar that stays current, to subscribe to"),
     )
     @app_commands.describe(scope=SCOPE_DESCRIBE)
+    @app_commands.rename(scope=lname("option", "scope"))
     @app_commands.choices(scope=SCOPE_CHOICES)
     async def link(
         self, interaction: discord.Interaction, scope: app_commands.Choice[str] | None = None
     ) -> None:
+        tr = reader(interaction)
         kind = self.scope(interaction, scope)
         owner = await self.owner(interaction, kind)
         if self.service.base_url is None:
-            await self.reply(interaction, FEEDS_OFF)
+            await self.reply(interaction, tr(FEEDS_OFF))
             return
         feed = await self.service.link(kind, owner)
-        await self.reply(interaction, link_text(kind, server_name(interaction), self.url(feed)))
+        await self.reply(interaction, link_text(kind, server_name(interaction), self.url(feed), tr.lang))
 
-    @app_commands.command(name="reset", description="A new calendar address; the old one stops working")
+    @app_commands.command(
+        name=lname("command", "reset"),
+        description=locale_str("A new calendar address; the old one stops working"),
+    )
     @app_commands.describe(scope=SCOPE_DESCRIBE)
+    @app_commands.rename(scope=lname("option", "scope"))
     @app_commands.choices(scope=SCOPE_CHOICES)
     async def reset(
         self, interaction: discord.Interaction, scope: app_commands.Choice[str] | None = None
     ) -> None:
+        tr = reader(interaction)
         kind = self.scope(interaction, scope)
         owner = await self.owner(interaction, kind, manage=True)
         feed = await self.service.reset(kind, owner)
         url = self.service.url(feed)
-        await self.reply(interaction, reset_text(kind, server_name(interaction), url))
+        await self.reply(interaction, reset_text(kind, server_name(interaction), url, tr.lang))
 
     def url(self, feed: Feed) -> str:
         url = self.service.url(feed)

@@ -11,8 +11,9 @@ subcommands, so that ``off`` offers no ``days_ahead`` and each one reads as what
 - ``/announce events off``: deletes the events the bot made here and says how many;
 - ``/announce events status``: whether it is on, how many events are upcoming, what is missing.
 
-Every answer is private. What is said is in :mod:`bot.events`; this module gathers the facts
-from Discord and asks :class:`bot.services.events.EventService`.
+Every answer is private, in the admin's own Discord language; the events themselves are in the
+server's. What is said is in :mod:`bot.events`; this module gathers the facts from Discord and
+asks :class:`bot.services.events.EventService`.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 from discord import app_commands
+from discord.app_commands import locale_str
 
 from bot import events as ev
 from bot.errors import BadInput
+from bot.translator import lname, reader
 
 if TYPE_CHECKING:
     from bot.client import PremiereBot
@@ -69,13 +72,20 @@ async def _can_create(client: discord.Client, guild: discord.Guild) -> bool:
 
 def events_group(service: EventService) -> app_commands.Group:
     """A new ``events`` group (one per bot: a command belongs to one group)."""
-    group = app_commands.Group(name=COMMAND, description="A Discord event for each release announced here")
-
-    @group.command(name="on", description="Add a Discord event for each release announced here")
-    @app_commands.describe(
-        days_ahead=f"How many days ahead each event is added ({ev.MIN_DAYS}–{ev.MAX_DAYS}, "
-        f"default {ev.DEFAULT_DAYS})"
+    group = app_commands.Group(
+        name=lname("command", "events"),
+        description=locale_str("A Discord event for each release announced here"),
     )
+
+    @group.command(
+        name=lname("command", "on"),
+        description=locale_str("Add a Discord event for each release announced here"),
+    )
+    @app_commands.describe(
+        # TRANSLATORS: 1, 30 and 7 are bot.events' MIN_DAYS, MAX_DAYS and DEFAULT_DAYS.
+        days_ahead=locale_str("How many days ahead each event is added (1–30, default 7)")
+    )
+    @app_commands.rename(days_ahead=lname("option", "days_ahead"))
     @manage_guild
     async def on(
         interaction: discord.Interaction,
@@ -84,29 +94,37 @@ def events_group(service: EventService) -> app_commands.Group:
         guild = _in_server(interaction)
         ev.parse_days(days_ahead)  # a raw interaction can send any number: refused before anything
         if not await _can_create(interaction.client, guild):
-            raise BadInput(ev.missing_permission_text())
+            raise BadInput(ev.MISSING_PERMISSION)
+        tr = reader(interaction)
         config = await service.enable(guild.id, days_ahead)
         status = await service.status(guild.id)
-        await _reply(
-            interaction, ev.on_text(config.events_days, channels=status.channels, paused=config.paused)
-        )
+        text = ev.on_text(config.events_days, channels=status.channels, paused=config.paused, lang=tr.lang)
+        await _reply(interaction, text)
 
-    @group.command(name="off", description="Stop adding events, and remove the ones I added")
+    @group.command(
+        name=lname("command", "off"),
+        description=locale_str("Stop adding events, and remove the ones I added"),
+    )
     @manage_guild
     async def off(interaction: discord.Interaction) -> None:
         guild = _in_server(interaction)
+        tr = reader(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         status = await service.status(guild.id)
         report = await service.disable(guild.id)
         if not status.guild.events and not report.deleted and not report.left:
-            await _reply(interaction, ev.ALREADY_OFF)
+            await _reply(interaction, tr(ev.ALREADY_OFF))
             return
-        await _reply(interaction, ev.off_text(report.deleted, report.left))
+        await _reply(interaction, ev.off_text(report.deleted, report.left, tr.lang))
 
-    @group.command(name="status", description="Whether events are on here, and what is missing")
+    @group.command(
+        name=lname("command", "status"),
+        description=locale_str("Whether events are on here, and what is missing"),
+    )
     @manage_guild
     async def status_(interaction: discord.Interaction) -> None:
         guild = _in_server(interaction)
+        tr = reader(interaction)
         status = await service.status(guild.id)
         can = await _can_create(interaction.client, guild) if status.guild.events else True
         text = ev.status_text(
@@ -115,6 +133,7 @@ def events_group(service: EventService) -> app_commands.Group:
             problem=status.blocked,
             channels=status.channels,
             can_create=can,
+            lang=tr.lang,
         )
         await _reply(interaction, text)
 

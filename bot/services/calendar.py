@@ -11,6 +11,10 @@ What a server announces: the releases that any of its working announcement chann
 (each channel's kinds, platforms and shows, as ``bot.planner.wanted`` decides), whether or not
 announcements are paused. What a member follows: their follows, premieres only or every episode
 as each follow says (``bot.follows.planner.wants``).
+
+A calendar is in its owner's language: a server's in the server's (its announcements' language),
+a member's in theirs as last recorded (their DMs' language), else English; a file asked for with
+a command may be said in its reader's (``lang``).
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ from bot.calendar_models import Feed, FeedKind, Revision, revise, whole_second
 from bot.clock import Clock
 from bot.follows.models import What
 from bot.follows.planner import wants
+from bot.i18n import ENGLISH, language_of, server_language
 from bot.models import Release
 from bot.planner import Item, wanted
 from bot.store import Store
@@ -135,11 +140,29 @@ class CalendarService:
             releases, now, lambda item: item.show_id in follows and wants(follows[item.show_id], item)
         )
 
+    async def language(self, kind: FeedKind, owner_id: int) -> str:
+        """The language of a calendar read with no reader at hand (a feed): a server's
+        announcements' language, a member's recorded Discord language, else English."""
+        if kind is FeedKind.SERVER:
+            guild = await self.store.announce_guild(owner_id)
+            return server_language(guild.language, guild.preferred_locale) if guild else ENGLISH
+        follower = await self.store.follows.follower(owner_id)
+        return language_of(follower.locale if follower else None)
+
     async def calendar(
-        self, kind: FeedKind, owner_id: int, *, server_name: str | None = None, now: datetime | None = None
+        self,
+        kind: FeedKind,
+        owner_id: int,
+        *,
+        server_name: str | None = None,
+        now: datetime | None = None,
+        lang: str | None = None,
     ) -> Rendered:
-        """The calendar of a server (``owner_id``: its id) or a member (their id), as a file."""
+        """The calendar of a server (``owner_id``: its id) or a member (their id), as a file, in
+        ``lang`` (None: the owner's language, :meth:`language`)."""
         now = now or self.clock()
+        if lang is None:
+            lang = await self.language(kind, owner_id)
         if kind is FeedKind.SERVER:
             items = await self.server_items(owner_id, now)
             if server_name is None and self.guild_name is not None:
@@ -147,10 +170,10 @@ class CalendarService:
         else:
             items = await self.member_items(owner_id, now)
         shows = await self.store.get_shows({i.show_id for i in items}) if items else {}
-        entries = calendar_entries(items, shows)
+        entries = calendar_entries(items, shows, lang)
         revisions = await self._revise(entries, now)
-        name = calendar_name(kind, server_name)
-        body = render(entries, revisions, name=name, about=calendar_about(kind, server_name))
+        name = calendar_name(kind, server_name, lang)
+        body = render(entries, revisions, name=name, about=calendar_about(kind, server_name, lang))
         start, end = window(now)
         return Rendered(body, len(entries), start, end)
 
