@@ -230,6 +230,8 @@ class FollowRun:
         try:
             await self._deliver(user_id, post, count, late, look_first=look_first)
             await self.ledger.maybe_flush()
+            if len(self.opened) >= CLAIM_CHUNK:
+                await self._save_dm_channels()
         except (asyncio.CancelledError, KeyboardInterrupt, SystemExit):
             raise
         except BaseException as exc:  # a bug: the other members' DMs go on
@@ -315,6 +317,16 @@ class FollowRun:
             self.report.failed += count
         self.ledger.add(Finish(user_id, nonce, state, message_id=message_id, reason=reason, kind=USER))
 
+    async def _save_dm_channels(self) -> None:
+        """Remember the DM channels opened so far, in batches during the run: a crash mid
+        fan-out does not cost opening them all again."""
+        opened, self.opened = self.opened, {}
+        try:
+            await self.store.follows.save_dm_channels(opened)
+        except BaseException:
+            self.opened = {**opened, **self.opened}
+            raise
+
     async def _settle(self) -> None:
         """Write the outcomes, the DM channels opened, and the members whose DMs are closed."""
         try:
@@ -331,7 +343,7 @@ class FollowRun:
                         "member %s: %s; their follows are paused until they resume", uid, self.closed[uid]
                     )
             if self.opened:
-                await self.store.follows.save_dm_channels(self.opened)
+                await self._save_dm_channels()
         except Exception:
             log.warning("could not record the members' DM channels", exc_info=True)
 
