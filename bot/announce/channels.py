@@ -72,10 +72,17 @@ class ChannelSettings:
     """Changes to servers' announcement settings; each one is announced through ``changed``
     (the scheduler re-plans, in the background)."""
 
-    def __init__(self, store: Store, clock: Clock, changed: Callable[[], Awaitable[None]]) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clock: Clock,
+        changed: Callable[[], Awaitable[None]],
+        owns: Callable[[int], bool] = lambda guild_id: True,
+    ) -> None:
         self.store = store
         self.clock = clock
         self.changed = changed
+        self.owns = owns  # the servers this process serves (bot.shards): the others' it never tidies
 
     # -- what admins change ----------------------------------------------------------------------------
 
@@ -186,14 +193,16 @@ class ChannelSettings:
         self, servers: Iterable[GuildState], *, member_of: Iterable[int] | None = None
     ) -> Cleanup:
         """Settings naming what Discord no longer has, removed: servers the bot is not in (when
-        ``member_of`` lists every server it is in), then the deleted channels and roles of each
-        of ``servers``. For what happened while the bot was away (or an event it missed)."""
+        ``member_of`` lists every server it is in on this process's shards), then the deleted
+        channels and roles of each of ``servers``. For what happened while the bot was away (or
+        an event it missed)."""
         cleanup = Cleanup()
         servers = list(servers)
         if member_of is not None:
             present = set(member_of)
             # In no server at all is more likely a bad start than a bot removed everywhere: keep all.
-            for guild_id in sorted(await self.store.announce_guild_ids() - present) if present else ():
+            absent = {gid for gid in await self.store.announce_guild_ids() - present if self.owns(gid)}
+            for guild_id in sorted(absent) if present else ():
                 cleanup.channels += await self.store.forget_announce_guild(guild_id)
                 cleanup.guilds.append(guild_id)
         if len(servers) == 1:
