@@ -31,6 +31,7 @@ from bot.store.database import Database, MigrationError, Statements, migrations
 from bot.store.events import ScheduledEvents
 from bot.store.follows import FollowRecords
 from bot.store.importer import Importer
+from bot.store.leases import LeaseRecords
 from bot.store.names import NameIndex
 from bot.store.sync import SyncRecords
 from bot.store.weekly import WeeklyMessages
@@ -81,6 +82,7 @@ class Store:
     weekly: WeeklyMessages
     events: ScheduledEvents
     calendars: CalendarRecords
+    leases: LeaseRecords
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -94,6 +96,7 @@ class Store:
         self.weekly = WeeklyMessages(db)
         self.events = ScheduledEvents(db)
         self.calendars = CalendarRecords(db)
+        self.leases = LeaseRecords(db)
 
     # -- life cycle -------------------------------------------------------------------------
 
