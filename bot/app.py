@@ -114,6 +114,20 @@ def build_sync(
     )
 
 
+def build_cluster(store: Store, clock: Clock, settings: Settings) -> tuple[Any, Any]:
+    """This process's shards (``bot.shards.ShardScope``) and, when it is one process of a cluster
+    (``SHARD_IDS``), its leases on the once-per-bot jobs (else None: it runs them all)."""
+    from bot.lease import Leases
+    from bot.shards import ShardScope
+
+    scope = ShardScope.of(settings.shard_count, settings.shard_ids)
+    if not scope.cluster:
+        return scope, None
+    leases = Leases(store.leases, clock, ttl=timedelta(seconds=settings.shard_lease_seconds))
+    log.info("serving the servers on %s; once-per-bot jobs by lease (%s)", scope.describe(), leases.holder)
+    return scope, leases
+
+
 def attach_poster(bot: Any, service: Any) -> None:
     from bot.delivery import DiscordPoster
 
@@ -128,18 +142,23 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
     await catalogue.refresh()
     from bot.delivery import rate_limit_trace
 
-    announcements, scheduler = build_announcements(store, clock, settings, **service_options)
+    scope, leases = build_cluster(store, clock, settings)
+    announcements, scheduler = build_announcements(
+        store, clock, settings, scope=scope, leases=leases, **service_options
+    )
+    if leases is not None:  # took the DMs over from a dead process: send what it left
+        leases.on_gain(scheduler.replan_soon)
     from bot.services.follows import FollowService
 
     follows = FollowService(store, clock, on_change=announcements.changed)
     announcements.attach_follows(follows)
     from bot.services.weekly import WeeklyService
 
-    weekly = WeeklyService(store, clock, limiter=announcements.limiter)
+    weekly = WeeklyService(store, clock, limiter=announcements.limiter, scope=scope)
     announcements.on_change(weekly.changed)
     from bot.services.events import EventService
 
-    events = EventService(store, clock, limiter=announcements.limiter)
+    events = EventService(store, clock, limiter=announcements.limiter, scope=scope)
     announcements.on_change(events.changed)
     from bot.services.calendar import CalendarService
 
@@ -159,6 +178,7 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
             weekly=weekly,
             events=events,
             calendar=calendar,
+            leases=leases,
         ),
     )
     attach_poster(bot, announcements)

@@ -30,6 +30,7 @@ from bot.translator import PremiereTranslator, reader_language
 
 if TYPE_CHECKING:
     from bot.calendar_http import CalendarHTTP
+    from bot.lease import Leases
     from bot.scheduler import AnnouncementScheduler
     from bot.services.announcements import AnnouncementService
     from bot.services.calendar import CalendarService
@@ -115,6 +116,7 @@ class Services:
     weekly: WeeklyService | None = None
     events: EventService | None = None
     calendar: CalendarService | None = None
+    leases: Leases | None = None  # one process of a cluster: who runs the once-per-bot jobs
 
 
 class PremiereBot(commands.AutoShardedBot):
@@ -140,6 +142,10 @@ class PremiereBot(commands.AutoShardedBot):
             chunk_guilds_at_startup=False,
             member_cache_flags=discord.MemberCacheFlags.none(),
             http_trace=http_trace,  # the announcement limiter hears of Discord's 429s through it
+            # None: Discord's recommended count (GET /gateway/bot), every shard in this process.
+            shard_count=settings.shard_count,
+            # None is discord.py's own default for shard_ids (every shard); its annotation omits it.
+            shard_ids=None if settings.shard_ids is None else list(settings.shard_ids),  # type: ignore[arg-type]
         )
         self.settings = settings
         self.store = store
@@ -174,11 +180,18 @@ class PremiereBot(commands.AutoShardedBot):
         scheduler = self.services.scheduler
         if scheduler is None:
             return
+        leases = self.services.leases
+        if leases is not None:
+            await leases.renew()  # before the first run, so that the holder's sends the DMs
         try:
             await scheduler.start()
         except Exception:
             log.exception("the announcement scheduler failed to start; commands still work")
             return
+        if leases is not None:
+            from bot.lease import add_lease_jobs
+
+            add_lease_jobs(scheduler, leases)
         if self.services.weekly is not None:
             from bot.services.weekly import add_weekly_jobs
 
@@ -190,7 +203,9 @@ class PremiereBot(commands.AutoShardedBot):
         sync = self.services.sync
         if sync is not None:
             from datetime import timedelta
+            from functools import partial
 
+            from bot.lease import SYNC_LEASE
             from bot.sync.jobs import add_sync_jobs
 
             add_sync_jobs(
@@ -200,6 +215,7 @@ class PremiereBot(commands.AutoShardedBot):
                 sync,
                 schedule_every=timedelta(minutes=self.settings.sync_schedule_minutes),
                 shows_every=timedelta(hours=self.settings.sync_shows_hours),
+                held=None if leases is None else partial(leases.held, SYNC_LEASE),
             )
             log.info("catalogue sync from TVmaze every %d minutes", self.settings.sync_schedule_minutes)
 
@@ -209,6 +225,11 @@ class PremiereBot(commands.AutoShardedBot):
         scheduler = self.services.scheduler
         if scheduler is not None:
             await scheduler.shutdown()
+        if self.services.leases is not None:  # another process takes them at once, not at expiry
+            try:
+                await asyncio.wait_for(self.services.leases.release(), 5)
+            except TimeoutError:
+                log.warning("could not release the leases in time; they expire on their own")
         sync = self.services.sync
         if sync is not None:
             await sync.client.close()

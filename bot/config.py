@@ -12,6 +12,8 @@ from urllib.parse import urlparse
 
 from dotenv import dotenv_values
 
+from bot.shards import parse_shard_ids
+
 ROOT = Path(__file__).resolve().parent.parent
 CHECKOUT = (ROOT / "pyproject.toml").is_file()  # run from a clone, not from an installed package
 
@@ -61,6 +63,12 @@ class Settings:
     calendar_http_port: int | None = None
     calendar_http_host: str = "127.0.0.1"
     calendar_public_url: str | None = None  # how calendar apps reach the feeds (the links shown)
+    # Sharding. No count: discord.py asks Discord (GET /gateway/bot). No ids: this process runs
+    # every shard; with ids it is one process of a cluster that shares the database.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] | None = None
+    shard_lease_seconds: int = 60  # how long a dead process keeps the once-per-bot jobs
+
 
     @property
     def sync_enabled(self) -> bool:
@@ -152,6 +160,9 @@ def load_settings(
                 f"CALENDAR_PUBLIC_URL={public_raw!r} is not a URL: use e.g. https://premiere.example.org"
             )
 
+    shard_count, shard_ids = _shards(env)
+    lease_seconds = _int_setting(env, "SHARD_LEASE_SECONDS", 60, 5, 3600, "seconds")
+
     log_file_raw = env.get("LOG_FILE", "").strip()
     catalogue_raw = env.get("CATALOGUE_DIR", "").strip()
     return Settings(
@@ -172,7 +183,36 @@ def load_settings(
         calendar_http_port=calendar_port,
         calendar_http_host=calendar_host,
         calendar_public_url=public_raw,
+        shard_count=shard_count,
+        shard_ids=shard_ids,
+        shard_lease_seconds=lease_seconds,
     )
+
+
+def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]:
+    """SHARD_COUNT (a number, or auto: Discord's recommendation) and SHARD_IDS (this process's)."""
+    count_raw = env.get("SHARD_COUNT", "").strip()
+    count: int | None = None
+    if count_raw and count_raw.lower() != "auto":
+        if not (count_raw.isascii() and count_raw.isdigit()) or not 1 <= int(count_raw) <= 65536:
+            raise ConfigError(
+                f"SHARD_COUNT={count_raw!r} is not allowed: use a whole number of shards (1 or more) or auto"
+            )
+        count = int(count_raw)
+    ids_raw = env.get("SHARD_IDS", "").strip()
+    if not ids_raw:
+        return count, None
+    if count is None:
+        raise ConfigError(
+            f"SHARD_IDS={ids_raw!r} needs SHARD_COUNT as a number, the same in every process of the bot"
+        )
+    try:
+        return count, parse_shard_ids(ids_raw, count)
+    except ValueError as exc:
+        raise ConfigError(
+            f"SHARD_IDS={ids_raw!r} is not allowed ({exc}): "
+            f"use shards of SHARD_COUNT={count} like 0-3, 0,2 or 1"
+        ) from None
 
 
 def _int_setting(env: Mapping[str, str], key: str, default: int, low: int, high: int, unit: str) -> int:

@@ -8,6 +8,19 @@ directly with a ManualClock.
 This module wires the parts in ``bot/announce/``: the settings of servers and channels
 (``channels``), pacing (``pacing``), the port to Discord (``port``), and one delivery run
 (``run``), which claims each post in the ledger before it is sent, so it goes out exactly once.
+
+Several processes (``bot.shards``): a service given a ``scope`` plans and sends only for the
+servers on its shards, and leaves the pending posts of the others to their owner; followers' DMs,
+which are not per server, go out only in the process holding their lease (``bot.lease``). Two
+processes can never both send one post, even while their scopes overlap (a re-shard): a post is
+claimed by inserting its ledger row, ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` on the
+row's key (kind, target, release, lead), and only the process that gets the row back sends it.
+That is what ``SELECT ... FOR UPDATE SKIP LOCKED`` gives a queue of rows made in advance, with
+no lock to hold: the claim is the lock, taken in one statement that the database serialises,
+and it never needs to be released because the row *is* the work. What a lock's release gives a
+queue, the next worker taking a dead one's rows, a pending row gives here: claimed and never
+confirmed (its process died), it is sent again by the next run of its server's owner, with the
+same nonce, so Discord answers with the first message if that one got out.
 """
 
 from __future__ import annotations
@@ -28,9 +41,11 @@ from bot.clock import Clock
 from bot.follows.planner import FollowSlot
 from bot.follows.run import FollowReport
 from bot.i18n import ENGLISH, texts
+from bot.lease import FOLLOWS_LEASE, Held
 from bot.models import Show
 from bot.planner import LOOKBACK, DueSlot, collapse, plan, release_window
 from bot.render_announce import item_embed, preview_embeds, test_embed
+from bot.shards import EVERY_SHARD, ShardScope
 from bot.store import Store
 
 if TYPE_CHECKING:
@@ -56,8 +71,12 @@ class AnnouncementService:
         backoff: float = 1.0,
         send_timeout: float = 30.0,
         sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+        scope: ShardScope = EVERY_SHARD,
+        leases: Held | None = None,
     ) -> None:
         self.store = store
+        self.scope = scope  # the servers this process serves
+        self.leases = leases  # in a cluster: whether this process sends followers' DMs
         self.clock = clock
         self.poster = poster
         self.horizon = horizon
@@ -69,7 +88,7 @@ class AnnouncementService:
             concurrency=max(1, concurrency),
         )
         self.limiter: Limiter = make_limiter(rate_per_second)
-        self.settings = ChannelSettings(store, clock, self.changed)
+        self.settings = ChannelSettings(store, clock, self.changed, scope.owns)
         self._sleep = sleep
         self._run_lock = asyncio.Lock()  # one run at a time: the ledger is settled between runs
         self._listeners: list[Callable[[], Awaitable[None]]] = []
@@ -187,13 +206,25 @@ class AnnouncementService:
 
     # -- planning ------------------------------------------------------------------------------------
 
-    async def lookback(self, now: datetime) -> timedelta:
+    async def lookback(self, now: datetime, keys: Sequence[str] | None = None) -> timedelta:
         """How far back a run must look: a week, or back to the last run before a longer downtime,
-        so that every missed post is sent late or recorded as skipped, never silently dropped."""
-        mark = await self.store.get_meta(WATERMARK_KEY)
-        if not mark:
+        so that every missed post is sent late or recorded as skipped, never silently dropped.
+
+        In a cluster each shard has its own mark (one process may be down while the others run);
+        a shard without one (new after a re-shard) looks back to the last run of DMs, or of the
+        whole bot before it had shards."""
+        keys = self.watermarks() if keys is None else keys
+        marks = [await self.store.get_meta(key) for key in keys]
+        if None in marks and list(keys) != [WATERMARK_KEY]:
+            marks.append(await self.store.get_meta(WATERMARK_KEY))
+        seen = [datetime.fromisoformat(m) for m in marks if m]
+        if not seen:
             return LOOKBACK
-        return max(LOOKBACK, now - datetime.fromisoformat(mark) + timedelta(days=1))
+        return max(LOOKBACK, now - min(seen) + timedelta(days=1))
+
+    def watermarks(self) -> list[str]:
+        """Where this process's runs are marked: one mark, or one per shard served in a cluster."""
+        return [f"{WATERMARK_KEY}:{label}" for label in self.scope.labels] or [WATERMARK_KEY]
 
     async def plan(
         self,
@@ -232,7 +263,7 @@ class AnnouncementService:
         all_channels: bool = False,
     ) -> list[DueSlot]:
         """One pass for any number of channels: a handful of queries, whatever their count."""
-        channels = [c for c in channels if c.healthy]
+        channels = [c for c in channels if c.healthy and self.scope.owns(c.guild_id)]
         if not channels:
             return []
         horizon = self.horizon if horizon is None else horizon
@@ -269,6 +300,12 @@ class AnnouncementService:
 
     # -- delivery (bot.announce.run) -------------------------------------------------------------------
 
+    @property
+    def sends_dms(self) -> bool:
+        """Whether this process sends followers' DMs: alone on its database, or holding their lease."""
+        return self.leases is None or self.leases.held(FOLLOWS_LEASE)
+
+
     async def run_due(
         self, now: datetime | None = None, *, channel_ids: Iterable[int] | None = None
     ) -> RunReport:
@@ -284,7 +321,8 @@ class AnnouncementService:
         async with self._run_lock:
             run = DeliveryRun(self.store, self.poster, self.limiter, self.policy, now, sleep=self._sleep)
             try:
-                pending = await self.store.pending_deliveries(ids)
+                # Posts of other processes' servers are theirs, pending or not.
+                pending = [d for d in await self.store.pending_deliveries(ids) if self.scope.owns(d.guild_id)]
                 lookback = await self.lookback(now) if ids is None else LOOKBACK
                 channels = await self._channels(ids)
                 guilds = dict(await self.store.announce_guilds())
@@ -295,15 +333,23 @@ class AnnouncementService:
                 await run.execute(pending, {c.channel_id: c for c in channels}, guilds, due)
             finally:
                 await run.confirm()
-            if ids is None and self.follows is not None:
+            dms = self.follows if ids is None and self.sends_dms else None  # not per server: by lease
+            if dms is not None:
                 try:
-                    self.last_follow_report = await self.follows.run_due(
-                        now, self.poster, self.limiter, self.policy, lookback=lookback, sleep=self._sleep
+                    self.last_follow_report = await dms.run_due(
+                        now,
+                        self.poster,
+                        self.limiter,
+                        self.policy,
+                        lookback=await self.lookback(now, [WATERMARK_KEY]),
+                        sleep=self._sleep,
                     )
                 except Exception:
                     log.exception("followers' DMs failed in this run; the next run tries again")
             if ids is None:
-                await self.store.set_meta(WATERMARK_KEY, now.isoformat())
+                marks = self.watermarks() + ([WATERMARK_KEY] if dms is not None else [])
+                for key in dict.fromkeys(marks):  # this run's shards; the DMs' mark if it sent them
+                    await self.store.set_meta(key, now.isoformat())
         report = run.report
         if report:
             log.info(

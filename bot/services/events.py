@@ -65,6 +65,7 @@ from bot.events import (
 )
 from bot.models import Precision, Release
 from bot.planner import Item
+from bot.shards import EVERY_SHARD, ShardScope
 from bot.store import Store
 from bot.store.events import EventRow, State
 
@@ -127,10 +128,12 @@ class EventService:
         blocked_retry: timedelta = timedelta(hours=1),
         concurrency: int = 4,
         send_timeout: float = 30.0,
+        scope: ShardScope = EVERY_SHARD,
     ) -> None:
         self.store = store
         self.clock = clock
         self.port = port
+        self.scope = scope  # the servers this process serves (bot.shards)
         self.limiter: Limiter = limiter if limiter is not None else Unlimited()
         self.refresh_every = refresh_every
         self.blocked_retry = blocked_retry
@@ -243,10 +246,13 @@ class EventService:
     # -- what each server must have ------------------------------------------------------------------
 
     async def _refresh(self, now: datetime, only: set[int] | None, report: EventReport) -> None:
-        guilds = await self.store.announce_guilds()
+        # Only the servers on this process's shards; the others' are their own processes' to keep.
+        guilds = {gid: g for gid, g in (await self.store.announce_guilds()).items() if self.scope.owns(gid)}
         rows: dict[int, dict[str, EventRow]] = {}
         for row in await self.store.events.event_rows(only):
-            rows.setdefault(row.guild_id, {})[row.release_key] = row
+            if self.scope.owns(row.guild_id):
+                rows.setdefault(row.guild_id, {})[row.release_key] = row
+
         served: dict[int, GuildConfig] = {}
         for gid, g in guilds.items():
             if (only is None or gid in only) and g.events and not g.paused and not self._is_blocked(gid, now):

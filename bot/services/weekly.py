@@ -35,6 +35,7 @@ from bot.announce.port import ChannelBroken, DeliveryError
 from bot.announce.posts import guild_language
 from bot.clock import Clock
 from bot.planner import nonce_for
+from bot.shards import EVERY_SHARD, ShardScope
 from bot.store import Store
 from bot.store.weekly import WeeklyMessage
 from bot.weekly import (
@@ -100,10 +101,12 @@ class WeeklyService:
         broken_retry: timedelta = timedelta(hours=1),
         concurrency: int = 4,
         send_timeout: float = 30.0,
+        scope: ShardScope = EVERY_SHARD,
     ) -> None:
         self.store = store
         self.clock = clock
         self.poster = poster
+        self.scope = scope  # the servers this process serves (bot.shards)
         self.limiter: Limiter = limiter if limiter is not None else Unlimited()
         self.refresh_every = refresh_every
         self.broken_retry = broken_retry
@@ -156,7 +159,9 @@ class WeeklyService:
     # -- what each channel's message must show ----------------------------------------------------
 
     async def _plan(self, now: datetime, report: WeeklyReport) -> list[_Job]:
-        channels = [c for c in await self.store.announce_channels() if c.weekly]
+        channels = [
+            c for c in await self.store.announce_channels() if c.weekly and self.scope.owns(c.guild_id)
+        ]
         if not channels:
             return []
         guilds = await self.store.announce_guilds()
