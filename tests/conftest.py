@@ -38,9 +38,90 @@ def _no_outside_tvmaze():
             os.environ[key] = value
 
 
+# -- the store, on each backend -----------------------------------------------------------------
+#
+# Every test that uses ``store`` (or a fixture built on it: ``seeded_store``, ``catalogue``,
+# ``astore`` ...) runs twice: on SQLite (a file in its temporary folder) and on PostgreSQL (a
+# database of its own, copied from a migrated template, in one throwaway server for the whole
+# session: tests/pg/server.py). The ids say which: ``test_x[sqlite]``, ``test_x[postgresql]``.
+#
+# Both halves run for the store and the services over it. The end-to-end tests, which drive the
+# whole bot through localcord (they use the ``lc`` fixture), test Discord's side far more than
+# the database's and cost the most: they run on SQLite, and on PostgreSQL only those named in
+# ``POSTGRES_END_TO_END`` (the announcements' exactly once, follows and their DMs, /show and its
+# autocomplete, the settings commands), so that the suite stays quick.
+#
+# Without PostgreSQL's binaries the PostgreSQL half is skipped, saying why; CI sets
+# PREMIERE_REQUIRE_POSTGRES=1 (.ci/run installs the package), which makes it a failure instead.
+
+BACKENDS = ("sqlite", "postgresql")
+POSTGRES_END_TO_END = {
+    "tests/announcements/test_e2e_announce.py",
+    "tests/announcements/test_e2e_follows.py",
+    "tests/announcements/test_e2e_settings.py",
+    "tests/e2e/test_commands.py",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the PostgreSQL half of the end-to-end tests not named in POSTGRES_END_TO_END."""
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_postgres = callspec is not None and callspec.params.get("backend") == "postgresql"
+        module = item.nodeid.split("::", 1)[0]
+        end_to_end = "lc" in getattr(item, "fixturenames", ())
+        if on_postgres and end_to_end and module not in POSTGRES_END_TO_END:
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One throwaway PostgreSQL for the session (started at the first test that needs it)."""
+    import os
+
+    from tests.pg.server import REQUIRE_VAR, PostgresUnavailable, ThrowawayPostgres, find_bindir
+
+    try:
+        server = ThrowawayPostgres(find_bindir())
+    except PostgresUnavailable as exc:
+        if os.environ.get(REQUIRE_VAR):
+            pytest.fail(f"{exc} ({REQUIRE_VAR} is set)", pytrace=False)
+        pytest.skip(str(exc))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
 @pytest.fixture
-async def store(tmp_path: Path):
-    s = await Store.open(tmp_path / "premiere.sqlite3")
+async def database_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """Where a test's store lives: a SQLite file, or a new PostgreSQL database's URL (dropped after)."""
+    if backend == "sqlite":
+        yield tmp_path / "premiere.sqlite3"
+        return
+    server = request.getfixturevalue("postgres_server")
+    url = await server.create_database()
+    try:
+        yield url
+    finally:
+        await server.drop_database(url)
+
+
+@pytest.fixture
+async def store(database_target: Path | str):
+    s = await Store.open(database_target)
     try:
         yield s
     finally:

@@ -18,6 +18,7 @@ from bot.models import (
     When,
 )
 from bot.store import Store, migrations
+from bot.store.database import integrity_errors
 
 
 def record(
@@ -100,7 +101,7 @@ async def test_a_failing_import_changes_nothing(store):
     before = await store.stats()
     bad = record("broken", "Broken")
     bad.credits.append(Credit("broken", Person("x", None), Role.CAST))  # type: ignore[arg-type]  # name NOT NULL
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(integrity_errors()):  # the backend's: sqlite3's or asyncpg's
         await store.import_records([record("other", "Other"), bad])
     assert await store.stats() == before
     assert await store.get_show("other") is None

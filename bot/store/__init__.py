@@ -1,7 +1,10 @@
-"""The one place with SQL: the catalogue and the bot's own state, in one SQLite database.
+"""The one place with SQL: the catalogue and the bot's own state, in one database: a SQLite
+file, or PostgreSQL (``DATABASE_URL``; ``bot.store.postgres``).
 
 ``Store`` is what the rest of the code is given. It is made of parts over one ``Database``
-(``bot.store.database``: the connection, its migrations, its transactions and every statement):
+(``bot.store.database``: the connection, its migrations, its transactions and every statement;
+the parts' SQL is the same on both backends, and where it cannot be, the part asks the
+database's ``dialect``):
 
 - ``catalogue`` (``bot.store.catalogue``): shows, credits, releases... as models;
 - ``names`` (``bot.store.names``): the name index that search reads;
@@ -27,12 +30,13 @@ from bot.store.announce_ledger import Ledger
 from bot.store.announcements import AnnounceSettings
 from bot.store.calendars import CalendarRecords
 from bot.store.catalogue import CatalogueReads
-from bot.store.database import Database, MigrationError, Statements, migrations
+from bot.store.database import POSTGRESQL, Database, MigrationError, Statements, migrations, open_database
 from bot.store.events import ScheduledEvents
 from bot.store.follows import FollowRecords
 from bot.store.importer import Importer
 from bot.store.leases import LeaseRecords
 from bot.store.names import NameIndex
+from bot.store.pg_names import PgNameIndex
 from bot.store.sync import SyncRecords
 from bot.store.weekly import WeeklyMessages
 
@@ -65,11 +69,12 @@ class _Part(Generic[P, R]):
     def __get__(self, obj: object | None, owner: type) -> _Part[P, R] | Callable[P, R]:
         if obj is None:
             return self
-        return self.func.__get__(getattr(obj, self.part))  # type: ignore[no-any-return]
+        # By name, so a backend's own variant of a part (PgNameIndex) answers with its methods.
+        return getattr(getattr(obj, self.part), self.func.__name__)  # type: ignore[no-any-return]
 
 
 class Store:
-    """Async access to the SQLite database. Build with ``await Store.open(path)``."""
+    """Async access to the database. Build with ``await Store.open(path_or_url)``."""
 
     db: Database
     catalogue: CatalogueReads
@@ -87,7 +92,7 @@ class Store:
     def __init__(self, db: Database) -> None:
         self.db = db
         self.catalogue = CatalogueReads(db)
-        self.names = NameIndex(db)
+        self.names = PgNameIndex(db) if db.dialect == POSTGRESQL else NameIndex(db)
         self.importer = Importer(db)
         self.announce = AnnounceSettings(db)
         self.ledger = Ledger(db)
@@ -101,8 +106,10 @@ class Store:
     # -- life cycle -------------------------------------------------------------------------
 
     @classmethod
-    async def open(cls, path: Path | str) -> Store:
-        return cls(await Database.open(path))
+    async def open(cls, target: Path | str) -> Store:
+        """The store in a SQLite file at ``target``, or in the PostgreSQL database a
+        ``postgresql://`` URL names; migrated."""
+        return cls(await open_database(target))
 
     @property
     def path(self) -> Path | str:

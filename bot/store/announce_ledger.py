@@ -117,6 +117,8 @@ class Ledger:
         params: list[Any] = [_t(since) if release_ids is None else "0"]
         if channel_ids is not None:
             ids = list(channel_ids)
+            if not ids:  # ``IN ()`` is SQLite's alone
+                return set()
             sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
             params += ids
         if release_ids is None:
@@ -234,6 +236,8 @@ class Ledger:
         params: list[Any] = [kind]
         if channel_ids is not None:
             ids = list(channel_ids)
+            if not ids:  # ``IN ()`` is SQLite's alone
+                return []
             sql += f" AND channel_id IN ({','.join('?' * len(ids))})"
             params += ids
         sql += " ORDER BY due, channel_id, nonce, release_id"

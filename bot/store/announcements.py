@@ -123,7 +123,7 @@ class AnnounceSettings:
                 for params in items[start : start + IN_CHUNK]:
                     changed += await tx.execute(
                         "UPDATE announce_guilds SET preferred_locale = ? "
-                        "WHERE guild_id = ? AND preferred_locale IS NOT ?",
+                        "WHERE guild_id = ? AND (preferred_locale IS NULL OR preferred_locale != ?)",
                         params,
                     )
         return changed
@@ -140,7 +140,7 @@ class AnnounceSettings:
             "ON CONFLICT(channel_id) DO UPDATE SET "
             "guild_id = excluded.guild_id, role_id = excluded.role_id, platforms = excluded.platforms, "
             "shows = excluded.shows, kinds = excluded.kinds, threads = excluded.threads, "
-            "publish = excluded.publish, name = coalesce(excluded.name, name), "
+            "publish = excluded.publish, name = coalesce(excluded.name, announce_channels.name), "
             "reminders = excluded.reminders, weekly = excluded.weekly, "
             "broken_reason = NULL, broken_at = NULL, owner_notified = 0",
             (
@@ -185,17 +185,17 @@ class AnnounceSettings:
             json.dumps(list(change.reminders or ())),
             int(bool(change.weekly)),
         )
-        flags = (
-            int(role),
-            int(change.platforms is not None),
-            int(change.shows is not None),
-            int(change.kinds is not None),
-            int(change.threads is not None),
-            int(change.publish is not None),
-            int(change.reminders is not None),
-            int(change.weekly is not None),
+        flags = (  # booleans: PostgreSQL takes no integer for a truth value
+            bool(role),
+            change.platforms is not None,
+            change.shows is not None,
+            change.kinds is not None,
+            change.threads is not None,
+            change.publish is not None,
+            change.reminders is not None,
+            change.weekly is not None,
         )
-        moved = "announce_channels.guild_id IS NOT excluded.guild_id"
+        moved = "announce_channels.guild_id != excluded.guild_id"  # NOT NULL on both sides
         # in the order of ``flags``
         given = ("role_id", "platforms", "shows", "kinds", "threads", "publish", "reminders", "weekly")
         sql = (
@@ -267,7 +267,7 @@ class AnnounceSettings:
     async def rename_announce_channel(self, channel_id: int, name: str) -> None:
         """Remember a configured channel's new name (nothing happens for other channels)."""
         await self.db.run(
-            "UPDATE announce_channels SET name = ? WHERE channel_id = ? AND name IS NOT ?",
+            "UPDATE announce_channels SET name = ? WHERE channel_id = ? AND (name IS NULL OR name != ?)",
             (name, channel_id, name),
         )
 

@@ -105,7 +105,8 @@ class CalendarRecords:
                 await tx.executemany(
                     "INSERT INTO calendar_entries (uid, digest, sequence, changed_at) VALUES (?, ?, ?, ?) "
                     "ON CONFLICT(uid) DO UPDATE SET digest = excluded.digest, "
-                    "sequence = max(excluded.sequence, calendar_entries.sequence + 1), "
+                    "sequence = CASE WHEN excluded.sequence > calendar_entries.sequence + 1 "
+                    "THEN excluded.sequence ELSE calendar_entries.sequence + 1 END, "
                     "changed_at = excluded.changed_at "
                     "WHERE calendar_entries.digest != excluded.digest",
                     [

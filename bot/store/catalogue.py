@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.models import CatalogueStats, Credit, Episode, Event, Link, Person, Release, Role, Show, ShowRecord
-from bot.store.database import Database
+from bot.store.database import POSTGRESQL, Database
 from bot.store.rows import (
     credit_from_row,
     episode_from_row,
@@ -182,7 +182,14 @@ class CatalogueReads:
         return {r[0]: r[1] for r in rows}
 
     async def releases_fingerprint(self) -> tuple[int, int, int]:
-        """Changes whenever the releases change, here or in another process (an import)."""
+        """Changes whenever the releases change, here or in another process (an import).
+
+        SQLite: the count and the highest rowid (this connection's writes) and the file's data
+        version (another connection's). PostgreSQL: the count and a counter that every statement
+        writing to the table moves on (a trigger; migration 0001)."""
+        if self.db.dialect == POSTGRESQL:
+            rows = await self.db.query("SELECT (SELECT count(*) FROM releases), 0, n FROM releases_changes")
+            return (rows[0][0], rows[0][1], rows[0][2])
         rows = await self.db.query("SELECT count(*), coalesce(max(rowid), 0) FROM releases")
         version = await self.db.query("PRAGMA data_version")
         return (rows[0][0], rows[0][1], version[0][0])

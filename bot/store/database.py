@@ -1,9 +1,18 @@
-"""The database: one SQLite connection, its migrations, its transactions, and every statement.
+"""The database: what every part of the store issues its SQL through, and its SQLite backend.
 
-Numbered migrations in ``migrations/NNNN_name.sql``, each applied in one transaction, the version
-kept in ``PRAGMA user_version``. Before each migration of a database that already has a schema,
-the database as it is is copied beside it, to ``<file>.v<version>.bak`` (``backup_path``). WAL
-mode and foreign keys are on for every connection.
+A part (``bot.store.catalogue``, ``bot.store.follows`` ...) is given a ``Database`` and writes
+SQL in the dialect both backends read: ``?`` placeholders (``?1``, ``?2`` ... where one value is
+used twice), ``ON CONFLICT ... DO NOTHING | DO UPDATE`` upserts, ``RETURNING``, integers for
+booleans and ISO text for instants. ``Database``, ``Statements``, ``Session``, ``Reads`` and
+``Row`` below are that interface; ``SqliteDatabase`` (here) and ``bot.store.postgres.PgDatabase``
+implement it, and ``open_database`` picks one from a path or a ``postgresql://`` URL. Where a
+part must say something differently (the search index, a bulk import, how a change is seen),
+it asks ``db.dialect``, ``"sqlite"`` or ``"postgresql"``.
+
+SQLite: numbered migrations in ``migrations/NNNN_name.sql``, each applied in one transaction,
+the version kept in ``PRAGMA user_version``. Before each migration of a database that already
+has a schema, the database as it is is copied beside it, to ``<file>.v<version>.bak``
+(``backup_path``). WAL mode and foreign keys are on for every connection.
 
 One connection is shared by every coroutine, so a write must never land inside another
 coroutine's open transaction (and be committed or rolled back with it): every write takes the
@@ -18,30 +27,182 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar, Protocol
 
 import aiosqlite
 
 log = logging.getLogger(__name__)
 
-Row = aiosqlite.Row
-
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
-IN_CHUNK = 500  # values per IN (...) list: far under SQLite's limit of bound parameters
+IN_CHUNK = 500  # values per IN (...) list: far under either backend's limit of bound parameters
+SQLITE, POSTGRESQL = "sqlite", "postgresql"  # the dialects
 
 
 class MigrationError(Exception):
     pass
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every bundled migration, in order; versions must be 1..N."""
+# -- the interface every part is written against --------------------------------------------------
+
+
+class Row(Protocol):
+    """A row: its values by column name (``r["title"]``) or position (``r[0]``)."""
+
+    def __getitem__(self, key: int | str, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def __len__(self) -> int: ...
+
+    def keys(self) -> Any: ...
+
+
+class Reads(Protocol):
+    """Reads."""
+
+    dialect: ClassVar[str]
+
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a read."""
+        ...
+
+    async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of a read, or None."""
+        ...
+
+    async def query_in(
+        self, sql: str, values: Iterable[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
+    ) -> list[Row]:
+        """Every row of ``sql`` for ``values`` given once each, in chunks: ``sql`` holds
+        ``IN ({values})``, and its other parameters are ``before`` and ``after`` them."""
+        ...
+
+
+class Statements(Reads, Protocol):
+    """Reads and writes inside a transaction or a session."""
+
+    async def execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One statement; the rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> int:
+        """One statement for each of ``rows``; the rows changed."""
+        ...
+
+    async def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement for each of ``rows``, the rows changed not counted: the fast way to
+        write many rows (PostgreSQL pipelines them)."""
+        ...
+
+    async def returning(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One statement that writes and returns rows (``... RETURNING``)."""
+        ...
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Rows into ``table``, as fast as the backend takes them (PostgreSQL: COPY)."""
+        ...
+
+
+class Session(Statements, Protocol):
+    """One connection held by one coroutine, outside a transaction, for several steps around one."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Statements]:
+        """A transaction on this connection: COMMIT, or ROLLBACK on any exception."""
+        ...
+
+
+class Database(Reads, Protocol):
+    """A migrated database (see the module's docstring)."""
+
+    @property
+    def path(self) -> Path | str:
+        """The SQLite file, or the PostgreSQL URL (without its password)."""
+        ...
+
+    async def close(self) -> None: ...
+
+    def observe(self, observer: Callable[[str], None]) -> Callable[[], None]:
+        """Call ``observer`` with the SQL of every statement sent from now on (diagnostics and
+        tests: how many statements a piece of work takes). Returns the call that stops it."""
+        ...
+
+    async def run(self, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write statement, atomic on its own; the rows it changed."""
+        ...
+
+    async def run_returning(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """One write statement with ``RETURNING``; the rows it returned."""
+        ...
+
+    def session(self) -> AbstractAsyncContextManager[Session]:
+        """The write lock and one connection, for several steps that are not one transaction."""
+        ...
+
+    def transaction(self) -> AbstractAsyncContextManager[Statements]:
+        """A write transaction: one at a time (as SQLite's BEGIN IMMEDIATE), COMMIT, or ROLLBACK
+        on any exception."""
+        ...
+
+    async def schema_version(self) -> int: ...
+
+    async def migrate(self) -> int:
+        """Apply pending migrations, each in its own transaction. Returns the new version."""
+        ...
+
+
+async def query_in_chunks(
+    reads: Reads, sql: str, values: Iterable[Any], before: Sequence[Any], after: Sequence[Any]
+) -> list[Row]:
+    """``Reads.query_in`` over ``reads.query``, for every backend."""
+    wanted = list(dict.fromkeys(values))
+    rows: list[Row] = []
+    for start in range(0, len(wanted), IN_CHUNK):
+        part = wanted[start : start + IN_CHUNK]
+        marks = ",".join("?" * len(part))
+        rows += await reads.query(sql.replace("{values}", marks), [*before, *part, *after])
+    return rows
+
+
+def is_url(target: Path | str) -> bool:
+    """Whether ``target`` names a PostgreSQL database (a URL) rather than a SQLite file."""
+    return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
+
+
+async def open_database(target: Path | str) -> Database:
+    """The database at ``target`` (a SQLite file, or a ``postgresql://`` URL), migrated."""
+    if is_url(target):
+        from bot.store.postgres import PgDatabase
+
+        return await PgDatabase.open(str(target))
+    return await SqliteDatabase.open(target)
+
+
+def backend_errors() -> tuple[type[BaseException], ...]:
+    """What a backend raises when a statement fails (a constraint, a lost connection ...)."""
+    import asyncpg
+
+    return (sqlite3.Error, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
+def integrity_errors() -> tuple[type[BaseException], ...]:
+    """What a backend raises when a row breaks a constraint (NOT NULL, UNIQUE, a foreign key)."""
+    import asyncpg
+
+    return (sqlite3.IntegrityError, asyncpg.IntegrityConstraintViolationError)
+
+
+def migrations(dialect: str = SQLITE) -> list[tuple[int, str, str]]:
+    """(version, name, sql) for every bundled migration of a dialect, in order; versions must be
+    1..N. PostgreSQL's are in ``migrations/postgresql/``, one for each of SQLite's, numbered
+    alike: a version is the same schema on both."""
     found: list[tuple[int, str, str]] = []
     folder = resources.files("bot.store").joinpath("migrations")
+    if dialect == POSTGRESQL:
+        folder = folder.joinpath("postgresql")
     for entry in folder.iterdir():
         m = _MIGRATION_RE.match(entry.name)
         if m:
@@ -85,10 +246,14 @@ def backup_path(path: Path | str, version: int) -> Path:
     return Path(f"{path}.v{version:d}.bak")
 
 
-class Reads:
+# -- SQLite -------------------------------------------------------------------------------------------
+
+
+class SqliteReads:
     """Reads on the connection: each one trip to SQLite's thread, no lock taken."""
 
     __slots__ = ("_conn", "_observers")
+    dialect: ClassVar[str] = SQLITE
 
     def __init__(self, conn: aiosqlite.Connection, observers: list[Callable[[str], None]]) -> None:
         self._conn = conn
@@ -102,7 +267,7 @@ class Reads:
         """Every row of a read."""
         if self._observers:
             self._seen(sql)
-        return list(await self._conn.execute_fetchall(sql, params))
+        return list(await self._conn.execute_fetchall(sql, params))  # type: ignore[arg-type]
 
     async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row of a read, or None."""
@@ -114,17 +279,10 @@ class Reads:
     ) -> list[Row]:
         """Every row of ``sql`` for ``values`` given once each, in chunks: ``sql`` holds
         ``IN ({values})``, and its other parameters are ``before`` and ``after`` them."""
-        wanted = list(dict.fromkeys(values))
-        rows: list[Row] = []
-        for start in range(0, len(wanted), IN_CHUNK):
-            part = wanted[start : start + IN_CHUNK]
-            rows += await self.query(
-                sql.replace("{values}", ",".join("?" * len(part))), [*before, *part, *after]
-            )
-        return rows
+        return await query_in_chunks(self, sql, values, before, after)
 
 
-class Statements(Reads):
+class SqliteStatements(SqliteReads):
     """Reads and writes, no lock taken: what a transaction or a session (which hold the write
     lock) is given."""
 
@@ -144,21 +302,30 @@ class Statements(Reads):
         cursor = await self._conn.executemany(sql, rows)
         return cursor.rowcount
 
+    async def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """One statement for each of ``rows``, the rows changed not counted."""
+        await self.executemany(sql, rows)
+
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """Rows into ``table``: one INSERT for each."""
+        marks = ",".join("?" * len(columns))
+        await self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+
     async def returning(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """One statement that writes and returns rows (``... RETURNING``, a PRAGMA that sets)."""
         if self._observers:
             self._seen(sql)
-        return list(await self._conn.execute_fetchall(sql, params))
+        return list(await self._conn.execute_fetchall(sql, params))  # type: ignore[arg-type]
 
 
-class Session(Statements):
+class SqliteSession(SqliteStatements):
     """The connection while one coroutine holds the write lock, outside a transaction: for
     connection settings that only change outside one (foreign keys, the journal mode)."""
 
     __slots__ = ()
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Statements]:
+    async def transaction(self) -> AsyncIterator[SqliteStatements]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
         await self.execute("BEGIN IMMEDIATE")
         try:
@@ -170,19 +337,23 @@ class Session(Statements):
             await self.execute("COMMIT")
 
 
-class Database(Reads):
-    """One SQLite connection, migrated. Build with ``await Database.open(path)``."""
+class SqliteDatabase(SqliteReads):
+    """One SQLite connection, migrated. Build with ``await SqliteDatabase.open(path)``."""
 
-    __slots__ = ("path", "_session", "_write_lock")
+    __slots__ = ("_path", "_session", "_write_lock")
 
     def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
         super().__init__(conn, [])
-        self.path = path
-        self._session = Session(conn, self._observers)
+        self._path = path
+        self._session = SqliteSession(conn, self._observers)
         self._write_lock = asyncio.Lock()
 
+    @property
+    def path(self) -> Path | str:
+        return self._path
+
     @classmethod
-    async def open(cls, path: Path | str) -> Database:
+    async def open(cls, path: Path | str) -> SqliteDatabase:
         """Connect, set up the connection and apply pending migrations."""
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -222,13 +393,13 @@ class Database(Reads):
             return await self._session.returning(sql, params)
 
     @asynccontextmanager
-    async def session(self) -> AsyncIterator[Session]:
+    async def session(self) -> AsyncIterator[SqliteSession]:
         """The write lock, for several steps that are not one transaction."""
         async with self._write_lock:
             yield self._session
 
     @asynccontextmanager
-    async def transaction(self) -> AsyncIterator[Statements]:
+    async def transaction(self) -> AsyncIterator[SqliteStatements]:
         """BEGIN IMMEDIATE ... COMMIT under the write lock, or ROLLBACK on any exception."""
         async with self._write_lock, self._session.transaction() as tx:
             yield tx

@@ -119,7 +119,8 @@ class FollowRecords:
     async def set_follower_locale(self, user_id: int, locale: str) -> bool:
         """Remember a follower's Discord locale (the language of their DMs); True when it changed."""
         n = await self.db.run(
-            "UPDATE followers SET locale = ? WHERE user_id = ? AND locale IS NOT ?", (locale, user_id, locale)
+            "UPDATE followers SET locale = ? WHERE user_id = ? AND (locale IS NULL OR locale != ?)",
+            (locale, user_id, locale),
         )
         return n > 0
 

@@ -1,9 +1,11 @@
 """Importing records into the catalogue: one transaction, all or nothing, idempotent by ids.
 
-Into an empty catalogue the records go in bulk (``bot.store.bulk``); otherwise they are upserted
-batch by batch, here: a show's children are replaced by the record's, its names and its
-people's names are replaced where they changed, and the new names join the search structures
-in one pass at the end (``bot.store.names``).
+Into an empty catalogue the records go in bulk (``bot.store.bulk``; on PostgreSQL
+``bot.store.pg_bulk``); otherwise they are upserted batch by batch, here: a show's children are
+replaced by the record's, its names and its people's names are replaced where they changed, and
+the new names join the search structures in one pass at the end (``bot.store.names``). The
+statements of that path are the same on both backends; on SQLite the import also tunes the
+connection around its transaction (page cache, journal, foreign keys for a bulk load).
 """
 
 from __future__ import annotations
@@ -25,15 +27,44 @@ from bot.store.bulk import (
     unique_names,
 )
 from bot.store.bulk import load as bulk_load
-from bot.store.database import Database, Statements
+from bot.store.database import POSTGRESQL, Database, Statements
 from bot.store.names import NameNumbers, index_new_names, replace_names
 
 _DEFAULT_CACHE_SIZE = -2000  # SQLite's default page cache: 2 MiB
 _IMPORT_CACHE_KIB = 256_000  # a bulk import writes all over the tables: cache them while it runs
 _BULK_CACHE_KIB = 1_024_000  # into an empty catalogue: room for all of a big one (taken as needed)
 
+
+def _upsert(table: str, columns: tuple[str, ...], key: tuple[str, ...]) -> str:
+    """An INSERT of ``columns`` whose row replaces the one with the same ``key`` (what SQLite's
+    INSERT OR REPLACE does, in the words both backends read)."""
+    sets = ", ".join(f"{c}=excluded.{c}" for c in columns if c not in key)
+    return (
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({','.join('?' * len(columns))}) "  # noqa: S608
+        f"ON CONFLICT({', '.join(key)}) DO UPDATE SET {sets}"
+    )
+
+
 _UPSERT_SHOWS_SQL = f"{SHOWS_SQL} ON CONFLICT(id) DO UPDATE SET " + ", ".join(
     f"{column}=excluded.{column}" for column in SHOW_COLUMNS if column != "id"
+)
+_CREDITS_SQL = _upsert(
+    "credits",
+    ("show_id", "person_id", "role", "character", "billing"),
+    ("show_id", "person_id", "role", "character"),
+)
+_EPISODES_SQL = _upsert("episodes", ("show_id", "season", "number", "title"), ("show_id", "season", "number"))
+_RELEASE_COLUMNS = ("id", "show_id", "scope", "season", "episode", "platform", "region", "precision", "zone")
+_RELEASES_SQL = _upsert(
+    "releases", (*_RELEASE_COLUMNS, "instant", "local", "note", "part", "last_episode"), ("id",)
+)
+_LINKS_SQL = _upsert("show_links", ("show_id", "other_id", "relation"), ("show_id", "other_id"))
+_EVENTS_SQL = _upsert(
+    "events", ("id", "show_id", "kind", "title", "precision", "zone", "instant", "local", "place"), ("id",)
+)
+_CURATED_SQL = (
+    "INSERT INTO curated (show_id, record) VALUES (?, ?) "
+    "ON CONFLICT(show_id) DO UPDATE SET record = excluded.record"
 )
 
 
@@ -75,7 +106,10 @@ class Importer:
         counts = [0, 0, 0, 0, 0, 0]
         spent: dict[str, float] = {}
         with gc_paused():
-            await self._import(records, progress, batch, counts, spent, curated or {})
+            if self.db.dialect == POSTGRESQL:
+                await self._import_pg(records, progress, batch, counts, spent, curated or {})
+            else:
+                await self._import(records, progress, batch, counts, spent, curated or {})
         if timings is not None:
             timings.update(spent)
         return CatalogueStats(*counts)
@@ -128,11 +162,7 @@ class Importer:
                             await index_new_names(tx, mark)
                             spent["search"] = clock() - indexed
                         if curated:
-                            await tx.executemany(
-                                "INSERT INTO curated (show_id, record) VALUES (?, ?) "
-                                "ON CONFLICT(show_id) DO UPDATE SET record = excluded.record",
-                                list(curated.items()),
-                            )
+                            await tx.write_many(_CURATED_SQL, list(curated.items()))
                     finally:
                         await tx.execute(f"PRAGMA cache_size = {_DEFAULT_CACHE_SIZE:d}")
                     committing = clock()
@@ -141,6 +171,38 @@ class Importer:
                 if bulk:
                     await session.execute("PRAGMA foreign_keys = ON")
                     await restore_journal(session, journal)
+
+    async def _import_pg(
+        self,
+        records: Sequence[ShowRecord],
+        progress: Callable[[int, int], None] | None,
+        batch: int,
+        counts: list[int],
+        spent: dict[str, float],
+        curated: Mapping[str, str],
+    ) -> None:
+        """``import_records`` on PostgreSQL: the same transaction, without SQLite's connection
+        settings; into an empty catalogue, the rows go in by COPY (``bot.store.pg_bulk``)."""
+        from bot.store.pg_bulk import load as pg_bulk_load
+
+        clock = time.perf_counter
+        started = clock()
+        async with self.db.transaction() as tx:
+            if await catalogue_is_empty(tx) and show_ids_unique(records):
+                counts[:] = await pg_bulk_load(tx, records, batch=batch, progress=progress, timings=spent)
+            else:
+                people: dict[str, Person] = {}
+                merge_people(people, records)
+                counts[1] = len(people)
+                mark = await self._write_all(tx, records, people, counts, batch, progress)
+                indexed = clock()
+                spent["write"] = indexed - started
+                await index_new_names(tx, mark)
+                spent["search"] = clock() - indexed
+            if curated:
+                await tx.write_many(_CURATED_SQL, list(curated.items()))
+            committing = clock()
+        spent["commit"] = clock() - committing
 
     async def _write_all(
         self,
@@ -184,10 +246,10 @@ class Importer:
                 state.written.add(pid)
                 new_people[pid] = state.people[pid]
         ids = [(row[0],) for row in show_rows]
-        await tx.executemany(_UPSERT_SHOWS_SQL, show_rows)
+        await tx.write_many(_UPSERT_SHOWS_SQL, show_rows)
         # A show's children are replaced wholesale by what the record says.
         for table in ("credits", "episodes", "releases", "events", "show_links"):
-            await tx.executemany(f"DELETE FROM {table} WHERE show_id = ?", ids)  # noqa: S608
+            await tx.write_many(f"DELETE FROM {table} WHERE show_id = ?", ids)  # noqa: S608
         await replace_names(tx, "show", show_names, state.names)
 
         # People first seen in this import: write those that are new or changed.
@@ -207,34 +269,19 @@ class Importer:
             person_rows.append((p.id, p.name, p.native_name))
             person_names[p.id] = unique_names(*final)
         if person_rows:
-            await tx.executemany(
+            await tx.write_many(
                 "INSERT INTO people (id, name, native_name) VALUES (?,?,?) ON CONFLICT(id) DO UPDATE SET "
                 "name=excluded.name, native_name=COALESCE(excluded.native_name, people.native_name)",
                 person_rows,
             )
             await replace_names(tx, "person", person_names, state.names)
-        await tx.executemany(
-            "INSERT OR REPLACE INTO credits (show_id, person_id, role, character, billing) "
-            "VALUES (?,?,?,?,?)",
-            credit_rows,
-        )
-        await tx.executemany(
-            "INSERT OR REPLACE INTO episodes (show_id, season, number, title) VALUES (?,?,?,?)", episode_rows
-        )
-        await tx.executemany(
-            "INSERT OR REPLACE INTO releases (id, show_id, scope, season, episode, platform, region, "
-            "precision, zone, instant, local, note, part, last_episode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            release_rows,
-        )
+        # A later row with the same key replaces an earlier one (a record may repeat a credit).
+        await tx.write_many(_CREDITS_SQL, credit_rows)
+        await tx.write_many(_EPISODES_SQL, episode_rows)
+        await tx.write_many(_RELEASES_SQL, release_rows)
         if link_rows:
-            await tx.executemany(
-                "INSERT OR REPLACE INTO show_links (show_id, other_id, relation) VALUES (?,?,?)", link_rows
-            )
-        await tx.executemany(
-            "INSERT OR REPLACE INTO events (id, show_id, kind, title, precision, zone, instant, local, "
-            "place) VALUES (?,?,?,?,?,?,?,?,?)",
-            event_rows,
-        )
+            await tx.write_many(_LINKS_SQL, link_rows)
+        await tx.write_many(_EVENTS_SQL, event_rows)
         counts[0] += len(show_rows)
         counts[2] += len(credit_rows)
         counts[3] += len(episode_rows)

@@ -4,6 +4,8 @@ counts). The tables come from migration 0001.
 
 ``NameIndex`` answers the searches; ``replace_names`` and ``index_new_names`` are how an import
 (``bot.store.importer``, ``bot.store.bulk``) keeps the index in step, inside its transaction.
+On SQLite the trigram index is FTS5's (``names_fts_show``, ``names_fts_person``); on PostgreSQL
+it is pg_trgm's, and ``bot.store.pg_names`` answers and keeps what differs.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.search import normalise, word_suffixes
-from bot.store.database import Database, Statements
+from bot.store.database import POSTGRESQL, Database, Statements
 
 NAME_KINDS = ("show", "person")
 
@@ -54,18 +56,20 @@ class NameIndex:
     ) -> list[tuple[str, str, str, float]]:
         """Names of ``kind`` whose key, or a word-start suffix of it, starts with ``key``:
         (ref, text, key, score), best first. Reads at most ``scan`` index rows in key order."""
+        # The extra length is at most 40 (a CASE: SQLite's min(a, b) is PostgreSQL's least).
+        extra = "CASE WHEN length - ?2 < 40 THEN length - ?2 ELSE 40 END"
         rows = await self.db.query(
             "SELECT n.ref, n.text, n.key, m.score FROM ("
-            " SELECT name_id, max(CASE WHEN whole AND key = ?1 THEN 100.0"
-            "  WHEN whole THEN 96.0 - min(length - ?2, 40) * 0.05"
-            "  ELSE 92.0 - min(length - ?2, 40) * 0.05 END) AS score, length FROM ("
+            " SELECT name_id, max(CASE WHEN whole = 1 AND key = ?1 THEN 100.0"
+            f"  WHEN whole = 1 THEN 96.0 - {extra} * 0.05"
+            f"  ELSE 92.0 - {extra} * 0.05 END) AS score, max(length) AS length FROM ("
             "  SELECT name_id, whole, length, key FROM name_keys"
-            "  WHERE kind = ?3 AND key >= ?1 AND key < ?4 LIMIT ?5)"
-            " GROUP BY name_id ORDER BY score DESC, length LIMIT ?6"
-            ") m JOIN names n ON n.id = m.name_id ORDER BY m.score DESC, m.length",
+            "  WHERE kind = ?3 AND key >= ?1 AND key < ?4 ORDER BY kind, key, name_id LIMIT ?5) k"
+            " GROUP BY name_id ORDER BY score DESC, length, name_id LIMIT ?6"
+            ") m JOIN names n ON n.id = m.name_id ORDER BY m.score DESC, m.length, n.id",
             (key, len(key), kind, key + "\U0010ffff", scan, top),
         )
-        return [(r[0], r[1], r[2], r[3]) for r in rows]
+        return [(r[0], r[1], r[2], float(r[3])) for r in rows]
 
     async def gram_docs(self, kind: str, grams: Sequence[str]) -> dict[str, int]:
         """How many names of ``kind`` hold each trigram (absent: none)."""
@@ -91,8 +95,8 @@ class NameIndex:
         )
         rows = await self.db.query(
             f"SELECT n.ref, n.text, n.key, c.hits FROM (SELECT id, count(*) AS hits FROM ({union}) "  # noqa: S608
-            "GROUP BY id HAVING hits >= ? ORDER BY hits DESC LIMIT ?) c JOIN names n ON n.id = c.id "
-            "ORDER BY c.hits DESC",
+            "GROUP BY id HAVING hits >= ? ORDER BY hits DESC, id LIMIT ?) c JOIN names n ON n.id = c.id "
+            "ORDER BY c.hits DESC, c.id",
             ['"' + g.replace('"', '""') + '"' for g in grams] + [need, limit],
         )
         return [(r[0], r[1], r[2], r[3]) for r in rows]
@@ -179,20 +183,30 @@ async def replace_names(
             add.append((numbers.next_id, kind, ref, text, normalise(text)))
             numbers.next_id += 1
     if unindex:
-        await tx.executemany(
-            f"INSERT INTO names_fts_{kind} (names_fts_{kind}, rowid, key) VALUES ('delete', ?, ?)",  # noqa: S608
-            unindex,
-        )
-        await tx.executemany("DELETE FROM name_keys WHERE kind = ? AND key = ? AND name_id = ?", unkey)
+        if tx.dialect == POSTGRESQL:
+            from bot.store.pg_names import uncount_grams
+
+            await uncount_grams(tx, kind, [key for _, key in unindex])
+        else:
+            await tx.write_many(
+                f"INSERT INTO names_fts_{kind} (names_fts_{kind}, rowid, key) VALUES ('delete', ?, ?)",  # noqa: S608
+                unindex,
+            )
+        await tx.write_many("DELETE FROM name_keys WHERE kind = ? AND key = ? AND name_id = ?", unkey)
     if drop:
-        await tx.executemany("DELETE FROM names WHERE id = ?", drop)
+        await tx.write_many("DELETE FROM names WHERE id = ?", drop)
     if add:
-        await tx.executemany("INSERT INTO names (id, kind, ref, text, key) VALUES (?,?,?,?,?)", add)
+        await tx.write_many("INSERT INTO names (id, kind, ref, text, key) VALUES (?,?,?,?,?)", add)
 
 
 async def index_new_names(tx: Statements, mark: int) -> None:
     """Add the names rows above ``mark`` to the search structures, in one pass each (sorted
     inserts into name_keys, bulk inserts into the trigram indexes), then recount trigrams."""
+    if tx.dialect == POSTGRESQL:
+        from bot.store.pg_names import index_new_names as pg_index_new_names
+
+        await pg_index_new_names(tx, mark)
+        return
     await tx.execute(
         "WITH RECURSIVE k(id, kind, rest, whole, length) AS ("
         " SELECT id, kind, key, 1, length(key) FROM names WHERE id > ? AND key != ''"

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from sqlite3 import Row
 
 from bot.models import (
     Credit,
@@ -20,6 +19,7 @@ from bot.models import (
     Status,
     When,
 )
+from bot.store.database import Row
 
 INSTANT_FORMAT = "%Y-%m-%dT%H:%M:%SZ"  # UTC, sortable as text
 # Enum members by value: a dict lookup is several times cheaper than calling the enum.

@@ -51,7 +51,8 @@ async def test_each_version_passed_through_is_copied_beside_the_database(
     finally:
         older.close()
     expected = [backup_path(path, v).name for v in range(2, len(migrations()))]
-    assert copies(tmp_path) == expected == [f"premiere.sqlite3.v{v}.bak" for v in (2, 3, 4, 5, 6, 7)]
+    assert copies(tmp_path) == expected  # one for each version from 2 to the one before the last
+    assert expected[:6] == [f"premiere.sqlite3.v{v}.bak" for v in (2, 3, 4, 5, 6, 7)]
     for version in range(2, len(migrations())):
         copy = backup_path(path, version)
         assert read(copy, "PRAGMA user_version") == [(version,)]
