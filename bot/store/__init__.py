@@ -28,6 +28,7 @@ from typing import Any, Concatenate, Generic, ParamSpec, TypeVar, overload
 
 from bot.store.announce_ledger import Ledger
 from bot.store.announcements import AnnounceSettings
+from bot.store.budget import RateBudgets
 from bot.store.calendars import CalendarRecords
 from bot.store.catalogue import CatalogueReads
 from bot.store.database import POSTGRESQL, Database, MigrationError, Statements, migrations, open_database
@@ -82,6 +83,7 @@ class Store:
     importer: Importer
     announce: AnnounceSettings
     ledger: Ledger
+    budget: RateBudgets  # the rate budget every process shares
     sync: SyncRecords
     follows: FollowRecords
     weekly: WeeklyMessages
@@ -96,6 +98,7 @@ class Store:
         self.importer = Importer(db)
         self.announce = AnnounceSettings(db)
         self.ledger = Ledger(db)
+        self.budget = RateBudgets(db)
         self.sync = SyncRecords(db)
         self.follows = FollowRecords(db)
         self.weekly = WeeklyMessages(db)
