@@ -63,6 +63,7 @@ from bot.events import (
     read_window,
     timing_of,
 )
+from bot.i18n import server_language
 from bot.models import Precision, Release
 from bot.planner import Item
 from bot.shards import EVERY_SHARD, ShardScope
@@ -252,7 +253,6 @@ class EventService:
         for row in await self.store.events.event_rows(only):
             if self.scope.owns(row.guild_id):
                 rows.setdefault(row.guild_id, {})[row.release_key] = row
-
         served: dict[int, GuildConfig] = {}
         for gid, g in guilds.items():
             if (only is None or gid in only) and g.events and not g.paused and not self._is_blocked(gid, now):
@@ -317,15 +317,19 @@ class EventService:
             found[gid] = guild_wanted(now, tables[timing], cs, platforms)
         shown = {w.item.show_id for ws in found.values() for w in ws.values()}
         shows = await self.store.get_shows(shown) if shown else {}
-        specs: dict[tuple[Timing, str], EventSpec] = {}  # servers of one timing share them
+        # Servers of one timing and language share them: an event says its release in the
+        # server's language (as its posts do), which a change of language edits.
+        specs: dict[tuple[Timing, str, str], EventSpec] = {}
         out: dict[int, dict[str, Desired]] = {}
         for gid, ws in found.items():
-            timing = timing_of(served[gid])
+            g = served[gid]
+            timing, lang = timing_of(g), server_language(g.language, g.preferred_locale)
             out[gid] = {}
             for key, w in ws.items():
-                spec = specs.get((timing, key))
+                spec = specs.get((timing, lang, key))
                 if spec is None:
-                    spec = specs[(timing, key)] = event_spec(w.item, shows.get(w.item.show_id), w.start)
+                    show = shows.get(w.item.show_id)
+                    spec = specs[(timing, lang, key)] = event_spec(w.item, show, w.start, lang)
                 out[gid][key] = Desired(w, spec)
         return out
 
