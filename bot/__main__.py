@@ -9,6 +9,7 @@ import sys
 
 USAGE = """usage: python -m bot                      run the bot (needs DISCORD_TOKEN)
        python -m bot catalogue COMMAND    import | export | validate | stats (see --help)
+       python -m bot db COMMAND           migrate | copy --from sqlite:PATH --to postgresql://...
        python -m bot sandbox              try the bot in a terminal, no Discord account needed"""
 
 
@@ -30,6 +31,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.cli import catalogue_main
 
         return catalogue_main(args[1:])
+    if args and args[0] == "db":
+        from bot.cli import db_main
+
+        return db_main(args[1:])
     if args and args[0] == "sandbox":
         from bot.sandbox import sandbox_main
 

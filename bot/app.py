@@ -7,7 +7,6 @@ import contextlib
 import logging
 import os
 import signal
-import sqlite3
 import sys
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
@@ -201,18 +200,19 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
             print(f"premiere: {exc}", file=sys.stderr)
             return 2
     use_api_base(settings.api_base)
-    from bot.database import DatabaseError, describe, open_database
+    from bot.database import DatabaseError, database_target, describe, open_database
+    from bot.store.database import backend_errors
 
     try:
-        store = await open_database(settings.database_path)
+        store = await open_database(database_target(settings))
     except DatabaseError as exc:
         print(f"premiere: {exc}", file=sys.stderr)
         return 1
     async with store:
         try:
             await seed_catalogue(store, settings)
-        except (sqlite3.Error, OSError) as exc:  # one transaction: nothing was written
-            print(f"premiere: {describe(settings.database_path, exc)}", file=sys.stderr)
+        except backend_errors() + (OSError,) as exc:  # one transaction: nothing was written
+            print(f"premiere: {describe(database_target(settings), exc)}", file=sys.stderr)
             return 1
         bot = await build_bot(settings, store, clock)
         loop = asyncio.get_running_loop()

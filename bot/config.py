@@ -51,6 +51,8 @@ class Settings:
     grace_hours: float
     log_file: Path | None
     catalogue_dir: Path
+    # PostgreSQL (DATABASE_URL) instead of the SQLite file at database_path; None: SQLite.
+    database_url: str | None = None
     # The live catalogue. `load_settings` turns the sync on by default; a Settings built by hand
     # (tests, tools) has it off unless it says otherwise.
     catalogue_sync: str = "off"  # "tvmaze" or "off"
@@ -107,6 +109,15 @@ def load_settings(
 
     db = env.get("DATABASE_PATH", "").strip()
     database_path = Path(db).expanduser() if db else DEFAULT_DATABASE
+    database_url = env.get("DATABASE_URL", "").strip() or None
+    if database_url:  # the value is not repeated: it may hold a password
+        parsed = urlparse(database_url)
+        where = parsed.netloc or parsed.path or parsed.query
+        if parsed.scheme not in ("postgresql", "postgres") or not where:
+            raise ConfigError(
+                "DATABASE_URL is not a PostgreSQL URL: use postgresql://user:password@host:5432/premiere "
+                "(or leave it empty for SQLite at DATABASE_PATH)"
+            )
 
     log_level = env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO"
     if log_level not in LOG_LEVELS:
@@ -169,6 +180,7 @@ def load_settings(
         token=token,
         api_base=api_base,
         database_path=database_path,
+        database_url=database_url,
         log_level=log_level,
         dev_guild_id=dev_guild_id,
         grace_hours=grace_hours,

@@ -1,9 +1,11 @@
 """Opening the database for the bot, the sandbox and the CLI: every problem one line that names
-the file and says what is wrong, never a traceback, and nothing changed.
+the file (or the PostgreSQL URL, without its password) and says what is wrong, never a
+traceback, and nothing changed.
 
-Refused before connecting: a directory, a file that is not SQLite, a file or folder that cannot
-be written. Refused by the store: a database from a newer version of the bot. Mapped: SQLite's
-own errors (read-only, disk full, locked, corrupt).
+SQLite, refused before connecting: a directory, a file that is not SQLite, a file or folder
+that cannot be written. Refused by the store: a database from a newer version of the bot.
+Mapped: SQLite's own errors (read-only, disk full, locked, corrupt), PostgreSQL's (no such
+database, a refused password, a server that does not answer).
 """
 
 from __future__ import annotations
@@ -11,9 +13,13 @@ from __future__ import annotations
 import os
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.store import MigrationError, Store, migrations
-from bot.store.database import file_schema_version
+from bot.store.database import backend_errors, file_schema_version, is_url
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -66,9 +72,26 @@ def _check_version(path: Path) -> None:
         )
 
 
+def database_target(settings: Settings) -> Path | str:
+    """Where the bot's database is: DATABASE_URL (PostgreSQL) when set, else DATABASE_PATH."""
+    return settings.database_url or settings.database_path
+
+
+def shown(target: Path | str) -> str:
+    """``target`` as it may be shown: a URL without its password."""
+    if is_url(target):
+        from bot.store.postgres import public_url
+
+        return public_url(str(target))
+    return str(target)
+
+
 def describe(path: Path | str, exc: BaseException) -> str:
     """One line for a database error."""
+    path = shown(path)
     text = str(exc).strip() or type(exc).__name__
+    if is_url(path):
+        return _describe_postgres(path, exc, text)
     lowered = text.lower()
     if "disk is full" in lowered or "database or disk is full" in lowered:
         return f"{path}: the disk is full; free some space and start again (nothing was changed)"
@@ -83,10 +106,27 @@ def describe(path: Path | str, exc: BaseException) -> str:
     return f"{path}: {text}"
 
 
-async def open_database(path: Path) -> Store:
-    """The store at ``path``, migrated; DatabaseError (one line) when it cannot be used."""
-    check_database_file(path)
+def _describe_postgres(url: str, exc: BaseException, text: str) -> str:
+    import asyncpg
+
+    if isinstance(exc, asyncpg.InvalidCatalogNameError):
+        return f"{url}: there is no such database; create it (createdb) or fix DATABASE_URL"
+    if isinstance(exc, asyncpg.InvalidAuthorizationSpecificationError | asyncpg.InvalidPasswordError):
+        return f"{url}: the server refused the user or password in DATABASE_URL ({text})"
+    if isinstance(exc, OSError | TimeoutError):
+        return f"{url}: the PostgreSQL server does not answer ({text}); is it running, at that address?"
+    if isinstance(exc, MigrationError):
+        return f"{url}: {text}; use the version of the bot that wrote it, or a backup"
+    return f"{url}: {text}"
+
+
+async def open_database(target: Path | str) -> Store:
+    """The store at ``target`` (a SQLite file, or a PostgreSQL URL), migrated; DatabaseError
+    (one line) when it cannot be used."""
+    if not is_url(target):
+        check_database_file(Path(target))
+    errors: tuple[type[BaseException], ...] = (MigrationError, *backend_errors(), OSError, TimeoutError)
     try:
-        return await Store.open(path)
-    except (MigrationError, sqlite3.Error, OSError) as exc:
-        raise DatabaseError(describe(path, exc)) from None
+        return await Store.open(target)
+    except errors as exc:
+        raise DatabaseError(describe(target, exc)) from None

@@ -42,8 +42,8 @@ def _no_outside_tvmaze():
 #
 # Every test that uses ``store`` (or a fixture built on it: ``seeded_store``, ``catalogue``,
 # ``astore`` ...) runs twice: on SQLite (a file in its temporary folder) and on PostgreSQL (a
-# database of its own, copied from a migrated template, in one throwaway server for the whole
-# session: tests/pg/server.py). The ids say which: ``test_x[sqlite]``, ``test_x[postgresql]``.
+# migrated database, emptied after each test, in one throwaway server for the whole session:
+# tests/pg/server.py). The ids say which: ``test_x[sqlite]``, ``test_x[postgresql]``.
 #
 # Both halves run for the store and the services over it. The end-to-end tests, which drive the
 # whole bot through localcord (they use the ``lc`` fixture), test Discord's side far more than
@@ -107,16 +107,17 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def database_target(backend: str, tmp_path: Path, request: pytest.FixtureRequest):
-    """Where a test's store lives: a SQLite file, or a new PostgreSQL database's URL (dropped after)."""
+    """Where a test's store lives: a SQLite file, or the URL of an empty, migrated PostgreSQL
+    database (emptied again after the test)."""
     if backend == "sqlite":
         yield tmp_path / "premiere.sqlite3"
         return
     server = request.getfixturevalue("postgres_server")
-    url = await server.create_database()
+    url = await server.scratch_database()
     try:
         yield url
     finally:
-        await server.drop_database(url)
+        await server.empty(url)
 
 
 @pytest.fixture

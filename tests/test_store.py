@@ -1,4 +1,3 @@
-import sqlite3
 from datetime import UTC, datetime
 
 import aiosqlite

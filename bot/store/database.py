@@ -102,7 +102,7 @@ class Statements(Reads, Protocol):
         """One statement that writes and returns rows (``... RETURNING``)."""
         ...
 
-    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
         """Rows into ``table``, as fast as the backend takes them (PostgreSQL: COPY)."""
         ...
 
@@ -306,10 +306,11 @@ class SqliteStatements(SqliteReads):
         """One statement for each of ``rows``, the rows changed not counted."""
         await self.executemany(sql, rows)
 
-    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
         """Rows into ``table``: one INSERT for each."""
         marks = ",".join("?" * len(columns))
-        await self.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)  # noqa: S608
+        sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"  # noqa: S608
+        await self.executemany(sql, (tuple(r) for r in rows))
 
     async def returning(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """One statement that writes and returns rows (``... RETURNING``, a PRAGMA that sets)."""
@@ -373,6 +374,15 @@ class SqliteDatabase(SqliteReads):
 
     async def close(self) -> None:
         await self._conn.close()
+
+    async def read_batches(self, sql: str, size: int) -> AsyncIterator[list[Row]]:
+        """The rows of a read, ``size`` at a time: a whole table without holding it in memory
+        (``bot.store.copy``; nothing else may use the connection meanwhile)."""
+        if self._observers:
+            self._seen(sql)
+        async with self._conn.execute(sql) as cursor:
+            while rows := await cursor.fetchmany(size):
+                yield list(rows)  # type: ignore[arg-type]
 
     def observe(self, observer: Callable[[str], None]) -> Callable[[], None]:
         """Call ``observer`` with the SQL of every statement sent from now on (diagnostics and

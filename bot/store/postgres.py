@@ -174,7 +174,7 @@ class PgStatements(_PgReads):
             self._seen(sql)
         return list(await self._conn.fetch(translate(sql), *params))
 
-    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
         """Rows into ``table`` by COPY (each value of its column's type: str for text, int for
         integers, None for NULL)."""
         if self._observers:

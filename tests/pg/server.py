@@ -4,9 +4,11 @@ binaries (``initdb``, ``postgres``, ``pg_isready``), never one that must already
 ``ThrowawayPostgres.start()`` makes a cluster in a new temporary folder (``initdb``, trust
 authentication, UTF-8), starts ``postgres`` on it with durability off (``fsync=off``: nothing
 here must survive a crash), listening on a free port of 127.0.0.1 and on a Unix socket in that
-folder, and waits until it answers. ``create_database()`` gives each test a database of its own,
-copied from a template that is migrated once (``CREATE DATABASE ... TEMPLATE``: far faster than
-migrating each one); ``drop_database()`` drops it. ``stop()`` shuts the server down and removes
+folder, and waits until it answers. A test's store gets ``scratch_database()``: one database, migrated
+once, that ``empty()`` clears after each test (every row deleted, numbering restarted: ~10 ms,
+where a new ``CREATE DATABASE ... TEMPLATE`` costs ~0.3 s, two checkpoints). A test that needs a
+database of its own (two at once, or one not migrated yet) gets ``create_database()``, a copy of
+a template migrated once, and ``drop_database()``. ``stop()`` shuts the server down and removes
 the folder. Every wait has a deadline. PostgreSQL refuses to run as root: as root, the cluster
 is made and run as the ``postgres`` user (the package creates it), else ``nobody``.
 """
@@ -88,6 +90,8 @@ class ThrowawayPostgres:
         self._user = _run_as()
         self._numbers = itertools.count(1)
         self._template_ready = False
+        self._scratch: str | None = None
+        self._empty_sql = ""
 
     # -- life cycle -----------------------------------------------------------------------------------
 
@@ -193,6 +197,56 @@ class ThrowawayPostgres:
         store = await Store.open(self.url(TEMPLATE))
         await store.close()
         self._template_ready = True
+
+    async def scratch_database(self) -> str:
+        """The database tests' stores share, one after the other: migrated, and empty."""
+        if self._scratch is None:
+            url = await self.create_database()
+            conn = await asyncpg.connect(url, timeout=START_TIMEOUT)
+            try:
+                tables = [
+                    r[0]
+                    for r in await conn.fetch(
+                        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema() "
+                        "AND tablename NOT IN ('schema_version', 'releases_changes') ORDER BY tablename"
+                    )
+                ]
+                sequences = [
+                    r[0]
+                    for r in await conn.fetch(
+                        "SELECT pg_get_serial_sequence(table_name, column_name) "
+                        "FROM information_schema.columns WHERE table_schema = current_schema() "
+                        "AND is_identity = 'YES'"
+                    )
+                ]
+            finally:
+                await conn.close(timeout=STOP_TIMEOUT)
+            # Foreign keys are not checked while it empties (replica mode): any order will do.
+            self._empty_sql = "; ".join(
+                [
+                    "SET session_replication_role = replica",
+                    *(f'DELETE FROM "{t}"' for t in tables),
+                    *(f"SELECT setval('{s}', 1, false)" for s in sequences),
+                    "UPDATE releases_changes SET n = 0",
+                    "RESET session_replication_role",
+                ]
+            )
+            self._scratch = url
+        return self._scratch
+
+    async def empty(self, url: str) -> None:
+        """Delete every row of the scratch database (its schema and version stay); when that
+        fails, a new one is made for the next test."""
+        try:
+            conn = await asyncpg.connect(url, timeout=START_TIMEOUT)
+            try:
+                await conn.execute("SET lock_timeout = '10s'")
+                await conn.execute(self._empty_sql)
+            finally:
+                await conn.close(timeout=STOP_TIMEOUT)
+        except (OSError, TimeoutError, asyncpg.PostgresError):
+            self._scratch = None
+            await self.drop_database(url)
 
     async def drop_database(self, url: str) -> None:
         name = url.rsplit("/", 1)[-1]
