@@ -76,11 +76,37 @@ def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
     return OffsetClock(start, at=at)
 
 
+def budget_limiter(store: Store, settings: Settings) -> Any:
+    """The pace of requests to Discord as RATE_BUDGET says: None for ``local`` (the service's
+    own, this process alone); for ``shared``, the budget every process of the bot shares through
+    the database; for a number, this process at that many requests per second (a static split)."""
+    if settings.rate_budget == "shared":
+        from bot.announce.budget import SharedBudget
+
+        return SharedBudget(store.budget)
+    if isinstance(settings.rate_budget, float):
+        from bot.announce.pacing import RateLimiter
+
+        return RateLimiter(settings.rate_budget)
+    return None
+
+
+def each(*listeners: Callable[..., None]) -> Callable[..., None]:
+    """One listener of Discord's 429s that tells each of ``listeners`` (the pacer, the metrics)."""
+
+    def limited(*, global_: bool, retry_after: float | None = None) -> None:
+        for listener in listeners:
+            listener(global_=global_, retry_after=retry_after)
+
+    return limited
+
+
 def build_announcements(store: Store, clock: Clock, settings: Settings, **options: Any) -> tuple[Any, Any]:
     """The announcement service and its scheduler (the Discord poster is attached to the bot later)."""
     from bot.scheduler import AnnouncementScheduler
     from bot.services.announcements import AnnouncementService
 
+    options.setdefault("limiter", budget_limiter(store, settings))  # ops: RATE_BUDGET
     service = AnnouncementService(store, clock, grace=timedelta(hours=settings.grace_hours), **options)
     return service, AnnouncementScheduler(service, clock)
 
@@ -163,12 +189,19 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
 
     calendar = CalendarService(store, clock)
     sync = build_sync(store, clock, settings, catalogue, scheduler, (weekly.changed, events.changed))
+    from bot.metrics import Metrics
+
+    metrics = Metrics()  # ops: fed by the runs and the HTTP trace, served on METRICS_PORT
+    announcements.on_run(metrics.record_run)
     bot = PremiereBot(
         settings=settings,
         store=store,
         clock=clock,
         catalogue=catalogue,
-        http_trace=rate_limit_trace(announcements.rate_limited),
+        http_trace=rate_limit_trace(
+            each(announcements.rate_limited, metrics.record_429), on_answered=metrics.record_interaction
+        ),
+        metrics=metrics,
         services=Services(
             announcements=announcements,
             scheduler=scheduler,

@@ -31,6 +31,8 @@ from bot.translator import PremiereTranslator, reader_language
 if TYPE_CHECKING:
     from bot.calendar_http import CalendarHTTP
     from bot.lease import Leases
+    from bot.metrics import Metrics, ShardState
+    from bot.ops_http import Heartbeat, OpsHTTP
     from bot.scheduler import AnnouncementScheduler
     from bot.services.announcements import AnnouncementService
     from bot.services.calendar import CalendarService
@@ -130,6 +132,7 @@ class PremiereBot(commands.AutoShardedBot):
         extensions: Sequence[str] = EXTENSIONS,
         http_trace: Any = None,
         services: Services,
+        metrics: Metrics | None = None,  # ops: served on METRICS_PORT with /healthz
     ) -> None:
         intents = discord.Intents.none()
         intents.guilds = True
@@ -156,6 +159,9 @@ class PremiereBot(commands.AutoShardedBot):
         self.failed_extensions: list[str] = []
         self.scheduler_started: asyncio.Task[None] | None = None
         self.calendar_http: CalendarHTTP | None = None
+        self.metrics = metrics
+        self.ops_http: OpsHTTP | None = None
+        self.heartbeat: Heartbeat | None = None
 
     async def setup_hook(self) -> None:
         if self.settings.api_base:
@@ -172,6 +178,8 @@ class PremiereBot(commands.AutoShardedBot):
             from bot.calendar_http import start_calendar_http
 
             self.calendar_http = await start_calendar_http(self.services.calendar, self.settings)
+        if self.metrics is not None and self.settings.metrics_port is not None:
+            await self._start_ops(self.metrics)
         # Planning every configured channel can take a while on a big bot: do it beside the
         # gateway connection, not before it.
         self.scheduler_started = asyncio.create_task(self._start_scheduler(), name="premiere-scheduler-start")
@@ -188,6 +196,8 @@ class PremiereBot(commands.AutoShardedBot):
         except Exception:
             log.exception("the announcement scheduler failed to start; commands still work")
             return
+        if self.heartbeat is not None:  # ops: /healthz sees the scheduler's jobs run
+            self.heartbeat.install(scheduler)
         if leases is not None:
             from bot.lease import add_lease_jobs
 
@@ -233,12 +243,42 @@ class PremiereBot(commands.AutoShardedBot):
         sync = self.services.sync
         if sync is not None:
             await sync.client.close()
+        if self.ops_http is not None:
+            await self.ops_http.stop()
+            self.ops_http = None
         if self.calendar_http is not None:
             from bot.calendar_http import stop_calendar_http
 
             await stop_calendar_http(self.calendar_http)
             self.calendar_http = None
         await super().close()
+
+    # -- operations: /metrics and /healthz (bot.ops_http) --------------------------------------------
+
+    async def _start_ops(self, metrics: Metrics) -> None:
+        from bot.ops_http import HealthChecks, Heartbeat, start_ops_http
+
+        scheduler = self.services.scheduler
+        self.heartbeat = Heartbeat() if scheduler is not None else None
+        checks = HealthChecks(
+            database=self.store.schema_version,
+            gateway=self.shard_states,
+            scheduler=scheduler,
+            heartbeat=self.heartbeat,
+        )
+
+        async def before_scrape() -> None:
+            metrics.set_shards(self.shard_states())
+            await metrics.refresh(self.store)
+
+        host, port = self.settings.metrics_host, self.settings.metrics_port
+        self.ops_http = await start_ops_http(metrics, checks, host, port, before_scrape=before_scrape)
+
+    def shard_states(self) -> list[ShardState]:
+        """Each shard of this process: connected, and its heartbeat latency."""
+        from bot.metrics import ShardState
+
+        return [ShardState(i, not shard.is_closed(), shard.latency) for i, shard in self.shards.items()]
 
     async def _use_server_gateway(self) -> None:
         """With DISCORD_API_BASE, reconnect to that server's gateway too (after INVALID_SESSION

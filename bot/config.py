@@ -35,6 +35,7 @@ LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 DEFAULT_TVMAZE_API = "https://api.tvmaze.com"
 DEFAULT_SYNC_COUNTRIES = ("US", "GB", "KR", "JP")
 SYNC_MODES = ("tvmaze", "off")
+RATE_BUDGETS = ("local", "shared")
 
 
 class ConfigError(Exception):
@@ -61,6 +62,12 @@ class Settings:
     sync_countries: tuple[str, ...] = DEFAULT_SYNC_COUNTRIES
     sync_schedule_minutes: int = 60
     sync_shows_hours: int = 24
+    # Operations: /metrics and /healthz over HTTP when a port is set (0: any free port); the
+    # pace of requests to Discord: "local" (this process alone), "shared" (one budget in the
+    # database for every process of the bot) or a number (this process at that many per second).
+    metrics_port: int | None = None
+    metrics_host: str = "127.0.0.1"
+    rate_budget: str | float = "local"
     # Calendar feeds over HTTP: off unless a port is set.
     calendar_http_port: int | None = None
     calendar_http_host: str = "127.0.0.1"
@@ -70,7 +77,6 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     shard_lease_seconds: int = 60  # how long a dead process keeps the once-per-bot jobs
-
 
     @property
     def sync_enabled(self) -> bool:
@@ -159,6 +165,7 @@ def load_settings(
         )
     schedule_minutes = _int_setting(env, "SYNC_SCHEDULE_MINUTES", 60, 5, 1440, "minutes")
     shows_hours = _int_setting(env, "SYNC_SHOWS_HOURS", 24, 1, 168, "hours")
+    metrics_port, metrics_host, rate_budget = _ops(env)
 
     port_raw = env.get("CALENDAR_HTTP_PORT", "").strip()
     calendar_port = _int_setting(env, "CALENDAR_HTTP_PORT", 0, 1, 65535, "port numbers") if port_raw else None
@@ -192,6 +199,9 @@ def load_settings(
         sync_countries=countries,
         sync_schedule_minutes=schedule_minutes,
         sync_shows_hours=shows_hours,
+        metrics_port=metrics_port,
+        metrics_host=metrics_host,
+        rate_budget=rate_budget,
         calendar_http_port=calendar_port,
         calendar_http_host=calendar_host,
         calendar_public_url=public_raw,
@@ -225,6 +235,29 @@ def _shards(env: Mapping[str, str]) -> tuple[int | None, tuple[int, ...] | None]
             f"SHARD_IDS={ids_raw!r} is not allowed ({exc}): "
             f"use shards of SHARD_COUNT={count} like 0-3, 0,2 or 1"
         ) from None
+
+
+def _ops(env: Mapping[str, str]) -> tuple[int | None, str, str | float]:
+    """METRICS_PORT (0: any free port), METRICS_HOST and RATE_BUDGET (local, shared or a rate)."""
+    port = (
+        _int_setting(env, "METRICS_PORT", 0, 0, 65535, "port numbers")
+        if env.get("METRICS_PORT", "").strip()
+        else None
+    )
+    host = env.get("METRICS_HOST", "").strip() or "127.0.0.1"
+    raw = env.get("RATE_BUDGET", "").strip().lower() or "local"
+    if raw in RATE_BUDGETS:
+        return port, host, raw
+    try:
+        rate = float(raw.removesuffix("/s"))
+        if not 0 < rate <= 1000:
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f"RATE_BUDGET={raw!r} is not allowed: use local (one process, the default), shared (several "
+            "processes on one database) or requests per second for this process, e.g. 25"
+        ) from None
+    return port, host, rate
 
 
 def _int_setting(env: Mapping[str, str], key: str, default: int, low: int, high: int, unit: str) -> int:

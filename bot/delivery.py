@@ -45,12 +45,34 @@ DMS_CLOSED = 50007  # Cannot send messages to this user
 ALREADY_DONE = {40033, 160004}  # already crossposted; a thread already exists for this message
 
 
-def rate_limit_trace(on_limited: Callable[..., None]) -> aiohttp.TraceConfig:
+def interaction_age(path: str, wall: float) -> float | None:
+    """Seconds from an interaction's creation (its id is a snowflake) to ``wall``, when ``path``
+    is the answer to one (``POST /interactions/{id}/{token}/callback``: only the first response
+    takes this route); None for any other request."""
+    parts = path.rstrip("/").split("/")
+    if len(parts) < 4 or parts[-1] != "callback" or parts[-4] != "interactions" or not parts[-3].isdigit():
+        return None
+    created = ((int(parts[-3]) >> 22) + discord.utils.DISCORD_EPOCH) / 1000
+    return wall - created
+
+
+def rate_limit_trace(
+    on_limited: Callable[..., None], *, on_answered: Callable[[float], None] | None = None
+) -> aiohttp.TraceConfig:
     """An aiohttp trace for the bot's HTTP session that reports every 429 answer as
-    ``on_limited(global_=..., retry_after=...)``, global when Discord says so in its headers."""
+    ``on_limited(global_=..., retry_after=...)``, global when Discord says so in its headers;
+    and, with ``on_answered``, the seconds from each interaction's creation to the bot's first
+    response to it (ops: the metrics)."""
 
     async def on_request_end(session: Any, context: SimpleNamespace, params: Any) -> None:
         response = params.response
+        if on_answered is not None and params.method == "POST" and response.status < 300:
+            age = interaction_age(params.url.path, time.time())
+            if age is not None:
+                try:
+                    on_answered(age)
+                except Exception:
+                    log.exception("could not report an interaction's response time")
         if response.status != 429:
             return
         headers = response.headers

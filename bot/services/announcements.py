@@ -27,7 +27,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -56,6 +58,15 @@ log = logging.getLogger(__name__)
 WATERMARK_KEY = "announcements_ran_at"  # the last full run: where a run after downtime looks back to
 
 
+@dataclass(frozen=True, slots=True)
+class RunDone:
+    """What one run did, for its observers (ops: the metrics, ``bot/metrics.py``)."""
+
+    channels: RunReport
+    follows: FollowReport | None  # None: this run sent no followers' DMs
+    seconds: float  # from the call to its end, waiting for an earlier run included
+
+
 class AnnouncementService:
     def __init__(
         self,
@@ -67,6 +78,7 @@ class AnnouncementService:
         horizon: timedelta = timedelta(days=2),
         concurrency: int = 64,
         rate_per_second: float | Literal["adaptive"] | None = "adaptive",
+        limiter: Limiter | None = None,  # ops: instead of rate_per_second, e.g. a budget shared by processes
         retries: int = 3,
         backoff: float = 1.0,
         send_timeout: float = 30.0,
@@ -87,11 +99,12 @@ class AnnouncementService:
             send_timeout=send_timeout,
             concurrency=max(1, concurrency),
         )
-        self.limiter: Limiter = make_limiter(rate_per_second)
+        self.limiter: Limiter = limiter if limiter is not None else make_limiter(rate_per_second)
         self.settings = ChannelSettings(store, clock, self.changed, scope.owns)
         self._sleep = sleep
         self._run_lock = asyncio.Lock()  # one run at a time: the ledger is settled between runs
         self._listeners: list[Callable[[], Awaitable[None]]] = []
+        self._run_observers: list[Callable[[RunDone], None]] = []  # ops: the metrics
         self.follows: FollowService | None = None
         self.last_follow_report = FollowReport()
 
@@ -305,7 +318,6 @@ class AnnouncementService:
         """Whether this process sends followers' DMs: alone on its database, or holding their lease."""
         return self.leases is None or self.leases.held(FOLLOWS_LEASE)
 
-
     async def run_due(
         self, now: datetime | None = None, *, channel_ids: Iterable[int] | None = None
     ) -> RunReport:
@@ -316,6 +328,7 @@ class AnnouncementService:
         Cancelling a run (shutdown) is safe: what it claimed and did not confirm stays pending
         and is sent again, with the same nonce, by the next run.
         """
+        started, follows_before = time.perf_counter(), self.last_follow_report  # ops: for observers
         now = now or self.clock()
         ids = None if channel_ids is None else list(channel_ids)
         async with self._run_lock:
@@ -361,7 +374,23 @@ class AnnouncementService:
                 report.failed,
                 len(report.broken),
             )
+        # ops: tell the observers (the metrics) what this run did
+        follows = self.last_follow_report if self.last_follow_report is not follows_before else None
+        self._observed(RunDone(report, follows, time.perf_counter() - started))
         return report
+
+    # -- observers (ops) -------------------------------------------------------------------------------
+
+    def on_run(self, observer: Callable[[RunDone], None]) -> None:
+        """Call ``observer`` with what each finished run did (the metrics count posts with it)."""
+        self._run_observers.append(observer)
+
+    def _observed(self, done: RunDone) -> None:
+        for observer in self._run_observers:
+            try:
+                observer(done)
+            except Exception:
+                log.exception("an observer of announcement runs failed")
 
 
 __all__ = [
@@ -374,6 +403,7 @@ __all__ = [
     "Post",
     "Poster",
     "RateLimiter",
+    "RunDone",
     "RunReport",
     "TransientDeliveryError",
     "missing_permissions",
