@@ -183,25 +183,26 @@ class PgStatements(_PgReads):
         if batch:
             await self._conn.copy_records_to_table(table, records=batch, columns=list(columns))
 
+    async def begin_write(self) -> None:
+        """The start of a write transaction: the lock that lets one in at a time, with a deadline."""
+        if self._observers:
+            self._seen("BEGIN")
+        await self._conn.execute(
+            "SELECT set_config('lock_timeout', $1, true), pg_advisory_xact_lock($2)",
+            LOCK_TIMEOUT,
+            WRITE_LOCK_KEY,
+        )
+
+    def ended(self, how: str) -> None:
+        """A write transaction ended (COMMIT or ROLLBACK): told to the observers."""
+        if self._observers:
+            self._seen(how)
+
     async def script(self, sql: str) -> None:
         """Several statements without parameters at once (a migration)."""
         if self._observers:
             self._seen(sql)
         await self._conn.execute(sql)
-
-
-async def _begin(statements: PgStatements, conn: Any) -> None:
-    """The start of a write transaction: the lock that lets one in at a time, with a deadline."""
-    if statements._observers:
-        statements._seen("BEGIN")
-    await conn.execute(
-        "SELECT set_config('lock_timeout', $1, true), pg_advisory_xact_lock($2)", LOCK_TIMEOUT, WRITE_LOCK_KEY
-    )
-
-
-def _ended(statements: PgStatements, how: str) -> None:
-    if statements._observers:
-        statements._seen(how)
 
 
 class PgSession(PgStatements):
@@ -218,13 +219,13 @@ class PgSession(PgStatements):
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[PgStatements]:
         async with self._conn.transaction():
-            await _begin(self, self._conn)
+            await self.begin_write()
             try:
                 yield self
             except BaseException:
-                _ended(self, "ROLLBACK")
+                self.ended("ROLLBACK")
                 raise
-            _ended(self, "COMMIT")
+            self.ended("COMMIT")
 
 
 class PgDatabase(_PgReads):
