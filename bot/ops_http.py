@@ -169,6 +169,7 @@ class OpsHTTP:
         self.port = port
         self.before_scrape = before_scrape
         self.runner: web.AppRunner | None = None
+        self._scrape_failing = False
 
     def app(self) -> web.Application:
         app = web.Application()
@@ -200,7 +201,11 @@ class OpsHTTP:
                 async with asyncio.timeout(self.health.deadline):
                     await self.before_scrape()
             except Exception:
-                log.warning("metrics: reading the database's figures failed", exc_info=True)
+                if not self._scrape_failing:  # once per failure streak; /healthz says it meanwhile
+                    log.warning("metrics: reading the database's figures failed", exc_info=True)
+                self._scrape_failing = True
+            else:
+                self._scrape_failing = False
         return web.Response(body=self.metrics.exposition(), headers={"Content-Type": CONTENT_TYPE})
 
     async def serve_health(self, request: web.Request) -> web.Response:

@@ -278,6 +278,8 @@ async def test_health_is_200_then_503_naming_what_is_down(ops, astore: Store) ->
     body = json.loads(text)
     assert status == 503 and body["database"] is False
     assert set(body["problems"]) == {"database", "scheduler"}
+    status, _, text = await get(server, "/metrics")  # what it counted, still served
+    assert status == 200 and "premiere_posts_total" in text
 
 
 async def test_a_database_that_does_not_answer_in_time_is_down() -> None:
