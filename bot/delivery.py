@@ -42,6 +42,7 @@ BROKEN_CODES = {
 }
 UNKNOWN_CHANNEL = 10003
 DMS_CLOSED = 50007  # Cannot send messages to this user
+UNKNOWN_USER = 10013  # opening a DM with an account that was deleted
 ALREADY_DONE = {40033, 160004}  # already crossposted; a thread already exists for this message
 
 
@@ -112,6 +113,8 @@ def mentions_for(role_id: int | None) -> discord.AllowedMentions:
 
 def translate(exc: BaseException) -> DeliveryError:
     if isinstance(exc, discord.HTTPException):
+        if exc.code == UNKNOWN_USER:
+            return RecipientClosed("the member's Discord account no longer exists (Unknown User)")
         if exc.code == DMS_CLOSED:
             return RecipientClosed(
                 "the member's DMs are closed to the bot (Cannot send messages to this user)"

@@ -215,8 +215,7 @@ class AnnouncementScheduler:
 
         The run is a task of this scheduler, so that shutdown can cancel it."""
         try:
-            now = max(self.clock(), due)
-            task = self._spawn(self.service.run_due(now))
+            task = self._spawn(self.service.run_due(not_before=due))
             await asyncio.shield(task)
         except asyncio.CancelledError:
             raise

@@ -319,9 +319,18 @@ class AnnouncementService:
         return self.leases is None or self.leases.held(FOLLOWS_LEASE)
 
     async def run_due(
-        self, now: datetime | None = None, *, channel_ids: Iterable[int] | None = None
+        self,
+        now: datetime | None = None,
+        *,
+        channel_ids: Iterable[int] | None = None,
+        not_before: datetime | None = None,
     ) -> RunReport:
         """Post everything due at ``now``: pending posts again, then new ones; record the rest.
+
+        Without ``now`` the clock is read once the run's turn comes (a run queued behind a long
+        fan-out must not send a reminder as if it were still the minute it was queued), and
+        again before the followers' DMs; ``not_before`` (a job's due minute) is the earliest
+        reading taken.
 
         Safe to call at any time and from several tasks at once: runs take turns, so each one
         starts from a settled ledger, and a claim in the ledger decides who sends what.
@@ -329,9 +338,10 @@ class AnnouncementService:
         and is sent again, with the same nonce, by the next run.
         """
         started, follows_before = time.perf_counter(), self.last_follow_report  # ops: for observers
-        now = now or self.clock()
+        given = now
         ids = None if channel_ids is None else list(channel_ids)
         async with self._run_lock:
+            now = given or self._now(not_before)
             run = DeliveryRun(self.store, self.poster, self.limiter, self.policy, now, sleep=self._sleep)
             try:
                 # Posts of other processes' servers are theirs, pending or not.
@@ -350,7 +360,7 @@ class AnnouncementService:
             if dms is not None:
                 try:
                     self.last_follow_report = await dms.run_due(
-                        now,
+                        given or self._now(now),
                         self.poster,
                         self.limiter,
                         self.policy,
@@ -378,6 +388,10 @@ class AnnouncementService:
         follows = self.last_follow_report if self.last_follow_report is not follows_before else None
         self._observed(RunDone(report, follows, time.perf_counter() - started))
         return report
+
+    def _now(self, not_before: datetime | None) -> datetime:
+        now = self.clock()
+        return not_before if not_before is not None and not_before > now else now
 
     # -- observers (ops) -------------------------------------------------------------------------------
 

@@ -338,3 +338,40 @@ async def test_a_crash_mid_fan_out_leaves_every_member_exactly_one_dm(
     assert sorted(p.channel_id - 10**15 for p in poster.sent) == members  # each exactly once
     assert await astore.pending_deliveries(kind="user") == []
     assert {r.state for uid in members for r in await astore.deliveries(uid, kind="user")} == {"sent"}
+
+
+async def test_dms_after_a_long_channel_fan_out_read_the_clock_again(
+    follows: FollowService,
+    service: AnnouncementService,
+    poster: FakePoster,
+    astore: Store,
+    aclock: ManualClock,
+) -> None:
+    """A run's DMs come after its channel posts; when those took long, the DMs (and their
+    reminders' never-late rule) go by the clock as it is then, not as it was at the start."""
+    import asyncio
+
+    await service.configure(1, 500, ChannelChange())
+    await follows.follow(ANNA, await show(astore, "all-of-us-are-dead"), What.PREMIERES)
+    gate, sending = asyncio.Event(), asyncio.Event()
+    send = poster.send
+
+    async def slow_send(post):  # type: ignore[no-untyped-def]
+        if post.channel_id == 500:
+            sending.set()
+            await gate.wait()
+        return await send(post)
+
+    poster.send = slow_send  # type: ignore[method-assign]
+    aclock.set(DUE)
+    run = asyncio.ensure_future(service.run_due())
+    async with asyncio.timeout(5):
+        await sending.wait()
+    aclock.set(DUE + timedelta(minutes=30))  # the channel fan-out took half an hour
+    gate.set()
+    async with asyncio.timeout(5):
+        await run
+    [dm] = await astore.deliveries(ANNA, kind="user")
+    assert dm.state == "sent" and dm.claimed_at == DUE + timedelta(minutes=30) and dm.late
+    posts = await astore.deliveries(500)
+    assert posts and all(p.claimed_at == DUE and not p.late and p.state == "sent" for p in posts)
