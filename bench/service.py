@@ -12,6 +12,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 
 from bench.generate import NOW, PLATFORMS
 from bench.stats import Row, latency_row
@@ -138,6 +139,46 @@ async def _time(samples: list[float], call: Callable[[], Awaitable[object]]) -> 
     samples.append((time.perf_counter_ns() - t) / 1e6)
 
 
+Call = Callable[[], Awaitable[object]]
+
+
+def service_calls(service: CatalogueService, q: Queries, count: int) -> list[tuple[str, list[Call]]]:
+    """Each timed row's calls, in order: the five commands, then autocomplete by kind."""
+
+    async def show(i: int) -> None:
+        s = await service.resolve_show(q.show_values[i])
+        render.show_embed(await service.show_details(s))
+
+    async def cast(i: int) -> None:
+        s = await service.resolve_show(q.show_values[i])
+        render.cast_pages(await service.cast(s))
+
+    async def release(i: int) -> None:
+        s = await service.resolve_show(q.show_values[i])
+        render.release_embed(await service.release(s, q.episodes[i]))
+
+    async def upcoming(i: int) -> None:
+        days, platform, minutes = q.upcoming[i]
+        render.upcoming_embed(await service.upcoming(days, platform, now=NOW + timedelta(minutes=minutes)))
+
+    async def person(i: int) -> None:
+        p = await service.resolve_person(q.person_values[i])
+        render.person_embed(await service.person(p))
+
+    async def complete(kind: str, text: str) -> object:
+        if kind == "show":
+            return await service.autocomplete_shows(text)
+        return await service.autocomplete_people(text)
+
+    out: list[tuple[str, list[Call]]] = []
+    for name, fn in (("/show", show), ("/cast", cast), ("/release", release), ("/upcoming", upcoming)):
+        out.append((f"service {name}", [partial(fn, i) for i in range(count)]))
+    out.append(("service /person", [partial(person, i) for i in range(count)]))
+    for name, items in (("prefix", q.prefix), ("typo", q.typos), ("Korean", q.korean)):
+        out.append((f"autocomplete {name}", [partial(complete, kind, text) for kind, text in items[:count]]))
+    return out
+
+
 async def run_service(
     database: str, records: Sequence[ShowRecord], n: int, warmup: int = 50
 ) -> tuple[list[Row], dict]:
@@ -152,52 +193,13 @@ async def run_service(
         info["index_entries"] = await store.name_count()
         q = make_queries(records, n + warmup)
         gc.collect()
-
-        async def show(i: int) -> None:
-            s = await service.resolve_show(q.show_values[i])
-            render.show_embed(await service.show_details(s))
-
-        async def cast(i: int) -> None:
-            s = await service.resolve_show(q.show_values[i])
-            render.cast_pages(await service.cast(s))
-
-        async def release(i: int) -> None:
-            s = await service.resolve_show(q.show_values[i])
-            render.release_embed(await service.release(s, q.episodes[i]))
-
-        async def upcoming(i: int) -> None:
-            days, platform, minutes = q.upcoming[i]
-            render.upcoming_embed(
-                await service.upcoming(days, platform, now=NOW + timedelta(minutes=minutes))
-            )
-
-        async def person(i: int) -> None:
-            p = await service.resolve_person(q.person_values[i])
-            render.person_embed(await service.person(p))
-
         rows: list[Row] = []
-        for name, fn in (
-            ("/show", show),
-            ("/cast", cast),
-            ("/release", release),
-            ("/upcoming", upcoming),
-            ("/person", person),
-        ):
+        for name, calls in service_calls(service, q, n + warmup):
             samples: list[float] = []
-            for i in range(n + warmup):
-                await _time(samples, lambda i=i, fn=fn: fn(i))
-            rows.append(latency_row(f"service {name}", samples[warmup:], SERVICE_P99_MS))
-
-        async def complete(kind: str, text: str) -> object:
-            if kind == "show":
-                return await service.autocomplete_shows(text)
-            return await service.autocomplete_people(text)
-
-        for name, items in (("prefix", q.prefix), ("typo", q.typos), ("Korean", q.korean)):
-            samples = []
-            for kind, text in items:
-                await _time(samples, lambda kind=kind, text=text: complete(kind, text))
-            rows.append(latency_row(f"autocomplete {name}", samples[warmup:], AUTOCOMPLETE_P99_MS))
+            for call in calls:
+                await _time(samples, call)
+            target = SERVICE_P99_MS if name.startswith("service") else AUTOCOMPLETE_P99_MS
+            rows.append(latency_row(name, samples[warmup:], target))
         return rows, info
     finally:
         await store.close()

@@ -1,0 +1,279 @@
+"""Command latency and autocomplete on SQLite and on PostgreSQL, side by side, on one catalogue.
+
+`python -m bench.backends [--shows 10000] [--samples 3000] [--profile DIR] [--json out.json]`
+
+One generated catalogue (``bench/generate.py``, seed 5) imported into a SQLite file and into a
+throwaway PostgreSQL (tests/pg/server.py: the Debian binaries, ``fsync=off``, a Unix socket and
+127.0.0.1; the store connects over TCP to 127.0.0.1, as ``DATABASE_URL`` would); then the very
+same timed calls as ``python -m bench --only service`` (``bench/service.py``: resolve + service +
+render for /show, /cast, /release, /upcoming, /person; autocomplete by prefix, with a typo, and
+in the original script) on each backend, one after the other, p50/p99 side by side.
+
+Then where the time goes, per call of each row, from a second pass of ``--breakdown`` calls:
+the statements it sends to the database (the store's observer), wall time, the bench process's
+CPU (every thread: SQLite runs in aiosqlite's thread, so on SQLite this holds the database's
+work too) and, on PostgreSQL, the server's CPU (every backend process of the throwaway server,
+from /proc). What is left of the wall time is waiting: the hops between the event loop and the
+database. One ``SELECT 1`` round trip through the store is timed on each backend too.
+``--profile DIR`` also runs that pass under cProfile and prints each backend's top functions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import gc
+import io
+import json
+import os
+import pstats
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from bench import generate as gen  # noqa: E402
+from bench.service import make_queries, run_service, service_calls  # noqa: E402
+from bench.stats import Row, percentile  # noqa: E402
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+@dataclass(slots=True)
+class Cost:
+    """One row's calls on one backend, per call (means over the breakdown pass)."""
+
+    calls: int = 0
+    statements: float = 0.0
+    wall_ms: float = 0.0
+    client_cpu_ms: float = 0.0  # this process, every thread
+    server_cpu_ms: float = 0.0  # PostgreSQL's backends (0 on SQLite: it is in client_cpu)
+
+    @property
+    def wait_ms(self) -> float:
+        return max(0.0, self.wall_ms - self.client_cpu_ms - self.server_cpu_ms)
+
+
+@dataclass(slots=True)
+class Backend:
+    name: str
+    import_s: float = 0.0
+    rows: list[Row] = field(default_factory=list)
+    costs: dict[str, Cost] = field(default_factory=dict)
+    round_trip_ms: dict[str, float] = field(default_factory=dict)  # SELECT 1: p50, p99
+    profile: str = ""
+
+
+def children_cpu(parent: int | None) -> float:
+    """CPU seconds (user + system) of every process whose parent is ``parent`` (PostgreSQL's
+    backends and helpers under the postmaster); 0 without one."""
+    if parent is None:
+        return 0.0
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == parent:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+async def answer(call: Any) -> None:
+    from bot.errors import PremiereError
+
+    try:
+        await call()
+    except PremiereError:  # a NotFound with suggestions is an answer too
+        pass
+
+
+async def build(target: Path | str, records: Sequence[Any]) -> float:
+    from bot.store import Store
+
+    store = await Store.open(target)
+    try:
+        t = time.perf_counter()
+        await store.import_records(records)
+        return time.perf_counter() - t
+    finally:
+        await store.close()
+
+
+async def breakdown(
+    target: Path | str, records: Sequence[Any], n: int, server_pid: int | None, profile: Path | None
+) -> tuple[dict[str, Cost], dict[str, float], str]:
+    """Statements, wall, CPU here and CPU in the server, per call of each row; SELECT 1."""
+    from bot.clock import ManualClock
+    from bot.services.catalogue import CatalogueService
+    from bot.store import Store
+
+    store = await Store.open(target)
+    costs: dict[str, Cost] = {}
+    text = ""
+    try:
+        trips = []
+        for _ in range(2_000):
+            t = time.perf_counter_ns()
+            await store.db.query("SELECT 1")
+            trips.append((time.perf_counter_ns() - t) / 1e6)
+        trips = trips[200:]
+        rtt = {"p50": percentile(trips, 50), "p99": percentile(trips, 99)}
+        service = CatalogueService(store, ManualClock(gen.NOW))
+        await service.refresh()
+        q = make_queries(records, n, seed=23)  # other queries than the timed pass's
+        seen = [0]
+        stop = store.db.observe(lambda _sql: seen.__setitem__(0, seen[0] + 1))
+        gc.collect()
+        try:
+            for name, calls in service_calls(service, q, n):
+                server = children_cpu(server_pid)
+                statements, cpu, wall = seen[0], time.process_time(), time.perf_counter()
+                for call in calls:
+                    await answer(call)
+                wall = time.perf_counter() - wall
+                cpu = time.process_time() - cpu
+                statements = seen[0] - statements
+                server = children_cpu(server_pid) - server
+                k = len(calls)
+                costs[name] = Cost(k, statements / k, wall / k * 1e3, cpu / k * 1e3, server / k * 1e3)
+        finally:
+            stop()
+        if profile is not None:  # again, under the profiler (it slows every call down)
+            profiler = cProfile.Profile()
+            for _, calls in service_calls(service, q, n):
+                profiler.enable()
+                for call in calls:
+                    await answer(call)
+                profiler.disable()
+            path = profile / f"service-{'postgresql' if isinstance(target, str) else 'sqlite'}.prof"
+            profiler.dump_stats(path)
+            out = io.StringIO()
+            stats = pstats.Stats(profiler, stream=out)
+            stats.sort_stats("tottime").print_stats(14)
+            text = f"profile ({path}), by own time:\n" + out.getvalue().split("\n\n", 1)[-1].strip()
+    finally:
+        await store.close()
+    return costs, rtt, text
+
+
+async def measure(
+    name: str,
+    target: Path | str,
+    records: Sequence[Any],
+    n: int,
+    m: int,
+    server_pid: int | None,
+    profile: Path | None,
+) -> Backend:
+    result = Backend(name)
+    result.import_s = await build(target, records)
+    print(f"{name}: {len(records):,} shows imported in {result.import_s:.1f} s", flush=True)
+    result.rows, _ = await run_service(str(target), records, n)
+    result.costs, result.round_trip_ms, result.profile = await breakdown(
+        target, records, m, server_pid, profile
+    )
+    return result
+
+
+def side_by_side(results: Sequence[Backend]) -> str:
+    head = "| Row | " + " | ".join(f"{r.name} p50 / p99 ms" for r in results) + " | p99 ratio |"
+    lines = [head, "|---" * (len(results) + 2) + "|"]
+    for i, row in enumerate(results[0].rows):
+        cells = []
+        for r in results:
+            d = r.rows[i].data
+            cells.append(f"{d['p50_ms']:.2f} / {d['p99_ms']:.2f}")
+        ratio = results[-1].rows[i].data["p99_ms"] / max(results[0].rows[i].data["p99_ms"], 1e-9)
+        lines.append(f"| {row.name} | " + " | ".join(cells) + f" | {ratio:.2f} |")
+    return "\n".join(lines)
+
+
+def cost_table(results: Sequence[Backend]) -> str:
+    lines = [
+        "| Row | Backend | Statements per call | Wall ms | CPU ms here | CPU ms in the server | Waiting ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in results[0].costs:
+        for r in results:
+            c = r.costs[name]
+            lines.append(
+                f"| {name} | {r.name} | {c.statements:.1f} | {c.wall_ms:.2f} | {c.client_cpu_ms:.2f} | "
+                f"{c.server_cpu_ms:.2f} | {c.wait_ms:.2f} |"
+            )
+    return "\n".join(lines)
+
+
+async def run(shows: int, n: int, m: int, seed: int, work: Path, profile: Path | None) -> list[Backend]:
+    from tests.pg.server import ThrowawayPostgres, find_bindir
+
+    t = time.perf_counter()
+    records = gen.generate(shows, seed)
+    print(f"generated {shows:,} shows (seed {seed}) in {time.perf_counter() - t:.1f} s", flush=True)
+    results = [await measure("SQLite", work / "premiere.sqlite3", records, n, m, None, profile)]
+    postgres = ThrowawayPostgres(find_bindir())
+    postgres.start()
+    try:
+        url = await postgres.create_database(migrated=False)
+        assert postgres.process is not None
+        results.append(await measure("PostgreSQL", url, records, n, m, postgres.process.pid, profile))
+    finally:
+        postgres.stop()
+    return results
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.backends", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shows", type=int, default=10_000, help="catalogue size (default 10,000)")
+    parser.add_argument("--samples", type=int, default=3_000, help="timed calls per row (default 3,000)")
+    parser.add_argument("--breakdown", type=int, default=1_000, help="calls per row of the cost pass")
+    parser.add_argument("--seed", type=int, default=5)
+    parser.add_argument("--profile", type=Path, help="run the cost pass under cProfile; .prof files here")
+    parser.add_argument("--workdir", type=Path, help="keep the SQLite database here")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    args = parser.parse_args(argv)
+    work = args.workdir or Path(tempfile.mkdtemp(prefix="premiere-backends-"))
+    work.mkdir(parents=True, exist_ok=True)
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+    print(
+        f"machine: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+        f"{datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        flush=True,
+    )
+    try:
+        results = asyncio.run(run(args.shows, args.samples, args.breakdown, args.seed, work, args.profile))
+    finally:
+        if args.workdir is None:
+            shutil.rmtree(work, ignore_errors=True)
+    print()
+    print(side_by_side(results))
+    print()
+    print(cost_table(results))
+    print()
+    for r in results:
+        trip = r.round_trip_ms
+        print(f"{r.name}: one SELECT 1 through the store: p50 {trip['p50']:.3f} ms, p99 {trip['p99']:.3f} ms")
+    for r in results:
+        if r.profile:
+            print(f"\n{r.name} {r.profile}")
+    if args.json:
+        args.json.write_text(json.dumps([asdict(r) for r in results], indent=2, default=str))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
