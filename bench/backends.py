@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:
 from bench import generate as gen  # noqa: E402
 from bench.service import make_queries, run_service, service_calls  # noqa: E402
 from bench.stats import Row, percentile  # noqa: E402
+from tests.pg.server import SUPERUSER  # noqa: E402
 
 BACKENDS = ("sqlite", "postgresql")
 
@@ -72,24 +73,79 @@ class Backend:
     costs: dict[str, Cost] = field(default_factory=dict)
     round_trip_ms: dict[str, float] = field(default_factory=dict)  # SELECT 1: p50, p99
     profile: str = ""
+    statements: dict[str, list[list[Any]]] = field(default_factory=dict)  # row -> top statements
+    plan: str = ""  # PostgreSQL's plan of the slowest statement of the slowest row
+    fresh_rows: list[Row] = field(default_factory=list)  # PostgreSQL right after the import
 
 
-def children_cpu(parent: int | None) -> float:
-    """CPU seconds (user + system) of every process whose parent is ``parent`` (PostgreSQL's
-    backends and helpers under the postmaster); 0 without one."""
-    if parent is None:
-        return 0.0
-    total = 0
+def backends_cpu(postmaster: int | None) -> dict[int, float]:
+    """CPU seconds (user + system) of each client backend of the PostgreSQL server under
+    ``postmaster`` (its processes titled ``postgres: premiere ...``: the store's connections,
+    not autovacuum); empty without one."""
+    if postmaster is None:
+        return {}
+    out: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
             fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
+            if int(fields[1]) != postmaster:
+                continue
+            title = Path(f"/proc/{entry}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, ValueError, IndexError):
             continue
-        if int(fields[1]) == parent:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
+        if title.startswith(f"postgres: {SUPERUSER} "):
+            out[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    return out
+
+
+def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
+
+
+class StatementTimes:
+    """Each read statement the store sends while on: how long it took, by its SQL. The store's
+    ``query`` is wrapped on its class (the PostgreSQL one has no instance dictionary), so every
+    read counts (``scalar`` and ``query_in`` go through ``query``)."""
+
+    def __init__(self, db: Any) -> None:
+        self.cls = type(db)
+        self.times: dict[str, list[float]] = {}
+        self.slowest: dict[str, tuple[float, str, tuple[Any, ...]]] = {}  # key -> (ms, sql, params)
+        self._own = "query" in vars(self.cls)
+        self._query = self.cls.query
+
+    def __enter__(self) -> StatementTimes:
+        query, times, slowest = self._query, self.times, self.slowest
+
+        async def timed(db: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+            t = time.perf_counter_ns()
+            try:
+                return await query(db, sql, params)
+            finally:
+                ms = (time.perf_counter_ns() - t) / 1e6
+                key = " ".join(sql.split())[:100]
+                times.setdefault(key, []).append(ms)
+                if ms > slowest.get(key, (0.0, "", ()))[0]:
+                    slowest[key] = (ms, sql, tuple(params))
+
+        self.cls.query = timed
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._own:
+            self.cls.query = self._query
+        else:
+            delattr(self.cls, "query")
+
+    def top(self, count: int = 6) -> list[tuple[str, int, float, float, float, float]]:
+        """(sql, n, total ms, mean ms, p99 ms, max ms), most total time first."""
+        rows = [
+            (key, len(v), sum(v), sum(v) / len(v), percentile(v, 99), max(v)) for key, v in self.times.items()
+        ]
+        return sorted(rows, key=lambda r: -r[2])[:count]
 
 
 async def answer(call: Any) -> None:
@@ -115,15 +171,17 @@ async def build(target: Path | str, records: Sequence[Any]) -> float:
 
 async def breakdown(
     target: Path | str, records: Sequence[Any], n: int, server_pid: int | None, profile: Path | None
-) -> tuple[dict[str, Cost], dict[str, float], str]:
-    """Statements, wall, CPU here and CPU in the server, per call of each row; SELECT 1."""
+) -> tuple[dict[str, Cost], dict[str, float], str, dict[str, list[list[Any]]], str]:
+    """Per call of each row: statements, wall, CPU here and in the server's backends; each
+    statement's time; one SELECT 1 round trip; PostgreSQL's plan of the slowest statement."""
     from bot.clock import ManualClock
     from bot.services.catalogue import CatalogueService
     from bot.store import Store
 
     store = await Store.open(target)
     costs: dict[str, Cost] = {}
-    text = ""
+    statements: dict[str, list[list[Any]]] = {}
+    text = plan = ""
     try:
         trips = []
         for _ in range(2_000):
@@ -140,16 +198,26 @@ async def breakdown(
         gc.collect()
         try:
             for name, calls in service_calls(service, q, n):
-                server = children_cpu(server_pid)
-                statements, cpu, wall = seen[0], time.process_time(), time.perf_counter()
-                for call in calls:
-                    await answer(call)
-                wall = time.perf_counter() - wall
-                cpu = time.process_time() - cpu
-                statements = seen[0] - statements
-                server = children_cpu(server_pid) - server
+                with StatementTimes(store.db) as times:
+                    server = backends_cpu(server_pid)
+                    sent, cpu, wall = seen[0], time.process_time(), time.perf_counter()
+                    for call in calls:
+                        await answer(call)
+                    wall = time.perf_counter() - wall
+                    cpu = time.process_time() - cpu
+                    sent = seen[0] - sent
+                    in_server = cpu_since(server, backends_cpu(server_pid))
                 k = len(calls)
-                costs[name] = Cost(k, statements / k, wall / k * 1e3, cpu / k * 1e3, server / k * 1e3)
+                costs[name] = Cost(k, sent / k, wall / k * 1e3, cpu / k * 1e3, in_server / k * 1e3)
+                statements[name] = [list(row) for row in times.top()]
+                worst = max(times.slowest.values(), key=lambda v: v[0], default=None)
+                if server_pid is not None and worst is not None and name == "autocomplete typo":
+                    from bot.store.postgres import translate
+
+                    rows = await store.db.query(f"EXPLAIN (ANALYZE, BUFFERS) {translate(worst[1])}", worst[2])
+                    plan = f"{worst[0]:.1f} ms when timed: {' '.join(worst[1].split())}\n" + "\n".join(
+                        r[0] for r in rows
+                    )
         finally:
             stop()
         if profile is not None:  # again, under the profiler (it slows every call down)
@@ -167,7 +235,20 @@ async def breakdown(
             text = f"profile ({path}), by own time:\n" + out.getvalue().split("\n\n", 1)[-1].strip()
     finally:
         await store.close()
-    return costs, rtt, text
+    return costs, rtt, text, statements, plan
+
+
+async def analyze(url: str) -> float:
+    """VACUUM ANALYZE the database: what autovacuum does a minute or two after a bulk load."""
+    import asyncpg
+
+    t = time.perf_counter()
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("VACUUM ANALYZE")
+    finally:
+        await conn.close()
+    return time.perf_counter() - t
 
 
 async def measure(
@@ -182,23 +263,49 @@ async def measure(
     result = Backend(name)
     result.import_s = await build(target, records)
     print(f"{name}: {len(records):,} shows imported in {result.import_s:.1f} s", flush=True)
+    if isinstance(target, str):
+        # As the bot leaves it: no statistics yet (the import does not ANALYZE; autovacuum
+        # does, a minute or so later). Then with them, which is how it runs from then on.
+        result.fresh_rows, _ = await run_service(target, records, n)
+        print(
+            f"{name}: timed right after the import; VACUUM ANALYZE in {await analyze(target):.1f} s",
+            flush=True,
+        )
     result.rows, _ = await run_service(str(target), records, n)
-    result.costs, result.round_trip_ms, result.profile = await breakdown(
+    result.costs, result.round_trip_ms, result.profile, result.statements, result.plan = await breakdown(
         target, records, m, server_pid, profile
     )
     return result
 
 
 def side_by_side(results: Sequence[Backend]) -> str:
-    head = "| Row | " + " | ".join(f"{r.name} p50 / p99 ms" for r in results) + " | p99 ratio |"
-    lines = [head, "|---" * (len(results) + 2) + "|"]
+    """p50 / p99 of each row on each backend; PostgreSQL right after the import too."""
+    columns: list[tuple[str, list[Row]]] = [(r.name, r.rows) for r in results]
+    columns += [(f"{r.name} right after the import", r.fresh_rows) for r in results if r.fresh_rows]
+    lines = [
+        "| Row | " + " | ".join(f"{name} p50 / p99 ms" for name, _ in columns) + " | p99 ratio |",
+        "|---" * (len(columns) + 2) + "|",
+    ]
     for i, row in enumerate(results[0].rows):
-        cells = []
-        for r in results:
-            d = r.rows[i].data
-            cells.append(f"{d['p50_ms']:.2f} / {d['p99_ms']:.2f}")
+        cells = [f"{rows[i].data['p50_ms']:.2f} / {rows[i].data['p99_ms']:.2f}" for _, rows in columns]
         ratio = results[-1].rows[i].data["p99_ms"] / max(results[0].rows[i].data["p99_ms"], 1e-9)
         lines.append(f"| {row.name} | " + " | ".join(cells) + f" | {ratio:.2f} |")
+    return "\n".join(lines)
+
+
+def statement_table(results: Sequence[Backend], count: int = 3) -> str:
+    lines = [
+        "| Row | Backend | Statement (first 100 characters) | Per call | Mean ms | p99 ms | Max ms |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in results[0].statements:
+        for r in results:
+            calls = max(r.costs[name].calls, 1)
+            for sql, n, _total, mean, p99, worst in r.statements[name][:count]:
+                per = n / calls
+                lines.append(
+                    f"| {name} | {r.name} | `{sql}` | {per:.2f} | {mean:.3f} | {p99:.3f} | {worst:.2f} |"
+                )
     return "\n".join(lines)
 
 
@@ -264,9 +371,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print()
     print(cost_table(results))
     print()
+    print(statement_table(results))
+    print()
     for r in results:
         trip = r.round_trip_ms
         print(f"{r.name}: one SELECT 1 through the store: p50 {trip['p50']:.3f} ms, p99 {trip['p99']:.3f} ms")
+    for r in results:
+        if r.plan:
+            print(f"\n{r.name}: the slowest statement of autocomplete typo, {r.plan}")
     for r in results:
         if r.profile:
             print(f"\n{r.name} {r.profile}")

@@ -218,6 +218,7 @@ class Kill:
     resent_pending: int = 0  # posts A sent again from pending rows (its log)
     answered_by_nonce: int = 0  # posts Discord answered with the first message (same nonce)
     posts_after_restart: int = 0  # posts A made after its restart (new messages)
+    busiest_second_after_restart: int = 0  # most requests in one second, in the 5 s after it
 
 
 @dataclass(slots=True)
@@ -245,6 +246,7 @@ class Run:
     other_requests: dict[str, int] = field(default_factory=dict)  # from the release on, by route
     loop_stalls: int = 0  # localcord's loop waking up > 20 ms late, from the release on
     longest_stall_ms: float = 0.0
+    stalls_over_50ms: list[list[float]] = field(default_factory=list)  # [s after the release, ms]
     full_collections: int = 0  # of the bench's (localcord's) process, from the release on
     longest_collection_ms: float = 0.0
     ledger: dict[str, int] = field(default_factory=dict)  # this release's rows by state
@@ -456,6 +458,7 @@ async def run_once(
     stalls = [(t, late) for t, late in watch.stalls if t >= due - 1]
     result.loop_stalls = len(stalls)
     result.longest_stall_ms = max((late for _, late in stalls), default=0.0) * 1e3
+    result.stalls_over_50ms = [[round(t - due, 2), round(late * 1e3)] for t, late in stalls if late > 0.05]
     collections = [(t, d) for t, d in watch.collections if t >= due - 1]
     result.full_collections = len(collections)
     result.longest_collection_ms = max((d for _, d in collections), default=0.0) * 1e3
@@ -496,6 +499,10 @@ async def run_once(
         answered_a = sum(1 for _, c in posts if group_of[c] == 0)
         kill.answered_by_nonce = answered_a - result.processes[0].posts
         kill.posts_after_restart = len(after) - kill.answered_by_nonce
+        since = due + kill.restarted_at_s
+        kill.busiest_second_after_restart = busiest_second(
+            [t for t in watch.requests if since <= t <= since + 5]
+        )
         result.kill = kill
     result.met = (
         result.exactly_one == len(everyone)
@@ -605,6 +612,11 @@ def describe(r: Run) -> list[str]:
         f"(longest {r.longest_stall_ms:.0f} ms); its full garbage collections {r.full_collections} "
         f"(longest {r.longest_collection_ms:.0f} ms)",
         *(f"429 at {text}" for text in r.rejections),
+        *(
+            [f"localcord's loop stalled > 50 ms at (s, ms): {[tuple(x) for x in r.stalls_over_50ms]}"]
+            if r.stalls_over_50ms
+            else []
+        ),
         f"requests besides the posts, from the release on: {r.other_requests or 'none'}",
         f"per process: {shares}",
     ]
@@ -616,7 +628,8 @@ def describe(r: Run) -> list[str]:
             f"its next post at {k.first_post_after_restart_s:.1f} s (gap {k.gap_s:.1f} s after the kill); "
             f"re-sent from pending rows: {k.resent_pending} ({k.answered_by_nonce} answered with the first "
             f"message by nonce: they had gone out before the kill); "
-            f"{k.posts_after_restart:,} new posts after the restart"
+            f"{k.posts_after_restart:,} new posts after the restart; busiest second in the 5 s after the "
+            f"restart {k.busiest_second_after_restart} requests"
         )
     if r.kill is None:
         verdict = (
