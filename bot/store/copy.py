@@ -144,6 +144,8 @@ async def copy_sqlite_to_postgres(
                     f"coalesce(max({column}), 0) + 1, false) FROM {table}"
                 )
             copied.append(Copied(table, total))
+    # Statistics for the planner now, not when autovacuum comes round to the new rows.
+    await target.run("ANALYZE")
     return copied
 
 
