@@ -199,7 +199,9 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
         clock=clock,
         catalogue=catalogue,
         http_trace=rate_limit_trace(
-            each(announcements.rate_limited, metrics.record_429), on_answered=metrics.record_interaction
+            each(announcements.rate_limited, metrics.record_429),
+            on_answered=metrics.record_interaction,
+            on_response=announcements.limiter.answered,  # the pacer reads when Discord handled each one
         ),
         metrics=metrics,
         services=Services(

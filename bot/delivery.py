@@ -3,8 +3,8 @@
 It translates Discord's answers into the service's terms: 403 50013/50001 and 404 10003 mean
 the channel is broken; 5xx, timeouts and connection errors are transient (the service retries
 with back-off); 429 never reaches here, because discord.py waits as Discord says and retries.
-:func:`rate_limit_trace` sees each 429 on the wire and tells the service (its limiter paces
-just under Discord's global limit once the first global 429 arrives).
+:func:`rate_limit_trace` sees each answer on the wire and tells the limiter when Discord handled
+it, and each 429 (the limiter paces at Discord's global limit once the first global 429 arrives).
 """
 
 from __future__ import annotations
@@ -57,16 +57,42 @@ def interaction_age(path: str, wall: float) -> float | None:
     return wall - created
 
 
+GLOBAL_EXEMPT = ("/interactions/", "/webhooks/")  # not bound to Discord's global rate limit
+
+
+def server_time(headers: Any) -> float | None:
+    """When Discord handled a request, on its clock: ``X-RateLimit-Reset`` (the epoch instant the
+    route's bucket resets) minus ``X-RateLimit-Reset-After`` (the seconds until then, from the
+    answer); None when the answer has no such headers."""
+    reset, after = headers.get("X-RateLimit-Reset"), headers.get("X-RateLimit-Reset-After")
+    if not reset or not after:
+        return None
+    try:
+        return float(reset) - float(after)
+    except ValueError:
+        return None
+
+
 def rate_limit_trace(
-    on_limited: Callable[..., None], *, on_answered: Callable[[float], None] | None = None
+    on_limited: Callable[..., None],
+    *,
+    on_answered: Callable[[float], None] | None = None,
+    on_response: Callable[..., None] | None = None,
 ) -> aiohttp.TraceConfig:
     """An aiohttp trace for the bot's HTTP session that reports every 429 answer as
     ``on_limited(global_=..., retry_after=...)``, global when Discord says so in its headers;
-    and, with ``on_answered``, the seconds from each interaction's creation to the bot's first
-    response to it (ops: the metrics)."""
+    with ``on_response``, every answer to a request bound to the global limit as
+    ``on_response(server_time=...)`` (the pacer: see :func:`server_time`), called in the task
+    that made the request; and, with ``on_answered``, the seconds from each interaction's
+    creation to the bot's first response to it (ops: the metrics)."""
 
     async def on_request_end(session: Any, context: SimpleNamespace, params: Any) -> None:
         response = params.response
+        if on_response is not None and not any(x in params.url.path for x in GLOBAL_EXEMPT):
+            try:
+                on_response(server_time=server_time(response.headers))
+            except Exception:
+                log.exception("could not report an answer to the pacer")
         if on_answered is not None and params.method == "POST" and response.status < 300:
             age = interaction_age(params.url.path, time.time())
             if age is not None:

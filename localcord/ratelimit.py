@@ -6,6 +6,12 @@
   callbacks and interaction webhooks.
 * Injections let a test force "the next N requests to route X answer 429/5xx".
 
+Headers as Discord sends them: every answer on a limited route carries X-RateLimit-Limit,
+-Remaining, -Reset (epoch seconds, to the millisecond), -Reset-After and -Bucket, so Reset minus
+Reset-After is the instant the server handled the request; a route's 429 adds Retry-After and
+X-RateLimit-Scope; the global limit has no header of its own until its 429, which carries only
+Retry-After, X-RateLimit-Global and X-RateLimit-Scope: global (and ``retry_after`` in the body).
+
 Route patterns are written like ``"POST /channels/*/messages"`` (the method is
 optional). ``*`` and ``{name}`` match one path segment, ``**`` matches anything.
 """
@@ -190,6 +196,8 @@ class RateLimiter:
                                 "X-RateLimit-Remaining": "0",
                                 "X-RateLimit-Reset": f"{time.time() + inj.retry_after:.3f}",
                                 "X-RateLimit-Reset-After": f"{inj.retry_after:.3f}",
+                                # Discord sends a route's usual headers with its 429, bucket too
+                                "X-RateLimit-Bucket": hashlib.sha1(inj.pattern.encode()).hexdigest()[:32],
                             }
                         )
                     if inj.via:

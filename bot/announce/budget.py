@@ -151,6 +151,10 @@ class SharedBudget:
         self._holds.add(task)
         task.add_done_callback(self._holds.discard)
 
+    def answered(self, *, server_time: float | None = None) -> None:
+        """Discord answered a request: nothing to do, the shared grid paces every process."""
+        return None
+
     async def _hold(self, until: float) -> None:
         try:
             async with asyncio.timeout(self.deadline):
