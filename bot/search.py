@@ -142,37 +142,25 @@ async def search(
 async def _typo_offers(
     source: NameSource, q: str, kind: str, *, count: bool
 ) -> list[tuple[float, str, str, str]]:
-    """Names a typo away from ``q``. Counting shared trigrams (for a short key, or when the
-    rare-trigram intersection found nothing close) costs most; it runs only if ``count``
-    (the caller found no prefix match)."""
+    """Names a typo away from ``q``: those holding every trigram of one of a few groups of the
+    key's rarest trigrams, chosen so that one edit leaves a group whole (``typo_groups``), which
+    the trigram index intersects in C. Counting shared trigrams, for a key too short for groups
+    or when the groups found nothing, costs most; it runs only if ``count`` (the caller found
+    no prefix match)."""
     grams = trigrams(q)
     if not grams:
         return []
     docs = await source.gram_docs(kind, grams)
-    # A long key: its rarest trigrams that start at least three characters apart, so that one
-    # edit (which spoils up to three neighbouring trigrams) spoils at most one of them. The
-    # names holding all of them but one are few, and the trigram index intersects them in C.
-    # Trigrams no name holds (the typo's own) are skipped.
-    spread: list[tuple[str, int]] = []
-    placed = sorted((docs[q[i : i + 3]], i, q[i : i + 3]) for i in range(len(q) - 2) if q[i : i + 3] in docs)
-    for _n, at, gram in placed:
-        if all(abs(at - other) >= 3 for _, other in spread) and gram not in (g for g, _ in spread):
-            spread.append((gram, at))
-            if len(spread) == TYPO_GRAMS:
-                break
     out: list[tuple[float, str, str, str]] = []
-    if len(spread) >= 3:
-        chosen = [g for g, _ in spread]
-        groups = [[g for g in chosen if g != left_out] for left_out in chosen]
+    groups = typo_groups(q, docs, sides=count)
+    if groups:
         _rescore(q, await source.names_with_grams(kind, groups, TYPO_CANDIDATES), out)
-        if any(o[0] >= TYPO_GOOD for o in out):
+        if not count or any(o[0] >= TYPO_GOOD for o in out):
             return out
-        # Nothing close: the typo spoilt two of them (a swap spoils four trigrams), or a trigram
-        # it made is one some other name holds. Count shared trigrams instead.
-    # A short key (or the fallback): names sharing the most of its rarest trigrams, within a
-    # budget of postings (common ones, like "the", say little and would cost most of the time).
     if not count:
         return out
+    # A short key (or the fallback): names sharing the most of its rarest trigrams, within a
+    # budget of postings (common ones, like "the", say little and would cost most of the time).
     used: list[str] = []
     total = 0
     for n, gram in sorted((docs[g], g) for g in grams if g in docs):
@@ -185,6 +173,55 @@ async def _typo_offers(
         found = await source.name_candidates(kind, used, need, TYPO_CANDIDATES)
         _rescore(q, [(ref, text, key) for ref, text, key, _ in found], out)
     return out
+
+
+def typo_groups(q: str, docs: dict[str, int], *, sides: bool = True) -> list[list[str]]:
+    """Groups of the key's trigrams such that one edit (a substitution, insertion, deletion or
+    swap of neighbours) leaves at least one group whole: the name meant holds every trigram of
+    that group. An edit spoils the trigrams starting in a window of at most four neighbouring
+    positions; ``docs`` (how many names hold each trigram; absent: none) says where it may be.
+
+    - A trigram no name holds is the typo's own: the window holds it, and every trigram four or
+      more positions away from each such one is whole (one group).
+    - Else trigrams starting four or more positions apart are spoilt one at most: with three or
+      more of them, each group leaves one out.
+    - Else (if ``sides``) a group left of a gap of three positions and one right of it: less
+      telling, so more names to re-score.
+
+    A group keeps its ``TYPO_GRAMS`` rarest trigrams. Empty for a key too short for any."""
+    starts = range(len(q) - 2)
+    placed = [(docs[q[i : i + 3]], i, q[i : i + 3]) for i in starts if q[i : i + 3] in docs]
+    absent = [i for i in starts if q[i : i + 3] not in docs]
+    if absent and max(absent) - min(absent) <= 3:
+        whole = sorted((n, g) for n, at, g in placed if at < max(absent) - 3 or at > min(absent) + 3)
+        group = list(dict.fromkeys(g for _, g in whole))[:TYPO_GRAMS]
+        return [group] if group else []
+    if absent:
+        return []  # more than one edit: counting shared trigrams may still find the name
+    spread: list[tuple[int, str]] = []
+    for _n, at, gram in sorted(placed):
+        if all(abs(at - other) >= 4 for other, _ in spread) and all(gram != g for _, g in spread):
+            spread.append((at, gram))
+            if len(spread) == TYPO_GRAMS:
+                break
+    if len(spread) >= 3:
+        chosen = [g for _, g in spread]
+        return [[g for g in chosen if g != left_out] for left_out in chosen]
+    if not sides:
+        return []
+    # Two sides of a gap: every trigram starting before ``cut`` and every one from ``cut + 3``.
+    best: list[list[str]] = []
+    best_cost = 0
+    for cut in range(1, len(q) - 5):
+        left = list(dict.fromkeys(g for _, g in sorted((n, g) for n, at, g in placed if at < cut)))
+        right = list(dict.fromkeys(g for _, g in sorted((n, g) for n, at, g in placed if at >= cut + 3)))
+        if not left or not right:
+            continue
+        cost = docs[left[0]] + docs[right[0]]  # at most the names the two sides find
+        if not best or cost < best_cost:
+            best = [left[:TYPO_GRAMS], right[:TYPO_GRAMS]]
+            best_cost = cost
+    return best
 
 
 def _rescore(q: str, candidates: list[tuple[str, str, str]], out: list[tuple[float, str, str, str]]) -> None:

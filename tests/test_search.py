@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.models import Credit, Person, Role, Show, ShowRecord
-from bot.search import clean_input, normalise, search, trigrams, word_suffixes
+from bot.search import clean_input, normalise, search, trigrams, typo_groups, word_suffixes
 from bot.store import Store
 
 SHOWS = [
@@ -119,3 +119,39 @@ def test_any_text_is_searchable_without_error(names, text):
     hits = asyncio.get_event_loop().run_until_complete(search(names, text, kind="show"))
     assert len(hits) <= 25
     assert all(0 <= h.score <= 100 for h in hits)
+
+
+def one_edit(text: str, op: int, at: int, letter: str) -> str:
+    """A substitution, deletion, insertion or swap of neighbours at ``at``."""
+    if op == 0:
+        return text[:at] + letter + text[at + 1 :]
+    if op == 1:
+        return text[:at] + text[at + 1 :]
+    if op == 2:
+        return text[:at] + letter + text[at:]
+    return text[:at] + text[at + 1 : at + 2] + text[at] + text[at + 2 :]
+
+
+@settings(max_examples=400)
+@given(
+    name=st.text(alphabet="abcde fgh", min_size=3, max_size=30),
+    op=st.integers(0, 3),
+    at=st.integers(0, 29),
+    letter=st.sampled_from("abxyz "),
+    others_hold_typo_grams=st.booleans(),
+)
+def test_one_edit_leaves_a_typo_group_whole(name, op, at, letter, others_hold_typo_grams):
+    # Whichever edit was made, the name meant holds every trigram of at least one group: the
+    # trigram index finds it by intersecting them, without counting shared trigrams.
+    name = normalise(name)
+    query = normalise(one_edit(name, op, min(at, max(0, len(name) - 1)), letter))
+    docs = dict.fromkeys(trigrams(name), 5)
+    if others_hold_typo_grams:  # the typo's own trigrams are some other names'
+        docs.update(dict.fromkeys((g for g in trigrams(query) if g not in docs), 1))
+    groups = typo_groups(query, docs)
+    held = set(trigrams(name))
+    assert all(groups), groups
+    if groups:
+        assert any(set(group) <= held for group in groups), (name, query, groups)
+    if len(query) >= 12:  # long enough for groups on any edit
+        assert groups
