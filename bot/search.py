@@ -57,6 +57,9 @@ TYPO_GRAMS = 4  # rare trigrams, three or more characters apart, a long typed ke
 TYPO_BUDGET = 6_000  # trigram postings counted for a short key, rarest trigrams first
 TYPO_CANDIDATES = 300  # names re-scored per typo search
 TYPO_GOOD = 70.0  # a re-scored candidate this close ends the typo search
+EDIT_KEYS_MAX = 12  # the longest key whose one-edit variants are looked up one by one
+_LATIN = "abcdefghijklmnopqrstuvwxyz0123456789"
+_CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 
 
 def word_suffixes(key: str) -> list[str]:
@@ -101,6 +104,10 @@ class NameSource(Protocol):
         self, kind: str, groups: Sequence[Sequence[str]], limit: int = ...
     ) -> list[tuple[str, str, str]]: ...
 
+    async def names_with_keys(
+        self, kind: str, keys: Sequence[str], limit: int = ...
+    ) -> list[tuple[str, str, str]]: ...
+
 
 def typo_score(q: str, key: str) -> float:
     ratio = fuzz.ratio(q, key)
@@ -142,25 +149,40 @@ async def search(
 async def _typo_offers(
     source: NameSource, q: str, kind: str, *, count: bool
 ) -> list[tuple[float, str, str, str]]:
-    """Names a typo away from ``q``: those holding every trigram of one of a few groups of the
-    key's rarest trigrams, chosen so that one edit leaves a group whole (``typo_groups``), which
-    the trigram index intersects in C. Counting shared trigrams, for a key too short for groups
-    or when the groups found nothing, costs most; it runs only if ``count`` (the caller found
-    no prefix match)."""
+    """Names a typo away from ``q``, each way dearer than the one before, tried until one finds
+    a close name:
+
+    1. those holding every trigram of one of a few groups of the key's rarest trigrams, chosen
+       so that one edit leaves a group whole (``typo_groups``); the trigram index intersects
+       them in C;
+    2. for a short key, whose trigrams say little: names whose key, or a later word of it, is
+       one edit from ``q`` (``one_edit_keys``), one index look-up each;
+    3. a group each side of a gap in the key, then names sharing the most of its rarest
+       trigrams (within a budget of postings).
+
+    Only the first runs unless ``count`` (the caller found no prefix match)."""
     grams = trigrams(q)
-    if not grams:
-        return []
-    docs = await source.gram_docs(kind, grams)
+    docs = await source.gram_docs(kind, grams) if grams else {}
     out: list[tuple[float, str, str, str]] = []
-    groups = typo_groups(q, docs, sides=count)
+    groups = typo_groups(q, docs, sides=False)
+    found: list[tuple[str, str, str]] = []
     if groups:
-        _rescore(q, await source.names_with_grams(kind, groups, TYPO_CANDIDATES), out)
-        if not count or any(o[0] >= TYPO_GOOD for o in out):
-            return out
-    if not count:
+        found = await source.names_with_grams(kind, groups, TYPO_CANDIDATES)
+        _rescore(q, found, out)
+    # As many as asked for: the groups' trigrams are common, and the name may not be among them.
+    if not count or (_close(out) and len(found) < TYPO_CANDIDATES):
         return out
-    # A short key (or the fallback): names sharing the most of its rarest trigrams, within a
-    # budget of postings (common ones, like "the", say little and would cost most of the time).
+    if len(q) <= EDIT_KEYS_MAX:
+        _rescore(q, await source.names_with_keys(kind, one_edit_keys(q), TYPO_CANDIDATES), out)
+        if _close(out):
+            return out
+    if not groups:
+        sides = typo_groups(q, docs)
+        if sides:
+            _rescore(q, await source.names_with_grams(kind, sides, TYPO_CANDIDATES), out)
+            if _close(out):
+                return out
+    # Common trigrams (like "the") say little and would cost most of the time: the rarest only.
     used: list[str] = []
     total = 0
     for n, gram in sorted((docs[g], g) for g in grams if g in docs):
@@ -170,9 +192,35 @@ async def _typo_offers(
         total += n
     if used:
         need = max(1, min(len(grams), len(used)) // 4)
-        found = await source.name_candidates(kind, used, need, TYPO_CANDIDATES)
-        _rescore(q, [(ref, text, key) for ref, text, key, _ in found], out)
+        counted = await source.name_candidates(kind, used, need, TYPO_CANDIDATES)
+        _rescore(q, [(ref, text, key) for ref, text, key, _ in counted], out)
     return out
+
+
+def _close(offers: list[tuple[float, str, str, str]]) -> bool:
+    return any(o[0] >= TYPO_GOOD for o in offers)
+
+
+def one_edit_keys(q: str) -> list[str]:
+    """Every key one edit from ``q``: a character deleted, two neighbours swapped, or one
+    replaced or inserted, from the letters and digits of the key's script (Latin, Cyrillic)
+    or else its own characters, and a space."""
+    letters = set(q) | {" "}
+    if any(ch in _LATIN for ch in q):
+        letters.update(_LATIN)
+    if any(ch in _CYRILLIC for ch in q):
+        letters.update(_CYRILLIC)
+    alphabet = sorted(letters)
+    out: set[str] = set()
+    for i in range(len(q)):
+        out.add(q[:i] + q[i + 1 :])
+        if i + 1 < len(q):
+            out.add(q[:i] + q[i + 1] + q[i] + q[i + 2 :])
+        out.update(q[:i] + ch + q[i + 1 :] for ch in alphabet)
+    for i in range(len(q) + 1):
+        out.update(q[:i] + ch + q[i:] for ch in alphabet)
+    out.discard(q)
+    return sorted(k for k in out if k and k == " ".join(k.split()))
 
 
 def typo_groups(q: str, docs: dict[str, int], *, sides: bool = True) -> list[list[str]]:

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.models import Credit, Person, Role, Show, ShowRecord
-from bot.search import clean_input, normalise, search, trigrams, typo_groups, word_suffixes
+from bot.search import clean_input, normalise, one_edit_keys, search, trigrams, typo_groups, word_suffixes
 from bot.store import Store
 
 SHOWS = [
@@ -155,3 +155,24 @@ def test_one_edit_leaves_a_typo_group_whole(name, op, at, letter, others_hold_ty
         assert any(set(group) <= held for group in groups), (name, query, groups)
     if len(query) >= 12:  # long enough for groups on any edit
         assert groups
+
+
+def test_one_edit_keys_cover_each_kind_of_edit():
+    keys = one_edit_keys("smmer")
+    assert {"summer", "smer", "msmer", "smmr", "smmed"} <= set(keys)
+    assert "smmer" not in keys
+    assert "the seal" in one_edit_keys("theseal")
+    assert "squid game" in one_edit_keys("squid gmae")
+    assert "война" in one_edit_keys("вйона")
+    assert all(k == " ".join(k.split()) and k for k in keys)
+
+
+async def test_a_short_typo_finds_its_name_among_many_sharing_its_trigrams(store):
+    # 400 names hold every trigram "smmer" shares with "summer": counting shared trigrams
+    # keeps 300 of them; looking up the key's one-edit variants finds the name itself.
+    shows = [Show(f"camp-{i}", f"Summer Camp {i}") for i in range(400)]
+    await store.import_records(records([*shows, Show("summer", "Summer"), Show("late", "Late Summer")]))
+    assert await top(store, "smmer") == "summer"
+    found = await store.names_with_keys("show", ["summer", "winter"], 5)
+    assert [ref for ref, _, _ in found][:2] == ["summer", "late"]
+    assert len(found) == 2

@@ -184,6 +184,7 @@ class Store:
     gram_docs = _Part("names", NameIndex.gram_docs)
     name_candidates = _Part("names", NameIndex.name_candidates)
     names_with_grams = _Part("names", NameIndex.names_with_grams)
+    names_with_keys = _Part("names", NameIndex.names_with_keys)
     display_names = _Part("names", NameIndex.display_names)
     first_names = _Part("names", NameIndex.first_names)
     name_count = _Part("names", NameIndex.name_count)

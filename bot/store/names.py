@@ -118,6 +118,22 @@ class NameIndex:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
+    async def names_with_keys(
+        self, kind: str, keys: Sequence[str], limit: int = 300
+    ) -> list[tuple[str, str, str]]:
+        """Names of ``kind`` whose key, or its suffix from a later word start, is one of ``keys``:
+        (ref, text, key), whole keys first. One look-up in the word-start index per key."""
+        if not keys:
+            return []
+        marks = ",".join("?" * len(keys))
+        rows = await self.db.query(
+            "SELECT n.ref, n.text, n.key FROM (SELECT name_id, whole FROM name_keys "  # noqa: S608
+            f"WHERE kind = ? AND key IN ({marks}) ORDER BY whole DESC, name_id LIMIT ?) k "
+            "JOIN names n ON n.id = k.name_id ORDER BY k.whole DESC, k.name_id",
+            [kind, *keys, limit],
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     async def display_names(self, kind: str, refs: Iterable[str]) -> dict[str, str]:
         """Show id -> title, or person id -> name, for the given ids."""
         ids = list(dict.fromkeys(refs))
