@@ -26,6 +26,9 @@ def setup_logging(level: int, log_file: str | None = None) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from bot.startup import mark
+
+    mark("main")  # the interpreter is up (PREMIERE_START_TIMES: where a start's time goes)
     args = sys.argv[1:] if argv is None else argv
     if args and args[0] == "catalogue":
         from bot.cli import catalogue_main
@@ -50,8 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"premiere: {exc}", file=sys.stderr)
         return 2
+    mark("settings")
     setup_logging(log_level_number(settings), str(settings.log_file) if settings.log_file else None)
+    mark("logging")
     from bot.app import run_bot
+
+    mark("imports")
 
     try:
         return asyncio.run(run_bot(settings))

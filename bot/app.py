@@ -17,6 +17,7 @@ import discord
 from bot.clock import Clock, system_clock
 from bot.config import ConfigError, Settings
 from bot.services.catalogue import CatalogueService
+from bot.startup import mark
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -243,13 +244,16 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
     except DatabaseError as exc:
         print(f"premiere: {exc}", file=sys.stderr)
         return 1
+    mark("database")
     async with store:
         try:
             await seed_catalogue(store, settings)
         except backend_errors() + (OSError,) as exc:  # one transaction: nothing was written
             print(f"premiere: {describe(database_target(settings), exc)}", file=sys.stderr)
             return 1
+        mark("seed check")
         bot = await build_bot(settings, store, clock)
+        mark("services")
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError):  # stop cleanly on SIGTERM, as on Ctrl-C
             loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))

@@ -28,8 +28,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from icalendar import Calendar, Event, vDuration, vText
-
 from bot.calendar_models import Feed, FeedKind, Revision, revise, whole_second
 from bot.i18n import ENGLISH, N_, texts
 from bot.models import Precision, Release, Show
@@ -236,6 +234,8 @@ def render(
     about: str | None = None,
 ) -> bytes:
     """The iCalendar file: the same entries and revisions always give the same bytes."""
+    from icalendar import Calendar, Event, vDuration, vText  # here: the bot starts without it
+
     cal = Calendar()
     cal.add("version", "2.0")
     cal.add("prodid", PRODID)

@@ -7,6 +7,7 @@ against a temporary database and the project's Discord-compatible server.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -25,6 +26,8 @@ from bot.config import Settings
 from bot.error_messages import user_message
 from bot.i18n import ENGLISH, N_, Msg, texts
 from bot.services.catalogue import CatalogueService
+from bot.startup import mark
+from bot.startup import report as report_start_times
 from bot.store import Store
 from bot.translator import PremiereTranslator, reader_language
 
@@ -53,6 +56,7 @@ EXTENSIONS: tuple[str, ...] = (
     "cogs.calendar",
 )
 SYNC_HASH_KEY = "command_tree_hash"
+SCHEDULER_START_WAIT = 30.0  # seconds the scheduler waits for the gateway's READY before it starts
 GENERIC_ERROR = N_("Something went wrong on our side; it has been logged. Please try again in a moment.")
 
 
@@ -158,6 +162,7 @@ class PremiereBot(commands.AutoShardedBot):
         self.initial_extensions = tuple(extensions)
         self.failed_extensions: list[str] = []
         self.scheduler_started: asyncio.Task[None] | None = None
+        self.first_ready = asyncio.Event()  # a shard received READY: the scheduler may start
         self.calendar_http: CalendarHTTP | None = None
         self.metrics = metrics
         self.ops_http: OpsHTTP | None = None
@@ -167,27 +172,35 @@ class PremiereBot(commands.AutoShardedBot):
         if self.settings.api_base:
             await self._use_server_gateway()
         await self.tree.set_translator(PremiereTranslator())  # the commands in Korean too
+        mark("translator")
         for name in self.initial_extensions:
             try:
                 await self.load_extension(name)
             except Exception:
                 self.failed_extensions.append(name)
                 log.exception("extension %s failed to load; the others still run", name)
+        mark("extensions")
         await self.sync_commands()
-        if self.services.calendar is not None:
-            from bot.calendar_http import start_calendar_http
+        mark("commands")
+        if self.services.calendar is not None and self.settings.calendar_http_port is not None:
+            from bot.calendar_http import start_calendar_http  # aiohttp.web: only when feeds are served
 
             self.calendar_http = await start_calendar_http(self.services.calendar, self.settings)
         if self.metrics is not None and self.settings.metrics_port is not None:
             await self._start_ops(self.metrics)
-        # Planning every configured channel can take a while on a big bot: do it beside the
-        # gateway connection, not before it.
+        # Planning every configured channel takes a while on a big bot (and the catch-up of what
+        # was missed more): start once the gateway said READY, so that it never delays READY.
         self.scheduler_started = asyncio.create_task(self._start_scheduler(), name="premiere-scheduler-start")
+        mark("setup_hook")
 
     async def _start_scheduler(self) -> None:
         scheduler = self.services.scheduler
         if scheduler is None:
             return
+        # Posts go out over HTTP, not the gateway: a gateway that does not answer delays the
+        # scheduler by SCHEDULER_START_WAIT at most, never stops it.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.first_ready.wait(), SCHEDULER_START_WAIT)
         leases = self.services.leases
         if leases is not None:
             await leases.renew()  # before the first run, so that the holder's sends the DMs
@@ -196,6 +209,7 @@ class PremiereBot(commands.AutoShardedBot):
         except Exception:
             log.exception("the announcement scheduler failed to start; commands still work")
             return
+        mark("scheduler planned")
         if self.heartbeat is not None:  # ops: /healthz sees the scheduler's jobs run
             self.heartbeat.install(scheduler)
         if leases is not None:
@@ -324,5 +338,11 @@ class PremiereBot(commands.AutoShardedBot):
         log.info("synced %d global commands", len(synced))
         return Msg("synced {count} global commands", count=len(synced))
 
+    async def on_connect(self) -> None:
+        """The gateway's READY (of each shard, and again after each new session)."""
+        mark("READY received")
+        self.first_ready.set()
+
     async def on_ready(self) -> None:
         log.info("ready as %s in %d servers", self.user, len(self.guilds))
+        report_start_times()

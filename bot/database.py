@@ -125,8 +125,9 @@ async def open_database(target: Path | str) -> Store:
     (one line) when it cannot be used."""
     if not is_url(target):
         check_database_file(Path(target))
-    errors: tuple[type[BaseException], ...] = (MigrationError, *backend_errors(), OSError, TimeoutError)
     try:
         return await Store.open(target)
-    except errors as exc:
+    except Exception as exc:  # asyncpg's errors looked up only then: a SQLite start never imports it
+        if not isinstance(exc, (MigrationError, OSError, TimeoutError, *backend_errors())):
+            raise
         raise DatabaseError(describe(target, exc)) from None

@@ -22,12 +22,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
-
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from typing import TYPE_CHECKING
 
 from bot.clock import Clock, system_clock
 from bot.planner import job_id
 from bot.services.announcements import AnnouncementService
+
+if TYPE_CHECKING:
+    from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +73,8 @@ class AnnouncementScheduler:
             return
         # APScheduler logs every job added, removed and run at INFO: hundreds of lines per release.
         logging.getLogger("apscheduler").setLevel(max(logging.WARNING, logging.getLogger().level))
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler  # here: the bot is READY first
+
         self._scheduler = AsyncIOScheduler(timezone=UTC)
         self._scheduler.start()
         self._scheduler.add_job(
