@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from rapidfuzz import fuzz
+from rapidfuzz.distance import OSA
 
 _INVISIBLE = dict.fromkeys(
     map(ord, "\u200b\u200c\u200d\u200e\u200f\u2060\u2061\u2062\u2063\u2064\ufeff\u00ad\u180e"), None
@@ -149,39 +150,42 @@ async def search(
 async def _typo_offers(
     source: NameSource, q: str, kind: str, *, count: bool
 ) -> list[tuple[float, str, str, str]]:
-    """Names a typo away from ``q``, each way dearer than the one before, tried until one finds
-    a close name:
+    """Names a typo away from ``q``, tried in turn until one finds a close name:
 
-    1. those holding every trigram of one of a few groups of the key's rarest trigrams, chosen
-       so that one edit leaves a group whole (``typo_groups``); the trigram index intersects
-       them in C;
-    2. for a short key, whose trigrams say little: names whose key, or a later word of it, is
-       one edit from ``q`` (``one_edit_keys``), one index look-up each;
-    3. a group each side of a gap in the key, then names sharing the most of its rarest
-       trigrams (within a budget of postings).
+    - names holding every trigram of one of a few groups of the key's rarest trigrams, chosen
+      so that one edit leaves a group whole (``typo_groups``); the trigram index intersects
+      them in C;
+    - names whose key, or its suffix from a later word start, is one edit from ``q``
+      (``one_edit_keys``), one index look-up each: first for a short key (whose trigrams say
+      little), else only around the typo's own trigrams;
+    - names sharing the most of the key's rarest trigrams (within a budget of postings).
 
-    Only the first runs unless ``count`` (the caller found no prefix match)."""
+    Only the groups are asked unless ``count`` (the caller found no prefix match)."""
     grams = trigrams(q)
     docs = await source.gram_docs(kind, grams) if grams else {}
     out: list[tuple[float, str, str, str]] = []
-    groups = typo_groups(q, docs, sides=False)
+    short = len(q) <= EDIT_KEYS_MAX
+    if count and short:
+        _rescore(q, await source.names_with_keys(kind, one_edit_keys(q), TYPO_CANDIDATES), out)
+        if _close(out):
+            return out
+    groups = typo_groups(q, docs)
     found: list[tuple[str, str, str]] = []
     if groups:
         found = await source.names_with_grams(kind, groups, TYPO_CANDIDATES)
         _rescore(q, found, out)
-    # As many as asked for: the groups' trigrams are common, and the name may not be among them.
-    if not count or (_close(out) and len(found) < TYPO_CANDIDATES):
+    # A group that brought all it may is of common trigrams: the name may not be among them,
+    # unless one found is a single edit from the key (none can be closer).
+    full = bool(groups) and len(found) >= TYPO_CANDIDATES // len(groups)
+    if not count or (_close(out) and (not full or any(_one_edit(q, key) for _, _, key in found))):
         return out
-    if len(q) <= EDIT_KEYS_MAX:
-        _rescore(q, await source.names_with_keys(kind, one_edit_keys(q), TYPO_CANDIDATES), out)
+    # An edit at character i spoils the trigrams starting at i - 2 to i (i + 1 for a swap).
+    absent = [i for i in range(len(q) - 2) if q[i : i + 3] not in docs]
+    if not short and absent and max(absent) - min(absent) <= 3:
+        keys = one_edit_keys(q, max(absent) - 1, min(absent) + 3)
+        _rescore(q, await source.names_with_keys(kind, keys, TYPO_CANDIDATES), out)
         if _close(out):
             return out
-    if not groups:
-        sides = typo_groups(q, docs)
-        if sides:
-            _rescore(q, await source.names_with_grams(kind, sides, TYPO_CANDIDATES), out)
-            if _close(out):
-                return out
     # Common trigrams (like "the") say little and would cost most of the time: the rarest only.
     used: list[str] = []
     total = 0
@@ -197,33 +201,39 @@ async def _typo_offers(
     return out
 
 
+def _one_edit(q: str, key: str) -> bool:
+    return OSA.distance(q, key, score_cutoff=1) <= 1
+
+
 def _close(offers: list[tuple[float, str, str, str]]) -> bool:
     return any(o[0] >= TYPO_GOOD for o in offers)
 
 
-def one_edit_keys(q: str) -> list[str]:
-    """Every key one edit from ``q``: a character deleted, two neighbours swapped, or one
-    replaced or inserted, from the letters and digits of the key's script (Latin, Cyrillic)
-    or else its own characters, and a space."""
+def one_edit_keys(q: str, start: int = 0, end: int | None = None) -> list[str]:
+    """Every key one edit from ``q`` at characters ``start`` to ``end`` (all by default): a
+    character deleted, two neighbours swapped, or one replaced or inserted, from the letters
+    and digits of the key's script (Latin, Cyrillic) or else its own characters, and a space."""
     letters = set(q) | {" "}
     if any(ch in _LATIN for ch in q):
         letters.update(_LATIN)
     if any(ch in _CYRILLIC for ch in q):
         letters.update(_CYRILLIC)
     alphabet = sorted(letters)
+    start = max(0, start)
+    end = len(q) if end is None else min(len(q), end)
     out: set[str] = set()
-    for i in range(len(q)):
+    for i in range(start, end):
         out.add(q[:i] + q[i + 1 :])
         if i + 1 < len(q):
             out.add(q[:i] + q[i + 1] + q[i] + q[i + 2 :])
         out.update(q[:i] + ch + q[i + 1 :] for ch in alphabet)
-    for i in range(len(q) + 1):
+    for i in range(start, end + 1):
         out.update(q[:i] + ch + q[i:] for ch in alphabet)
     out.discard(q)
     return sorted(k for k in out if k and k == " ".join(k.split()))
 
 
-def typo_groups(q: str, docs: dict[str, int], *, sides: bool = True) -> list[list[str]]:
+def typo_groups(q: str, docs: dict[str, int]) -> list[list[str]]:
     """Groups of the key's trigrams such that one edit (a substitution, insertion, deletion or
     swap of neighbours) leaves at least one group whole: the name meant holds every trigram of
     that group. An edit spoils the trigrams starting in a window of at most four neighbouring
@@ -231,45 +241,29 @@ def typo_groups(q: str, docs: dict[str, int], *, sides: bool = True) -> list[lis
 
     - A trigram no name holds is the typo's own: the window holds it, and every trigram four or
       more positions away from each such one is whole (one group).
-    - Else trigrams starting four or more positions apart are spoilt one at most: with three or
-      more of them, each group leaves one out.
-    - Else (if ``sides``) a group left of a gap of three positions and one right of it: less
-      telling, so more names to re-score.
+    - Else every fourth position, and the last, is an anchor: any window holds one, and the
+      trigrams four or more positions away from that anchor are whole (a group per anchor).
 
-    A group keeps its ``TYPO_GRAMS`` rarest trigrams. Empty for a key too short for any."""
-    starts = range(len(q) - 2)
-    placed = [(docs[q[i : i + 3]], i, q[i : i + 3]) for i in starts if q[i : i + 3] in docs]
-    absent = [i for i in starts if q[i : i + 3] not in docs]
+    A group keeps its ``TYPO_GRAMS`` rarest trigrams. None if a group would have fewer than
+    two (a short key's: one trigram says little, and counting shared ones does better)."""
+    n = len(q) - 2
+    placed = [(docs[q[i : i + 3]], i, q[i : i + 3]) for i in range(n) if q[i : i + 3] in docs]
+    absent = [i for i in range(n) if q[i : i + 3] not in docs]
     if absent and max(absent) - min(absent) <= 3:
-        whole = sorted((n, g) for n, at, g in placed if at < max(absent) - 3 or at > min(absent) + 3)
+        whole = sorted((c, g) for c, at, g in placed if at < max(absent) - 3 or at > min(absent) + 3)
         group = list(dict.fromkeys(g for _, g in whole))[:TYPO_GRAMS]
-        return [group] if group else []
+        return [group] if len(group) >= 2 else []
     if absent:
         return []  # more than one edit: counting shared trigrams may still find the name
-    spread: list[tuple[int, str]] = []
-    for _n, at, gram in sorted(placed):
-        if all(abs(at - other) >= 4 for other, _ in spread) and all(gram != g for _, g in spread):
-            spread.append((at, gram))
-            if len(spread) == TYPO_GRAMS:
-                break
-    if len(spread) >= 3:
-        chosen = [g for _, g in spread]
-        return [[g for g in chosen if g != left_out] for left_out in chosen]
-    if not sides:
-        return []
-    # Two sides of a gap: every trigram starting before ``cut`` and every one from ``cut + 3``.
-    best: list[list[str]] = []
-    best_cost = 0
-    for cut in range(1, len(q) - 5):
-        left = list(dict.fromkeys(g for _, g in sorted((n, g) for n, at, g in placed if at < cut)))
-        right = list(dict.fromkeys(g for _, g in sorted((n, g) for n, at, g in placed if at >= cut + 3)))
-        if not left or not right:
-            continue
-        cost = docs[left[0]] + docs[right[0]]  # at most the names the two sides find
-        if not best or cost < best_cost:
-            best = [left[:TYPO_GRAMS], right[:TYPO_GRAMS]]
-            best_cost = cost
-    return best
+    groups: list[list[str]] = []
+    for anchor in sorted({*range(0, n, 4), n - 1}):
+        far = sorted((c, g) for c, at, g in placed if abs(at - anchor) >= 4)
+        group = list(dict.fromkeys(g for _, g in far))[:TYPO_GRAMS]
+        if len(group) < 2:
+            return []
+        if group not in groups:
+            groups.append(group)
+    return groups
 
 
 def _rescore(q: str, candidates: list[tuple[str, str, str]], out: list[tuple[float, str, str, str]]) -> None:

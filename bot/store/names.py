@@ -104,17 +104,24 @@ class NameIndex:
     async def names_with_grams(
         self, kind: str, groups: Sequence[Sequence[str]], limit: int = 300
     ) -> list[tuple[str, str, str]]:
-        """Names of ``kind`` holding every trigram of at least one of ``groups``: (ref, text, key).
-        The trigram index intersects and unites the postings itself."""
+        """Names of ``kind`` holding every trigram of at least one of ``groups``: (ref, text, key),
+        in id order. Each group brings its first ``limit // len(groups)`` names (in id order), so
+        a group of common trigrams cannot crowd out a telling one. The trigram index intersects
+        the postings itself."""
         if kind not in NAME_KINDS or not groups:
             return []
-        expr = " OR ".join(
-            "(" + " AND ".join('"' + g.replace('"', '""') + '"' for g in group) + ")" for group in groups
+        each = max(1, limit // len(groups))
+        union = " UNION ".join(
+            f"SELECT id FROM (SELECT rowid AS id FROM names_fts_{kind} WHERE names_fts_{kind} MATCH ? "  # noqa: S608
+            "ORDER BY rowid LIMIT ?)"
+            for _ in groups
         )
+        params: list[Any] = []
+        for group in groups:
+            params += [" AND ".join('"' + g.replace('"', '""') + '"' for g in group), each]
         rows = await self.db.query(
-            f"SELECT n.ref, n.text, n.key FROM names_fts_{kind} f JOIN names n ON n.id = f.rowid "  # noqa: S608
-            f"WHERE names_fts_{kind} MATCH ? LIMIT ?",
-            (expr, limit),
+            f"SELECT n.ref, n.text, n.key FROM ({union}) c JOIN names n ON n.id = c.id ORDER BY n.id",  # noqa: S608
+            params,
         )
         return [(r[0], r[1], r[2]) for r in rows]
 

@@ -72,14 +72,19 @@ class PgNameIndex(NameIndex):
     ) -> list[tuple[str, str, str]]:
         if kind not in NAME_KINDS or not groups:
             return []
-        params: list[Any] = [kind]
-        ors = []
+        each = max(1, limit // len(groups))
+        params: list[Any] = []
+        selects = []
         for group in groups:
-            ors.append("(" + " AND ".join("key LIKE ?" for _ in group) + ")")
-            params += [contains(g) for g in group]
+            likes = " AND ".join("key LIKE ?" for _ in group)
+            selects.append(
+                f"SELECT id FROM (SELECT id FROM names WHERE kind = ? AND {likes} ORDER BY id LIMIT ?) g"
+            )
+            params += [kind, *(contains(g) for g in group), each]
         rows = await self.db.query(
-            f"SELECT ref, text, key FROM names WHERE kind = ? AND ({' OR '.join(ors)}) ORDER BY id LIMIT ?",  # noqa: S608
-            [*params, limit],
+            f"SELECT n.ref, n.text, n.key FROM ({' UNION '.join(selects)}) c JOIN names n ON n.id = c.id "  # noqa: S608
+            "ORDER BY n.id",
+            params,
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
