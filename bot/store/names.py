@@ -55,17 +55,20 @@ class NameIndex:
         self, kind: str, key: str, *, scan: int = 2000, top: int = 100
     ) -> list[tuple[str, str, str, float]]:
         """Names of ``kind`` whose key, or a word-start suffix of it, starts with ``key``:
-        (ref, text, key, score), best first. Reads at most ``scan`` index rows in key order."""
+        (ref, text, key, score), best first (a name may come more than once). Reads at most
+        ``scan`` index rows in key order."""
         # The extra length is at most 40 (a CASE: SQLite's min(a, b) is PostgreSQL's least).
         extra = "CASE WHEN length - ?2 < 40 THEN length - ?2 ELSE 40 END"
+        # A name matched by several of its word starts comes once per match, its best first (the
+        # caller keeps a ref's best): no grouping, which cost as much as the rest of the query.
         rows = await self.db.query(
             "SELECT n.ref, n.text, n.key, m.score FROM ("
-            " SELECT name_id, max(CASE WHEN whole = 1 AND key = ?1 THEN 100.0"
+            " SELECT name_id, CASE WHEN whole = 1 AND key = ?1 THEN 100.0"
             f"  WHEN whole = 1 THEN 96.0 - {extra} * 0.05"
-            f"  ELSE 92.0 - {extra} * 0.05 END) AS score, max(length) AS length FROM ("
+            f"  ELSE 92.0 - {extra} * 0.05 END AS score, length FROM ("
             "  SELECT name_id, whole, length, key FROM name_keys"
             "  WHERE kind = ?3 AND key >= ?1 AND key < ?4 ORDER BY kind, key, name_id LIMIT ?5) k"
-            " GROUP BY name_id ORDER BY score DESC, length, name_id LIMIT ?6"
+            " ORDER BY score DESC, length, name_id LIMIT ?6"
             ") m JOIN names n ON n.id = m.name_id ORDER BY m.score DESC, m.length, n.id",
             (key, len(key), kind, key + "\U0010ffff", scan, top),
         )
