@@ -190,18 +190,20 @@ async def build_bot(settings: Settings, store: Store, clock: Clock, **service_op
 
     calendar = CalendarService(store, clock)
     sync = build_sync(store, clock, settings, catalogue, scheduler, (weekly.changed, events.changed))
-    from bot.metrics import Metrics
+    metrics = None
+    if settings.metrics_port is not None:  # ops: fed by the runs and the HTTP trace, served there
+        from bot.metrics import Metrics  # prometheus_client: only for a bot that serves it
 
-    metrics = Metrics()  # ops: fed by the runs and the HTTP trace, served on METRICS_PORT
-    announcements.on_run(metrics.record_run)
+        metrics = Metrics()
+        announcements.on_run(metrics.record_run)
     bot = PremiereBot(
         settings=settings,
         store=store,
         clock=clock,
         catalogue=catalogue,
         http_trace=rate_limit_trace(
-            each(announcements.rate_limited, metrics.record_429),
-            on_answered=metrics.record_interaction,
+            each(announcements.rate_limited, *(() if metrics is None else (metrics.record_429,))),
+            on_answered=None if metrics is None else metrics.record_interaction,
             on_response=announcements.limiter.answered,  # the pacer reads when Discord handled each one
         ),
         metrics=metrics,
