@@ -16,6 +16,7 @@ plans and fires the posts as it would in production.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import random
 import signal
@@ -35,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 READY_TARGET_S = 2.0
 MEMORY_TARGET_MB = 150.0
 GLOBAL_CEILING = 50.0  # requests per second
-FANOUT_RATIO_TARGET = 0.95
+FANOUT_RATIO_TARGET = 0.98  # of the ceiling, from the release due to the last post
 FANOUT_OFF_TARGET = 1_000.0  # posts per second
 RSS_ABORT_MB = 4_000.0  # a fan-out that makes the bot this big is stopped, not waited for
 MESSAGES = "POST /channels/*/messages"
@@ -318,7 +319,16 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
                     flush=True,
                 )
                 wait = max(0.0, due_wall - time.monotonic()) + floor_s * 3 + 60
-                got = await _fanout(server, timeline, mark, fan_ids, due_wall, wait, before, bot.proc.pid)  # type: ignore[union-attr]
+                # localcord stands in for Discord in this process: a full collection of its heap
+                # stalls its loop for a few hundred ms, and what it held back then lands in one of
+                # its windows. Discord does not stall with the bench: none here while it runs.
+                collecting = gc.isenabled()
+                gc.disable()
+                try:
+                    got = await _fanout(server, timeline, mark, fan_ids, due_wall, wait, before, bot.proc.pid)  # type: ignore[union-attr]
+                finally:
+                    if collecting:
+                        gc.enable()
                 rate = got["delivered"] / max(got["seconds_from_due"], 1e-9)
                 ratio = floor_s / max(got["seconds_from_due"], 1e-9)
                 ok = (
@@ -330,9 +340,9 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
                 rows.append(
                     Row(
                         f"fan-out, limits on ({len(fan):,} channels)",
-                        f"{got['seconds_from_due']:.1f} s = {ratio:.0%} of the 50/s ceiling; "
+                        f"{got['seconds_from_due']:.1f} s = {ratio:.1%} of the 50/s ceiling; "
                         f"{got['duplicates']} duplicates, {got['status_429']} x 429",
-                        ">= 95 %, 0 duplicates, <= 1 x 429",
+                        f">= {FANOUT_RATIO_TARGET:.0%}, 0 duplicates, <= 1 x 429",
                         ok,
                         f"{got['delivered']:,}/{len(fan):,} delivered, {rate:.1f} posts/s from due; "
                         f"floor {floor_s:.0f} s; first post {got['first_after_due']:.2f} s after due; "

@@ -97,7 +97,7 @@ class AdaptiveLimiter:
         *,
         burst: int | None = None,
         window: float = 1.0,
-        margin: float = 0.005,
+        margin: float = 0.003,
         careful_for: float = 1.0,
         idle: float = 10.0,
         offsets: int = 256,
