@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.project_format import parse_show, record_to_dict
@@ -80,6 +80,12 @@ async def load_record(store: Store, show_id: str) -> ShowRecord | None:
     )
 
 
+def _candidates(rec: ShowRecord, slug: str) -> Iterator[str]:
+    yield slug
+    yield slugify(rec.show.title, _first_year(rec))
+    yield f"tvmaze-{rec.show.tvmaze_id}"
+
+
 async def _resolve_ids(store: Store, synced: list[ShowRecord], taken: set[str]) -> list[str]:
     """The stored show id of each synced record (see the module docstring)."""
     empty = await store.is_empty()
@@ -100,7 +106,7 @@ async def _resolve_ids(store: Store, synced: list[ShowRecord], taken: set[str]) 
         sid: str | None = by_tvmaze.get(s.tvmaze_id) if s.tvmaze_id is not None else None
         if sid is None and s.imdb_id and s.imdb_id in imdb and imdb[s.imdb_id].tvmaze_id is None:
             sid = imdb[s.imdb_id].show_id
-        if sid is None:
+        if sid is None and named:
             year = _first_year(rec)
             fits = [
                 i for i in named.get(normalise(s.title), []) if _matches(i, year) and i.show_id not in claimed
@@ -108,8 +114,12 @@ async def _resolve_ids(store: Store, synced: list[ShowRecord], taken: set[str]) 
             if len(fits) == 1:
                 sid = fits[0].show_id
         if sid is None:
-            candidates = [slug, slugify(s.title, _first_year(rec)), f"tvmaze-{s.tvmaze_id}"]
-            sid = next((c for c in candidates if c and c not in existing and c not in claimed), None)
+            # The first free of: the title's slug, the slug with the first year, tvmaze-<id>
+            # (the later ones made only when the one before is taken: a big import into an
+            # empty catalogue mostly takes the first).
+            sid = next(
+                (c for c in _candidates(rec, slug) if c and c not in existing and c not in claimed), None
+            )
             if sid is None:
                 sid = f"tvmaze-{s.tvmaze_id}" if s.tvmaze_id is not None else f"{slug}-{len(claimed)}"
         claimed.add(sid)
