@@ -457,7 +457,9 @@ def upcoming_embed(up: Upcoming, limit: int = 25, lang: str = ENGLISH) -> Embed:
             line = line.replace(when, f"{when} ({under_way})", 1)
         lines.append(line)
     more = up.count - min(len(up.items), limit)
-    if more > 0:
+    if more > 0 and up.more_than:
+        lines.append(tr("…and over {more:,} more. Narrow it with `days` or `platform`.", more=more))
+    elif more > 0:
         lines.append(tr("…and {more:,} more. Narrow it with `days` or `platform`.", more=more))
     return _embed(title, "\n".join(lines))
 

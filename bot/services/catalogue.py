@@ -18,7 +18,8 @@ from bot.store import Store
 MAX_QUERY = 200  # characters of a title or name worth searching
 MAX_CHOICES = 25  # Discord's limit for autocomplete
 UPCOMING_MAX_DAYS = 366
-UPCOMING_SHOWN = 25  # releases /upcoming lists; the rest are counted
+UPCOMING_SHOWN = 25  # releases /upcoming lists; the rest are counted ...
+UPCOMING_COUNTED = 100  # ... up to this many ("over 100 more" past it: a count costs what it reads)
 _TITLE_MEMORY = 4096  # titles of recently offered shows, for title_of
 LOOKUP_MIN_SIMILARITY = 85  # rapidfuzz ratio of a looked-up title to what was typed
 
@@ -70,6 +71,7 @@ class Upcoming:
     platform: str | None
     items: list[UpcomingItem] = field(default_factory=list)  # the first ones, earliest first
     total: int | None = None  # how many there are in all (None: len(items))
+    more_than: bool = False  # there are more than ``total`` (counting stopped there)
 
     @property
     def count(self) -> int:
@@ -304,13 +306,16 @@ class CatalogueService:
             raise BadInput(Msg("Pick between 1 and {max} days.", max=UPCOMING_MAX_DAYS))
         start = now or self.clock()
         platform = clean_input(platform or "") or None
-        # What is listed, and a count of the rest: releases still ahead of `start` (a date-only
-        # release is upcoming for the whole of its day).
+        # What is listed, and a count of the rest up to UPCOMING_COUNTED: releases still ahead of
+        # `start` (a date-only release is upcoming for the whole of its day).
+        counted = UPCOMING_SHOWN + UPCOMING_COUNTED
         releases, total = await self.store.upcoming_releases(
-            start, start + timedelta(days=days), platform=platform, limit=UPCOMING_SHOWN
+            start, start + timedelta(days=days), platform=platform, limit=UPCOMING_SHOWN, count_to=counted
         )
         shows = await self.store.get_shows(r.show_id for r in releases)
         items = [UpcomingItem(r, shows[r.show_id]) for r in releases if r.show_id in shows]
+        if total > counted:  # counting stopped at counted + 1: there are more than `counted`
+            return Upcoming(start, days, platform, items, counted - (len(releases) - len(items)), True)
         return Upcoming(start, days, platform, items, total - (len(releases) - len(items)))
 
     async def person(self, person: Person) -> PersonAnswer:

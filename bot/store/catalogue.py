@@ -119,38 +119,75 @@ class CatalogueReads:
         return [release_from_row(r) for r in await self.db.query(sql, params)]
 
     async def upcoming_releases(
-        self, now: datetime, end: datetime, *, platform: str | None = None, limit: int = 25
+        self,
+        now: datetime,
+        end: datetime,
+        *,
+        platform: str | None = None,
+        limit: int = 25,
+        count_to: int = 125,
     ) -> tuple[list[Release], int]:
         """Releases still ahead of ``now`` that start before ``end``, earliest first: the first
-        ``limit`` of them, and how many there are. A date-only release is still ahead for the
+        ``limit`` of them, and how many there are, counted up to ``count_to + 1`` (more than
+        ``count_to`` comes back as ``count_to + 1``). A date-only release is still ahead for the
         whole of its day, a month or year release for the whole of its month or year; any other
-        from its instant on (TBA never)."""
-        # A month or year release that has begun but not ended is still upcoming (and is never
-        # posted): its stored instant is the start of its month or year in its zone.
-        month, year = now.strftime("%Y-%m"), now.strftime("%Y")
-        where = (
-            "instant > ? AND instant < ? AND (instant >= ? OR (precision = 'date' AND instant > ?) "
-            "OR (precision = 'month' AND local >= ?) OR (precision = 'year' AND local >= ?))"
+        from its instant on (TBA never).
+
+        Each part is one short range of an index, so the cost follows the window listed and
+        not the catalogue: the releases from ``now`` on (``releases_instant``), then those under
+        way (``releases_under_way``, migration 0012), by precision: a date-only release of the
+        last day, a month release since its month began, a year release since its year began.
+        All of those start before ``now``, so they come first."""
+        parts, params = self.upcoming_parts(now, end, platform)
+        listed = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT * FROM releases WHERE {where} "  # noqa: S608
+            f"ORDER BY instant, show_id, season, episode LIMIT ?) AS p{i}"
+            for i, where in enumerate(parts)
         )
-        params: list[Any] = [
-            instant_text(now - timedelta(days=367)),
-            instant_text(end),
-            instant_text(now),
-            instant_text(now - timedelta(days=1)),
-            month,
-            year,
+        args: list[Any] = []
+        for p in params:
+            args += [*p, limit]
+        rows = await self.db.query(
+            f"{listed} ORDER BY instant, show_id, season, episode LIMIT ?", [*args, limit]
+        )
+        releases = [release_from_row(r) for r in rows]
+        if len(rows) < limit:
+            return releases, len(rows)
+        counted = " UNION ALL ".join(f"SELECT 1 FROM releases WHERE {where}" for where in parts)  # noqa: S608
+        total = await self.db.scalar(
+            f"SELECT count(*) FROM ({counted} LIMIT ?) AS n",  # noqa: S608
+            [*(a for p in params for a in p), count_to + 1],
+        )
+        return releases, total
+
+    @staticmethod
+    def upcoming_parts(
+        now: datetime, end: datetime, platform: str | None
+    ) -> tuple[list[str], list[list[Any]]]:
+        """The WHERE clause and parameters of each part of what is upcoming (see above)."""
+        # A month or year release that has begun but not ended is still upcoming (and is never
+        # posted): its stored instant is the start of its month or year in its zone, at most 14
+        # hours from UTC, so two days before the month or year began bounds the range.
+        month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        year_start = month_start.replace(month=1)
+        since, before, until = instant_text(now), instant_text(now), instant_text(end)
+        under_way = "precision IN ('date', 'month', 'year') AND precision = "
+        parts = [
+            under_way + "'date' AND instant > ? AND instant < ? AND instant < ?",
+            under_way + "'month' AND instant >= ? AND instant < ? AND instant < ? AND local >= ?",
+            under_way + "'year' AND instant >= ? AND instant < ? AND instant < ? AND local >= ?",
+            "instant >= ? AND instant < ?",
+        ]
+        params: list[list[Any]] = [
+            [instant_text(now - timedelta(days=1)), before, until],
+            [instant_text(month_start - timedelta(days=2)), before, until, now.strftime("%Y-%m")],
+            [instant_text(year_start - timedelta(days=2)), before, until, now.strftime("%Y")],
+            [since, until],
         ]
         if platform:
-            where += " AND lower(platform) = lower(?)"
-            params.append(platform)
-        rows = await self.db.query(
-            f"SELECT * FROM releases WHERE {where} ORDER BY instant, show_id, season, episode LIMIT ?",  # noqa: S608
-            [*params, limit],
-        )
-        if len(rows) < limit:
-            return [release_from_row(r) for r in rows], len(rows)
-        total = await self.db.scalar(f"SELECT count(*) FROM releases WHERE {where}", params)  # noqa: S608
-        return [release_from_row(r) for r in rows], total
+            parts = [f"{where} AND lower(platform) = lower(?)" for where in parts]
+            params = [[*p, platform] for p in params]
+        return parts, params
 
     async def platforms(self) -> list[str]:
         rows = await self.db.query(
