@@ -1,5 +1,5 @@
-"""`python -m bench [--size small|full] [--shows N] [--import-only]`: generate a catalogue, measure,
-print a table.
+"""`python -m bench [--size small|full] [--shows N] [--import-only] [--scale [N,N,...]]`: generate a
+catalogue, measure, print a table (with --scale: one per size, and how each figure grows).
 
 Rows: import through the real CLI; service answers and autocomplete in process; then, through
 localcord and the real bot process, end-to-end /cast, cold start to READY, memory with many
@@ -162,6 +162,143 @@ async def build_store(records: list, db: Path) -> Row:
     )
 
 
+SCALE_SIZES = (10_000, 100_000, 300_000)
+SCALE_SAMPLES = 3_000
+
+
+def sizes_list(text: str) -> list[int]:
+    """``--scale`` sizes: "10000,100000" (``_`` and ``k`` allowed: "10k,100_000")."""
+    sizes = []
+    for item in filter(None, (t.strip().lower().replace("_", "") for t in text.split(","))):
+        try:
+            n = int(item[:-1]) * 1000 if item.endswith("k") else int(item)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number of shows: {item!r}") from None
+        if n < 1:
+            raise argparse.ArgumentTypeError(f"not a number of shows: {item!r}")
+        sizes.append(n)
+    if not sizes:
+        raise argparse.ArgumentTypeError("no sizes given")
+    return sorted(set(sizes))
+
+
+def run_size(
+    plan: Plan, parts: set[str], args: argparse.Namespace, work: Path, rows: list[Row], extra: dict
+) -> None:
+    """Every part of ``parts`` at one catalogue size; rows and raw figures appended as they come."""
+    t = time.perf_counter()
+    records = gen.generate(plan.shows, args.seed)
+    counts = gen.counts(records)
+    extra["catalogue"] = counts
+    made = ", ".join(f"{v:,} {k}" for k, v in counts.items())
+    print(f"generated {made} in {time.perf_counter() - t:.1f} s", flush=True)
+    if "import" in parts:
+        rows += bench_import(records, work, args.format, args.per_file)
+        print(table(rows[-1:]).splitlines()[-1], flush=True)
+    db = work / "premiere.sqlite3"
+    if parts & {"service", "e2e"}:
+        rows.append(asyncio.run(build_store(records, db)))
+        print(table(rows[-1:]).splitlines()[-1], flush=True)
+    if "service" in parts:
+        from bench.service import run_service
+
+        service_rows, service_info = asyncio.run(run_service(str(db), records, plan.samples))
+        extra.update(service_info)
+        rows += service_rows
+        print(table(service_rows), flush=True)
+    if "e2e" in parts:
+        from bench.e2e import run_e2e
+
+        rows += asyncio.run(run_e2e(db, records, plan, work))
+
+
+def growth_figures(row: Row) -> list[tuple[str, float, str]]:
+    """(figure, value, unit) of a row that the growth table follows."""
+    d = row.data
+    if "shows_per_s" in d:
+        return [(f"{row.name}", d["shows_per_s"], "shows/s")]
+    out = [(f"{row.name} {k[:-3]}", d[k], "ms") for k in ("p50_ms", "p99_ms", "max_ms") if k in d]
+    for days, figures in d.get("by_days", {}).items():
+        out.append((f"{row.name}: {days} d p99", figures["p99_ms"], "ms"))
+    if "right_first_pct" in d:
+        out.append((f"{row.name}: right name first", d["right_first_pct"], "%"))
+    return out
+
+
+def growth(by_size: dict[int, list[Row]]) -> list[dict]:
+    """Each figure at each size, and how it grows: the largest size's over the smallest's."""
+    figures: dict[str, dict] = {}
+    for shows, rows in by_size.items():
+        for row in rows:
+            for name, value, unit in growth_figures(row):
+                entry = figures.setdefault(name, {"figure": name, "unit": unit, "values": {}})
+                entry["values"][shows] = value
+    sizes = sorted(by_size)
+    for entry in figures.values():
+        first, last = entry["values"].get(sizes[0]), entry["values"].get(sizes[-1])
+        entry["growth"] = last / first if first and last is not None and len(sizes) > 1 else None
+    return list(figures.values())
+
+
+def growth_table(sizes: list[int], figures: list[dict]) -> str:
+    head = ["Figure", *(f"{n:,} shows" for n in sizes), f"growth ({sizes[-1]:,} / {sizes[0]:,})"]
+    cells = []
+    for f in figures:
+        unit = f["unit"]
+        values = [f["values"].get(n) for n in sizes]
+        shown = [
+            "-" if v is None else (f"{v:,.0f}" if unit == "shows/s" else f"{v:.2f}") + f" {unit}"
+            for v in values
+        ]
+        cells.append([f["figure"], *shown, "-" if f["growth"] is None else f"x{f['growth']:.2f}"])
+    widths = [max(len(h), *(len(c[i]) for c in cells)) if cells else len(h) for i, h in enumerate(head)]
+    line = "| " + " | ".join(h.ljust(w) for h, w in zip(head, widths, strict=True)) + " |"
+    out = [line, "|" + "|".join("-" * (w + 2) for w in widths) + "|"]
+    out += ["| " + " | ".join(v.ljust(w) for v, w in zip(c, widths, strict=True)) + " |" for c in cells]
+    return "\n".join(out)
+
+
+def run_scale(sizes: list[int], parts: set[str], args: argparse.Namespace, work: Path, info: dict) -> dict:
+    """Each size in turn (its own folder under ``work``), then the growth table."""
+    samples = args.samples or SCALE_SAMPLES
+    by_size: dict[int, list[Row]] = {}
+    extras: dict[int, dict] = {}
+    base = SIZES["full"]
+    for shows in sizes:
+        plan = Plan(
+            f"scale {shows:,}",
+            shows,
+            samples,
+            max(10, samples // 6),
+            args.guilds or base.guilds,
+            args.channels or base.channels,
+            base.limits_on and not args.no_limits_on,
+        )
+        print(f"\n== {shows:,} shows ==", flush=True)
+        rows: list[Row] = []
+        extra: dict = {}
+        folder = work / f"shows-{shows}"
+        folder.mkdir(parents=True, exist_ok=True)
+        run_size(plan, parts, args, folder, rows, extra)
+        by_size[shows], extras[shows] = rows, extra
+    print()
+    print(f"Machine: {info['nproc']} CPUs, {info['memory_gib']} GiB, Python {info['python']}, {info['date']}")
+    for shows, rows in by_size.items():
+        print(f"\n{shows:,} shows")
+        print(table(rows))
+    figures = growth(by_size)
+    print("\nGrowth")
+    print(growth_table(sizes, figures))
+    return {
+        "sizes": sizes,
+        "samples": samples,
+        "by_size": {
+            str(n): {"extra": extras[n], "rows": [asdict(r) for r in rows]} for n, rows in by_size.items()
+        },
+        "growth": [{**f, "values": {str(k): v for k, v in f["values"].items()}} for f in figures],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         prog="python -m bench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -195,6 +332,15 @@ def main(argv: list[str] | None = None) -> int:
         metavar="N",
         help="TVmaze shows per JSON file the import reads (0: all in one file)",
     )
+    ap.add_argument(
+        "--scale",
+        nargs="?",
+        const=",".join(str(n) for n in SCALE_SIZES),
+        type=sizes_list,
+        metavar="N,N,...",
+        help="each size in turn (default 10000,100000,300000): import and service rows, then how each "
+        "figure grows from the smallest to the largest",
+    )
     ap.add_argument("--seed", type=int, default=5)
     ap.add_argument("--workdir", type=Path, help="keep files here (default: a temporary folder)")
     ap.add_argument("--json", type=Path, help="also write the results as JSON")
@@ -212,9 +358,26 @@ def main(argv: list[str] | None = None) -> int:
     parts = set(filter(None, args.only.split(","))) or {"import", "service", "e2e"}
     if args.import_only:
         parts = {"import"}
+    elif args.scale and not args.only:
+        parts = {"import", "service"}
     work = args.workdir or Path(tempfile.mkdtemp(prefix="premiere-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     info = machine()
+    if args.scale:
+        sizes = ", ".join(f"{n:,}" for n in args.scale)
+        print(
+            f"premiere bench --scale: {sizes} shows ({', '.join(sorted(parts))}), seed {args.seed}, "
+            f"{info['nproc']} CPUs, {info['memory_gib']} GiB, Python {info['python']}",
+            flush=True,
+        )
+        try:
+            scale = run_scale(args.scale, parts, args, work, info)
+        finally:
+            if args.workdir is None:
+                shutil.rmtree(work, ignore_errors=True)
+        if args.json:
+            args.json.write_text(json.dumps({"machine": info, "scale": scale}, indent=2, default=str))
+        return 0
     print(
         f"premiere bench: {plan.shows:,} shows, seed {args.seed}, {info['nproc']} CPUs, "
         f"{info['memory_gib']} GiB, Python {info['python']}",
@@ -223,30 +386,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     extra: dict = {}
     try:
-        t = time.perf_counter()
-        records = gen.generate(plan.shows, args.seed)
-        counts = gen.counts(records)
-        extra["catalogue"] = counts
-        made = ", ".join(f"{v:,} {k}" for k, v in counts.items())
-        print(f"generated {made} in {time.perf_counter() - t:.1f} s", flush=True)
-        if "import" in parts:
-            rows += bench_import(records, work, args.format, args.per_file)
-            print(table(rows[-1:]).splitlines()[-1], flush=True)
-        db = work / "premiere.sqlite3"
-        if parts & {"service", "e2e"}:
-            rows.append(asyncio.run(build_store(records, db)))
-            print(table(rows[-1:]).splitlines()[-1], flush=True)
-        if "service" in parts:
-            from bench.service import run_service
-
-            service_rows, service_info = asyncio.run(run_service(str(db), records, plan.samples))
-            extra.update(service_info)
-            rows += service_rows
-            print(table(service_rows), flush=True)
-        if "e2e" in parts:
-            from bench.e2e import run_e2e
-
-            rows += asyncio.run(run_e2e(db, records, plan, work))
+        run_size(plan, parts, args, work, rows, extra)
     finally:
         if args.workdir is None:
             shutil.rmtree(work, ignore_errors=True)

@@ -17,6 +17,7 @@ ROWS = (
     "service /cast",
     "service /release",
     "service /upcoming",
+    "service /upcoming by window",
     "service /person",
     "autocomplete prefix",
     "autocomplete typo",
