@@ -27,7 +27,9 @@ def database_at(path: Path, version: int) -> sqlite3.Connection:
 
 
 def copies(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.iterdir() if ".bak" in p.name)
+    """The copies beside a database, by version (v2 ... v9, v10 ...)."""
+    names = [p.name for p in folder.iterdir() if ".bak" in p.name]
+    return sorted(names, key=lambda name: int(name.rsplit(".v", 1)[1].split(".", 1)[0]))
 
 
 def read(path: Path, sql: str) -> list[tuple]:
