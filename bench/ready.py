@@ -11,10 +11,14 @@ one takes a few minutes); each invocation copies it, starts localcord (limits of
 * restart: release A announced in every channel (``--sent`` sent ledger rows, made in this process
   by the announcement service with an in-memory poster), the bot's clock an hour before release B.
 
-"Ready" is as in bench/e2e.py: spawn -> localcord has sent READY and every GUILD_CREATE. The bot
-runs with ``PREMIERE_START_TIMES=1`` and says when each step of its start ended (bot/startup.py);
-the breakdown is the median of each step over the runs, from the spawn. Figures only, no target
-is asserted by tests (tests/test_bench_ready.py runs it at a tiny size).
+"Ready" is as in bench/e2e.py: spawn -> localcord has sent READY and every GUILD_CREATE (which
+localcord builds, for every server and channel, before it sends READY: from the bot's IDENTIFY
+on, the time is localcord's). The bot runs with ``PREMIERE_START_TIMES=1`` and says when each
+step of its start ended and the CPU seconds it had used by then (bot/startup.py); the breakdown
+is the median of each step over the runs. The CPU figures do not grow when other processes keep
+the machine's cores busy; the wall times do. The bot's modules are compiled to bytecode first,
+as an installed bot has them. Figures only, no target is asserted by tests
+(tests/test_bench_ready.py runs it at a tiny size).
 """
 
 from __future__ import annotations
@@ -47,8 +51,9 @@ class Start:
     """One bot process: spawn -> READY, and when each of its steps ended (s after the spawn)."""
 
     seconds: float
-    steps: list[tuple[str, float]] = field(default_factory=list)
+    steps: list[tuple[str, float, float]] = field(default_factory=list)  # (step, s after spawn, CPU s)
     cpu: float = float("nan")  # CPU seconds the bot process had used at READY (user + system)
+    identified: float = float("nan")  # s after the spawn when localcord had the bot's IDENTIFY
 
 
 @dataclass
@@ -184,16 +189,17 @@ async def start_once(server: Any, db: Path, work: Path, fake_now: datetime, labe
             if bot.proc is not None and bot.proc.returncode is not None:
                 raise RuntimeError(f"the bot exited ({bot.proc.returncode}): {bot.tail()}")
             await asyncio.sleep(0.002)
+        identified_s = time.monotonic() - bot.started
         await server.wait_for_bot_ready(READY_TIMEOUT_S)
         seconds = time.monotonic() - bot.started
         cpu = cpu_seconds(bot.proc.pid) if bot.proc is not None else float("nan")
         spawned_at = time.time() - seconds  # the wall time of the spawn, for the bot's own steps
-        steps: list[tuple[str, float]] = []
+        steps: list[tuple[str, float, float]] = []
         deadline = time.monotonic() + 15  # the bot reports once discord.py calls on_ready (~2 s)
         while not steps and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
             steps = parse_start_times(bot.log_path.read_text(errors="replace"))
-        return Start(seconds, [(step, at - spawned_at) for step, at in steps], cpu)
+        return Start(seconds, [(step, at - spawned_at, used) for step, at, used in steps], cpu, identified_s)
     finally:
         code = await bot.stop()
         if code not in (0, -2):
@@ -225,8 +231,11 @@ async def run(
     try:
         t = time.perf_counter()
         servers = [server.create_guild(f"Server {i}") for i in range(max(1, guilds))]
-        channels = [server.create_channel(servers[i % len(servers)], f"releases-{i}") for i in range(sent)]
-        await configure(db, [(c.guild_id, c.id) for c in channels])
+        pairs = []
+        for i in range(sent):
+            guild = servers[i % len(servers)]
+            pairs.append((guild.id, server.create_channel(guild, f"releases-{i}").id))
+        await configure(db, pairs)
         setup["channels"] = time.perf_counter() - t
         if echo:
             print(f"ready: {len(servers):,} guilds, {sent:,} channels configured", flush=True)
@@ -250,16 +259,21 @@ async def run(
         await server.stop()
 
 
-def breakdown(starts: Sequence[Start]) -> list[tuple[str, float]]:
-    """Each step's median end (s after the spawn), in the order the steps happened."""
-    ends: dict[str, list[float]] = {}
+def breakdown(starts: Sequence[Start]) -> list[tuple[str, float, float]]:
+    """Each step's median end (s after the spawn) and median CPU seconds used by then, in the
+    order the steps happened."""
+    ends: dict[str, list[tuple[float, float]]] = {}
     for start in starts:
         seen: set[str] = set()
-        for step, at in start.steps:
+        for step, at, used in start.steps:
             if step not in seen:  # a reconnect repeats "READY received": the first counts
                 seen.add(step)
-                ends.setdefault(step, []).append(at)
-    return sorted(((step, statistics.median(v)) for step, v in ends.items()), key=lambda kv: kv[1])
+                ends.setdefault(step, []).append((at, used))
+    rows = [
+        (step, statistics.median(a for a, _ in v), statistics.median(u for _, u in v))
+        for step, v in ends.items()
+    ]
+    return sorted(rows, key=lambda row: row[1])
 
 
 def report(result: Result) -> str:
@@ -283,15 +297,21 @@ def report(result: Result) -> str:
     lines.append("CPU: user + system seconds the bot process had used at READY (no wait for a core)")
     for label, starts in (("first start", result.first), ("restart", result.restart)):
         lines.append("")
-        lines.append(f"where a {label}'s time goes (median end of each step, s after the spawn):")
-        previous = 0.0
-        for step, at in breakdown(starts):
-            lines.append(f"  {step:<20} {at:6.3f}  (+{at - previous:.3f})")
-            previous = at
-        p50, _ = result.figures(starts)
         lines.append(
-            f"  {'localcord READY':<20} {p50:6.3f}  (+{p50 - previous:.3f}) READY + GUILD_CREATEs sent"
+            f"where a {label}'s time goes (median of each step's end, s after the spawn; "
+            "CPU: the CPU seconds the bot process had used by then):"
         )
+        lines.append(f"  {'step':<20} {'wall':>6} {'(+step)':>9} {'CPU':>6} {'(+step)':>9}")
+        previous = previous_cpu = 0.0
+        for step, at, used in breakdown(starts):
+            lines.append(
+                f"  {step:<20} {at:6.3f} (+{at - previous:6.3f}) {used:6.3f} (+{used - previous_cpu:6.3f})"
+            )
+            previous, previous_cpu = at, used
+        identified = statistics.median(s.identified for s in starts)
+        p50, _ = result.figures(starts)
+        lines.append(f"  {'(localcord IDENTIFY)':<20} {identified:6.3f}  the bot's IDENTIFY received")
+        lines.append(f"  {'localcord READY':<20} {p50:6.3f}  READY + every GUILD_CREATE built and sent")
     return "\n".join(lines)
 
 

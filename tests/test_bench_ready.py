@@ -19,7 +19,7 @@ async def test_bench_ready_tiny_first_start_and_restart(tmp_path: Path) -> None:
         assert len(starts) == 1
         start = starts[0]
         assert start.seconds > 0
-        steps = [step for step, _ in breakdown(starts)]
+        steps = [step for step, _, _ in breakdown(starts)]
         # the bot's own account of its start, in the order it happened: READY before the plan
         for step in ("main", "imports", "database", "services", "setup_hook", "READY received"):
             assert step in steps, steps
