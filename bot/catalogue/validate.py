@@ -53,6 +53,9 @@ class _Catalogue:
         self.show_tvmaze: dict[str, int | None] = {}
         self.tvmaze_at: dict[int, int] = {}
         self.people: dict[str, tuple[str, str | None, str, str]] = {}  # id -> name, native, file, show
+        # id -> a Person whose name and native name are those in ``people`` (records read in
+        # processes share one Person per person: most credits are that object again)
+        self.same_person: dict[str, Person] = {}
         # Some person id was given with two different names or native names: the records need
         # unify_people (rare; otherwise every credit already says what the database will hold).
         self.mixed = False
@@ -92,11 +95,15 @@ class _Catalogue:
             # layering step gives them their own ids. Any other show id given twice is an error.
             self.errors.append(format_error(file, sid, "id", f"duplicate show id: already in {known_file}"))
         people = self.people
+        same = self.same_person
         for i, c in enumerate(record.credits):
             person = c.person
+            if same.get(person.id) is person:  # the very Person whose names are known: agrees
+                continue
             known = people.get(person.id)
             if known is None:
                 people[person.id] = (person.name, person.native_name, file, sid)
+                same[person.id] = person
                 continue
             name, native, kfile, other = known
             if person.name == name and person.native_name == native:
@@ -114,6 +121,7 @@ class _Catalogue:
             else:
                 if person.native_name:  # given here for the first time
                     people[person.id] = (name, person.native_name, file, sid)
+                    same[person.id] = person
                 continue
             self.errors.append(
                 format_error(file, sid, f"{item_label('credits', credit_origins, i)}.{key}", message)
