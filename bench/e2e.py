@@ -217,6 +217,9 @@ async def run_e2e(db: Path, records: Sequence[ShowRecord], plan: Any, work: Path
         from localcord import LocalDiscord
     except ImportError as exc:
         return [missing_row(name, f"localcord is not available ({exc})") for name in ROW_NAMES]
+    from bench.ready import compile_bytecode
+
+    compile_bytecode()  # the bot starts from compiled modules, as an installed bot does
     rows: list[Row] = []
     server = LocalDiscord(limits=True)
     await server.start()

@@ -11,14 +11,15 @@ one takes a few minutes); each invocation copies it, starts localcord (limits of
 * restart: release A announced in every channel (``--sent`` sent ledger rows, made in this process
   by the announcement service with an in-memory poster), the bot's clock an hour before release B.
 
-"Ready" is as in bench/e2e.py: spawn -> localcord has sent READY and every GUILD_CREATE (which
-localcord builds, for every server and channel, before it sends READY: from the bot's IDENTIFY
-on, the time is localcord's). The bot runs with ``PREMIERE_START_TIMES=1`` and says when each
-step of its start ended and the CPU seconds it had used by then (bot/startup.py); the breakdown
-is the median of each step over the runs. The CPU figures do not grow when other processes keep
-the machine's cores busy; the wall times do. The bot's modules are compiled to bytecode first,
-as an installed bot has them. Figures only, no target is asserted by tests
-(tests/test_bench_ready.py runs it at a tiny size).
+"Ready" is as in bench/e2e.py: spawn -> localcord has sent READY and every GUILD_CREATE. From
+the end of the bot's setup_hook to its READY the bot waits (its CPU hardly moves): discord.py
+asks for the gateway, connects and identifies, and localcord, in this process, builds every
+server's GUILD_CREATE before it sends READY. The bot runs with ``PREMIERE_START_TIMES=1`` and
+says when each step of its start ended and the CPU seconds it had used by then
+(bot/startup.py); the breakdown is the median of each step over the runs. The CPU figures do
+not grow when other processes keep the machine's cores busy; the wall times do. The bot's
+modules are compiled to bytecode first, as an installed bot has them. Figures only, no target
+is asserted by tests (tests/test_bench_ready.py runs it at a tiny size).
 """
 
 from __future__ import annotations
@@ -53,7 +54,6 @@ class Start:
     seconds: float
     steps: list[tuple[str, float, float]] = field(default_factory=list)  # (step, s after spawn, CPU s)
     cpu: float = float("nan")  # CPU seconds the bot process had used at READY (user + system)
-    identified: float = float("nan")  # s after the spawn when localcord had the bot's IDENTIFY
 
 
 @dataclass
@@ -189,7 +189,6 @@ async def start_once(server: Any, db: Path, work: Path, fake_now: datetime, labe
             if bot.proc is not None and bot.proc.returncode is not None:
                 raise RuntimeError(f"the bot exited ({bot.proc.returncode}): {bot.tail()}")
             await asyncio.sleep(0.002)
-        identified_s = time.monotonic() - bot.started
         await server.wait_for_bot_ready(READY_TIMEOUT_S)
         seconds = time.monotonic() - bot.started
         cpu = cpu_seconds(bot.proc.pid) if bot.proc is not None else float("nan")
@@ -199,7 +198,7 @@ async def start_once(server: Any, db: Path, work: Path, fake_now: datetime, labe
         while not steps and time.monotonic() < deadline:
             await asyncio.sleep(0.05)
             steps = parse_start_times(bot.log_path.read_text(errors="replace"))
-        return Start(seconds, [(step, at - spawned_at, used) for step, at, used in steps], cpu, identified_s)
+        return Start(seconds, [(step, at - spawned_at, used) for step, at, used in steps], cpu)
     finally:
         code = await bot.stop()
         if code not in (0, -2):
@@ -308,10 +307,8 @@ def report(result: Result) -> str:
                 f"  {step:<20} {at:6.3f} (+{at - previous:6.3f}) {used:6.3f} (+{used - previous_cpu:6.3f})"
             )
             previous, previous_cpu = at, used
-        identified = statistics.median(s.identified for s in starts)
         p50, _ = result.figures(starts)
-        lines.append(f"  {'(localcord IDENTIFY)':<20} {identified:6.3f}  the bot's IDENTIFY received")
-        lines.append(f"  {'localcord READY':<20} {p50:6.3f}  READY + every GUILD_CREATE built and sent")
+        lines.append(f"  {'localcord READY':<20} {p50:6.3f}  READY + every GUILD_CREATE sent")
     return "\n".join(lines)
 
 
