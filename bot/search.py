@@ -54,12 +54,12 @@ def normalise(text: str) -> str:
 
 
 PREFIX_SCAN = 1000  # index rows read for an exact or prefix search, in key order
-TYPO_GRAMS = 4  # rare trigrams, three or more characters apart, a long typed key is checked by
+TYPO_GRAMS = 4  # trigrams per group a typed key is checked by (its rarest)
 TYPO_BUDGET = 6_000  # trigram postings counted for a short key, rarest trigrams first
 TYPO_CANDIDATES = 300  # names re-scored per typo search
 TYPO_GOOD = 70.0  # a re-scored candidate this close ends the typo search
 EDIT_KEYS_MAX = 12  # the longest key whose one-edit variants are looked up one by one
-_LATIN = "abcdefghijklmnopqrstuvwxyz0123456789"
+_LATIN = "abcdefghijklmnopqrstuvwxyz"
 _CYRILLIC = "абвгдеёжзийклмнопрстуфхцчшщъыьэюя"
 
 
@@ -169,20 +169,31 @@ async def _typo_offers(
         _rescore(q, await source.names_with_keys(kind, one_edit_keys(q), TYPO_CANDIDATES), out)
         if _close(out):
             return out
-    groups = typo_groups(q, docs)
-    found: list[tuple[str, str, str]] = []
-    if groups:
-        found = await source.names_with_grams(kind, groups, TYPO_CANDIDATES)
-        _rescore(q, found, out)
-    # A group that brought all it may is of common trigrams: the name may not be among them,
-    # unless one found is a single edit from the key (none can be closer).
-    full = bool(groups) and len(found) >= TYPO_CANDIDATES // len(groups)
-    if not count or (_close(out) and (not full or any(_one_edit(q, key) for _, _, key in found))):
-        return out
-    # An edit at character i spoils the trigrams starting at i - 2 to i (i + 1 for a swap).
+    # A long key's typo made trigrams no name holds: an edit at character i spoils those
+    # starting at i - 2 to i (i + 1 for a swap), so only the variants around them.
     absent = [i for i in range(len(q) - 2) if q[i : i + 3] not in docs]
-    if not short and absent and max(absent) - min(absent) <= 3:
+    if count and not short and absent and max(absent) - min(absent) <= 3:
         keys = one_edit_keys(q, max(absent) - 1, min(absent) + 3)
+        _rescore(q, await source.names_with_keys(kind, keys, TYPO_CANDIDATES), out)
+        if _close(out):
+            return out
+    # The groups one by one, the fewest postings first, until a name one edit from the key
+    # (none can be closer). A group that brought all it may is of common trigrams: the name
+    # may not be among them, and the typo is then likely near that group's anchor.
+    groups = typo_groups(q, docs)
+    each = TYPO_CANDIDATES // max(1, len(groups))
+    near: list[int] = []
+    for group, anchor in sorted(groups, key=lambda g: sum(docs[gram] for gram in g[0])):
+        found = await source.names_with_grams(kind, [group], each)
+        _rescore(q, found, out)
+        if len(found) >= each:
+            near.append(anchor)
+        if any(_one_edit(q, key) for _, _, key in found):
+            return out
+    if not count or (_close(out) and not near):
+        return out
+    if near and not short and max(near) - min(near) <= 4:
+        keys = one_edit_keys(q, min(near) - 1, max(near) + 3)
         _rescore(q, await source.names_with_keys(kind, keys, TYPO_CANDIDATES), out)
         if _close(out):
             return out
@@ -211,8 +222,8 @@ def _close(offers: list[tuple[float, str, str, str]]) -> bool:
 
 def one_edit_keys(q: str, start: int = 0, end: int | None = None) -> list[str]:
     """Every key one edit from ``q`` at characters ``start`` to ``end`` (all by default): a
-    character deleted, two neighbours swapped, or one replaced or inserted, from the letters
-    and digits of the key's script (Latin, Cyrillic) or else its own characters, and a space."""
+    character deleted, two neighbours swapped, or one replaced or inserted, from the letters of
+    the key's script (Latin, Cyrillic), its own characters and a space."""
     letters = set(q) | {" "}
     if any(ch in _LATIN for ch in q):
         letters.update(_LATIN)
@@ -233,7 +244,7 @@ def one_edit_keys(q: str, start: int = 0, end: int | None = None) -> list[str]:
     return sorted(k for k in out if k and k == " ".join(k.split()))
 
 
-def typo_groups(q: str, docs: dict[str, int]) -> list[list[str]]:
+def typo_groups(q: str, docs: dict[str, int]) -> list[tuple[list[str], int]]:
     """Groups of the key's trigrams such that one edit (a substitution, insertion, deletion or
     swap of neighbours) leaves at least one group whole: the name meant holds every trigram of
     that group. An edit spoils the trigrams starting in a window of at most four neighbouring
@@ -244,25 +255,27 @@ def typo_groups(q: str, docs: dict[str, int]) -> list[list[str]]:
     - Else every fourth position, and the last, is an anchor: any window holds one, and the
       trigrams four or more positions away from that anchor are whole (a group per anchor).
 
-    A group keeps its ``TYPO_GRAMS`` rarest trigrams. None if a group would have fewer than
-    two (a short key's: one trigram says little, and counting shared ones does better)."""
+    Each group comes with its anchor (the typo's first trigram, for the first kind): if the
+    group is the whole one, the window holds that position. A group keeps its ``TYPO_GRAMS``
+    rarest trigrams. None if a group would have fewer than two (a short key's: one trigram says
+    little, and counting shared ones does better)."""
     n = len(q) - 2
     placed = [(docs[q[i : i + 3]], i, q[i : i + 3]) for i in range(n) if q[i : i + 3] in docs]
     absent = [i for i in range(n) if q[i : i + 3] not in docs]
     if absent and max(absent) - min(absent) <= 3:
         whole = sorted((c, g) for c, at, g in placed if at < max(absent) - 3 or at > min(absent) + 3)
         group = list(dict.fromkeys(g for _, g in whole))[:TYPO_GRAMS]
-        return [group] if len(group) >= 2 else []
+        return [(group, min(absent))] if len(group) >= 2 else []
     if absent:
         return []  # more than one edit: counting shared trigrams may still find the name
-    groups: list[list[str]] = []
+    groups: list[tuple[list[str], int]] = []
     for anchor in sorted({*range(0, n, 4), n - 1}):
         far = sorted((c, g) for c, at, g in placed if abs(at - anchor) >= 4)
         group = list(dict.fromkeys(g for _, g in far))[:TYPO_GRAMS]
         if len(group) < 2:
             return []
-        if group not in groups:
-            groups.append(group)
+        if all(group != other for other, _ in groups):
+            groups.append((group, anchor))
     return groups
 
 
