@@ -22,13 +22,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from bot.catalogue.tvmaze import parse_tvmaze_show, schedule_shows
 from bot.clock import Clock
 from bot.models import Release, ShowRecord
 from bot.store import Store
 from bot.store.sync import SYNC_COUNTS
 from bot.sync.client import Offline, TVmazeClient, TVmazeError
-from bot.sync.layers import import_layered
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +113,8 @@ class CatalogueSync:
 
     async def sync_schedule(self, days: int | None = None, progress: Progress | None = None) -> SyncReport:
         """Upcoming releases over the next ``days`` (default: the configured window)."""
+        from bot.catalogue.tvmaze import schedule_shows  # here: the bot's start never needs it
+
         span = days or self.days
 
         async def body(report: SyncReport) -> None:
@@ -233,6 +233,8 @@ class CatalogueSync:
         await self._write(report, batch)
 
     def _parse(self, report: SyncReport, items: Iterable[dict[str, Any]]) -> list[ShowRecord]:
+        from bot.catalogue.tvmaze import parse_tvmaze_show
+
         records = []
         for data in items:
             parsed = parse_tvmaze_show(data, prefix="")
@@ -247,6 +249,8 @@ class CatalogueSync:
         return records
 
     async def _write(self, report: SyncReport, items: list[dict[str, Any]]) -> None:
+        from bot.sync.layers import import_layered  # the catalogue's formats: not for the start
+
         records = self._parse(report, items)
         if not records:
             return
