@@ -204,19 +204,19 @@ def test_fixtures_read_the_same_both_ways(name: str, monkeypatch: pytest.MonkeyP
 
 
 def test_the_careful_path_is_what_the_comparison_runs(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The switch really turns the fast path off: a problem-free entry read the careful way
-    names its entry's path while it is read (seen here through the reader's f-string labels)."""
+    """The switch really turns the fast path off: the careful path cleans every text it reads
+    (``clean_text``), the fast path takes text without control characters as it is."""
     seen: list[str] = []
-    real = tvmaze._Reader.text
+    real = tvmaze.clean_text
 
-    def spy(self: Any, value: object, field: str) -> str | None:
-        seen.append(field)
-        return real(self, value, field)
+    def spy(text: str) -> str:
+        seen.append(text)
+        return real(text)
 
-    monkeypatch.setattr(tvmaze._Reader, "text", spy)
-    data = {"id": 1, "name": "S", "_embedded": {"cast": [{"person": {"name": "P"}}]}}
-    parse_tvmaze(data)
-    assert "_embedded.cast[0].person.name" not in seen
+    monkeypatch.setattr(tvmaze, "clean_text", spy)
+    data = {"id": 1, "name": "S", "_embedded": {"cast": [{"person": {"name": "Person Name"}}]}}
+    fast = parse_tvmaze(data)
+    assert "Person Name" not in seen
     monkeypatch.setattr(tvmaze, "FAST_PATHS", False)
-    parse_tvmaze(data)
-    assert "_embedded.cast[0].person.name" in seen
+    assert parse_tvmaze(data) == fast
+    assert "Person Name" in seen
