@@ -138,11 +138,13 @@ class CatalogueService:
         self.clock = clock
         self._defaults: dict[str, list[Choice]] = {}  # curated choices for an empty box, by kind
         self._titles: dict[str, str] = {}  # show id -> title of recently offered shows (bounded)
+        self._platforms: list[str] | None = None  # every platform named, read once per import
 
     async def refresh(self) -> None:
         """Forget what was cached from the catalogue (after an import). Search reads the store."""
         self._defaults.clear()
         self._titles.clear()
+        self._platforms = None
 
     # -- finding things ------------------------------------------------------------------------
 
@@ -239,7 +241,11 @@ class CatalogueService:
 
     async def platform_choices(self, text: str) -> list[Choice]:
         query = normalise(text or "")
-        platforms = await self.store.platforms()
+        # Every platform of every show and release: a read of the whole catalogue (seconds at
+        # 300,000 shows), so once per import, not once per keystroke.
+        platforms = self._platforms
+        if platforms is None:
+            platforms = self._platforms = await self.store.platforms()
         hits = [p for p in platforms if query in normalise(p)] if query else platforms
         return [Choice(_fit(p), p[:100]) for p in hits[:MAX_CHOICES]]
 

@@ -139,26 +139,26 @@ class CatalogueReads:
         last day, a month release since its month began, a year release since its year began.
         All of those start before ``now``, so they come first."""
         parts, params = self.upcoming_parts(now, end, platform)
+        order = "ORDER BY instant, show_id, season, episode"
         listed = " UNION ALL ".join(
-            f"SELECT * FROM (SELECT * FROM releases WHERE {where} "  # noqa: S608
-            f"ORDER BY instant, show_id, season, episode LIMIT ?) AS p{i}"
+            f"SELECT * FROM (SELECT * FROM releases WHERE {where} {order} LIMIT ?) AS p{i}"  # noqa: S608
             for i, where in enumerate(parts)
         )
-        args: list[Any] = []
-        for p in params:
-            args += [*p, limit]
-        rows = await self.db.query(
-            f"{listed} ORDER BY instant, show_id, season, episode LIMIT ?", [*args, limit]
-        )
-        releases = [release_from_row(r) for r in rows]
-        if len(rows) < limit:
-            return releases, len(rows)
         counted = " UNION ALL ".join(f"SELECT 1 FROM releases WHERE {where}" for where in parts)  # noqa: S608
-        total = await self.db.scalar(
-            f"SELECT count(*) FROM ({counted} LIMIT ?) AS n",  # noqa: S608
-            [*(a for p in params for a in p), count_to + 1],
+        # One statement: the list, and the count (only when the list is full: else it is the list's).
+        rows = await self.db.query(
+            f"WITH listed AS ({listed} {order} LIMIT ?) "  # noqa: S608
+            "SELECT *, CASE WHEN (SELECT count(*) FROM listed) < ? THEN (SELECT count(*) FROM listed) "
+            f"ELSE (SELECT count(*) FROM ({counted} LIMIT ?) AS n) END AS upcoming_total FROM listed {order}",
+            [
+                *(a for p in params for a in (*p, limit)),
+                limit,
+                limit,
+                *(a for p in params for a in p),
+                count_to + 1,
+            ],
         )
-        return releases, total
+        return [release_from_row(r) for r in rows], rows[0]["upcoming_total"] if rows else 0
 
     @staticmethod
     def upcoming_parts(

@@ -137,3 +137,18 @@ async def test_hostile_input_gets_a_clear_error(catalogue, hostile):
         await catalogue.resolve_show(hostile)
     assert err.value.user_message
     assert len(err.value.user_message) < 300
+
+
+async def test_platform_choices_are_read_once_per_import(catalogue):
+    from bot.models import Kind, Release, Show, ShowRecord, When
+
+    names = [c.value for c in await catalogue.platform_choices("")]
+    assert "Netflix" in names and names == sorted(names)
+    assert [c.value for c in await catalogue.platform_choices("netf")] == ["Netflix"]
+    film = Show("a-new-film", "A New Film", Kind.FILM, platform="Cinemas")
+    release = Release("a-new-film", When.parse("2022-02-01"), Scope.SHOW, platform="Drive-ins")
+    await catalogue.store.import_records([ShowRecord(film, releases=[release])])
+    assert [c.value for c in await catalogue.platform_choices("drive")] == []  # as read before the import
+    await catalogue.refresh()  # what the bot does after an import or a sync that changed something
+    assert [c.value for c in await catalogue.platform_choices("drive")] == ["Drive-ins"]
+    assert [c.value for c in await catalogue.platform_choices("cinem")] == ["Cinemas"]
