@@ -2,9 +2,10 @@
 
 Every name has a search key (`normalise`), written by the import and computed the same way for
 a query. Exact and prefix matches (of the whole key or of any word in it) are range scans of an
-index of keys and word-start suffixes; typos come from a trigram index, reading only the query's
-rarest trigrams, and the names sharing most of them are re-scored here with rapidfuzz. Nothing
-is built or held in memory.
+index of keys and word-start suffixes; typos come from look-ups of the query's one-edit variants
+in that index and from a trigram index, intersecting groups of the query's rarest trigrams that
+one edit leaves whole, and the names found (a few hundred at most) are re-scored here with
+rapidfuzz. Nothing is built or held in memory.
 """
 
 from __future__ import annotations
@@ -150,14 +151,15 @@ async def search(
 async def _typo_offers(
     source: NameSource, q: str, kind: str, *, count: bool
 ) -> list[tuple[float, str, str, str]]:
-    """Names a typo away from ``q``, tried in turn until one finds a close name:
+    """Names a typo away from ``q``, asked in turn until one answer is close:
 
-    - names holding every trigram of one of a few groups of the key's rarest trigrams, chosen
-      so that one edit leaves a group whole (``typo_groups``); the trigram index intersects
-      them in C;
     - names whose key, or its suffix from a later word start, is one edit from ``q``
-      (``one_edit_keys``), one index look-up each: first for a short key (whose trigrams say
-      little), else only around the typo's own trigrams;
+      (``one_edit_keys``), one index look-up each: all of them for a short key (whose trigrams
+      say little), only those around the typo's own trigrams for a long one;
+    - names holding every trigram of one of a few groups of the key's rarest trigrams, chosen
+      so that one edit leaves a group whole (``typo_groups``), a group at a time, which the
+      trigram index intersects in C; then the one-edit variants where a group of common
+      trigrams brought all it may;
     - names sharing the most of the key's rarest trigrams (within a budget of postings).
 
     Only the groups are asked unless ``count`` (the caller found no prefix match)."""
