@@ -134,10 +134,10 @@ class CatalogueReads:
         from its instant on (TBA never).
 
         Each part is one short range of an index, so the cost follows the window listed and
-        not the catalogue: the releases from ``now`` on (``releases_instant``), then those under
-        way (``releases_under_way``, migration 0012), by precision: a date-only release of the
-        last day, a month release since its month began, a year release since its year began.
-        All of those start before ``now``, so they come first."""
+        not the catalogue: the releases from ``now`` on, then those under way: a date-only
+        release of the last day, a month release since its month began, a year release since
+        its year began (by precision: migration 0012). All of those start before ``now``, so
+        they come first."""
         parts, params = self.upcoming_parts(now, end, platform)
         order = "ORDER BY instant, show_id, season, episode"
         listed = " UNION ALL ".join(
@@ -171,9 +171,12 @@ class CatalogueReads:
         month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
         year_start = month_start.replace(month=1)
         since, before, until = instant_text(now), instant_text(now), instant_text(end)
-        under_way = "precision IN ('date', 'month', 'year') AND precision = "
+        # A date-only release of the last day: the day's releases in ``releases_instant``. A
+        # month or year release: ``releases_under_way`` (its WHERE written out, so that both
+        # backends see that the index covers the query), a few rows per month or year.
+        under_way = "precision IN ('month', 'year') AND precision = "
         parts = [
-            under_way + "'date' AND instant > ? AND instant < ? AND instant < ?",
+            "precision = 'date' AND instant > ? AND instant < ? AND instant < ?",
             under_way + "'month' AND instant >= ? AND instant < ? AND instant < ? AND local >= ?",
             under_way + "'year' AND instant >= ? AND instant < ? AND instant < ? AND local >= ?",
             "instant >= ? AND instant < ?",
