@@ -51,6 +51,20 @@ class PgNameIndex(NameIndex):
             out += [(r[0], r[1], r[2]) for r in rows]
         return out
 
+    async def names_with_keys(
+        self, kind: str, keys: Sequence[str], limit: int = 300
+    ) -> list[tuple[str, str, str]]:
+        # The keys as one array: planning a list of hundreds of values cost more than the look-ups.
+        if not keys:
+            return []
+        rows = await self.db.query(
+            "SELECT n.ref, n.text, n.key FROM (SELECT name_id, whole FROM name_keys "
+            "WHERE kind = ? AND key = ANY(?::text[]) ORDER BY whole DESC, name_id LIMIT ?) k "
+            "JOIN names n ON n.id = k.name_id ORDER BY k.whole DESC, k.name_id",
+            (kind, list(keys), limit),
+        )
+        return [(r[0], r[1], r[2]) for r in rows]
+
     async def name_candidates(
         self, kind: str, grams: Sequence[str], need: int, limit: int = 300
     ) -> list[tuple[str, str, str, int]]:
