@@ -69,10 +69,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple
+from zoneinfo import ZoneInfo
 
 from bot.catalogue.errors import CatalogueError, Problem, format_error
 from bot.catalogue.project_format import ParsedShow, zone_is_valid
@@ -402,6 +403,20 @@ def _crew_role(crew_type: str) -> Role | None:
     return CREW_ROLES.get(text.lower()) if text else None
 
 
+def _stamp_when(stamp: str, zone: str) -> When:
+    """``When.parse(stamp, zone)`` of a stripped airstamp. An instant with an offset in the years
+    1001-9998 is built here, as ``When.parse`` builds it, without its cache: airstamps are nearly
+    all different, and going through it they pushed the recurring dates out of its cache."""
+    try:
+        dt = datetime.fromisoformat(stamp)
+    except ValueError:
+        return When.parse(stamp, zone)
+    if dt.tzinfo is None or not 1000 < dt.year < 9999 or len(stamp) in (4, 7, 10):
+        return When.parse(stamp, zone)
+    # isoformat()[:16] is strftime("%Y-%m-%dT%H:%M") for a four-digit year
+    return When(Precision.EXACT, zone, dt.astimezone(UTC), dt.astimezone(ZoneInfo(zone)).isoformat()[:16])
+
+
 def _fast_when(
     ep: Mapping[str, Any], day: str | None, stamp: str | None, zone: str, zone_known: bool
 ) -> object:
@@ -413,7 +428,7 @@ def _fast_when(
         stamp = stamp.strip()
         if stamp:
             try:
-                exact = When.parse(stamp, zone)
+                exact = _stamp_when(stamp, zone)
             except ValueError:
                 return _NOT_FAST
             if exact.precision is not Precision.EXACT:

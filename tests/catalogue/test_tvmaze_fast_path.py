@@ -45,6 +45,16 @@ STAMPS_VALUES: list[Any] = [
     "",
     5,
     "2024-03-08T12:00:00+00:00\x01",
+    "2024-03-08T12:00:00Z",
+    "2024-03-08T12:00:00.123456-05:30",
+    "2024-03-10T02:30:00-08:00",  # in the hour Los Angeles skips
+    "1000-01-01T00:30:00+01:00",  # the year before in UTC
+    "0999-12-31T23:00:00-02:00",
+    "9998-12-31T23:30:00-01:00",
+    "9999-12-31T23:59:00+00:00",
+    "2024",
+    "2024-03",
+    "TBA",
 ]
 STAMPS = st.sampled_from(STAMPS_VALUES)
 AIRTIMES_VALUES: list[Any] = ["<missing>", None, "", "  ", "21:00", 9, "\t"]
@@ -119,7 +129,10 @@ def show(draw: st.DrawFn) -> dict[str, Any]:
 
 def both_ways(data: object, monkeypatch: pytest.MonkeyPatch) -> tuple[list[Any], list[Any]]:
     def parsed() -> list[Any]:
-        out = parse_tvmaze(data)
+        try:
+            out = parse_tvmaze(data)
+        except OverflowError as exc:  # an instant past the year 9999 in its zone: both ways alike
+            return [("raised", repr(exc), None, None)]
         return [
             (p.show_id, p.problems, p.record, p.record and [r.id for r in p.record.releases]) for p in out
         ]
@@ -193,6 +206,12 @@ def test_every_value_in_every_field_reads_the_same_both_ways(
     data = every_value_show(channel)
     fast, careful = both_ways(data, monkeypatch)
     assert fast == careful
+    if fast[0][0] == "raised":  # and without the airstamps at the end of the year 9999
+        for ep in data["_embedded"]["episodes"]:
+            if isinstance(ep, dict) and str(ep.get("airstamp")).startswith("9999-"):
+                ep["airstamp"] = None
+        fast, careful = both_ways(data, monkeypatch)
+        assert fast == careful
     ((show_id, problems, record, _),) = fast
     assert record is not None and problems  # both good entries and named problems
 
