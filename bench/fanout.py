@@ -34,7 +34,7 @@ from bot.models import Kind, Release, Scope, Show, ShowRecord, When
 CEILING = 50.0
 TARGET = 0.98
 FIRST_RELEASE = datetime(2032, 3, 1, 12, 0, tzinfo=UTC)  # far from any generated release
-LEAD_S = 6.0  # the bot starts this long before its release
+LEAD_S = 12.0  # the bot starts this long before its release (past its start-up re-plan)
 STALL_TICK = 0.01
 STALL_NOTED = 0.02
 
@@ -172,15 +172,22 @@ def loadavg() -> str:
 
 
 async def one_run(
-    server: Any, watch: Watch, db: Path, work: Path, channels: list[int], k: int, timeout_s: float
+    server: Any,
+    watch: Watch,
+    db: Path,
+    work: Path,
+    channels: list[int],
+    k: int,
+    timeout_s: float,
+    lead: float = LEAD_S,
 ) -> RunResult:
     release = FIRST_RELEASE + timedelta(days=k - 1)
-    bot = BotProcess(server, db, work, release - timedelta(seconds=LEAD_S), f"fanout-{k}")
+    bot = BotProcess(server, db, work, release - timedelta(seconds=lead), f"fanout-{k}")
     p0, r0, s0, w0, c0 = watch.mark()
     identified = server.identify_count
     load_before = loadavg()
     await bot.start()
-    due = bot.started + LEAD_S
+    due = bot.started + lead
     peak = 0.0
     try:
         while server.identify_count <= identified:
@@ -252,7 +259,9 @@ async def one_run(
     return result
 
 
-async def run(channels: int, guilds: int, runs: int, work: Path, keep_gc: bool = False) -> list[RunResult]:
+async def run(
+    channels: int, guilds: int, runs: int, work: Path, keep_gc: bool = False, lead: float = LEAD_S
+) -> list[RunResult]:
     from localcord import LocalDiscord
 
     db = work / "fanout.sqlite3"
@@ -279,7 +288,7 @@ async def run(channels: int, guilds: int, runs: int, work: Path, keep_gc: bool =
             gc.disable()
         try:
             for k in range(1, runs + 1):
-                result = await one_run(server, watch, db, work, ids, k, channels / CEILING * 3 + 60)
+                result = await one_run(server, watch, db, work, ids, k, channels / CEILING * 3 + 60, lead)
                 results.append(result)
                 print(line(result), flush=True)
         finally:
