@@ -4,11 +4,11 @@ announcements reads. The tables come from migrations 0001 and 0003."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.models import CatalogueStats, Credit, Episode, Event, Link, Person, Release, Role, Show, ShowRecord
-from bot.store.database import POSTGRESQL, Database
+from bot.store.database import POSTGRESQL, SQLITE, Database
 from bot.store.rows import (
     credit_from_row,
     episode_from_row,
@@ -133,12 +133,11 @@ class CatalogueReads:
         whole of its day, a month or year release for the whole of its month or year; any other
         from its instant on (TBA never).
 
-        Each part is one short range of an index, so the cost follows the window listed and
-        not the catalogue: the releases from ``now`` on, then those under way: a date-only
-        release of the last day, a month release since its month began, a year release since
-        its year began (by precision: migration 0012). All of those start before ``now``, so
-        they come first."""
-        parts, params = self.upcoming_parts(now, end, platform)
+        Each part is one short range of ``releases_instant`` (``upcoming_parts``), so the cost
+        follows the window listed and not the catalogue: the releases from ``now`` on, and those
+        under way (a date-only release of the last day, a month or year release that has begun),
+        which start before ``now`` and so come first."""
+        parts, params = self.upcoming_parts(now, end, platform, self.db.dialect)
         order = "ORDER BY instant, show_id, season, episode"
         listed = " UNION ALL ".join(
             f"SELECT * FROM (SELECT * FROM releases WHERE {where} {order} LIMIT ?) AS p{i}"  # noqa: S608
@@ -162,33 +161,42 @@ class CatalogueReads:
 
     @staticmethod
     def upcoming_parts(
-        now: datetime, end: datetime, platform: str | None
+        now: datetime, end: datetime, platform: str | None, dialect: str = SQLITE
     ) -> tuple[list[str], list[list[Any]]]:
-        """The WHERE clause and parameters of each part of what is upcoming (see above)."""
-        # A month or year release that has begun but not ended is still upcoming (and is never
-        # posted): its stored instant is the start of its month or year in its zone, at most 14
-        # hours from UTC, so two days before the month or year began bounds the range.
-        month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        year_start = month_start.replace(month=1)
-        since, before, until = instant_text(now), instant_text(now), instant_text(end)
-        # A date-only release of the last day: the day's releases in ``releases_instant``. A
-        # month or year release: ``releases_under_way`` (its WHERE written out, so that both
-        # backends see that the index covers the query), a few rows per month or year.
-        under_way = "precision IN ('month', 'year') AND precision = "
-        parts = [
-            "precision = 'date' AND instant > ? AND instant < ? AND instant < ?",
-            under_way + "'month' AND instant >= ? AND instant < ? AND instant < ? AND local >= ?",
-            under_way + "'year' AND instant >= ? AND instant < ? AND instant < ? AND local >= ?",
-            "instant >= ? AND instant < ?",
-        ]
-        params: list[list[Any]] = [
-            [instant_text(now - timedelta(days=1)), before, until],
-            [instant_text(month_start - timedelta(days=2)), before, until, now.strftime("%Y-%m")],
-            [instant_text(year_start - timedelta(days=2)), before, until, now.strftime("%Y")],
-            [since, until],
-        ]
+        """The WHERE clause and parameters of each part of what is upcoming (see above), each a
+        range of ``releases_instant``: the releases from ``now`` on, and before ``now`` those
+        still under way.
+
+        A date-only release is under way for a day after its stored instant. A month or year
+        release is under way until its month or year ends (and is never posted); its stored
+        instant is the start of that month or year in its zone, at most 14 hours from the same
+        month or year's start in UTC. So one under way now starts within a day of this month's
+        (this year's) start, or of the next one's if that is less than a day away: two ranges of
+        two days each, whatever the catalogue holds, not the whole month or year."""
+        month = datetime(now.year, now.month, 1, tzinfo=UTC)  # now's month as UTC
+        next_month = datetime(now.year + now.month // 12, now.month % 12 + 1, 1, tzinfo=UTC)
+        year, next_year = datetime(now.year, 1, 1, tzinfo=UTC), datetime(now.year + 1, 1, 1, tzinfo=UTC)
+        day = timedelta(days=1)
+        at, until = instant_text(now), instant_text(end)
+        before = "instant < ? AND instant < ?"  # not from now on (that part lists it), and in the window
+        parts = ["instant >= ? AND instant < ?", f"precision = 'date' AND instant > ? AND {before}"]
+        params: list[list[Any]] = [[at, until], [instant_text(now - day), at, until]]
+        for precision, start, following, local in (
+            ("month", month, next_month, now.strftime("%Y-%m")),
+            ("year", year, next_year, now.strftime("%Y")),
+        ):
+            for begin, stop in ((start - day, start + day), (following - day, following + day)):
+                if begin >= now:
+                    continue  # nothing there has begun
+                parts.append(
+                    f"precision = '{precision}' AND instant >= ? AND instant < ? AND {before} AND local >= ?"
+                )
+                params.append([instant_text(begin), instant_text(stop), at, until, local])
         if platform:
-            parts = [f"{where} AND lower(platform) = lower(?)" for where in parts]
+            # The same match (ASCII letters in any case); SQLite's collation costs a third of a
+            # call to lower() on each row the range holds.
+            same = "platform = ? COLLATE NOCASE" if dialect == SQLITE else "lower(platform) = lower(?)"
+            parts = [f"{where} AND {same}" for where in parts]
             params = [[*p, platform] for p in params]
         return parts, params
 
