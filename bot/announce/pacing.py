@@ -73,12 +73,13 @@ class AdaptiveLimiter:
     Paced, a request goes only while fewer than ``ceiling`` requests are still unanswered or
     reached Discord within the last ``window`` (+ ``margin``). When a request reached Discord is
     read from Discord's answer (:meth:`answered`: the server's time, ``X-RateLimit-Reset`` minus
-    ``X-RateLimit-Reset-After``, mapped to this clock by the smallest offset seen, so never later
-    than the answer itself); an answer without those headers counts as reaching Discord when it
-    came back. An unanswered request holds its place however long it takes: a stalled link or
+    ``X-RateLimit-Reset-After``, mapped to this clock by the largest server-minus-local offset
+    among the recent answers, the one that came back fastest: never later than the answer
+    itself, whatever the two clocks read); an answer without those headers counts as reaching
+    Discord when it came back. An unanswered request holds its place however long it takes: a stalled link or
     server can hold back at most ``ceiling`` requests, and whatever window of Discord's they land
-    in, with the ones sent after them it never holds more than ``ceiling``. This holds for a
-    window that starts with its first request (as Discord's does) and for a sliding one, and
+    in, with the ones sent after them it never holds more than ``ceiling``. This holds whether
+    the server's window starts with its first request (as localcord's does) or slides, and
     needs no local grid: a late wake-up is not a lost slot, and a stall is not followed by a burst
     the server's window cannot take. Requests are spaced ``window / ceiling`` apart (a wake-up
     late by up to half of that does not push the next ones back).
