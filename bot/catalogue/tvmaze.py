@@ -376,7 +376,10 @@ def _episode_when(
             exact = When.parse(stamp, channel.zone)
         except ValueError:
             exact = None
-        if exact is None or exact.precision is not Precision.EXACT:
+        except OverflowError:  # a real instant, but its day in the zone is past the year 9999 (or before 1)
+            r.problem(f"{where}.airstamp", f"{_shown(stamp)} is out of range in {channel.zone}")
+            exact = stamp = None
+        if stamp and (exact is None or exact.precision is not Precision.EXACT):
             r.problem(
                 f"{where}.airstamp",
                 f"{_shown(stamp)} is not a date and time such as 2024-03-08T12:00:00+00:00",
@@ -385,7 +388,13 @@ def _episode_when(
     time_known = not ("airtime" in ep and not _text(ep.get("airtime")))
     if exact is not None and time_known and channel.zone_known:
         return day, exact
-    return day, When.parse(day, channel.zone) if day else None
+    if not day:
+        return day, None
+    try:
+        return day, When.parse(day, channel.zone)
+    except OverflowError:  # the day's start in the zone is before the year 1 in UTC (or after 9999)
+        r.problem(f"{where}.airdate", f"{_shown(day)} is out of range in {channel.zone}")
+        return None, None
 
 
 _Dated = tuple[int, str | None, When | None]  # (episode number, airdate, when)
@@ -422,14 +431,14 @@ def _fast_when(
 ) -> object:
     """What ``_episode_when`` gives an episode whose airdate is None or a real day and whose
     airstamp is None or text without control characters, or ``_NOT_FAST`` when the airstamp is
-    not an exact instant (the careful way names that problem)."""
+    not an exact instant or a date out of range in the zone (the careful way names that problem)."""
     exact: When | None = None
     if stamp is not None:
         stamp = stamp.strip()
         if stamp:
             try:
                 exact = _stamp_when(stamp, zone)
-            except ValueError:
+            except (ValueError, OverflowError):
                 return _NOT_FAST
             if exact.precision is not Precision.EXACT:
                 return _NOT_FAST
@@ -439,7 +448,12 @@ def _fast_when(
             airtime.strip() if type(airtime) is str and airtime.isprintable() else _text(airtime)
         ):
             return exact
-    return When.parse(day, zone) if day else None
+    if not day:
+        return None
+    try:
+        return When.parse(day, zone)
+    except OverflowError:
+        return _NOT_FAST
 
 
 def _drop_when(group: list[_Dated], zone: str) -> When:
