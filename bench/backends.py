@@ -266,16 +266,21 @@ async def measure(
     if isinstance(target, str):
         # As the bot leaves it: no statistics yet (the import does not ANALYZE; autovacuum
         # does, a minute or so later). Then with them, which is how it runs from then on.
-        result.fresh_rows, _ = await run_service(target, records, n)
+        result.fresh_rows = timed_rows((await run_service(target, records, n))[0])
         print(
             f"{name}: timed right after the import; VACUUM ANALYZE in {await analyze(target):.1f} s",
             flush=True,
         )
-    result.rows, _ = await run_service(str(target), records, n)
+    result.rows = timed_rows((await run_service(str(target), records, n))[0])
     result.costs, result.round_trip_ms, result.profile, result.statements, result.plan = await breakdown(
         target, records, m, server_pid, profile
     )
     return result
+
+
+def timed_rows(rows: Sequence[Row]) -> list[Row]:
+    """The rows with one p50 / p99 each (the calls of ``service_calls``; not the figures by window)."""
+    return [r for r in rows if "p50_ms" in r.data]
 
 
 def side_by_side(results: Sequence[Backend]) -> str:
