@@ -55,7 +55,7 @@ def summary(samples: Sequence[float]) -> str:
 async def run(shows: int, queries: int) -> dict[str, object]:
     import asyncpg
 
-    from bot.search import TYPO_BUDGET, TYPO_CANDIDATES, normalise, trigrams
+    from bot.search import TYPO_CANDIDATES, normalise, rarest_grams, trigrams
     from bot.store import Store
     from tests.pg.server import ThrowawayPostgres, find_bindir
 
@@ -86,16 +86,9 @@ async def run(shows: int, queries: int) -> dict[str, object]:
                 if not grams:
                     continue
                 docs = await store.names.gram_docs(kind, grams)
-                used: list[str] = []
-                total = 0
-                for n, gram in sorted((docs[g], g) for g in grams if g in docs):
-                    if used and total + n > TYPO_BUDGET:
-                        break
-                    used.append(gram)
-                    total += n
+                used, need = rarest_grams(grams, docs)
                 if not used:
                     continue
-                need = max(1, min(len(grams), len(used)) // 4)
                 t = time.perf_counter()
                 asked = await store.names.name_candidates(kind, used, need, TYPO_CANDIDATES)
                 now.append((time.perf_counter() - t) * 1e3)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -199,16 +199,8 @@ async def _typo_offers(
         _rescore(q, await source.names_with_keys(kind, keys, TYPO_CANDIDATES), out)
         if _close(out):
             return out
-    # Common trigrams (like "the") say little and would cost most of the time: the rarest only.
-    used: list[str] = []
-    total = 0
-    for n, gram in sorted((docs[g], g) for g in grams if g in docs):
-        if used and total + n > TYPO_BUDGET:
-            break
-        used.append(gram)
-        total += n
+    used, need = rarest_grams(grams, docs)
     if used:
-        need = max(1, min(len(grams), len(used)) // 4)
         counted = await source.name_candidates(kind, used, need, TYPO_CANDIDATES)
         _rescore(q, [(ref, text, key) for ref, text, key, _ in counted], out)
     return out
@@ -286,3 +278,17 @@ def _rescore(q: str, candidates: list[tuple[str, str, str]], out: list[tuple[flo
         score = typo_score(q, key)
         if score >= 50:
             out.append((score, ref, text, key))
+
+
+def rarest_grams(grams: Sequence[str], docs: Mapping[str, int]) -> tuple[list[str], int]:
+    """The trigrams the typo fallback counts, and how many of them a candidate must hold. Common
+    trigrams (like "the") say little and would cost most of the time: the rarest only, within
+    TYPO_BUDGET postings."""
+    used: list[str] = []
+    total = 0
+    for n, gram in sorted((docs[g], g) for g in grams if g in docs):
+        if used and total + n > TYPO_BUDGET:
+            break
+        used.append(gram)
+        total += n
+    return used, max(1, min(len(grams), len(used)) // 4)
