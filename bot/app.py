@@ -238,8 +238,7 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
             print(f"premiere: {exc}", file=sys.stderr)
             return 2
     use_api_base(settings.api_base)
-    from bot.database import DatabaseError, database_target, describe, open_database
-    from bot.store.database import backend_errors
+    from bot.database import DatabaseError, database_target, open_database
 
     try:
         store = await open_database(database_target(settings))
@@ -247,6 +246,16 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
         print(f"premiere: {exc}", file=sys.stderr)
         return 1
     mark("database")
+    with contextlib.ExitStack() as stack:
+        return await _run_with_store(settings, store, clock, stack)
+
+
+async def _run_with_store(settings: Settings, store: Store, clock: Clock, stack: contextlib.ExitStack) -> int:
+    """``run_bot`` once the database is open; ``stack`` is left after the store is closed."""
+    from bot.database import database_target, describe
+    from bot.store.database import backend_errors
+    from bot.store.warm import warmer_for
+
     async with store:
         try:
             await seed_catalogue(store, settings)
@@ -256,6 +265,10 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
         mark("seed check")
         bot = await build_bot(settings, store, clock)
         mark("services")
+        warmer = warmer_for(store.path, store.db.dialect, settings.database_keep_warm)
+        warming = asyncio.create_task(warmer.run(), name="premiere-keep-warm") if warmer else None
+        if warmer is not None:  # its descriptor of the file outlives the store's connections
+            stack.callback(warmer.close)
         loop = asyncio.get_running_loop()
         with contextlib.suppress(NotImplementedError):  # stop cleanly on SIGTERM, as on Ctrl-C
             loop.add_signal_handler(signal.SIGTERM, lambda: loop.create_task(bot.close()))
@@ -269,4 +282,9 @@ async def run_bot(settings: Settings, clock: Clock | None = None) -> int:
                 file=sys.stderr,
             )
             return 1
+        finally:
+            if warming is not None:
+                warming.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await warming
     return 0

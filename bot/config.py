@@ -77,6 +77,9 @@ class Settings:
     shard_count: int | None = None
     shard_ids: tuple[int, ...] | None = None
     shard_lease_seconds: int = 60  # how long a dead process keeps the once-per-bot jobs
+    # Seconds between two reads of the SQLite file through, to keep it in memory (0: never;
+    # ``bot.store.warm``). `load_settings` makes it 30; a Settings built by hand has it off.
+    database_keep_warm: int = 0
 
     @property
     def sync_enabled(self) -> bool:
@@ -180,6 +183,7 @@ def load_settings(
 
     shard_count, shard_ids = _shards(env)
     lease_seconds = _int_setting(env, "SHARD_LEASE_SECONDS", 60, 5, 3600, "seconds")
+    keep_warm = _int_setting(env, "DATABASE_KEEP_WARM", 30, 0, 3600, "seconds")
 
     log_file_raw = env.get("LOG_FILE", "").strip()
     catalogue_raw = env.get("CATALOGUE_DIR", "").strip()
@@ -208,6 +212,7 @@ def load_settings(
         shard_count=shard_count,
         shard_ids=shard_ids,
         shard_lease_seconds=lease_seconds,
+        database_keep_warm=keep_warm,
     )
 
 

@@ -29,6 +29,7 @@ FIELD_VALUE_MAX = 1024
 _MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
 _LINE_START = re.compile(r"(^|\n)(\s*)([#>-])")
 _MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>")
+_ESCAPED = frozenset("\\*_~`|[]#>-@<")  # every character the three patterns above start from
 _REGIONS = {"WW": N_("Worldwide")}
 _SCRIPTS = {KOREAN: re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")}  # Hangul
 
@@ -136,6 +137,8 @@ def escape(text: str | None) -> str:
     """Catalogue text made inert: markdown escaped, mentions broken with a zero-width space."""
     if not text:
         return ""
+    if _ESCAPED.isdisjoint(text):  # most names and titles: nothing to escape
+        return text
     text = _MARKDOWN.sub(r"\\\1", text)
     text = _LINE_START.sub(r"\1\2\\\3", text)
     return _MENTION.sub(lambda m: m.group(0).replace("@", "@\u200b").replace("<#", "<\u200b#"), text)

@@ -29,15 +29,17 @@ class CatalogueReads:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # The reads behind a command; what plans, exports and counts read goes through ``db``.
+        self.reads = db.command_reads()
 
     # -- shows and what they hold ----------------------------------------------------------------
 
     async def get_show(self, show_id: str) -> Show | None:
-        rows = await self.db.query("SELECT * FROM shows WHERE id = ?", (show_id,))
+        rows = await self.reads.query("SELECT * FROM shows WHERE id = ?", (show_id,))
         return show_from_row(rows[0]) if rows else None
 
     async def get_shows(self, show_ids: Iterable[str]) -> dict[str, Show]:
-        rows = await self.db.query_in("SELECT * FROM shows WHERE id IN ({values})", show_ids)
+        rows = await self.reads.query_in("SELECT * FROM shows WHERE id IN ({values})", show_ids)
         return {row["id"]: show_from_row(row) for row in rows}
 
     async def get_credits(self, show_id: str, role: Role | None = None) -> list[Credit]:
@@ -50,35 +52,36 @@ class CatalogueReads:
             sql += " AND c.role = ?"
             params.append(role.value)
         sql += f" ORDER BY {ROLE_ORDER}, c.billing = 0, c.billing, p.name"
-        return [credit_from_row(r) for r in await self.db.query(sql, params)]
+        return [credit_from_row(r) for r in await self.reads.query(sql, params)]
 
     async def get_episodes(self, show_id: str) -> list[Episode]:
-        rows = await self.db.query(
+        rows = await self.reads.query(
             "SELECT * FROM episodes WHERE show_id = ? ORDER BY season, number", (show_id,)
         )
         return [episode_from_row(r) for r in rows]
 
     async def get_releases(self, show_id: str) -> list[Release]:
-        rows = await self.db.query(
+        rows = await self.reads.query(
             "SELECT * FROM releases WHERE show_id = ? ORDER BY instant IS NULL, instant, season, episode, id",
             (show_id,),
         )
         return [release_from_row(r) for r in rows]
 
     async def get_release(self, release_id: str) -> Release | None:
-        rows = await self.db.query("SELECT * FROM releases WHERE id = ?", (release_id,))
+        rows = await self.reads.query("SELECT * FROM releases WHERE id = ?", (release_id,))
         return release_from_row(rows[0]) if rows else None
 
     async def get_events(self, show_id: str) -> list[Event]:
-        rows = await self.db.query("SELECT * FROM events WHERE show_id = ? ORDER BY instant, id", (show_id,))
+        sql = "SELECT * FROM events WHERE show_id = ? ORDER BY instant, id"
+        rows = await self.reads.query(sql, (show_id,))
         return [event_from_row(r) for r in rows]
 
     async def get_person(self, person_id: str) -> Person | None:
-        rows = await self.db.query("SELECT * FROM people WHERE id = ?", (person_id,))
+        rows = await self.reads.query("SELECT * FROM people WHERE id = ?", (person_id,))
         return Person(rows[0]["id"], rows[0]["name"], rows[0]["native_name"]) if rows else None
 
     async def person_credits(self, person_id: str) -> list[tuple[Credit, Show]]:
-        rows = await self.db.query(
+        rows = await self.reads.query(
             "SELECT c.*, p.name, p.native_name, s.* FROM credits c JOIN people p ON p.id = c.person_id "
             "JOIN shows s ON s.id = c.show_id WHERE c.person_id = ? "
             f"ORDER BY s.title, {ROLE_ORDER}, c.billing",
@@ -87,13 +90,14 @@ class CatalogueReads:
         return [(credit_from_row(r), show_from_row(r)) for r in rows]
 
     async def get_links(self, show_id: str) -> list[Link]:
-        rows = await self.db.query("SELECT * FROM show_links WHERE show_id = ? ORDER BY other_id", (show_id,))
+        sql = "SELECT * FROM show_links WHERE show_id = ? ORDER BY other_id"
+        rows = await self.reads.query(sql, (show_id,))
         return [Link(r["show_id"], r["other_id"], r["relation"]) for r in rows]
 
     async def linked_shows(self, show_id: str) -> list[tuple[Link, str]]:
         """The shows linked from this one, and those that link to it: (link from this show's
         side, the other show's title), for the other shows the catalogue has."""
-        rows = await self.db.query(
+        rows = await self.reads.query(
             "SELECT l.other_id, l.relation, s.title FROM show_links l JOIN shows s ON s.id = l.other_id "
             "WHERE l.show_id = ?1 UNION "
             "SELECT l.show_id, '', s.title FROM show_links l JOIN shows s ON s.id = l.show_id "
@@ -116,7 +120,7 @@ class CatalogueReads:
             params.append(platform)
         sql += " ORDER BY instant, show_id, season, episode LIMIT ?"
         params.append(limit)
-        return [release_from_row(r) for r in await self.db.query(sql, params)]
+        return [release_from_row(r) for r in await self.reads.query(sql, params)]
 
     async def upcoming_releases(
         self,
@@ -138,17 +142,23 @@ class CatalogueReads:
         under way (a date-only release of the last day, a month or year release that has begun),
         which start before ``now`` and so come first."""
         parts, params = self.upcoming_parts(now, end, platform, self.db.dialect)
+        # Each part reads what its index holds (the row's key and the order's columns): only the
+        # rows listed are read from the table, at the end, not up to `limit` for every part.
+        key = "rowid" if self.db.dialect == SQLITE else "id"
         order = "ORDER BY instant, show_id, season, episode"
         listed = " UNION ALL ".join(
-            f"SELECT * FROM (SELECT * FROM releases WHERE {where} {order} LIMIT ?) AS p{i}"  # noqa: S608
+            f"SELECT * FROM (SELECT {key} AS k, instant, show_id, season, episode FROM releases "  # noqa: S608
+            f"WHERE {where} {order} LIMIT ?) AS p{i}"
             for i, where in enumerate(parts)
         )
         counted = " UNION ALL ".join(f"SELECT 1 FROM releases WHERE {where}" for where in parts)  # noqa: S608
         # One statement: the list, and the count (only when the list is full: else it is the list's).
-        rows = await self.db.query(
+        rows = await self.reads.query(
             f"WITH listed AS ({listed} {order} LIMIT ?) "  # noqa: S608
-            "SELECT *, CASE WHEN (SELECT count(*) FROM listed) < ? THEN (SELECT count(*) FROM listed) "
-            f"ELSE (SELECT count(*) FROM ({counted} LIMIT ?) AS n) END AS upcoming_total FROM listed {order}",
+            "SELECT r.*, CASE WHEN (SELECT count(*) FROM listed) < ? THEN (SELECT count(*) FROM listed) "
+            f"ELSE (SELECT count(*) FROM ({counted} LIMIT ?) AS n) END AS upcoming_total "
+            f"FROM listed l JOIN releases r ON r.{key} = l.k "
+            "ORDER BY l.instant, l.show_id, l.season, l.episode",
             [
                 *(a for p in params for a in (*p, limit)),
                 limit,

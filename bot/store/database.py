@@ -125,6 +125,11 @@ class Database(Reads, Protocol):
 
     async def close(self) -> None: ...
 
+    def command_reads(self) -> Reads:
+        """Where the short reads behind a command go: committed data, a fraction of a
+        millisecond each (see ``LoopReads``); on PostgreSQL the database itself."""
+        ...
+
     def observe(self, observer: Callable[[str], None]) -> Callable[[], None]:
         """Call ``observer`` with the SQL of every statement sent from now on (diagnostics and
         tests: how many statements a piece of work takes). Returns the call that stops it."""
@@ -338,16 +343,87 @@ class SqliteSession(SqliteStatements):
             await self.execute("COMMIT")
 
 
+class LoopReads:
+    """Short reads on a second, read-only connection, run in the event loop's own thread.
+
+    A read through ``aiosqlite`` is a trip to its thread and back: ~0.09 ms a statement on an
+    idle machine, and in the tail far more, when a busy machine is slow to wake either thread;
+    a command sends 2 to 6. Here the statement runs at once, in this thread, so it must be short:
+    the reads behind a command (a show, its credits, a name search), never a scan. Under WAL they
+    see the last commit and never wait behind the main connection's writes. The connection opens
+    at the first read. When SQLite says the database is locked (a bulk import, which leaves WAL
+    while nobody else has the file open, is committing), the read goes through the main
+    connection instead, as before.
+    """
+
+    __slots__ = ("_path", "_conn", "_fallback", "_observers")
+    dialect: ClassVar[str] = SQLITE
+    BUSY_MS = 50  # how long a read waits for a lock before it takes the main connection
+
+    def __init__(self, path: Path | str, fallback: SqliteReads, observers: list[Callable[[str], None]]):
+        self._path = path
+        self._conn: sqlite3.Connection | None = None
+        self._fallback = fallback  # the main connection, without observers (they saw it here)
+        self._observers = observers
+
+    def _connection(self) -> sqlite3.Connection:
+        if self._conn is None:
+            conn = sqlite3.connect(str(self._path), isolation_level=None, check_same_thread=False)
+            try:
+                conn.row_factory = sqlite3.Row
+                conn.execute(f"PRAGMA busy_timeout={self.BUSY_MS:d}")
+                conn.execute("PRAGMA query_only=1")
+            except BaseException:
+                conn.close()
+                raise
+            self._conn = conn
+        return self._conn
+
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        """Every row of a read."""
+        for observer in self._observers:
+            observer(sql)
+        try:
+            return self._connection().execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        return await self._fallback.query(sql, params)
+
+    async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of a read, or None."""
+        rows = await self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    async def query_in(
+        self, sql: str, values: Iterable[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
+    ) -> list[Row]:
+        """As ``Reads.query_in``."""
+        return await query_in_chunks(self, sql, values, before, after)
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+
 class SqliteDatabase(SqliteReads):
     """One SQLite connection, migrated. Build with ``await SqliteDatabase.open(path)``."""
 
-    __slots__ = ("_path", "_session", "_write_lock")
+    __slots__ = ("_path", "_session", "_write_lock", "_loop_reads")
 
     def __init__(self, conn: aiosqlite.Connection, path: Path | str) -> None:
         super().__init__(conn, [])
         self._path = path
         self._session = SqliteSession(conn, self._observers)
         self._write_lock = asyncio.Lock()
+        self._loop_reads: LoopReads | None = None
+        if str(path) != ":memory:" and not str(path).startswith("file:"):
+            self._loop_reads = LoopReads(path, SqliteReads(conn, []), self._observers)
+
+    def command_reads(self) -> Reads:
+        """``LoopReads`` on a file; the connection itself for an in-memory database."""
+        return self._loop_reads or self
 
     @property
     def path(self) -> Path | str:
@@ -373,6 +449,8 @@ class SqliteDatabase(SqliteReads):
         return db
 
     async def close(self) -> None:
+        if self._loop_reads is not None:
+            self._loop_reads.close()
         await self._conn.close()
 
     async def read_batches(self, sql: str, size: int) -> AsyncIterator[list[Row]]:

@@ -25,6 +25,7 @@ class NameIndex:
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        self.reads = db.command_reads()  # the short reads of a search (not a scan)
 
     async def search_names(
         self, text: str, kind: str | None = None, limit: int = 25
@@ -48,7 +49,8 @@ class NameIndex:
             else:
                 sql = "SELECT kind, ref, text FROM names WHERE kind = ? AND key LIKE ? LIMIT ?"
                 params = [k, f"%{needle}%", limit - len(out)]
-            out += [(r[0], r[1], r[2]) for r in await self.db.query(sql, params)]
+            reads = self.reads if len(needle) >= 3 else self.db
+            out += [(r[0], r[1], r[2]) for r in await reads.query(sql, params)]
         return out
 
     async def name_prefix(
@@ -61,7 +63,7 @@ class NameIndex:
         extra = "CASE WHEN length - ?2 < 40 THEN length - ?2 ELSE 40 END"
         # A name matched by several of its word starts comes once per match, its best first (the
         # caller keeps a ref's best): no grouping, which cost as much as the rest of the query.
-        rows = await self.db.query(
+        rows = await self.reads.query(
             "SELECT n.ref, n.text, n.key, m.score FROM ("
             " SELECT name_id, CASE WHEN whole = 1 AND key = ?1 THEN 100.0"
             f"  WHEN whole = 1 THEN 96.0 - {extra} * 0.05"
@@ -79,7 +81,7 @@ class NameIndex:
         if not grams:
             return {}
         marks = ",".join("?" * len(grams))
-        rows = await self.db.query(
+        rows = await self.reads.query(
             f"SELECT gram, docs FROM name_grams WHERE kind = ? AND gram IN ({marks})",  # noqa: S608
             [kind, *grams],
         )
@@ -96,7 +98,7 @@ class NameIndex:
             f"SELECT rowid AS id FROM names_fts_{kind} WHERE names_fts_{kind} MATCH ?"
             for _ in grams  # noqa: S608
         )
-        rows = await self.db.query(
+        rows = await self.reads.query(
             f"SELECT n.ref, n.text, n.key, c.hits FROM (SELECT id, count(*) AS hits FROM ({union}) "  # noqa: S608
             "GROUP BY id HAVING hits >= ? ORDER BY hits DESC, id LIMIT ?) c JOIN names n ON n.id = c.id "
             "ORDER BY c.hits DESC, c.id",
@@ -122,7 +124,7 @@ class NameIndex:
         params: list[Any] = []
         for group in groups:
             params += [" AND ".join('"' + g.replace('"', '""') + '"' for g in group), each]
-        rows = await self.db.query(
+        rows = await self.reads.query(
             f"SELECT n.ref, n.text, n.key FROM ({union}) c JOIN names n ON n.id = c.id ORDER BY n.id",  # noqa: S608
             params,
         )
@@ -136,7 +138,7 @@ class NameIndex:
         if not keys:
             return []
         marks = ",".join("?" * len(keys))
-        rows = await self.db.query(
+        rows = await self.reads.query(
             "SELECT n.ref, n.text, n.key FROM (SELECT name_id, whole FROM name_keys "  # noqa: S608
             f"WHERE kind = ? AND key IN ({marks}) ORDER BY whole DESC, name_id LIMIT ?) k "
             "JOIN names n ON n.id = k.name_id ORDER BY k.whole DESC, k.name_id",
@@ -151,13 +153,13 @@ class NameIndex:
             return {}
         table, column = ("shows", "title") if kind == "show" else ("people", "name")
         marks = ",".join("?" * len(ids))
-        rows = await self.db.query(f"SELECT id, {column} FROM {table} WHERE id IN ({marks})", ids)  # noqa: S608
+        rows = await self.reads.query(f"SELECT id, {column} FROM {table} WHERE id IN ({marks})", ids)  # noqa: S608
         return {r[0]: r[1] for r in rows}
 
     async def first_names(self, kind: str, limit: int = 25) -> list[tuple[str, str]]:
         """The first ``limit`` shows (by title) or people (by name) in key order: (ref, display)."""
         table, column = ("shows", "title") if kind == "show" else ("people", "name")
-        rows = await self.db.query(
+        rows = await self.reads.query(
             f"SELECT n.ref, d.{column} FROM name_keys k JOIN names n ON n.id = k.name_id "  # noqa: S608
             f"JOIN {table} d ON d.id = n.ref AND d.{column} = n.text "
             "WHERE k.kind = ? AND k.whole = 1 ORDER BY k.key, k.name_id LIMIT ?",

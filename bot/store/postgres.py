@@ -276,6 +276,10 @@ class PgDatabase(_PgReads):
         except TimeoutError:
             self._pool.terminate()
 
+    def command_reads(self) -> PgDatabase:
+        """Every read goes through the pool."""
+        return self
+
     def observe(self, observer: Callable[[str], None]) -> Callable[[], None]:
         self._observers.append(observer)
         return lambda: self._observers.remove(observer)
