@@ -106,39 +106,44 @@ def cpu_since(before: dict[int, float], after: dict[int, float]) -> float:
 
 
 class StatementTimes:
-    """Each read statement the store sends while on: how long it took, by its SQL. The store's
-    ``query`` is wrapped on its class (the PostgreSQL one has no instance dictionary), so every
-    read counts (``scalar`` and ``query_in`` go through ``query``)."""
+    """Each read statement the store sends while on: how long it took, by its SQL. The ``query``
+    of each reader given (the database, and where a command's reads go: on SQLite a connection
+    of their own) is wrapped on its class (the PostgreSQL one has no instance dictionary), so
+    every read counts (``scalar`` and ``query_in`` go through ``query``)."""
 
-    def __init__(self, db: Any) -> None:
-        self.cls = type(db)
+    def __init__(self, *readers: Any) -> None:
+        self.classes = list(dict.fromkeys(type(r) for r in readers))
         self.times: dict[str, list[float]] = {}
         self.slowest: dict[str, tuple[float, str, tuple[Any, ...]]] = {}  # key -> (ms, sql, params)
-        self._own = "query" in vars(self.cls)
-        self._query = self.cls.query
+        self._saved = [(cls, "query" in vars(cls), cls.query) for cls in self.classes]
 
     def __enter__(self) -> StatementTimes:
-        query, times, slowest = self._query, self.times, self.slowest
+        times, slowest = self.times, self.slowest
 
-        async def timed(db: Any, sql: str, params: Sequence[Any] = ()) -> Any:
-            t = time.perf_counter_ns()
-            try:
-                return await query(db, sql, params)
-            finally:
-                ms = (time.perf_counter_ns() - t) / 1e6
-                key = " ".join(sql.split())[:100]
-                times.setdefault(key, []).append(ms)
-                if ms > slowest.get(key, (0.0, "", ()))[0]:
-                    slowest[key] = (ms, sql, tuple(params))
+        def timing(query: Any) -> Any:
+            async def timed(db: Any, sql: str, params: Sequence[Any] = ()) -> Any:
+                t = time.perf_counter_ns()
+                try:
+                    return await query(db, sql, params)
+                finally:
+                    ms = (time.perf_counter_ns() - t) / 1e6
+                    key = " ".join(sql.split())[:100]
+                    times.setdefault(key, []).append(ms)
+                    if ms > slowest.get(key, (0.0, "", ()))[0]:
+                        slowest[key] = (ms, sql, tuple(params))
 
-        self.cls.query = timed
+            return timed
+
+        for cls, _, query in self._saved:
+            cls.query = timing(query)
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        if self._own:
-            self.cls.query = self._query
-        else:
-            delattr(self.cls, "query")
+        for cls, own, query in self._saved:
+            if own:
+                cls.query = query
+            else:
+                delattr(cls, "query")
 
     def top(self, count: int = 6) -> list[tuple[str, int, float, float, float, float]]:
         """(sql, n, total ms, mean ms, p99 ms, max ms), most total time first."""
@@ -198,7 +203,7 @@ async def breakdown(
         gc.collect()
         try:
             for name, calls in service_calls(service, q, n):
-                with StatementTimes(store.db) as times:
+                with StatementTimes(store.db, store.db.command_reads()) as times:
                     server = backends_cpu(server_pid)
                     sent, cpu, wall = seen[0], time.process_time(), time.perf_counter()
                     for call in calls:

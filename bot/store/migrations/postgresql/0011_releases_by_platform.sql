@@ -1,3 +1,4 @@
+-- PostgreSQL twin of ../0011_releases_by_platform.sql.
 -- /upcoming for one platform: the releases of that platform in time order, so the list and the
 -- count read only that platform's entries (through releases_instant they read every platform's,
 -- about 30 for each one listed). The same match as the query (lower(platform)), and the order's
