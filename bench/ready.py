@@ -97,8 +97,11 @@ def remove_database(db: Path) -> None:
 
 
 async def build_base(shows: int, seed: int, work: Path, echo: bool) -> Path:
-    """The catalogue database (``shows`` generated shows and the two bench releases), built once."""
-    base = work / f"ready-base-{shows}-{seed}.sqlite3"
+    """The catalogue database (``shows`` generated shows and the two bench releases), built once
+    per schema version (an older one would be migrated inside every timed start)."""
+    from bot.store import migrations
+
+    base = work / f"ready-base-{shows}-{seed}-v{len(migrations())}.sqlite3"
     done = base.with_name(base.name + ".done")
     if base.is_file() and done.is_file():
         return base
