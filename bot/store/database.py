@@ -18,7 +18,9 @@ One connection is shared by every coroutine, so a write must never land inside a
 coroutine's open transaction (and be committed or rolled back with it): every write takes the
 write lock, either for one statement (``run``, ``run_returning``) or for a transaction
 (``transaction``), or for a session of several steps around one (``session``). Reads
-(``query``, ``scalar``, ``query_in``) take no lock.
+(``query``, ``scalar``, ``query_in``) take no lock. The short reads behind a command go to
+``command_reads()``: on a SQLite file a second, read-only connection used in the event loop's own
+thread (``LoopReads``), which sees the last commit.
 """
 
 from __future__ import annotations
