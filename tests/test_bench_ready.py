@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bench.ready import breakdown, report, run
+from bot.store import migrations
 
 CHANNELS = 12
 
@@ -29,5 +30,5 @@ async def test_bench_ready_tiny_first_start_and_restart(tmp_path: Path) -> None:
     text = report(result)
     assert "first start (empty ledger)" in text and f"restart ({CHANNELS} sent posts)" in text
     assert "localcord READY" in text
-    # the database built once is kept for the next run
-    assert (tmp_path / "ready-base-300-5.sqlite3.done").is_file()
+    # the database built once is kept for the next run (per schema version)
+    assert (tmp_path / f"ready-base-300-5-v{len(migrations())}.sqlite3.done").is_file()
