@@ -174,6 +174,28 @@ async def query_in_chunks(
     return rows
 
 
+class ReadsOverQuery:
+    """``scalar`` and ``query_in`` over a subclass's ``query``: every reader of every backend."""
+
+    __slots__ = ()
+    dialect: ClassVar[str]  # set by each backend's readers
+
+    async def query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        raise NotImplementedError
+
+    async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """The first column of the first row of a read, or None."""
+        rows = await self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    async def query_in(
+        self, sql: str, values: Iterable[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
+    ) -> list[Row]:
+        """Every row of ``sql`` for ``values`` given once each, in chunks: ``sql`` holds
+        ``IN ({values})``, and its other parameters are ``before`` and ``after`` them."""
+        return await query_in_chunks(self, sql, values, before, after)
+
+
 def is_url(target: Path | str) -> bool:
     """Whether ``target`` names a PostgreSQL database (a URL) rather than a SQLite file."""
     return isinstance(target, str) and target.startswith(("postgresql://", "postgres://"))
@@ -256,7 +278,7 @@ def backup_path(path: Path | str, version: int) -> Path:
 # -- SQLite -------------------------------------------------------------------------------------------
 
 
-class SqliteReads:
+class SqliteReads(ReadsOverQuery):
     """Reads on the connection: each one trip to SQLite's thread, no lock taken."""
 
     __slots__ = ("_conn", "_observers")
@@ -275,18 +297,6 @@ class SqliteReads:
         if self._observers:
             self._seen(sql)
         return list(await self._conn.execute_fetchall(sql, params))  # type: ignore[arg-type]
-
-    async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """The first column of the first row of a read, or None."""
-        rows = await self.query(sql, params)
-        return rows[0][0] if rows else None
-
-    async def query_in(
-        self, sql: str, values: Iterable[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
-    ) -> list[Row]:
-        """Every row of ``sql`` for ``values`` given once each, in chunks: ``sql`` holds
-        ``IN ({values})``, and its other parameters are ``before`` and ``after`` them."""
-        return await query_in_chunks(self, sql, values, before, after)
 
 
 class SqliteStatements(SqliteReads):
@@ -345,7 +355,7 @@ class SqliteSession(SqliteStatements):
             await self.execute("COMMIT")
 
 
-class LoopReads:
+class LoopReads(ReadsOverQuery):
     """Short reads on a second, read-only connection, run in the event loop's own thread.
 
     A read through ``aiosqlite`` is a trip to its thread and back: ~0.09 ms a statement on an
@@ -391,17 +401,6 @@ class LoopReads:
             if "locked" not in str(exc) and "busy" not in str(exc):
                 raise
         return await self._fallback.query(sql, params)
-
-    async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        """The first column of the first row of a read, or None."""
-        rows = await self.query(sql, params)
-        return rows[0][0] if rows else None
-
-    async def query_in(
-        self, sql: str, values: Iterable[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
-    ) -> list[Row]:
-        """As ``Reads.query_in``."""
-        return await query_in_chunks(self, sql, values, before, after)
 
     def close(self) -> None:
         if self._conn is not None:

@@ -34,7 +34,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from bot.store.database import POSTGRESQL, MigrationError, Row, migrations, query_in_chunks
+from bot.store.database import POSTGRESQL, MigrationError, ReadsOverQuery, Row, migrations
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +103,7 @@ def public_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{netloc}" if user else netloc))
 
 
-class _PgReads:
+class _PgReads(ReadsOverQuery):
     """Reads, through ``_fetch`` (a pool's or one connection's)."""
 
     __slots__ = ("_observers",)
@@ -123,15 +123,6 @@ class _PgReads:
         if self._observers:
             self._seen(sql)
         return await self._fetch(translate(sql), params)
-
-    async def scalar(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        rows = await self.query(sql, params)
-        return rows[0][0] if rows else None
-
-    async def query_in(
-        self, sql: str, values: Iterable[Any], before: Sequence[Any] = (), after: Sequence[Any] = ()
-    ) -> list[Row]:
-        return await query_in_chunks(self, sql, values, before, after)
 
 
 class PgStatements(_PgReads):
