@@ -20,9 +20,10 @@ from typing import TYPE_CHECKING, TextIO
 
 from bot.catalogue.errors import CatalogueError
 from bot.config import ConfigError, Settings, load_settings
-from bot.models import ShowRecord
+from bot.models import CatalogueStats, ShowRecord
 
 if TYPE_CHECKING:
+    from bot.catalogue.files import Planned
     from bot.store import Store
     from bot.store.sync import SyncRun
     from bot.sync.service import SyncReport
@@ -168,6 +169,15 @@ def import_summary(records: Sequence[ShowRecord], seconds: float) -> str:
     )
 
 
+def stats_summary(stats: CatalogueStats, seconds: float) -> str:
+    """``import_summary`` from the counts of what was written."""
+    rate = stats.shows / seconds if seconds > 0 else float(stats.shows)
+    return (
+        f"imported {stats.shows} shows, {stats.people} people, {stats.credits} credits, "
+        f"{stats.episodes} episodes, {stats.releases} releases in {seconds:.2f} s ({rate:.1f} shows/s)"
+    )
+
+
 class DatabaseError(Exception):
     """The database cannot be used (not a database, newer schema, locked...): one line."""
 
@@ -201,8 +211,7 @@ async def _import(
     progress: Callable[[int, int], None],
     times: dict[str, float] | None = None,
 ) -> None:
-    # Batches of ~2% of the import (50 to 500 shows), so progress moves in ~2% steps.
-    batch = max(50, min(500, -(-len(records) // 50)))
+    batch = import_batch(len(records))
     from bot.sync.layers import prepare
 
     started = time.perf_counter()
@@ -216,6 +225,26 @@ async def _import(
         await store.import_records(
             prepared.records, progress=progress, batch=batch, timings=times, curated=prepared.curated
         )
+
+
+async def _import_rows(
+    database: Path,
+    planned: list[Planned],
+    progress: Callable[[int, int], None],
+    times: dict[str, float],
+) -> CatalogueStats | None:
+    """TVmaze files straight into the rows of an empty catalogue; None (nothing written) when
+    the catalogue is not empty or the files are not the plain case."""
+    from bot.catalogue.row_read import read_rows
+    from bot.store.bulk_rows import NotRowable
+
+    started = time.perf_counter()
+    async with await _open(database) as store:
+        times["open"] = time.perf_counter() - started
+        try:
+            return await store.import_rows(read_rows(planned, progress), import_batch, timings=times)
+        except NotRowable:
+            return None
 
 
 async def _export(database: Path) -> list[ShowRecord]:
@@ -263,12 +292,52 @@ def _cmd_validate(ctx: _Context, args: argparse.Namespace, out: TextIO, err: Tex
     return 0
 
 
+def import_batch(shows: int) -> int:
+    """An import's batch: ~2% of it (50 to 500 shows), so progress moves in ~2% steps."""
+    return max(50, min(500, -(-shows // 50)))
+
+
 def _cmd_import(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    from bot.catalogue.validate import validate_paths
+    from bot.catalogue.files import plan_files
+    from bot.catalogue.row_read import tvmaze_only
 
     started = time.perf_counter()
-    records, errors = validate_paths(ctx.paths(args.paths))
-    times = {"read+parse": time.perf_counter() - started}
+    paths = ctx.paths(args.paths)
+    database = ctx.database
+    times: dict[str, float] = {}
+    planned = plan_files(paths)
+    if tvmaze_only(planned):
+        # TVmaze files into an empty catalogue: straight to rows (bot.catalogue.row_read), or
+        # the usual way below when that is not the plain case (which then names any problem).
+        _check_sqlite(database)
+        created = not database.exists()
+        progress = Progress(err, min_total=10, noun="parts of the catalogue")
+        try:
+            stats = asyncio.run(_import_rows(database, planned, progress, times))
+        finally:
+            progress.finish()
+        if stats is not None:
+            print(stats_summary(stats, time.perf_counter() - started), file=out)
+            _print_times(times, err)
+            return 0
+        times.clear()
+        code = _import_records(ctx, paths, out, err, started, times)
+        if code != 0 and created:  # a failed import leaves no new database behind
+            for suffix in ("", "-wal", "-shm", "-journal"):
+                database.with_name(database.name + suffix).unlink(missing_ok=True)
+        return code
+    return _import_records(ctx, paths, out, err, started, times)
+
+
+def _import_records(
+    ctx: _Context, paths: list[Path], out: TextIO, err: TextIO, started: float, times: dict[str, float]
+) -> int:
+    """The usual import: read and check every record, then write them."""
+    from bot.catalogue.validate import validate_paths
+
+    read_started = time.perf_counter()
+    records, errors = validate_paths(paths)
+    times["read+parse"] = time.perf_counter() - read_started
     if errors:
         _print_errors(errors, err)
         print("nothing imported", file=err)
@@ -285,9 +354,13 @@ def _cmd_import(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextI
         progress.finish()
         gc.unfreeze()
     print(import_summary(records, time.perf_counter() - started), file=out)
+    _print_times(times, err)
+    return 0
+
+
+def _print_times(times: dict[str, float], err: TextIO) -> None:
     if os.environ.get(IMPORT_TIMES_ENV):
         print("import times: " + ", ".join(f"{k} {v:.2f} s" for k, v in times.items()), file=err)
-    return 0
 
 
 def _need_database(database: Path, err: TextIO) -> bool:

@@ -232,6 +232,27 @@ class Episode:
     title: str | None = None
 
 
+def release_id(
+    show_id: str,
+    scope: str,
+    season: int | None,
+    part: int | None,
+    episode: int | None,
+    platform: str | None,
+    region: str,
+) -> str:
+    """The id of a release (``Release.id``) from its fields (``scope`` as its value)."""
+    return slugify(
+        show_id,
+        scope,
+        f"s{season}" if season is not None else None,
+        f"p{part}" if part is not None else None,
+        f"e{episode}" if episode is not None else None,
+        platform,
+        region,
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Release:
     """One release on one platform in one region (WW = worldwide)."""
@@ -254,12 +275,12 @@ class Release:
     def id(self) -> str:
         rid = self._id
         if rid is None:
-            rid = slugify(
+            rid = release_id(
                 self.show_id,
                 self.scope.value,
-                f"s{self.season}" if self.season is not None else None,
-                f"p{self.part}" if self.part is not None else None,
-                f"e{self.episode}" if self.episode is not None else None,
+                self.season,
+                self.part,
+                self.episode,
                 self.platform,
                 self.region,
             )
@@ -324,6 +345,15 @@ class ShowRecord:
     releases: list[Release] = field(default_factory=list)
     events: list[Event] = field(default_factory=list)
     links: list[Link] = field(default_factory=list)
+
+
+def first_year(record: ShowRecord) -> str | None:
+    """The year a show first came out: its premiere's, else its earliest dated release's."""
+    premiered = record.show.premiered
+    if premiered and len(premiered) >= 4 and premiered[:4].isdigit():
+        return premiered[:4]
+    years = [r.when.local[:4] for r in record.releases if r.when.local]
+    return min(years) if years else None
 
 
 @dataclass(frozen=True, slots=True)

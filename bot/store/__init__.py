@@ -156,6 +156,7 @@ class Store:
     # -- the parts' methods ----------------------------------------------------------------------
 
     import_records = _Part("importer", Importer.import_records)
+    import_rows = _Part("importer", Importer.import_rows)
 
     get_show = _Part("catalogue", CatalogueReads.get_show)
     get_shows = _Part("catalogue", CatalogueReads.get_shows)

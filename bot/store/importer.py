@@ -11,7 +11,8 @@ connection around its transaction (page cache, journal, foreign keys for a bulk 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
+from contextlib import asynccontextmanager
 
 from bot.memory import gc_paused
 from bot.models import CatalogueStats, Person, ShowRecord
@@ -27,7 +28,8 @@ from bot.store.bulk import (
     unique_names,
 )
 from bot.store.bulk import load as bulk_load
-from bot.store.database import POSTGRESQL, Database, Statements
+from bot.store.bulk_rows import NotRowable, TaskRows, load_rows
+from bot.store.database import POSTGRESQL, Database, Session, Statements
 from bot.store.names import NameNumbers, index_new_names, replace_names
 
 _DEFAULT_CACHE_SIZE = -2000  # SQLite's default page cache: 2 MiB
@@ -76,6 +78,32 @@ class _ImportState:
         self.written: set[str] = set()  # people already handled
         self.names = numbers
         self.rows = RowBuilder()
+
+
+@asynccontextmanager
+async def _sqlite_transaction(
+    session: Session, bulk: bool, spent: dict[str, float]
+) -> AsyncIterator[Statements]:
+    """An import's transaction on SQLite, the connection tuned around it: for a ``bulk`` load,
+    foreign keys off (its rows satisfy them by construction: see bot.store.bulk; they can only
+    be switched outside a transaction) and a rollback journal when nobody else has the database
+    open. The page cache goes back to its default size; the commit's seconds go to ``spent``."""
+    journal = None
+    if bulk:
+        await session.execute("PRAGMA foreign_keys = OFF")
+        journal = await bulk_journal(session)
+    try:
+        async with session.transaction() as tx:
+            try:
+                yield tx
+            finally:
+                await tx.execute(f"PRAGMA cache_size = {_DEFAULT_CACHE_SIZE:d}")
+            committing = time.perf_counter()
+        spent["commit"] = time.perf_counter() - committing
+    finally:
+        if bulk:
+            await session.execute("PRAGMA foreign_keys = ON")
+            await restore_journal(session, journal)
 
 
 class Importer:
@@ -127,50 +155,68 @@ class Importer:
         clock = time.perf_counter
         started = clock()
         async with self.db.session() as session:
-            # Foreign keys can only be switched outside a transaction: off for a bulk load, whose
-            # rows satisfy them by construction (see bot.store.bulk).
             bulk = await catalogue_is_empty(session) and show_ids_unique(records)
-            journal = None
-            if bulk:
-                await session.execute("PRAGMA foreign_keys = OFF")
-                journal = await bulk_journal(session)
-            try:
-                async with session.transaction() as tx:
-                    try:
-                        # Another connection may have written since: then the normal path (its
-                        # outcome does not depend on foreign key enforcement).
-                        if bulk and await catalogue_is_empty(tx):
-                            await tx.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB:d}")
-                            loader = await bulk_load(
-                                tx,
-                                records,
-                                batch=batch,
-                                progress=progress,
-                                index_names=lambda: index_new_names(tx, 0),
-                                timings=spent,
-                            )
-                            counts[:] = loader.counts
-                            spent["write"] += clock() - started - sum(spent.values())
-                        else:
-                            await tx.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
-                            people: dict[str, Person] = {}
-                            merge_people(people, records)
-                            counts[1] = len(people)
-                            mark = await self._write_all(tx, records, people, counts, batch, progress)
-                            indexed = clock()
-                            spent["write"] = indexed - started
-                            await index_new_names(tx, mark)
-                            spent["search"] = clock() - indexed
-                        if curated:
-                            await tx.write_many(_CURATED_SQL, list(curated.items()))
-                    finally:
-                        await tx.execute(f"PRAGMA cache_size = {_DEFAULT_CACHE_SIZE:d}")
-                    committing = clock()
-                spent["commit"] = clock() - committing
-            finally:
-                if bulk:
-                    await session.execute("PRAGMA foreign_keys = ON")
-                    await restore_journal(session, journal)
+            async with _sqlite_transaction(session, bulk, spent) as tx:
+                # Another connection may have written since: then the normal path (its
+                # outcome does not depend on foreign key enforcement).
+                if bulk and await catalogue_is_empty(tx):
+                    await tx.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB:d}")
+                    loader = await bulk_load(
+                        tx,
+                        records,
+                        batch=batch,
+                        progress=progress,
+                        index_names=lambda: index_new_names(tx, 0),
+                        timings=spent,
+                    )
+                    counts[:] = loader.counts
+                    spent["write"] += clock() - started - sum(spent.values())
+                else:
+                    await tx.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
+                    people: dict[str, Person] = {}
+                    merge_people(people, records)
+                    counts[1] = len(people)
+                    mark = await self._write_all(tx, records, people, counts, batch, progress)
+                    indexed = clock()
+                    spent["write"] = indexed - started
+                    await index_new_names(tx, mark)
+                    spent["search"] = clock() - indexed
+                if curated:
+                    await tx.write_many(_CURATED_SQL, list(curated.items()))
+
+    async def import_rows(
+        self,
+        tasks: Iterable[TaskRows],
+        batch_for: Callable[[int], int],
+        *,
+        timings: dict[str, float] | None = None,
+    ) -> CatalogueStats:
+        """Write rows read by ``bot.catalogue.row_read`` into the empty catalogue, in ONE
+        transaction, as ``import_records`` would write the same shows (``bot.store.bulk_rows``).
+
+        Raises ``NotRowable``, with nothing written, when the catalogue is not empty (or on
+        PostgreSQL), or when the rows are not the plain case: then import the records."""
+        if self.db.dialect == POSTGRESQL:
+            raise NotRowable
+        spent: dict[str, float] = {}
+        with gc_paused():
+            async with self.db.session() as session:
+                if not await catalogue_is_empty(session):
+                    raise NotRowable
+                async with _sqlite_transaction(session, True, spent) as tx:
+                    if not await catalogue_is_empty(tx):
+                        raise NotRowable
+                    await tx.execute(f"PRAGMA cache_size = {-_BULK_CACHE_KIB:d}")
+                    counts = await load_rows(
+                        tx,
+                        tasks,
+                        batch_for=batch_for,
+                        index_names=lambda: index_new_names(tx, 0),
+                        timings=spent,
+                    )
+        if timings is not None:
+            timings.update(spent)
+        return CatalogueStats(*counts)
 
     async def _import_pg(
         self,

@@ -20,8 +20,9 @@ from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from bot.catalogue.project_format import parse_show, record_to_dict
-from bot.models import ShowRecord, slugify
+from bot.models import ShowRecord, first_year, slugify
 from bot.search import normalise
+from bot.store.bulk_rows import first_free_id
 from bot.store.sync import ShowIdentity
 from bot.sync.merge import merge, with_show_id
 
@@ -54,11 +55,6 @@ def _year(text: str | None) -> str | None:
     return text[:4] if text and len(text) >= 4 and text[:4].isdigit() else None
 
 
-def _first_year(record: ShowRecord) -> str | None:
-    years = [r.when.local[:4] for r in record.releases if r.when.local]
-    return _year(record.show.premiered) or (min(years) if years else None)
-
-
 def _matches(ident: ShowIdentity, year: str | None) -> bool:
     """Whether a stored show without a TVmaze id is this synced show (same title already)."""
     theirs = _year(ident.premiered) or _year(ident.first_release)
@@ -82,7 +78,7 @@ async def load_record(store: Store, show_id: str) -> ShowRecord | None:
 
 def _candidates(rec: ShowRecord, slug: str) -> Iterator[str]:
     yield slug
-    yield slugify(rec.show.title, _first_year(rec))
+    yield slugify(rec.show.title, first_year(rec))
     yield f"tvmaze-{rec.show.tvmaze_id}"
 
 
@@ -97,7 +93,7 @@ async def _resolve_ids(store: Store, synced: list[ShowRecord], taken: set[str]) 
     existing = (
         set()
         if empty
-        else await store.existing_show_ids([*slugs, *(slugify(r.show.title, _first_year(r)) for r in synced)])
+        else await store.existing_show_ids([*slugs, *(slugify(r.show.title, first_year(r)) for r in synced)])
     )
     claimed: set[str] = set(taken)  # ids given out in this import
     out: list[str] = []
@@ -107,7 +103,7 @@ async def _resolve_ids(store: Store, synced: list[ShowRecord], taken: set[str]) 
         if sid is None and s.imdb_id and s.imdb_id in imdb and imdb[s.imdb_id].tvmaze_id is None:
             sid = imdb[s.imdb_id].show_id
         if sid is None and named:
-            year = _first_year(rec)
+            year = first_year(rec)
             fits = [
                 i for i in named.get(normalise(s.title), []) if _matches(i, year) and i.show_id not in claimed
             ]
@@ -117,11 +113,8 @@ async def _resolve_ids(store: Store, synced: list[ShowRecord], taken: set[str]) 
             # The first free of: the title's slug, the slug with the first year, tvmaze-<id>
             # (the later ones made only when the one before is taken: a big import into an
             # empty catalogue mostly takes the first).
-            sid = next(
-                (c for c in _candidates(rec, slug) if c and c not in existing and c not in claimed), None
-            )
-            if sid is None:
-                sid = f"tvmaze-{s.tvmaze_id}" if s.tvmaze_id is not None else f"{slug}-{len(claimed)}"
+            fallback = f"tvmaze-{s.tvmaze_id}" if s.tvmaze_id is not None else f"{slug}-{len(claimed)}"
+            sid = first_free_id(_candidates(rec, slug), fallback, existing, claimed)
         claimed.add(sid)
         out.append(sid)
     return out
