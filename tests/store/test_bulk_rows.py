@@ -84,7 +84,8 @@ def both_ways(src: Path, tmp_path: Path) -> tuple[tuple[int, str, str], dict[str
 def write_lists(directory: Path, *lists: list[dict]) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     for i, shows in enumerate(lists):
-        (directory / f"shows-{i:03d}.json").write_text(json.dumps(shows, ensure_ascii=False), encoding="utf-8")
+        text = json.dumps(shows, ensure_ascii=False)
+        (directory / f"shows-{i:03d}.json").write_text(text, encoding="utf-8")
     return directory
 
 
