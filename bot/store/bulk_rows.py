@@ -24,15 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, Container, Iterable
 
 from bot.models import release_id
-from bot.store.bulk import (
-    CREDITS_SQL,
-    EPISODES_SQL,
-    NAMES_SQL,
-    PEOPLE_SQL,
-    RELEASES_SQL,
-    SHOWS_SQL,
-    BulkLoader,
-)
+from bot.store.bulk import NAMES_SQL, PEOPLE_SQL, SHOWS_SQL, BulkLoader, ChunkRows
 from bot.store.database import Statements
 
 # One show of a task: (show row, TVmaze id, its title's slug, that slug with its first year, its
@@ -87,14 +79,14 @@ def _moved_release(row: tuple, show_id: str) -> tuple:
 class RowsLoad:
     """The state of one load: ids given out, people seen, and what numbering names needs."""
 
-    def __init__(self, tx: Statements) -> None:
+    def __init__(self, tx: Statements, loader: BulkLoader) -> None:
         self.tx = tx
+        self.loader = loader
         self.claimed: set[str] = set()
         self.tvmaze_ids: set[int] = set()
         self.people: dict[str, tuple[str, str | None]] = {}
         # per show, in order: (its id, its names, the people first credited in it)
         self.shows: list[tuple[str, list[tuple[str, str]], list[PersonEntry]]] = []
-        self.counts = [0, 0, 0, 0, 0, 0]
 
     async def add(self, task: TaskRows) -> None:
         """One task's rows into the tables (ids moved where needed), in order."""
@@ -129,18 +121,14 @@ class RowsLoad:
                 self.shows[first + entry[4]][2].append(entry)
             elif had != (name, native):
                 raise NotRowable
-        tx = self.tx
-        await tx.executemany(SHOWS_SQL, shows)
-        await tx.executemany(PEOPLE_SQL, people_rows)
-        await tx.executemany(CREDITS_SQL, credits)
-        await tx.executemany(EPISODES_SQL, episodes)
-        await tx.executemany(RELEASES_SQL, releases)
-        counts = self.counts
+        await self.tx.executemany(SHOWS_SQL, shows)
+        await self.tx.executemany(PEOPLE_SQL, people_rows)
+        children = ChunkRows()
+        children.credits, children.episodes, children.releases = credits, episodes, releases
+        await self.loader.write_children(children)
+        counts = self.loader.counts
         counts[0] += len(shows)
         counts[1] += len(people_rows)
-        counts[2] += len(credits)
-        counts[3] += len(episodes)
-        counts[4] += len(releases)
 
     def names(self, batch: int) -> list[tuple]:
         """Rows of names, numbered as the usual path numbers them with batches of ``batch``."""
@@ -175,11 +163,12 @@ async def load_rows(
     clock = time.perf_counter
     started = clock()
     loader = BulkLoader(tx)
-    load = RowsLoad(tx)
+    load = RowsLoad(tx, loader)
     await loader.start()
     try:
         for task in tasks:
             await load.add(task)
+        await loader.move_staged()
         written = clock()
         await tx.executemany(NAMES_SQL, load.names(batch_for(len(load.shows))))
         await index_names()
@@ -191,4 +180,4 @@ async def load_rows(
         timings["write"] = written - started
         timings["search"] = searchable - written
         timings["index"] = clock() - searchable
-    return load.counts
+    return loader.counts

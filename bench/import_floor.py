@@ -1,0 +1,195 @@
+"""`python -m bench.import_floor --shows 100000`: what the CLI import of N generated shows costs,
+next to the least any import of them costs on this machine.
+
+1. **The import**: N shows written as TVmaze lists of 10,000, imported by `python -m bot catalogue
+   import` into a new database: wall seconds and the CPU seconds of the whole process tree (the
+   reading processes included), and the CLI's own split (``PREMIERE_IMPORT_TIMES``).
+2. **Reading, at the least**: ``json.loads`` of every file, CPU seconds in this process. Any reader
+   written in Python builds at least these objects; turning them into rows comes on top.
+3. **SQLite, at the least**: the rows that import wrote, copied as they are into a new migrated
+   database by ``INSERT ... SELECT`` (no Python per row, secondary indexes dropped), then the
+   search structures (``bot.store.names.index_new_names``), the indexes and the commit: SQLite's
+   own work for this catalogue, one thread, in order (indexes and search keys need every row).
+
+The floor of an import's wall time is then SQLite's part (serial) plus the reading that must come
+before its last rows (at best spread over every core), and it prints the most shows per second
+that floor allows. Figures only: no test asserts a time (tests/test_bench_import_floor.py runs it
+at a tiny size).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench import generate as gen  # noqa: E402
+from bench.run import import_times  # noqa: E402
+from bot.catalogue import pool  # noqa: E402
+
+PER_FILE = 10_000
+# Copied in this order (parents first); name_keys, name_grams and the FTS tables are built from
+# names by index_new_names, as an import builds them.
+COPIED = ("shows", "people", "credits", "episodes", "releases", "events", "show_links", "names")
+
+
+@dataclass
+class Floor:
+    shows: int
+    files: int = 0
+    megabytes: float = 0.0
+    import_s: float = 0.0
+    import_cpu_s: float = 0.0
+    import_split: dict[str, float] = field(default_factory=dict)
+    json_cpu_s: float = 0.0
+    sqlite: dict[str, float] = field(default_factory=dict)  # step -> seconds
+    cores: int = 1
+
+    @property
+    def sqlite_s(self) -> float:
+        return sum(self.sqlite.values())
+
+    @property
+    def floor_s(self) -> float:
+        return self.sqlite_s + self.json_cpu_s / self.cores
+
+    def rate(self, seconds: float) -> float:
+        return self.shows / seconds if seconds > 0 else float("inf")
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def cli_import(src: Path, db: Path, result: Floor) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PREMIERE_IMPORT_TIMES": "1"}
+    before, started = _children_cpu(), time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "catalogue", "import", str(src), "--database", str(db)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    result.import_s = time.perf_counter() - started
+    result.import_cpu_s = _children_cpu() - before
+    if proc.returncode != 0:
+        raise SystemExit(f"the import failed ({proc.returncode}): {proc.stderr.strip()[-500:]}")
+    result.import_split = import_times(proc.stderr)
+
+
+def json_cpu(src: Path) -> float:
+    spent = 0.0
+    for path in sorted(src.glob("*.json")):
+        data = path.read_bytes()
+        started = time.process_time()
+        json.loads(data)
+        spent += time.process_time() - started
+    return spent
+
+
+async def sqlite_floor(source: Path, target: Path) -> dict[str, float]:
+    """SQLite's own work for the catalogue in ``source``, timed step by step into ``target``."""
+    from bot.store import Store
+    from bot.store.bulk import secondary_indexes
+    from bot.store.names import index_new_names
+
+    steps: dict[str, float] = {}
+    clock = time.perf_counter
+    async with await Store.open(target) as store, store.db.session() as session:
+        await session.execute("PRAGMA foreign_keys = OFF")
+        await session.returning("PRAGMA journal_mode = DELETE")
+        await session.execute("PRAGMA synchronous = FULL")
+        await session.execute("ATTACH DATABASE ? AS src", (str(source),))
+        async with session.transaction() as tx:
+            await tx.execute("PRAGMA cache_size = -1024000")
+            indexes = await secondary_indexes(tx)
+            for name, _ in indexes:
+                await tx.execute(f'DROP INDEX "{name}"')
+            for table in COPIED:
+                started = clock()
+                await tx.execute(f"INSERT INTO main.{table} SELECT * FROM src.{table}")  # noqa: S608
+                steps[f"copy {table}"] = clock() - started
+            started = clock()
+            await index_new_names(tx, 0)
+            steps["search structures"] = clock() - started
+            started = clock()
+            for _, sql in indexes:
+                await tx.execute(sql)
+            steps["indexes"] = clock() - started
+            committing = clock()
+        steps["commit"] = clock() - committing
+        await session.execute("DETACH DATABASE src")
+        await session.returning("PRAGMA journal_mode = WAL")
+    return steps
+
+
+def run(shows: int, work: Path, seed: int = 5, echo: bool = True) -> Floor:
+    result = Floor(shows, cores=pool.workers())
+    src, db, copy = work / "floor-files", work / "floor-import.sqlite3", work / "floor-copy.sqlite3"
+    shutil.rmtree(src, ignore_errors=True)
+    for path in (db, copy):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+    if echo:
+        print(f"generating {shows:,} shows...", file=sys.stderr)
+    size = gen.write_tvmaze(gen.generate(shows, seed), src, per_file=PER_FILE)
+    result.files, result.megabytes = sum(1 for _ in src.glob("*.json")), size / 1e6
+    if echo:
+        print("importing through the CLI...", file=sys.stderr)
+    cli_import(src, db, result)
+    result.json_cpu_s = json_cpu(src)
+    if echo:
+        print("copying the rows into a new database...", file=sys.stderr)
+    result.sqlite = asyncio.run(sqlite_floor(db, copy))
+    return result
+
+
+def report(result: Floor) -> str:
+    split = ", ".join(f"{k} {v:.2f}" for k, v in result.import_split.items())
+    lines = [
+        f"import floor at {result.shows:,} shows ({result.files} TVmaze files, {result.megabytes:.0f} MB, "
+        f"{result.cores} cores)",
+        f"  CLI import: {result.import_s:.2f} s, {result.rate(result.import_s):,.0f} shows/s; "
+        f"CPU of the process tree {result.import_cpu_s:.2f} s; its split (s): {split}",
+        f"  reading at the least (json.loads of every file): {result.json_cpu_s:.2f} CPU-s",
+        f"  SQLite at the least (the import's rows copied by INSERT ... SELECT): {result.sqlite_s:.2f} s",
+    ]
+    lines += [f"    {step}: {seconds:.2f} s" for step, seconds in result.sqlite.items()]
+    lines.append(
+        f"  floor: {result.sqlite_s:.2f} s + {result.json_cpu_s:.2f} CPU-s / {result.cores} cores = "
+        f"{result.floor_s:.2f} s, at most {result.rate(result.floor_s):,.0f} shows/s "
+        "(before any Python turns a show into rows)"
+    )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench.import_floor", description=__doc__.split("\n")[0])
+    ap.add_argument("--shows", type=int, default=100_000)
+    ap.add_argument("--seed", type=int, default=5)
+    ap.add_argument("--workdir", type=Path, default=Path("/tmp/premiere-bench"))
+    ap.add_argument("--json", action="store_true", help="print the figures as JSON too")
+    args = ap.parse_args(argv)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    result = run(args.shows, args.workdir, args.seed)
+    print(report(result))
+    if args.json:
+        print(json.dumps({**result.__dict__, "floor_s": result.floor_s}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
