@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sqlite3
 import time
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -71,31 +70,8 @@ NAMES_SQL = "INSERT INTO names (id, kind, ref, text, key) VALUES (?,?,?,?,?)"
 # As in the normal path: a later row with the same key replaces an earlier one. (REPLACE is
 # INSERT OR REPLACE; the other spelling keeps these statements, prepared while CHECK constraints
 # are off, apart from the normal path's in the connection's statement cache.)
-#
-# Credits and episodes are tables WITHOUT ROWID, kept in key order: a row inserted by itself
-# costs a search from the root and a REPLACE a second one (6.7 s for a million credits), while
-# appended to a plain temporary table and moved in key order by one statement at the end they
-# cost a quarter of that. Among rows with one key the later (larger rowid) still wins.
-STAGED = {
-    "credits": (("show_id", "person_id", "role", "character", "billing"), 4),
-    "episodes": (("show_id", "season", "number", "title"), 3),
-}
-
-
-def _staged_sql(table: str) -> tuple[str, str, str]:
-    """(CREATE the temporary table, INSERT a row into it, move its rows into ``table``)."""
-    columns, key = STAGED[table]
-    names = ", ".join(columns)
-    return (
-        f"CREATE TEMP TABLE bulk_{table} ({names})",
-        f"INSERT INTO temp.bulk_{table} VALUES ({','.join('?' * len(columns))})",  # noqa: S608
-        f"REPLACE INTO {table} ({names}) SELECT {names} FROM temp.bulk_{table} "  # noqa: S608
-        f"ORDER BY {', '.join(columns[:key])}, rowid",
-    )
-
-
-CREDITS_SQL = _staged_sql("credits")[1]
-EPISODES_SQL = _staged_sql("episodes")[1]
+CREDITS_SQL = "REPLACE INTO credits (show_id, person_id, role, character, billing) VALUES (?,?,?,?,?)"
+EPISODES_SQL = "REPLACE INTO episodes (show_id, season, number, title) VALUES (?,?,?,?)"
 RELEASES_SQL = (
     "REPLACE INTO releases (id, show_id, scope, season, episode, platform, region, precision, "
     "zone, instant, local, note, part, last_episode) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
@@ -295,15 +271,6 @@ async def secondary_indexes(tx: Statements) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
-def sort_threads() -> int:
-    """Helper threads for SQLite's sorts: one per other core this process may run on (at most 4)."""
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return max(0, min(4, cores - 1))
-
-
 class BulkLoader:
     """Writes records into an empty catalogue; see ``load``."""
 
@@ -318,22 +285,9 @@ class BulkLoader:
         for name, _ in self._indexes:
             await self.tx.execute(f'DROP INDEX "{name}"')
         await self.tx.execute("PRAGMA ignore_check_constraints = ON")
-        # The sorts behind the staged moves, the name keys and every index built at the end may
-        # share their work with helper threads (the readers are done by then: their cores idle).
-        await self.tx.execute(f"PRAGMA threads = {sort_threads():d}")
-        for table in STAGED:
-            await self.tx.execute(_staged_sql(table)[0])
-
-    async def move_staged(self) -> None:
-        """The staged credits and episodes into their tables, in key order."""
-        for table in STAGED:
-            await self.tx.execute(_staged_sql(table)[2])
 
     async def stop(self) -> None:
-        for table in STAGED:
-            await self.tx.execute(f"DROP TABLE IF EXISTS temp.bulk_{table}")
         await self.tx.execute("PRAGMA ignore_check_constraints = OFF")
-        await self.tx.execute("PRAGMA threads = 0")
 
     def people_and_names(self, chunks: Sequence[Sequence[ShowRecord]]) -> tuple[list[tuple], list[tuple]]:
         """Rows of people and names, in one pass over the credits.
@@ -438,7 +392,6 @@ async def load(
             if progress:
                 progress(done, total)
         del children
-        await loader.move_staged()
     finally:
         await loader.stop()
     written = clock()

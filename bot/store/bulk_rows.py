@@ -168,7 +168,6 @@ async def load_rows(
     try:
         for task in tasks:
             await load.add(task)
-        await loader.move_staged()
         written = clock()
         await tx.executemany(NAMES_SQL, load.names(batch_for(len(load.shows))))
         await index_names()
