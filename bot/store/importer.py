@@ -6,6 +6,9 @@ replaced by the record's, its names and its people's names are replaced where th
 the new names join the search structures in one pass at the end (``bot.store.names``). The
 statements of that path are the same on both backends; on SQLite the import also tunes the
 connection around its transaction (page cache, journal, foreign keys for a bulk load).
+
+``import_rows`` takes rows instead of records (TVmaze files read straight into rows by
+``bot.catalogue.row_read``) into an empty SQLite catalogue, in bulk too (``bot.store.bulk_rows``).
 """
 
 from __future__ import annotations

@@ -202,3 +202,33 @@ def test_progress_counts_parts_of_the_catalogue(tmp_path: Path) -> None:
     lines = err.splitlines()
     assert lines[0] == "importing 1/10 parts of the catalogue (10%)"
     assert lines[-1] == "importing 10/10 parts of the catalogue (100%)"
+
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "tvmaze"
+
+
+@pytest.mark.parametrize("name", ["lantern-keepers.json", "streaming.json", "both"])
+def test_the_tvmaze_fixtures_the_same_both_ways(tmp_path: Path, rows_taken: list[int], name: str) -> None:
+    """Real TVmaze shapes (a whole-season drop, parts, specials, made-up air times...)."""
+    src = tmp_path / "files"
+    src.mkdir()
+    for fixture in sorted(FIXTURES.glob("*.json")):
+        if name in (fixture.name, "both"):
+            (src / fixture.name).write_bytes(fixture.read_bytes())
+    (code, summary, _), database = both_ways(src, tmp_path)
+    assert code == 0 and rows_taken == [int(summary.split()[1])]
+    assert database["releases"] and database["names"]
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [("[]", 1), ("{not json", 1), ('[{"id": 1}]', 1), ('{"id": 7, "name": "One Show"}', 0)],
+)
+def test_odd_files_the_same_both_ways(tmp_path: Path, text: str, code: int) -> None:
+    """An empty list (no show in it: an error), a file that is not JSON, a show without a name,
+    one show object."""
+    src = tmp_path / "files"
+    src.mkdir()
+    (src / "odd.json").write_text(text, encoding="utf-8")
+    (got, _, _), _ = both_ways(src, tmp_path)
+    assert got == code
