@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return catalogue_main(args[1:])
     if args and args[0] == "db":
-        from bot.cli import db_main
+        from bot.db_cli import db_main
 
         return db_main(args[1:])
     if args and args[0] == "sandbox":

@@ -33,23 +33,23 @@ PROG = "python -m bot catalogue"
 IMPORT_TIMES_ENV = "PREMIERE_IMPORT_TIMES"
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse that returns instead of exiting, so catalogue_main can return its code."""
 
     def exit(self, status: int = 0, message: str | None = None) -> None:  # type: ignore[override]
         if message:
             sys.stderr.write(message)
-        raise _Exit(status)
+        raise ParserExit(status)
 
 
-class _Exit(Exception):
+class ParserExit(Exception):
     def __init__(self, code: int) -> None:
         super().__init__(code)
         self.code = code
 
 
 def _parser() -> argparse.ArgumentParser:
-    common = _Parser(add_help=False)
+    common = Parser(add_help=False)
     common.add_argument(
         "--database",
         metavar="PATH",
@@ -57,12 +57,12 @@ def _parser() -> argparse.ArgumentParser:
         default=argparse.SUPPRESS,
         help="the SQLite database (default: DATABASE_PATH from the settings)",
     )
-    parser = _Parser(
+    parser = Parser(
         prog=PROG,
         parents=[common],
         description="Import, export, check and count the show catalogue.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
     p = sub.add_parser(
         "import",
@@ -185,7 +185,7 @@ class DatabaseError(Exception):
 SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def _check_sqlite(database: Path) -> None:
+def check_sqlite(database: Path) -> None:
     """Refuse a file that is not SQLite before connecting: a failed open could leave the
     connection's thread running, and the process would not exit."""
     if database.is_file() and database.stat().st_size > 0:
@@ -309,7 +309,7 @@ def _cmd_import(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextI
     if tvmaze_only(planned):
         # TVmaze files into an empty catalogue: straight to rows (bot.catalogue.row_read), or
         # the usual way below when that is not the plain case (which then names any problem).
-        _check_sqlite(database)
+        check_sqlite(database)
         created = not database.exists()
         progress = Progress(err, min_total=10, noun="parts of the catalogue")
         try:
@@ -344,7 +344,7 @@ def _import_records(
         return 1
     database = ctx.database
     progress = Progress(err)
-    _check_sqlite(database)
+    check_sqlite(database)
     # The records live until the process ends: keep the garbage collector from walking the
     # millions of objects of a big catalogue again and again while they are written.
     gc.freeze()
@@ -380,7 +380,7 @@ def _cmd_export(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextI
     database = ctx.database
     if not _need_database(database, err):
         return 1
-    _check_sqlite(database)
+    check_sqlite(database)
     records = asyncio.run(_export(database))
     write_records(records, directory)
     print(f"exported {len(records)} shows to {directory}", file=out)
@@ -391,7 +391,7 @@ def _cmd_stats(ctx: _Context, args: argparse.Namespace, out: TextIO, err: TextIO
     database = ctx.database
     if not _need_database(database, err):
         return 1
-    _check_sqlite(database)
+    check_sqlite(database)
     counts, runs = asyncio.run(_stats(database))
     for name, count in counts:
         print(f"{name}: {count}", file=out)
@@ -464,7 +464,7 @@ def catalogue_main(argv: list[str], *, stdout: TextIO | None = None, stderr: Tex
     err = stderr or sys.stderr
     try:
         args = _parser().parse_args(argv)
-    except _Exit as exc:
+    except ParserExit as exc:
         return exc.code
     ctx = _Context(getattr(args, "database", None))
     try:
@@ -491,167 +491,3 @@ def catalogue_main(argv: list[str], *, stdout: TextIO | None = None, stderr: Tex
 
 if __name__ == "__main__":
     raise SystemExit(catalogue_main(sys.argv[1:]))
-
-
-# -- `python -m bot db migrate | copy`: the database itself ---------------------------------------
-
-DB_PROG = "python -m bot db"
-
-
-def _db_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=DB_PROG, description="Migrate the database, or copy a SQLite one into PostgreSQL.")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    sub.required = True
-    p = sub.add_parser(
-        "migrate",
-        help="apply pending migrations and say the version",
-        description="Apply the pending migrations to DATABASE_URL (PostgreSQL) or DATABASE_PATH (SQLite).",
-    )
-    p.add_argument(
-        "--database",
-        metavar="PATH_OR_URL",
-        help="a SQLite file or a postgresql:// URL (default: DATABASE_URL, else DATABASE_PATH)",
-    )
-    p = sub.add_parser(
-        "copy",
-        help="copy every row of a SQLite database into an empty PostgreSQL one",
-        description=(
-            "Bring both to this code's version, then copy every table in one transaction on the target "
-            "and check each table's count. The source is only read (and migrated, with its copy kept)."
-        ),
-    )
-    p.add_argument("--from", dest="source", required=True, metavar="sqlite:PATH", help="the SQLite database")
-    p.add_argument(
-        "--to", dest="target", required=True, metavar="postgresql://...", help="the PostgreSQL database"
-    )
-    p.add_argument("--replace", action="store_true", help="empty a target that holds rows first")
-    return parser
-
-
-def _sqlite_source(text: str) -> Path | None:
-    """``sqlite:PATH`` (or ``sqlite:///PATH``, or a bare path) as a path; None for a URL of
-    another kind."""
-    if text.startswith("sqlite:"):
-        rest = text[len("sqlite:") :]
-        return Path(rest[2:] if rest.startswith("///") else rest)
-    return None if "://" in text else Path(text)
-
-
-def _sqlite_version(path: Path) -> int:
-    """The version of a SQLite file as it is (0: no file yet), read without changing it."""
-    from bot.store.database import file_schema_version
-
-    if not (path.is_file() and path.stat().st_size > 0):
-        return 0
-    _check_sqlite(path)
-    return file_schema_version(path)
-
-
-async def _db_migrate(target: Path | str, before: int | None, out: TextIO) -> None:
-    """Migrate ``target``; ``before``: its version now (None: a PostgreSQL one, read here)."""
-    from bot.database import DatabaseError as OpenError
-    from bot.database import describe, open_database, shown
-    from bot.store.database import backend_errors
-
-    errors: tuple[type[BaseException], ...] = (OSError, TimeoutError, *backend_errors())
-    if before is None:
-        from bot.store.postgres import PgDatabase
-
-        try:
-            db = await PgDatabase.open(str(target), migrate=False)
-            try:
-                before = await db.schema_version()
-            finally:
-                await db.close()
-        except errors as exc:
-            raise OpenError(describe(target, exc)) from None
-    async with await open_database(target) as store:
-        after = await store.schema_version()
-    if after == before:
-        print(f"{shown(target)}: at version {after}, nothing to migrate", file=out)
-    else:
-        print(f"{shown(target)}: migrated from version {before} to {after}", file=out)
-
-
-async def _db_copy(source: Path, target: str, replace: bool, out: TextIO, err: TextIO) -> int:
-    from bot.database import DatabaseError as OpenError
-    from bot.database import describe, open_database, shown
-    from bot.store.copy import CopyError, copy_sqlite_to_postgres, table_counts
-    from bot.store.database import backend_errors
-
-    errors: tuple[type[BaseException], ...] = (OSError, TimeoutError, *backend_errors())
-    progress = Progress(err, min_total=10_000, verb="copying", noun="rows")
-    async with await open_database(source) as lite, await open_database(target) as pg:
-        try:
-            copied = await copy_sqlite_to_postgres(
-                lite.db, pg.db, replace=replace, progress=lambda table, done, total: progress(done, total)
-            )
-        except CopyError as exc:
-            print(f"{DB_PROG} copy: {exc}", file=err)
-            return 1
-        except errors as exc:
-            raise OpenError(describe(target, exc)) from None
-        finally:
-            progress.finish()
-        # Counted again now that the copy is committed, beside the source's.
-        tables = [c.table for c in copied]
-        after, before = await table_counts(pg.db, tables), await table_counts(lite.db, tables)
-    width = max(len(t) for t in tables)
-    for c in copied:
-        print(f"{c.table:<{width}}  {c.rows:>9} rows", file=out)
-    wrong = [t for t in tables if after[t] != before[t]]
-    for t in wrong:
-        print(f"{DB_PROG} copy: {t}: {before[t]} rows in the source, {after[t]} in the target", file=err)
-    if wrong:
-        return 1
-    total = sum(c.rows for c in copied)
-    print(f"copied {total} rows in {len(copied)} tables to {shown(target)}; every count checked", file=out)
-    return 0
-
-
-def db_main(argv: list[str], *, stdout: TextIO | None = None, stderr: TextIO | None = None) -> int:
-    """Run one database command; returns the process exit code (0 ok, 1 database error, 2 usage)."""
-    from bot.database import DatabaseError as OpenError
-    from bot.database import database_target
-    from bot.store.database import is_url
-
-    out = stdout or sys.stdout
-    err = stderr or sys.stderr
-    try:
-        args = _db_parser().parse_args(argv)
-    except _Exit as exc:
-        return exc.code
-    try:
-        if args.command == "migrate":
-            target: Path | str = args.database or database_target(load_settings(require_token=False))
-            if isinstance(target, str) and not is_url(target):
-                if "://" in target:
-                    print(
-                        f"{DB_PROG} migrate: --database takes a SQLite file or a postgresql:// URL", file=err
-                    )
-                    return 2
-                target = Path(target)
-            before = None if isinstance(target, str) else _sqlite_version(target)
-            asyncio.run(_db_migrate(target, before, out))
-            return 0
-        source = _sqlite_source(args.source)
-        if source is None:
-            print(f"{DB_PROG} copy: --from takes sqlite:PATH (the SQLite database to copy)", file=err)
-            return 2
-        if not is_url(args.target):
-            print(f"{DB_PROG} copy: --to takes a postgresql:// URL", file=err)
-            return 2
-        if not source.is_file():
-            print(f"{DB_PROG} copy: no SQLite database at {source}", file=err)
-            return 1
-        _check_sqlite(source)
-        return asyncio.run(_db_copy(source, args.target, args.replace, out, err))
-    except ConfigError as exc:
-        print(f"{DB_PROG}: {exc}", file=err)
-        return 2
-    except (OpenError, DatabaseError) as exc:  # one line each, naming the database
-        print(f"{DB_PROG}: {exc}", file=err)
-        return 1
-    except KeyboardInterrupt:
-        print(f"{DB_PROG}: interrupted", file=err)
-        return 130
