@@ -7,8 +7,8 @@ database ends up the same, row for row (``tests/store/test_bulk_rows.py`` compar
 
 - a show's id is the first of its title's slug, that slug with its first year, and
   ``tvmaze-<id>`` that no show before it took (``first_free_id``, which the usual path's
-  ``bot.sync.layers`` uses too); where that is
-  not the id it was read under, its rows are moved to it (a release's id is made from it again);
+  ``bot.sync.layers`` uses too); where that is not the id it was read under, its rows are moved
+  to it (a release's id is made from it again);
 - shows, people (in the order of their first credits) and every child row go in as they come;
 - names are numbered at the end, once the number of shows gives the import's batches: a batch's
   show names, then the names of the people first credited in it (``bot.store.bulk``).
