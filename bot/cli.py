@@ -157,20 +157,20 @@ class Progress:
 
 
 def import_summary(records: Sequence[ShowRecord], seconds: float) -> str:
-    people = {c.person.id for r in records for c in r.credits}
-    n = len(records)
-    credits = sum(len(r.credits) for r in records)
-    episodes = sum(len(r.episodes) for r in records)
-    releases = sum(len(r.releases) for r in records)
-    rate = n / seconds if seconds > 0 else float(n)
-    return (
-        f"imported {n} shows, {len(people)} people, {credits} credits, {episodes} episodes, "
-        f"{releases} releases in {seconds:.2f} s ({rate:.1f} shows/s)"
+    """``stats_summary`` of the records an import read."""
+    stats = CatalogueStats(
+        shows=len(records),
+        people=len({c.person.id for r in records for c in r.credits}),
+        credits=sum(len(r.credits) for r in records),
+        episodes=sum(len(r.episodes) for r in records),
+        releases=sum(len(r.releases) for r in records),
+        events=sum(len(r.events) for r in records),
     )
+    return stats_summary(stats, seconds)
 
 
 def stats_summary(stats: CatalogueStats, seconds: float) -> str:
-    """``import_summary`` from the counts of what was written."""
+    """The line an import ends with: what it wrote, and how fast."""
     rate = stats.shows / seconds if seconds > 0 else float(stats.shows)
     return (
         f"imported {stats.shows} shows, {stats.people} people, {stats.credits} credits, "

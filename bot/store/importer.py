@@ -176,14 +176,7 @@ class Importer:
                     spent["write"] += clock() - started - sum(spent.values())
                 else:
                     await tx.execute(f"PRAGMA cache_size = {-_IMPORT_CACHE_KIB:d}")
-                    people: dict[str, Person] = {}
-                    merge_people(people, records)
-                    counts[1] = len(people)
-                    mark = await self._write_all(tx, records, people, counts, batch, progress)
-                    indexed = clock()
-                    spent["write"] = indexed - started
-                    await index_new_names(tx, mark)
-                    spent["search"] = clock() - indexed
+                    await self._upsert_all(tx, records, counts, batch, progress, started, spent)
                 if curated:
                     await tx.write_many(_CURATED_SQL, list(curated.items()))
 
@@ -242,14 +235,7 @@ class Importer:
                 bulk = True
                 counts[:] = await pg_bulk_load(tx, records, batch=batch, progress=progress, timings=spent)
             else:
-                people: dict[str, Person] = {}
-                merge_people(people, records)
-                counts[1] = len(people)
-                mark = await self._write_all(tx, records, people, counts, batch, progress)
-                indexed = clock()
-                spent["write"] = indexed - started
-                await index_new_names(tx, mark)
-                spent["search"] = clock() - indexed
+                await self._upsert_all(tx, records, counts, batch, progress, started, spent)
             if curated:
                 await tx.write_many(_CURATED_SQL, list(curated.items()))
             committing = clock()
@@ -260,6 +246,27 @@ class Importer:
             analysing = clock()
             await self.db.run("ANALYZE")
             spent["analyze"] = clock() - analysing
+
+    async def _upsert_all(
+        self,
+        tx: Statements,
+        records: Sequence[ShowRecord],
+        counts: list[int],
+        batch: int,
+        progress: Callable[[int, int], None] | None,
+        started: float,
+        spent: dict[str, float],
+    ) -> None:
+        """The normal path, on either backend: people merged once, every record upserted, then
+        the new names into the search structures (the seconds of each into ``spent``)."""
+        people: dict[str, Person] = {}
+        merge_people(people, records)
+        counts[1] = len(people)
+        mark = await self._write_all(tx, records, people, counts, batch, progress)
+        indexed = time.perf_counter()
+        spent["write"] = indexed - started
+        await index_new_names(tx, mark)
+        spent["search"] = time.perf_counter() - indexed
 
     async def _write_all(
         self,
