@@ -322,13 +322,13 @@ class BulkLoader:
 
     async def write_children(self, rows: ChunkRows) -> None:
         tx = self.tx
-        await tx.write_many(CREDITS_SQL, rows.credits)
-        await tx.write_many(EPISODES_SQL, rows.episodes)
-        await tx.write_many(RELEASES_SQL, rows.releases)
+        await tx.executemany(CREDITS_SQL, rows.credits)
+        await tx.executemany(EPISODES_SQL, rows.episodes)
+        await tx.executemany(RELEASES_SQL, rows.releases)
         if rows.links:
-            await tx.write_many(LINKS_SQL, rows.links)
+            await tx.executemany(LINKS_SQL, rows.links)
         if rows.events:
-            await tx.write_many(EVENTS_SQL, rows.events)
+            await tx.executemany(EVENTS_SQL, rows.events)
         counts = self.counts
         counts[2] += len(rows.credits)
         counts[3] += len(rows.episodes)
@@ -365,7 +365,7 @@ async def load(
     await loader.start()
     try:
         people_rows, names = loader.people_and_names(chunks)
-        await tx.write_many(NAMES_SQL, names)
+        await tx.executemany(NAMES_SQL, names)
         del names
         named = clock()
         indexing = asyncio.ensure_future(index_names())
@@ -381,8 +381,8 @@ async def load(
         finally:
             await indexing
         searchable = clock()
-        await tx.write_many(SHOWS_SQL, shows)
-        await tx.write_many(PEOPLE_SQL, people_rows)
+        await tx.executemany(SHOWS_SQL, shows)
+        await tx.executemany(PEOPLE_SQL, people_rows)
         loader.counts[0] = len(shows)
         del shows, people_rows
         done = 0

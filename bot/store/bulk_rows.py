@@ -121,8 +121,8 @@ class RowsLoad:
                 self.shows[first + entry[4]][2].append(entry)
             elif had != (name, native):
                 raise NotRowable
-        await self.tx.write_many(SHOWS_SQL, shows)
-        await self.tx.write_many(PEOPLE_SQL, people_rows)
+        await self.tx.executemany(SHOWS_SQL, shows)
+        await self.tx.executemany(PEOPLE_SQL, people_rows)
         children = ChunkRows()
         children.credits, children.episodes, children.releases = credits, episodes, releases
         await self.loader.write_children(children)
@@ -169,7 +169,7 @@ async def load_rows(
         for task in tasks:
             await load.add(task)
         written = clock()
-        await tx.write_many(NAMES_SQL, load.names(batch_for(len(load.shows))))
+        await tx.executemany(NAMES_SQL, load.names(batch_for(len(load.shows))))
         await index_names()
         searchable = clock()
     finally:

@@ -37,8 +37,6 @@ from typing import Any, ClassVar, Protocol
 
 import aiosqlite
 
-from bot.store.multirow import grouped
-
 log = logging.getLogger(__name__)
 
 _MIGRATION_RE = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
@@ -322,16 +320,8 @@ class SqliteStatements(SqliteReads):
         return cursor.rowcount
 
     async def write_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
-        """Every one of ``rows``, the rows changed not counted: a plain INSERT given as a list
-        runs ``multirow.ROWS`` rows a statement (``bot.store.multirow``), else one a row."""
-        plan = grouped(sql, rows) if isinstance(rows, list | tuple) else None
-        if plan is None:
-            await self.executemany(sql, rows)
-            return
-        statement, runs, left = plan
-        await self.executemany(statement, runs)
-        if left:
-            await self.executemany(sql, left)
+        """One statement for each of ``rows``, the rows changed not counted."""
+        await self.executemany(sql, rows)
 
     async def copy_rows(self, table: str, columns: Sequence[str], rows: Iterable[Iterable[Any]]) -> None:
         """Rows into ``table``: one INSERT for each."""
