@@ -162,6 +162,7 @@ async def sqlite_floor(source: Path, target: Path, aside: Path) -> dict[str, flo
         await session.execute("ATTACH DATABASE ? AS src", (str(source),))
         await session.execute("ATTACH DATABASE ? AS aside", (str(aside),))
         await put_aside(session)
+        os.sync()  # the rows put aside are on disk before the clock starts (the commit syncs too)
         async with session.transaction() as tx:
             await tx.execute("PRAGMA cache_size = -1024000")
             indexes = await secondary_indexes(tx)
