@@ -273,3 +273,32 @@ def test_a_bad_file_among_many_imports_nothing(tmp_path: Path) -> None:
     )
     assert "shows-150.json" in err.getvalue() and err.getvalue().endswith("nothing imported\n")
     assert asyncio.run(state()) == before
+
+
+def expected_name_keys(names: list[tuple[int, str, str]]) -> list[tuple[str, str, int, int, int]]:
+    """name_keys by its rule: a name's whole key, then its suffix from each later word start."""
+    rows = []
+    for name_id, kind, key in names:
+        if not key:
+            continue
+        rows.append((kind, key, name_id, 1, len(key)))
+        rest = key
+        while " " in rest:
+            rest = rest[rest.index(" ") + 1 :]
+            rows.append((kind, rest, name_id, 0, len(key)))
+    return sorted(rows)
+
+
+async def test_search_keys_follow_their_rule_after_a_bulk_and_a_later_import(
+    tmp_path: Path, bulk_calls
+) -> None:
+    records = catalogue(200)
+    async with await Store.open(tmp_path / "db.sqlite3") as store:
+        await store.import_records(records[:150], batch=30)
+        await store.import_records(records[150:], batch=30)  # the normal path: new names above a mark
+        assert bulk_calls == [150]
+        names = [tuple(r) for r in await store.db.query("SELECT id, kind, key FROM names")]
+        keys = [tuple(r) for r in await store.db.query("SELECT * FROM name_keys ORDER BY kind, key, name_id")]
+    assert {kind for _, kind, _ in names} == {"show", "person"}
+    assert any(" " in key for _, _, key in names)
+    assert keys == expected_name_keys(names)  # type: ignore[arg-type]
