@@ -301,4 +301,4 @@ async def test_search_keys_follow_their_rule_after_a_bulk_and_a_later_import(
         keys = [tuple(r) for r in await store.db.query("SELECT * FROM name_keys ORDER BY kind, key, name_id")]
     assert {kind for _, kind, _ in names} == {"show", "person"}
     assert any(" " in key for _, _, key in names)
-    assert keys == expected_name_keys(names)  # type: ignore[arg-type]
+    assert keys == expected_name_keys(names)
