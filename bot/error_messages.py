@@ -82,7 +82,7 @@ def user_message(error: BaseException, lang: str = ENGLISH) -> str | None:
 
 @handles(NotFound)
 def _not_found(error: NotFound, tr: Texts) -> str:
-    return not_found_text(error.user_message, error.suggestions, tr.lang)
+    return not_found_text(error.user_message, error.suggestions, tr.lang, hint=error.hint)
 
 
 @handles(PremiereError)

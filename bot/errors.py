@@ -12,9 +12,15 @@ class PremiereError(Exception):
 
 
 class NotFound(PremiereError):
-    def __init__(self, user_message: str, suggestions: list[str] | None = None) -> None:
+    """Something the catalogue lacks, with the nearest names it has; ``hint`` (said when there is
+    no suggestion) replaces the usual "check the spelling" line."""
+
+    def __init__(
+        self, user_message: str, suggestions: list[str] | None = None, hint: str | None = None
+    ) -> None:
         super().__init__(user_message)
         self.suggestions = suggestions or []
+        self.hint = hint
 
 
 class BadInput(PremiereError):

@@ -519,14 +519,19 @@ def _is_date(text: str) -> bool:
     return bool(re.fullmatch(r"\d{4}-\d{2}-\d{2}", text))
 
 
-def not_found_text(message: str, suggestions: Sequence[str], lang: str = ENGLISH) -> str:
+def not_found_text(
+    message: str, suggestions: Sequence[str], lang: str = ENGLISH, *, hint: str | None = None
+) -> str:
     """A refusal for something the catalogue lacks (``message``: a :class:`bot.i18n.Msg` is
-    said in the reader's language) with the nearest matches."""
+    said in the reader's language) with the nearest matches, else ``hint`` or a word on
+    spelling."""
     tr = texts(lang)
     text = escape(tr(message))
     if suggestions:
         names = ", ".join(f"**{escape(s)}**" for s in suggestions[:3])
         text += " " + tr("Did you mean {names}?", names=names)
+    elif hint is not None:
+        text += " " + tr(hint)
     else:
         text += " " + tr("Check the spelling, or pick a title from the suggestions while you type.")
     return text

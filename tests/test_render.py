@@ -121,3 +121,13 @@ def test_person_embed_lists_credits():
 def test_not_found_text_offers_suggestions():
     text = render.not_found_text("No show called “x”.", ["All of Us Are Dead", "Dead to Me"])
     assert "Did you mean **All of Us Are Dead**, **Dead to Me**?" in text
+
+
+def test_not_found_text_says_its_hint_when_nothing_is_near():
+    hint = "Pick a platform from the suggestions while you type, or leave platform out."
+    text = render.not_found_text("No platform called “x”.", [], hint=hint)
+    assert text.endswith(hint) and "spelling" not in text
+    assert "Check the spelling" in render.not_found_text("No show called “x”.", [])
+    assert "Did you mean **Netflix**?" in render.not_found_text(
+        "No platform called “x”.", ["Netflix"], hint=hint
+    )

@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.clock import Clock
 from bot.errors import BadInput, NotFound
-from bot.i18n import Msg, nmsg
+from bot.i18n import N_, Msg, nmsg
 from bot.models import Credit, Episode, Event, Link, Person, Release, Role, Scope, Show
 from bot.search import Match, clean_input, normalise, search
 from bot.store import Store
@@ -106,7 +106,7 @@ def check_query(text: str | None, what: str = "title") -> str:
         )
     if not normalise(cleaned):
         if what == "name":
-            raise BadInput(Msg("Type a name to look up, for example: All of Us Are Dead."))
+            raise BadInput(Msg("Type a name to look up, for example: Park Ji-hu."))
         raise BadInput(Msg("Type a title to look up, for example: All of Us Are Dead."))
     return cleaned
 
@@ -239,13 +239,16 @@ class CatalogueService:
         for c in choices:
             self._titles[c.value] = c.title or c.name
 
-    async def platform_choices(self, text: str) -> list[Choice]:
-        query = normalise(text or "")
+    async def _known_platforms(self) -> list[str]:
         # Every platform of every show and release: a read of the whole catalogue (seconds at
         # 300,000 shows), so once per import, not once per keystroke.
-        platforms = self._platforms
-        if platforms is None:
-            platforms = self._platforms = await self.store.platforms()
+        if self._platforms is None:
+            self._platforms = await self.store.platforms()
+        return self._platforms
+
+    async def platform_choices(self, text: str) -> list[Choice]:
+        query = normalise(text or "")
+        platforms = await self._known_platforms()
         hits = [p for p in platforms if query in normalise(p)] if query else platforms
         return [Choice(_fit(p), p[:100]) for p in hits[:MAX_CHOICES]]
 
@@ -318,11 +321,27 @@ class CatalogueService:
         releases, total = await self.store.upcoming_releases(
             start, start + timedelta(days=days), platform=platform, limit=UPCOMING_SHOWN, count_to=counted
         )
+        if platform is not None and total == 0:
+            await self._check_platform(platform)
         shows = await self.store.get_shows(r.show_id for r in releases)
         items = [UpcomingItem(r, shows[r.show_id]) for r in releases if r.show_id in shows]
         if total > counted:  # counting stopped at counted + 1: there are more than `counted`
             return Upcoming(start, days, platform, items, counted - (len(releases) - len(items)), True)
         return Upcoming(start, days, platform, items, total - (len(releases) - len(items)))
+
+    async def _check_platform(self, platform: str) -> None:
+        """Refuse a platform the catalogue names nowhere (nothing would ever be listed for it),
+        with the nearest ones it does name; one it names, whatever the case, is fine."""
+        known = await self._known_platforms()
+        if platform.casefold() in {p.casefold() for p in known}:
+            return
+        keys = {p: normalise(p) for p in known}
+        near = process.extract(normalise(platform), keys, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
+        raise NotFound(
+            Msg("No platform called “{query}” in the catalogue.", query=platform),
+            [name for _, _, name in near],
+            hint=N_("Pick a platform from the suggestions while you type, or leave platform out."),
+        )
 
     async def person(self, person: Person) -> PersonAnswer:
         return PersonAnswer(person, await self.store.person_credits(person.id))

@@ -125,6 +125,17 @@ async def test_upcoming_lists_the_seed_show_a_week_before(world):
     assert "All of Us Are Dead" not in embed_text(other.message)
 
 
+async def test_upcoming_on_a_platform_the_catalogue_lacks_names_the_nearest(world):
+    lc, guild, channel, alice, _ = world
+    res = await lc.run_command(
+        guild, alice, "upcoming", options={"days": 7, "platform": "Netflixx"}, channel=channel
+    )
+    assert res.ephemeral
+    text = res.message["content"]
+    assert "No platform called “Netflixx” in the catalogue." in text
+    assert "Did you mean **Netflix**" in text
+
+
 async def test_person_lists_credits(world):
     lc, guild, channel, alice, _ = world
     choices = await lc.run_autocomplete(guild, alice, "person", focused="name", value="park ji")

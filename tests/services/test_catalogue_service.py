@@ -95,6 +95,20 @@ async def test_upcoming_window(catalogue, clock):
         await catalogue.upcoming(0)
 
 
+async def test_upcoming_refuses_a_platform_the_catalogue_names_nowhere(catalogue, clock):
+    with pytest.raises(NotFound) as err:
+        await catalogue.upcoming(7, "Netflixx", now=clock())
+    assert err.value.suggestions[0] == "Netflix"
+    assert "“Netflixx”" in err.value.user_message
+    with pytest.raises(NotFound) as err:
+        await catalogue.upcoming(7, "qqqqqqqqqqqq", now=clock())
+    assert err.value.suggestions == [] and "leave platform out" in (err.value.hint or "")
+    # A platform it names, in any case, is a list (empty or not), never a refusal.
+    later = clock() + timedelta(days=3000)
+    assert (await catalogue.upcoming(1, "NETFLIX", now=later)).items == []
+    assert (await catalogue.upcoming(7, "NETFLIX", now=clock())).items
+
+
 async def test_person_credits_across_the_catalogue(catalogue):
     person = await catalogue.resolve_person("Park Ji-hu")
     answer = await catalogue.person(person)
