@@ -340,7 +340,9 @@ def show_embed(d: ShowDetails, lang: str = ENGLISH) -> Embed:
     released = (
         when_text(d.premiere.when, lang) if d.premiere else (aired_text(s, lang) or tr("To be announced"))
     )
-    fields.append(_field(tr("Released"), released, True))
+    # The premiere's tense: out, still ahead, or neither known (TBA, a month under way).
+    label = tr("Released") if d.out or (d.premiere is None and s.premiered) else tr("Release")
+    fields.append(_field(tr("Coming out") if d.out is False else label, released, True))
     if s.ended and d.premiere:
         ended = when_text(When.parse(s.ended), lang) if _is_date(s.ended) else escape(s.ended)
         fields.append(_field(tr("Ended"), ended, True))

@@ -1,5 +1,7 @@
 from datetime import UTC, datetime
 
+import pytest
+
 from bot import render
 from bot.models import Credit, Person, Release, Role, Scope, Show, When
 from bot.services.catalogue import CastSheet, PersonAnswer, ReleaseAnswer, ShowDetails, Upcoming, UpcomingItem
@@ -131,3 +133,9 @@ def test_not_found_text_says_its_hint_when_nothing_is_near():
     assert "Did you mean **Netflix**?" in render.not_found_text(
         "No platform called “x”.", ["Netflix"], hint=hint
     )
+
+
+@pytest.mark.parametrize(("out", "label"), [(True, "Released"), (False, "Coming out"), (None, "Release")])
+def test_show_embed_says_the_premiere_in_its_tense(out, label):
+    e = render.show_embed(ShowDetails(SHOW, [], [], [DROP], [], DROP, out=out))
+    assert [f["name"] for f in e["fields"] if f["name"].startswith(("Release", "Coming"))] == [label]

@@ -11,7 +11,7 @@ from rapidfuzz import fuzz, process
 from bot.clock import Clock
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Msg, nmsg
-from bot.models import Credit, Episode, Event, Link, Person, Release, Role, Scope, Show
+from bot.models import Credit, Episode, Event, Link, Person, Precision, Release, Role, Scope, Show, When
 from bot.search import Match, clean_input, normalise, search
 from bot.store import Store
 
@@ -40,6 +40,7 @@ class ShowDetails:
     events: list[Event]
     premiere: Release | None  # the earliest dated release
     links: list[tuple[Link, str]] = field(default_factory=list)  # related shows, with their titles
+    out: bool | None = None  # the premiere is out (True), still ahead (False), or not known to be
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +264,8 @@ class CatalogueService:
         dated = [r for r in releases if r.when.instant is not None]
         premiere = min(dated, key=lambda r: r.when.instant) if dated else None  # type: ignore[arg-type,return-value]
         links = await self.store.linked_shows(show.id)
-        return ShowDetails(show, cast, crew, releases, events, premiere, links)
+        out = None if premiere is None else is_out(premiere.when, self.clock())
+        return ShowDetails(show, cast, crew, releases, events, premiere, links, out)
 
     async def cast(self, show: Show, role: Role | None = None) -> CastSheet:
         credits = await self.store.get_credits(show.id, role)
@@ -345,6 +347,25 @@ class CatalogueService:
 
     async def person(self, person: Person) -> PersonAnswer:
         return PersonAnswer(person, await self.store.person_credits(person.id))
+
+
+def is_out(when: When, now: datetime) -> bool | None:
+    """Whether a release is out at ``now``: True from its instant (a date-only one from the start
+    of its day), False before; a month or year release is out once that period is over, and not
+    known to be (None) while it is under way. None for TBA."""
+    if when.instant is None or when.local is None:
+        return None
+    if when.instant > now:
+        return False
+    if when.precision is Precision.MONTH:
+        year, month = map(int, when.local.split("-"))
+        after = f"{year + month // 12}-{month % 12 + 1:02d}"
+    elif when.precision is Precision.YEAR:
+        after = str(int(when.local) + 1)
+    else:
+        return True
+    end = When.parse(after, when.zone).instant
+    return True if end is not None and end <= now else None
 
 
 def _season_summary(episodes: list[Episode]) -> tuple[Msg, ...]:

@@ -54,7 +54,8 @@ async def test_a_korean_reader_finds_a_show_by_its_korean_title_and_reads_it_in_
     got = fields(res.message)
     assert got["영문 제목"] == "All of Us Are Dead"
     assert got["플랫폼"] == "Netflix"
-    assert got["공개"] == f"<t:{TS}:F> (<t:{TS}:R>)"  # read by each client in its own language and zone
+    # a week ahead ("coming out"); read by each client in its own language and zone
+    assert got["공개 예정"] == f"<t:{TS}:F> (<t:{TS}:R>)"
     assert got["회차"] == "총 12화"
     assert got["장르"] == "공포, 스릴러, 드라마"
     assert got["상태"] == "시즌 갱신"

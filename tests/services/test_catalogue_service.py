@@ -166,3 +166,34 @@ async def test_platform_choices_are_read_once_per_import(catalogue):
     await catalogue.refresh()  # what the bot does after an import or a sync that changed something
     assert [c.value for c in await catalogue.platform_choices("drive")] == ["Drive-ins"]
     assert [c.value for c in await catalogue.platform_choices("cinem")] == ["Cinemas"]
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "out"),
+    [
+        ("2022-01-28T17:00", "2022-01-28T07:59:00Z", False),  # 17:00 in Seoul is 08:00 UTC
+        ("2022-01-28T17:00", "2022-01-28T08:00:00Z", True),
+        ("2022-01-28", "2022-01-27T15:00:00Z", True),  # the day has begun in Seoul
+        ("2022-01-28", "2022-01-27T14:59:00Z", False),
+        ("2026-12", "2026-12-15T00:00:00Z", None),  # the month is under way: not known to be out
+        ("2026-12", "2026-12-31T15:00:00Z", True),  # January has begun in Seoul
+        ("2026-12", "2026-11-30T14:59:00Z", False),
+        ("2027", "2027-06-01T00:00:00Z", None),
+        ("2027", "2027-12-31T15:00:00Z", True),
+        ("TBA", "2022-01-28T00:00:00Z", None),
+    ],
+)
+def test_a_release_is_out_from_its_instant_or_once_its_period_is_over(text, now, out):
+    from bot.models import When
+    from bot.services.catalogue import is_out
+
+    assert is_out(When.parse(text, "Asia/Seoul"), datetime.fromisoformat(now)) is out
+
+
+async def test_show_details_say_whether_the_premiere_is_out(catalogue, clock):
+    show = await catalogue.resolve_show(AOUAD)
+    assert (await catalogue.show_details(show)).out is False  # a week before
+    clock.set(datetime(2022, 1, 28, 8, 0, tzinfo=UTC))
+    assert (await catalogue.show_details(show)).out is True
+    clock.set(datetime(2022, 1, 28, 7, 59, tzinfo=UTC))
+    assert (await catalogue.show_details(show)).out is False
