@@ -6,6 +6,7 @@ quoting what they typed shortened and escaped, so a refusal always fits in a Dis
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import time
 from functools import cache
@@ -94,17 +95,31 @@ def parse_zone(text: str) -> str:
     return zone
 
 
+# 24-hour "18:30", "9", "18h30", "9.30", "18시 30분", or 12-hour "6:30 pm", "6pm", "오후 6시"
+_POST_TIME = re.compile(
+    r"(?P<ko>오전|오후)?\s*(?P<h>\d{1,2})\s*(?:(?:[:.h]|시)\s*(?:(?P<m>\d{2})\s*분?)?)?"
+    r"\s*(?P<ampm>[ap]\.?\s*m\.?)?",
+    re.IGNORECASE,
+)
+
+
 def parse_post_time(text: str) -> time:
-    s = (text or "").strip()
-    try:
-        h, m = s.split(":")
-        if len(m) != 2 or not h.isdigit() or not m.isdigit():
-            raise ValueError
-        return time(int(h), int(m))
-    except ValueError:
-        raise BadInput(
-            Msg("{value} is not a time: use 24-hour HH:MM, for example 09:00 or 18:30.", value=quoted(s))
-        ) from None
+    """The time of day an admin typed: 24-hour (09:00, 18:30, 9, 18h30, 18시) or 12-hour
+    (6:30 pm, 6pm, 오후 6시)."""
+    s = clean_input(text or "")
+    m = _POST_TIME.fullmatch(s)
+    if m is not None:
+        hour, minute = int(m["h"]), int(m["m"] or 0)
+        half = (m["ampm"] or "")[:1].lower() or {"오전": "a", "오후": "p"}.get(m["ko"] or "")
+        if half and 1 <= hour <= 12:  # 12 am is midnight, 12 pm noon
+            hour = hour % 12 + (12 if half == "p" else 0)
+        elif half:
+            hour = 99
+        if hour < 24 and minute < 60:
+            return time(hour, minute)
+    raise BadInput(
+        Msg("{value} is not a time: use 24-hour HH:MM, for example 09:00 or 18:30.", value=quoted(s))
+    )
 
 
 def parse_list(text: str | None) -> list[str]:

@@ -190,6 +190,41 @@ async def test_the_ping_role_is_never_everyone(service) -> None:
         await service.add_channel(1, 10, role_id=1)
 
 
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("09:00", "09:00"),
+        ("9:05", "09:05"),
+        ("18:30", "18:30"),
+        ("9", "09:00"),
+        ("0", "00:00"),
+        ("18h30", "18:30"),
+        ("9.30", "09:30"),
+        ("6pm", "18:00"),
+        ("6:30 PM", "18:30"),
+        ("6:30 p.m.", "18:30"),
+        ("12am", "00:00"),
+        ("12 pm", "12:00"),
+        ("9 am", "09:00"),
+        ("18시", "18:00"),
+        ("9시 30분", "09:30"),
+        ("오후 6시", "18:00"),
+        ("오전 12시", "00:00"),
+        (" 23:59 ", "23:59"),
+    ],
+)
+def test_a_post_time_in_the_forms_people_type(typed: str, said: str) -> None:
+    assert parse_post_time(typed).strftime("%H:%M") == said
+
+
+@pytest.mark.parametrize(
+    "typed", ["25:00", "24:00", "9:60", "13pm", "0am", "nine", "", "9:5", "18:30:00", "1830x"]
+)
+def test_a_post_time_that_is_none_is_refused(typed: str) -> None:
+    with pytest.raises(BadInput, match="is not a time"):
+        parse_post_time(typed)
+
+
 def test_admin_input_parsing() -> None:
     assert parse_post_time("9:05").hour == 9
     with pytest.raises(BadInput):
