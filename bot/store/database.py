@@ -29,7 +29,7 @@ import asyncio
 import logging
 import re
 import sqlite3
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import resources
 from pathlib import Path
@@ -336,6 +336,22 @@ class SqliteStatements(SqliteReads):
         return list(await self._conn.execute_fetchall(sql, params))  # type: ignore[arg-type]
 
 
+async def _to_the_end(statement: Awaitable[int]) -> int:
+    """Wait for a statement to finish even when this task is cancelled meanwhile; the cancel is
+    raised once it has (the statement goes on in aiosqlite's thread either way)."""
+    task = asyncio.ensure_future(statement)
+    cancelled = False
+    while True:
+        try:
+            await asyncio.wait({task})
+            break
+        except asyncio.CancelledError:
+            cancelled = True
+    if cancelled:
+        raise asyncio.CancelledError
+    return task.result()
+
+
 class SqliteSession(SqliteStatements):
     """The connection while one coroutine holds the write lock, outside a transaction: for
     connection settings that only change outside one (foreign keys, the journal mode)."""
@@ -344,15 +360,32 @@ class SqliteSession(SqliteStatements):
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[SqliteStatements]:
-        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception."""
-        await self.execute("BEGIN IMMEDIATE")
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
+
+        A statement runs in aiosqlite's thread whether or not its caller still waits: a task
+        cancelled while its BEGIN, COMMIT or ROLLBACK is on the way would otherwise leave the
+        connection inside a transaction (and every later BEGIN refused). Each of the three is
+        waited for to its end, and whatever is still open after an exception is rolled back."""
+        try:
+            await _to_the_end(self.execute("BEGIN IMMEDIATE"))
+        except BaseException:
+            await self._close_open()
+            raise
         try:
             yield self
         except BaseException:
-            await self.execute("ROLLBACK")
+            await self._close_open()
             raise
-        else:
-            await self.execute("COMMIT")
+        try:
+            await _to_the_end(self.execute("COMMIT"))
+        except BaseException:  # cancelled (the COMMIT ran, or failed), or refused (still open)
+            await self._close_open()
+            raise
+
+    async def _close_open(self) -> None:
+        """ROLLBACK, if the connection is inside a transaction."""
+        if self._conn.in_transaction:
+            await _to_the_end(self.execute("ROLLBACK"))
 
 
 class LoopReads(ReadsOverQuery):
