@@ -241,8 +241,8 @@ class CatalogueService:
             self._titles[c.value] = c.title or c.name
 
     async def _known_platforms(self) -> list[str]:
-        # Every platform of every show and release: a read of the whole catalogue (seconds at
-        # 300,000 shows), so once per import, not once per keystroke.
+        # Every platform the catalogue names (a look-up per platform along two indexes), read
+        # once per import or sync that changed the catalogue, not once per keystroke.
         if self._platforms is None:
             self._platforms = await self.store.platforms()
         return self._platforms
