@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 _INVISIBLE = dict.fromkeys(
@@ -52,6 +52,15 @@ def normalise(text: str) -> str:
     text = unicodedata.normalize("NFC", text)
     text = _NON_WORD.sub(" ", text).replace("_", " ")
     return _SPACES.sub(" ", text).strip()
+
+
+def nearest_names(text: str, names: Sequence[str], limit: int = 3, cutoff: float = 60) -> list[str]:
+    """The few ``names`` nearest to ``text`` (typos, case, punctuation), best first, for a
+    refusal's "did you mean": at most ``limit``, each scoring at least ``cutoff`` of 100 on their
+    search keys (a short list, such as the catalogue's platforms)."""
+    keys = {name: normalise(name) for name in names}
+    found = process.extract(normalise(text), keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
+    return [name for _, _, name in found]
 
 
 PREFIX_SCAN = 1000  # index rows read for an exact or prefix search, in key order

@@ -17,7 +17,7 @@ from rapidfuzz import fuzz, process
 from bot.errors import BadInput
 from bot.i18n import Msg, pmsg
 from bot.render import escape, truncate
-from bot.search import clean_input, normalise
+from bot.search import clean_input, nearest_names, normalise
 
 # Discord permission names the bot needs in an announcement channel.
 NEEDED = ("view_channel", "send_messages", "embed_links")
@@ -166,8 +166,8 @@ def _unknown_platforms(unknown: Sequence[str], known: Sequence[str]) -> str:
             "The catalogue knows no platform yet, so a platform filter would never post: leave it out."
         )
     first = unknown[0]
-    near = process.extractOne(normalise(first), {p: normalise(p) for p in known}, scorer=fuzz.WRatio)
-    hint = Msg(" Did you mean **{name}**?", name=escape(near[2])) if near and near[1] >= 60 else ""
+    near = nearest_names(first, known, limit=1)
+    hint = Msg(" Did you mean **{name}**?", name=escape(near[0])) if near else ""
     more = Msg(" (and {n} more)", n=len(unknown) - 1) if len(unknown) > 1 else ""
     return Msg(
         "{value}{more} is not a platform in the catalogue, so that channel would never post.{hint} "

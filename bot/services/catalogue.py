@@ -6,13 +6,13 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from bot.clock import Clock
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Msg, nmsg
 from bot.models import Credit, Episode, Event, Link, Person, Precision, Release, Role, Scope, Show, When
-from bot.search import Match, clean_input, normalise, search
+from bot.search import Match, clean_input, nearest_names, normalise, search
 from bot.store import Store
 
 MAX_QUERY = 200  # characters of a title or name worth searching
@@ -337,11 +337,9 @@ class CatalogueService:
         known = await self._known_platforms()
         if platform.casefold() in {p.casefold() for p in known}:
             return
-        keys = {p: normalise(p) for p in known}
-        near = process.extract(normalise(platform), keys, scorer=fuzz.WRatio, limit=3, score_cutoff=60)
         raise NotFound(
             Msg("No platform called “{query}” in the catalogue.", query=platform),
-            [name for _, _, name in near],
+            nearest_names(platform, known),
             hint=N_("Pick a platform from the suggestions while you type, or leave platform out."),
         )
 
