@@ -21,7 +21,7 @@ from bot.i18n import ENGLISH, N_, Msg, pmsg, texts
 from bot.models import Show
 from bot.render import escape, local_title
 from bot.render_follows import follow_text, following_page, reminders_saved_text
-from bot.search import clean_input, normalise
+from bot.search import clean_input, nearest_names, normalise
 from bot.translator import lname, reader, reader_language
 from cogs.catalogue import ShowTransformer, anywhere_contexts, anywhere_installs, find_show
 
@@ -77,8 +77,11 @@ class FollowedShowTransformer(app_commands.Transformer):
         for it in following.items:
             if it.show is not None and normalise(it.show.title) == wanted:
                 return it.follow.show_id
+        titles = [it.show.title for it in following.items if it.show is not None]
         raise NotFound(
-            Msg("You don't follow a show called “{query}”. See `/following`.", query=escape(value[:60]))
+            Msg("You don't follow a show called “{query}”.", query=value[:60]),
+            nearest_names(value, titles),
+            hint=N_("See `/following` for the shows you follow."),
         )
 
     async def autocomplete(  # type: ignore[override]

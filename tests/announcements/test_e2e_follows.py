@@ -73,10 +73,14 @@ async def test_following_pages_and_unfollow_buttons(lc: LocalDiscord, running: R
     ]
     mine = await lc.run_autocomplete(guild, fan, "unfollow", focused="show", value="")
     assert [c["value"] for c in mine] == ["all-of-us-are-dead"]
+    typo = await lc.run_command(guild, fan, "unfollow", {"show": "All of Us Are Ded **"})
+    assert typo.ephemeral and "Did you mean **All of Us Are Dead**?" in typo.content
+    assert "“All of Us Are Ded \\*\\*”" in typo.content  # what was typed, made inert once
     gone = await lc.run_command(guild, fan, "unfollow", {"show": "all-of-us-are-dead"})
     assert gone.ephemeral and "Unfollowed **All of Us Are Dead**" in gone.content
     nothing = await lc.run_command(guild, fan, "unfollow", {"show": "Squid Game"})
     assert nothing.ephemeral and "You don't follow a show called" in nothing.content
+    assert "See `/following` for the shows you follow." in nothing.content
 
 
 async def test_hostile_input_gets_a_short_private_answer(lc: LocalDiscord, running: RunningBot) -> None:
