@@ -295,7 +295,8 @@ class CatalogueService:
                     title=show.title,
                     label=label,
                     seasons=_season_summary(episodes),
-                )
+                ),
+                hint=N_("Name one of its episodes like S1E3, or leave episode out for the whole show."),
             )
         exact = [
             r for r in releases if r.scope is Scope.EPISODE and r.season == season and r.episode == number

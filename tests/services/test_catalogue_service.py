@@ -57,8 +57,9 @@ async def test_release_of_the_show_and_of_an_episode(catalogue):
     ep = await catalogue.release(show, "S1E7")
     assert ep.releases == [r] and ep.episode is not None and ep.episode.number == 7
     assert (await catalogue.release(show, "7")).releases == [r]
-    with pytest.raises(NotFound, match="no episode S1E13"):
+    with pytest.raises(NotFound, match="no episode S1E13") as err:
         await catalogue.release(show, "13")
+    assert err.value.suggestions == [] and "leave episode out" in (err.value.hint or "")
 
 
 @pytest.mark.parametrize(
