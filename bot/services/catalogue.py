@@ -194,7 +194,11 @@ class CatalogueService:
                 return person
         names = await self.store.display_names("person", [m.ref for m in matches[:3]])
         suggestions = [names.get(m.ref, m.text) for m in matches[:3]]
-        raise NotFound(Msg("No one called “{query}” in the catalogue.", query=query), suggestions)
+        raise NotFound(
+            Msg("No one called “{query}” in the catalogue.", query=query),
+            suggestions,
+            hint=N_("Check the spelling, or pick a name from the suggestions while you type."),
+        )
 
     async def autocomplete_shows(self, text: str) -> list[Choice]:
         query = clean_input(text or "")[:MAX_QUERY]

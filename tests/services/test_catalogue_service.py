@@ -118,6 +118,15 @@ async def test_person_credits_across_the_catalogue(catalogue):
     assert (await catalogue.resolve_person("박지후")).id == person.id
 
 
+async def test_a_person_the_catalogue_lacks_gets_names_or_advice_about_names(catalogue):
+    with pytest.raises(NotFound) as err:
+        await catalogue.resolve_person("Park Jihu")
+    assert err.value.suggestions[0] == "Park Ji-hu"
+    with pytest.raises(NotFound) as err:
+        await catalogue.resolve_person("Qwxz Zzyq")
+    assert err.value.suggestions == [] and "pick a name" in (err.value.hint or "")
+
+
 @pytest.mark.parametrize(
     "typed", ["all of us are ded", "지금 우리 학교는", "Now at Our School", "ALL OF US ARE DEAD"]
 )
