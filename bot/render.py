@@ -340,9 +340,14 @@ def show_embed(d: ShowDetails, lang: str = ENGLISH) -> Embed:
     released = (
         when_text(d.premiere.when, lang) if d.premiere else (aired_text(s, lang) or tr("To be announced"))
     )
-    # The premiere's tense: out, still ahead, or neither known (TBA, a month under way).
-    label = tr("Released") if d.out or (d.premiere is None and s.premiered) else tr("Release")
-    fields.append(_field(tr("Coming out") if d.out is False else label, released, True))
+    # The premiere's tense: still ahead, out (or first aired), or neither known (TBA, a month under way).
+    if d.out is False:
+        label = tr("Coming out")
+    elif d.out or (d.premiere is None and s.premiered):
+        label = tr("Released")
+    else:
+        label = tr("Release")
+    fields.append(_field(label, released, True))
     if s.ended and d.premiere:
         ended = when_text(When.parse(s.ended), lang) if _is_date(s.ended) else escape(s.ended)
         fields.append(_field(tr("Ended"), ended, True))
