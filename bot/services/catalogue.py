@@ -322,6 +322,9 @@ class CatalogueService:
             raise BadInput(Msg("Pick between 1 and {max} days.", max=UPCOMING_MAX_DAYS))
         start = now or self.clock()
         platform = clean_input(platform or "") or None
+        if platform is not None:  # the catalogue's spelling, for the heading ("netflix": Netflix)
+            folded = platform.casefold()
+            platform = next((p for p in await self._known_platforms() if p.casefold() == folded), platform)
         # What is listed, and a count of the rest up to UPCOMING_COUNTED: releases still ahead of
         # `start` (a date-only release is upcoming for the whole of its day).
         counted = UPCOMING_SHOWN + UPCOMING_COUNTED

@@ -107,7 +107,8 @@ async def test_upcoming_refuses_a_platform_the_catalogue_names_nowhere(catalogue
     # A platform it names, in any case, is a list (empty or not), never a refusal.
     later = clock() + timedelta(days=3000)
     assert (await catalogue.upcoming(1, "NETFLIX", now=later)).items == []
-    assert (await catalogue.upcoming(7, "NETFLIX", now=clock())).items
+    listed = await catalogue.upcoming(7, "NETFLIX", now=clock())
+    assert listed.items and listed.platform == "Netflix"  # the catalogue's spelling, for the heading
 
 
 async def test_person_credits_across_the_catalogue(catalogue):
