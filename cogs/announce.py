@@ -485,25 +485,30 @@ class Announce(
     @manage_guild
     async def pause(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.service.set_paused(interaction.guild_id, True)
+        changed = await self.service.set_paused(interaction.guild_id, True)
         await self._remember_locale(interaction)
         tr = reader(interaction)
-        await _reply(
-            interaction,
-            tr(
+        if changed:
+            text = tr(
                 "Announcements paused. Releases due meanwhile are not posted later; "
                 "`/announce resume` to restart."
-            ),
-        )
+            )
+        else:
+            text = tr("Announcements are already paused; `/announce resume` to restart.")
+        await _reply(interaction, text)
 
     @app_commands.command(name=lname("command", "resume"), description=locale_str("Post announcements again"))
     @manage_guild
     async def resume(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
-        await self.service.set_paused(interaction.guild_id, False)
+        changed = await self.service.set_paused(interaction.guild_id, False)
         await self._remember_locale(interaction)
         tr = reader(interaction)
-        await _reply(interaction, tr("Announcements resumed."))
+        if changed:
+            text = tr("Announcements resumed.")
+        else:
+            text = tr("Announcements are not paused: nothing to resume.")
+        await _reply(interaction, text)
 
     # -- language -----------------------------------------------------------------------------------------
 

@@ -152,10 +152,14 @@ class ChannelSettings:
         await self.changed()
         return g
 
-    async def set_paused(self, guild_id: int, paused: bool) -> GuildConfig:
-        g = await self.store.update_announce_guild(guild_id, paused=paused)
+    async def set_paused(self, guild_id: int, paused: bool) -> bool:
+        """Pause or resume a server's posts; False when it already was so (nothing changes)."""
+        before = await self.store.announce_guild(guild_id)
+        if (before.paused if before else False) == paused:
+            return False
+        await self.store.update_announce_guild(guild_id, paused=paused)
         await self.changed()
-        return g
+        return True
 
     # -- what Discord deleted ----------------------------------------------------------------------------
 

@@ -174,7 +174,8 @@ class AnnouncementService:
     async def set_post_time(self, guild_id: int, text: str) -> GuildConfig:
         return await self.settings.set_post_time(guild_id, text)
 
-    async def set_paused(self, guild_id: int, paused: bool) -> GuildConfig:
+    async def set_paused(self, guild_id: int, paused: bool) -> bool:
+        """False when the server already was paused (or running): nothing changed."""
         return await self.settings.set_paused(guild_id, paused)
 
     async def overview(self, guild_id: int, now: datetime | None = None) -> Overview:

@@ -385,3 +385,26 @@ async def test_a_setting_over_discords_length_limits_is_refused_before_it_is_sav
     platforms = ", ".join(["netflix", "Disney+ "] * 12)
     answer = await lc.run_command(guild, admin, ADD, options={"channel": chan, "platforms": platforms})
     assert "will be posted in" in answer.content and len(answer.content) <= 2000
+
+
+async def test_pause_and_resume_twice_say_the_second_time_that_nothing_changed(
+    lc: LocalDiscord, running: RunningBot
+) -> None:
+    guild = lc.create_guild("Paused")
+    lc.create_channel(guild, "releases")
+    admin = lc.create_member(guild, "admin", permissions=P_MANAGE_GUILD)
+    await running.start()
+    said = []
+    for name in ("resume", "pause", "pause", "resume", "resume"):
+        answer = await lc.run_command(guild, admin, ["announce", name])
+        assert answer.ephemeral
+        said.append(answer.content.split(".")[0].split(";")[0].split(":")[0])
+    assert said == [
+        "Announcements are not paused",
+        "Announcements paused",
+        "Announcements are already paused",
+        "Announcements resumed",
+        "Announcements are not paused",
+    ]
+    config = await running.store.announce_guild(guild.id)
+    assert config is not None and not config.paused
