@@ -39,9 +39,9 @@ _STYLES = {
     "t": "%H:%M",
     "T": "%H:%M:%S",
     "d": "%Y-%m-%d",
-    "D": "%d %B %Y",
-    "f": "%d %B %Y %H:%M",
-    "F": "%A, %d %B %Y %H:%M",
+    "D": "{day} %B %Y",  # the day without a leading zero, as Discord shows it
+    "f": "{day} %B %Y %H:%M",
+    "F": "%A, {day} %B %Y %H:%M",
 }
 
 
@@ -80,7 +80,8 @@ def plain(text: str, now: datetime, zone: Any = None, names: dict[int, str] | No
         style = m.group(2) or "f"
         if style == "R":
             return relative(when, now)
-        return when.astimezone(zone).strftime(_STYLES[style])
+        local = when.astimezone(zone)
+        return local.strftime(_STYLES[style]).replace("{day}", str(local.day))
 
     text = _TIMESTAMP.sub(stamp, text)
     if names:
