@@ -327,9 +327,9 @@ class Sandbox:
         for message in result.messages:
             self.last_message = message
             self.seen.add(message["id"])
-            out.append(
-                render_message(message, now=self.clock(), ephemeral=result.ephemeral, names=self.names())
-            )
+            # A follow-up carries its own flags (a private error after a public "thinking...").
+            private = result.ephemeral or bool(message.get("flags", 0) & 64)
+            out.append(render_message(message, now=self.clock(), ephemeral=private, names=self.names()))
         out += self.news_text()
         return "\n".join(out) if out else "(no answer)"
 
