@@ -56,7 +56,9 @@ def test_plain_turns_timestamps_into_local_text_and_drops_escapes():
     text = plain(f"**Park Ji\\-hu** <t:{ts}:F> (<t:{ts}:R>) \\*x\\*", NOW, UTC)
     assert text == "Park Ji-hu Friday, 28 January 2022 08:00 (in 6 days) *x*"
     early = int(datetime(2026, 12, 3, 2, 0, tzinfo=UTC).timestamp())
-    assert plain(f"<t:{early}:F> <t:{early}:D>", NOW, UTC) == "Thursday, 3 December 2026 02:00 3 December 2026"
+    assert (
+        plain(f"<t:{early}:F> <t:{early}:D>", NOW, UTC) == "Thursday, 3 December 2026 02:00 3 December 2026"
+    )
     assert plain("in <#42> for <@&7>", NOW, UTC, {42: "#news", 7: "@Fans"}) == "in #news for @Fans"
 
 

@@ -238,22 +238,26 @@ MIN_LEAD_MINUTES = 5
 MAX_LEAD_MINUTES = 7 * 24 * 60  # bot.planner.MAX_LEAD
 _LEAD_UNITS = {"m": 1, "min": 1, "mins": 1, "minute": 1, "minutes": 1, "h": 60, "hr": 60, "hrs": 60}
 _LEAD_UNITS |= {"hour": 60, "hours": 60, "d": 1440, "day": 1440, "days": 1440}
+_LEAD_UNITS |= {"분": 1, "시간": 60, "일": 1440}  # 30분, 1시간, 2일
+# One reminder as typed: "24h", "1d12h", or a number and a unit word apart ("2 days", "1 시간").
+_LEAD_TOKEN = re.compile(r"\d+\s+[^\W\d_]+\S*|\S+")
 NO_REMINDERS = frozenset({"off", "none", "no", "0"})
 
 
 def parse_reminders(text: str) -> tuple[int, ...]:
     """ "24h, 1h" -> (1440, 60): reminders ahead of a release, in minutes, largest first.
 
-    Units m, h and d (30m, 1h, 2d, 1d12h); separated by commas or spaces; up to three, each
-    from 5 minutes to 7 days. "off" (or "none") -> () : no reminders."""
+    Units m, h and d (30m, 1h, 2d, 1d12h), or words ("2 days", "1 hour", "30 minutes", "1시간");
+    separated by commas or spaces; up to three, each from 5 minutes to 7 days. "off" (or
+    "none") -> () : no reminders."""
     cleaned = clean_input(text).strip().casefold()
     if cleaned in NO_REMINDERS:
         return ()
     if not cleaned:
         raise BadInput(Msg("Give reminders like `24h, 1h` (m, h or d), or `off` for none."))
     leads: set[int] = set()
-    for token in cleaned.replace(",", " ").split():
-        minutes = _lead_minutes(token)
+    for token in _LEAD_TOKEN.findall(cleaned.replace(",", " ")):
+        minutes = _lead_minutes("".join(token.split()))
         if minutes is None:
             raise BadInput(
                 Msg(

@@ -49,7 +49,25 @@ def test_reminders_are_parsed_largest_first_and_bounded() -> None:
     assert parse_reminders("30m,2d") == (2880, 30)
     assert parse_reminders("1d12h") == (2160,)
     assert parse_reminders("OFF") == ()
-    for bad in ("", "abc", "-1h", "1x", "h", "30", "8d", "2m", "1h,2h,3h,4h", "1h;2h", "９h", "9999999h"):
+    assert parse_reminders("2 days, 1 hour") == (2880, 60)
+    assert parse_reminders("30 minutes 6 hrs") == (360, 30)
+    assert parse_reminders("1일, 1시간, 30분") == (1440, 60, 30)
+    for bad in (
+        "",
+        "abc",
+        "-1h",
+        "1x",
+        "h",
+        "30",
+        "8d",
+        "2m",
+        "1h,2h,3h,4h",
+        "1h;2h",
+        "９h",
+        "9999999h",
+        "1 x",
+        "days 2",
+    ):
         with pytest.raises(BadInput):
             parse_reminders(bad)
 
