@@ -277,6 +277,13 @@ class Sandbox:
         kind = option.get("type")
         if text in self.picked:
             return self.picked[text]
+        if option.get("choices"):  # a fixed list: typed as its name (any language) or value
+            for choice in option["choices"]:
+                localized = (choice.get("name_localizations") or {}).values()
+                names = [choice["name"], str(choice["value"]), *localized]
+                if text.casefold() in (n.casefold() for n in names):
+                    return choice["value"]
+            raise ValueError("pick one of: " + ", ".join(c["name"] for c in option["choices"]))
         if kind == 4:
             return int(text)
         if kind == 10:

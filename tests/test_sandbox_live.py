@@ -24,6 +24,8 @@ def test_a_newcomers_upcoming_lists_shows_synced_from_the_local_tvmaze(tmp_path:
             "/cast title:Lantern Keepers",
             "-c",
             "/cast title:Nothing Like This",
+            "-c",
+            "/announce language language:한국어",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -32,6 +34,7 @@ def test_a_newcomers_upcoming_lists_shows_synced_from_the_local_tvmaze(tmp_path:
     )
     assert done.returncode == 0, done.stderr
     upcoming, cast, missing = done.stdout.split("> /cast", 2)
+    missing, language = missing.split("> /announce", 1)
     for title in ("Lantern Keepers", "Harbour Lights", "Orbit Street"):
         assert title in upcoming
     assert "Season 1, all 8 episodes" in upcoming  # a streaming drop is one release
@@ -39,3 +42,5 @@ def test_a_newcomers_upcoming_lists_shows_synced_from_the_local_tvmaze(tmp_path:
     # Not in the catalogue nor upstream: the lookup's public "thinking..." makes way for a
     # private answer, and the sandbox says it is private.
     assert "(only you can see this)" in missing and "No show called" in missing
+    # A choice is typed as its name, in any language: the command gets its value.
+    assert "now in 한국어" in language, language
