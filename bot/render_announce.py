@@ -6,7 +6,7 @@ replies of ``/announce`` in the admin's; English by default."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -240,13 +240,16 @@ def kinds_text(kinds: Kinds, lang: str = ENGLISH) -> str:
     return texts(lang)(KIND_LABELS[kinds])
 
 
-def _channel_line(c: ChannelConfig, name: str | None = None, tr: Texts = EN) -> str:
+def _channel_line(
+    c: ChannelConfig, name: str | None = None, tr: Texts = EN, spelled: Mapping[str, str] | None = None
+) -> str:
     where = f"<#{c.channel_id}>" if name is None else f"#{escape(name)}"
     bits = [tr(KIND_LABELS[c.kinds])]
     if c.role_id:
         bits.append(tr("pings {role}", role=role_mention(c.role_id)))
     if c.platforms:
-        bits.append(tr("platforms: {platforms}", platforms=", ".join(escape(p) for p in c.platforms)))
+        names = [(spelled or {}).get(p, p) for p in c.platforms]  # "Netflix", as the catalogue has it
+        bits.append(tr("platforms: {platforms}", platforms=", ".join(escape(p) for p in names)))
     if c.shows:
         bits.append(tr.ngettext("{n} show", "{n} shows", len(c.shows)))
     if c.threads:
@@ -272,6 +275,7 @@ def list_embed(
     channels: Sequence[ChannelConfig],
     upcoming: Sequence[DueSlot],
     show_titles: dict[str, str],
+    platform_names: Mapping[str, str] | None = None,
     lang: str = ENGLISH,
 ) -> Embed:
     tr = texts(lang)
@@ -288,7 +292,9 @@ def list_embed(
     fields = [
         {
             "name": tr("Channels"),
-            "value": truncate("\n".join(_channel_line(c, tr=tr) for c in channels), 1024),
+            "value": truncate(
+                "\n".join(_channel_line(c, tr=tr, spelled=platform_names) for c in channels), 1024
+            ),
             "inline": False,
         }
     ]

@@ -385,7 +385,7 @@ class Announce(
         cleanup = await self.settings.reconcile([_state(guild)])  # what the bot missed being deleted
         o = await self.service.overview(guild.id)
         note = cleanup_text([c.name for c in cleanup.channels], cleanup.unpinged, lang) if cleanup else None
-        embed = list_embed(o.guild, o.channels, o.upcoming, o.show_titles, lang)
+        embed = list_embed(o.guild, o.channels, o.upcoming, o.show_titles, o.platform_names, lang)
         await interaction.response.send_message(
             note, embed=_embed(embed), ephemeral=True, allowed_mentions=NO_PINGS
         )

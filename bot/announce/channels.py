@@ -33,9 +33,10 @@ class Overview:
     channels: list[ChannelConfig]
     upcoming: list[DueSlot]
     show_titles: dict[str, str]
+    platform_names: dict[str, str] = field(default_factory=dict)  # a filter's key -> the catalogue's spelling
 
     def embed(self) -> Embed:
-        return list_embed(self.guild, self.channels, self.upcoming, self.show_titles)
+        return list_embed(self.guild, self.channels, self.upcoming, self.show_titles, self.platform_names)
 
 
 @dataclass(frozen=True, slots=True)

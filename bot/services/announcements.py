@@ -187,7 +187,10 @@ class AnnouncementService:
         if upcoming:
             shows = await self.store.get_shows(i.show_id for s in upcoming for i in s.items)
             titles = {k: v.title for k, v in shows.items()}
-        return Overview(guild, channels, upcoming, titles)
+        spelled = {}
+        if any(c.platforms for c in channels):
+            spelled = {p.casefold(): p for p in await self.store.platforms()}
+        return Overview(guild, channels, upcoming, titles, spelled)
 
     async def preview(self, show: Show, now: datetime | None = None, *, lang: str = ENGLISH) -> list[Embed]:
         """The announcement embeds for a show's next dated releases (or its latest ones), in ``lang``

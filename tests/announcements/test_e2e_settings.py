@@ -83,6 +83,9 @@ async def test_a_platform_filter_must_be_a_platform_of_the_catalogue(
     assert "will be posted in" in ok.content and "Platforms: Netflix." in ok.content, ok.content
     config = await running.store.announce_channel(chan.id)
     assert config is not None and config.platforms == ("netflix",)
+    listed = await lc.run_command(guild, admin, ["announce", "list"])
+    channels = listed.message["embeds"][0]["fields"][0]["value"]
+    assert "platforms: Netflix" in channels, channels  # the catalogue's spelling, not the key
     running.clock.set(DUE)
     await running.service.run_due()
     posts = lc.messages(chan)
