@@ -68,10 +68,11 @@ def iana_zones() -> dict[str, str]:
 
 
 def parse_zone(text: str) -> str:
-    """An IANA zone name (any case: ``asia/seoul`` is Asia/Seoul); nothing else a zone database
-    holds (``localtime``, ``posixrules``, ``Factory``, ``right/UTC``)."""
-    name = clean_input(text or "").replace(" ", "_")
-    zone = iana_zones().get(name.casefold())
+    """An IANA zone name (any case: ``asia/seoul`` is Asia/Seoul), or the city of exactly one
+    (``seoul``, ``new york``); nothing else a zone database holds (``localtime``,
+    ``posixrules``, ``Factory``, ``right/UTC``)."""
+    name = clean_input(text or "").strip().replace(" ", "_")
+    zone = iana_zones().get(name.casefold()) or _city_zones().get(name.casefold())
     if zone is None:
         near = process.extractOne(
             name, _menu_zones(), scorer=fuzz.WRatio, processor=str.casefold, score_cutoff=85
@@ -182,6 +183,16 @@ def _unknown_platforms(unknown: Sequence[str], known: Sequence[str]) -> str:
 def _menu_zones() -> tuple[str, ...]:
     """The zones autocomplete offers: regions' cities (no Etc/ offsets, no old aliases), and UTC."""
     return (*(z for z in iana_zones().values() if "/" in z and not z.startswith("Etc/")), "UTC")
+
+
+@cache
+def _city_zones() -> dict[str, str]:
+    """A zone's last part (its city) -> the zone, for the cities only one zone names."""
+    found: dict[str, list[str]] = {}
+    for zone in _menu_zones():
+        if "/" in zone:
+            found.setdefault(zone.rsplit("/", 1)[1].casefold(), []).append(zone)
+    return {city: zones[0] for city, zones in found.items() if len(zones) == 1}
 
 
 def zone_choices(text: str, limit: int = 25) -> list[str]:

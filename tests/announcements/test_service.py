@@ -373,6 +373,10 @@ def test_time_zones_are_real_iana_names() -> None:
     from bot.announce.options import parse_zone
 
     assert parse_zone("asia/seoul") == "Asia/Seoul" and parse_zone(" UTC ") == "UTC"
+    # A city only one zone names is that zone; one two zones name is asked about.
+    assert parse_zone("seoul") == "Asia/Seoul" and parse_zone(" New York ") == "America/New_York"
+    with pytest.raises(BadInput, match="Did you mean"):
+        parse_zone("indianapolis")  # America/Indianapolis and America/Indiana/Indianapolis
     for fake in ("localtime", "posixrules", "Factory", "right/UTC", "posix/UTC", "", "Europe/Atlantis"):
         with pytest.raises(BadInput, match="not a time zone I know"):
             parse_zone(fake)
