@@ -70,6 +70,12 @@ SOURCE_KINDS = frozenset(
         NP_("source", "work"),
     )
 )
+# An event whose title is just its kind's usual name is named in the reader's language.
+EVENT_TITLES = {
+    "press_conference": NP_("event", "Press conference"),
+    "premiere_screening": NP_("event", "Premiere screening"),
+    "trailer": NP_("event", "Trailer"),
+}
 # Discord's own names of the permissions the bot asks for, as its app shows them in each language.
 PERMISSIONS = frozenset(
     (
@@ -390,7 +396,9 @@ def show_embed(d: ShowDetails, lang: str = ENGLISH) -> Embed:
     for ev in d.events[:3]:
         when = when_text(ev.when, lang)
         value = tr("{when} in {place}", when=when, place=escape(ev.place)) if ev.place else when
-        fields.append(_field(escape(ev.title), value, True))
+        usual = EVENT_TITLES.get(ev.kind)
+        title = tr.pgettext("event", usual) if usual and ev.title.casefold() == usual.casefold() else ev.title
+        fields.append(_field(escape(title), value, True))
     if d.links:
         related = [
             f"**{escape(title)}**" + (f" ({escape(link.relation)})" if link.relation != "related" else "")

@@ -30,6 +30,7 @@ Tab completes commands, options and values (values come from the bot's autocompl
   :click LABEL     press a button on the last message (e.g. :click Next)
   :channel NAME    type in another channel (#general, #announcements)
   :messages        show what was posted in the current channel
+  :locale CODE     use Discord in another language (ko, en-US): the bot answers in it
   :help            this text        :quit  leave (Ctrl-D too)"""
 
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
@@ -205,6 +206,7 @@ class Sandbox:
         self.news = self.server.create_channel(self.guild, "announcements", type=5)
         self.you = you
         self.channel = self.general
+        self.locale = "en-US"  # the language your Discord is in (an interaction's locale)
         base = load_settings(require_token=False)
         from dataclasses import replace
 
@@ -325,7 +327,9 @@ class Sandbox:
         if missing:
             return f"Missing {', '.join(m + ':' for m in missing)}"
         result = self.call(
-            self.server.run_command(self.guild, self.you, path, options, channel=self.channel, timeout=15)
+            self.server.run_command(
+                self.guild, self.you, path, options, channel=self.channel, timeout=15, locale=self.locale
+            )
         )
         return self._show_result(result)
 
@@ -348,7 +352,9 @@ class Sandbox:
         if button is None:
             labels = ", ".join(b.get("label", "?") for b in buttons)
             return f"No button {label!r}; the last message has: {labels}"
-        result = self.call(self.server.click_button(self.last_message, button["custom_id"], self.you))
+        result = self.call(
+            self.server.click_button(self.last_message, button["custom_id"], self.you, locale=self.locale)
+        )
         if result.type == 7:
             updated = self.server.message(self.last_message["channel_id"], self.last_message["id"])
             if updated:
@@ -371,7 +377,11 @@ class Sandbox:
     def complete(self, line: str) -> list[str]:
         """Completions for the whole line typed so far (command, option name, or option value)."""
         if not line.startswith("/"):
-            return [c for c in (":click ", ":channel ", ":messages", ":help", ":quit") if c.startswith(line)]
+            return [
+                c
+                for c in (":click ", ":channel ", ":locale ", ":messages", ":help", ":quit")
+                if c.startswith(line)
+            ]
         parsed = split_command(line)
         commands = self.commands()
         options_started = bool(_OPTION.search(line.lstrip("/")))
@@ -411,6 +421,7 @@ class Sandbox:
                     value=last_value,
                     options=typed,
                     channel=self.channel,
+                    locale=self.locale,
                 ),
                 timeout=10,
             )
@@ -555,6 +566,14 @@ def handle(sandbox: Sandbox, line: str) -> str:
                 return "Channels: #general, #announcements"
             sandbox.channel = channel
             return f"Now typing in #{channel.name}."
+        if line.startswith(":locale"):
+            code = line[len(":locale") :].strip()
+            from localcord.validation import LOCALES
+
+            if code not in LOCALES:
+                return "Discord's locales: " + ", ".join(sorted(LOCALES))
+            sandbox.locale = code
+            return f"Your Discord is now in {code}."
         if line == ":messages":
             messages = sandbox.server.messages(sandbox.channel)
             return (
