@@ -26,6 +26,10 @@ def test_a_newcomers_upcoming_lists_shows_synced_from_the_local_tvmaze(tmp_path:
             "/cast title:Nothing Like This",
             "-c",
             "/announce language language:한국어",
+            "-c",
+            ":locale ko",
+            "-c",
+            "/show title:All of Us Are Dead",
         ],
         cwd=ROOT,
         capture_output=True,
@@ -35,6 +39,7 @@ def test_a_newcomers_upcoming_lists_shows_synced_from_the_local_tvmaze(tmp_path:
     assert done.returncode == 0, done.stderr
     upcoming, cast, missing = done.stdout.split("> /cast", 2)
     missing, language = missing.split("> /announce", 1)
+    language, korean = language.split("> :locale ko", 1)
     for title in ("Lantern Keepers", "Harbour Lights", "Orbit Street"):
         assert title in upcoming
     assert "Season 1, all 8 episodes" in upcoming  # a streaming drop is one release
@@ -44,3 +49,5 @@ def test_a_newcomers_upcoming_lists_shows_synced_from_the_local_tvmaze(tmp_path:
     assert "(only you can see this)" in missing and "No show called" in missing
     # A choice is typed as its name, in any language: the command gets its value.
     assert "now in 한국어" in language, language
+    # :locale is the language of your Discord: the answers come in it.
+    assert "제작발표회" in korean and "출연" in korean, korean
