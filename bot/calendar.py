@@ -32,7 +32,7 @@ from bot.calendar_models import Feed, FeedKind, Revision, revise, whole_second
 from bot.i18n import ENGLISH, N_, texts
 from bot.models import Precision, Release, Show
 from bot.planner import Item, collapse
-from bot.render import local_title, region_text
+from bot.render import local_title, note_text, region_text
 from bot.weekly import what_text
 
 BACK = timedelta(days=7)  # what came out this past week stays in the calendar
@@ -91,7 +91,7 @@ def description_text(item: Item, show: Show | None, lang: str = ENGLISH) -> str:
         else:  # the summary says the original title: the other one is the catalogue's main title
             lines.append(tr(INTERNATIONAL_TITLE, title=show.title))
     if first.note:
-        lines.append(first.note)
+        lines.append(note_text(first.note, lang))
     if show and show.synopsis:
         lines += ["", truncate(show.synopsis, SYNOPSIS_MAX)]
     return "\n".join(lines)

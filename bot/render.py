@@ -289,11 +289,45 @@ def scope_text(release: Release, show: Show | None = None, lang: str = ENGLISH) 
     return tr("Film") if show and show.kind.value == "film" else tr("Release")
 
 
+# Notes the TVmaze mapping writes, and the catalogue's most common ones, in the reader's language;
+# any other note is shown as the catalogue writes it.
+_NOTES = (
+    (re.compile(r"All (?P<count>\d+) episodes at once"), N_("All {count} episodes at once")),
+    (
+        re.compile(r"Part (?P<part>\d+): episodes (?P<first>\d+)[–-](?P<last>\d+) at once"),
+        N_("Part {part}: episodes {first}–{last} at once"),
+    ),
+    (
+        re.compile(r"Episodes (?P<first>\d+) and (?P<last>\d+) together"),
+        N_("Episodes {first} and {last} together"),
+    ),
+    (
+        re.compile(r"Episodes (?P<first>\d+)[–-](?P<last>\d+) together"),
+        N_("Episodes {first}–{last} together"),
+    ),
+    (re.compile(r"Season (?P<season>\d+) premiere"), N_("Season {season} premiere")),
+    (re.compile(r"Series premiere"), N_("Series premiere")),
+    (re.compile(r"Series finale"), N_("Series finale")),
+)
+
+
+def note_text(note: str, lang: str = ENGLISH) -> str:
+    """A release's note, in the reader's language when it is one the bot knows."""
+    tr = texts(lang)
+    if tr.english:
+        return note
+    for pattern, msgid in _NOTES:
+        m = pattern.fullmatch(note)
+        if m:
+            return tr(msgid, **m.groupdict())
+    return note
+
+
 def release_line(release: Release, show: Show | None = None, lang: str = ENGLISH) -> str:
     where = " · ".join(x for x in (escape(release.platform), region_text(release.region, lang)) if x)
     line = f"**{scope_text(release, show, lang)}** — {where}: {when_text(release.when, lang)}"
     if release.note:
-        line += f"\n-# {escape(release.note)}"
+        line += f"\n-# {escape(note_text(release.note, lang))}"
     return line
 
 

@@ -23,6 +23,7 @@ from bot.render import (
     episode_code,
     escape,
     local_title,
+    note_text,
     part_text,
     region_text,
     release_line,
@@ -105,7 +106,7 @@ def item_embed(item: Item, show: Show | None, *, late: bool = False, lang: str =
         lines.append(where)
     lines.append(when_text(r.when, lang))
     if r.note:
-        lines.append(f"-# {escape(r.note)}")
+        lines.append(f"-# {escape(note_text(r.note, lang))}")
     if show and show.synopsis:
         lines.append("")
         lines.append(truncate(escape(show.synopsis), SYNOPSIS_MAX))

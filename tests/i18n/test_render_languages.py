@@ -3,6 +3,7 @@ where a server or a reader asked for it."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 from bot.announce.models import ChannelConfig, GuildConfig, Kinds
@@ -91,3 +92,19 @@ def test_the_owners_note_in_the_servers_language() -> None:
     text = owner_dm_text("좀비 팬", "releases", "Missing Access", lang="ko")
     assert text.startswith("Premiere가 **좀비 팬**의 **#releases**에 더 이상 공개 소식을 게시할 수 없습니다")
     assert "`/공지 채널 추가`" in text
+
+
+def test_the_notes_the_bot_writes_are_said_in_korean_and_others_as_written() -> None:
+    from bot.render import note_text, release_line
+
+    assert note_text("All 12 episodes at once", "ko") == "전 12화 동시 공개"
+    assert note_text("Part 2: episodes 9–16 at once", "ko") == "파트 2: 9–16화 동시 공개"
+    assert note_text("Episodes 1-3 together", "ko") == "1–3화 함께 공개"
+    assert note_text("Season 2 premiere", "ko") == "시즌 2 첫 공개"
+    assert note_text("All 12 episodes at once", "en") == "All 12 episodes at once"
+    odd = "Released early on HBO Max on a Friday"
+    assert note_text(odd, "ko") == odd and note_text("All 12 episodes at once, at 5 p.m.", "ko").endswith(
+        "5 p.m."
+    )
+    drop = replace(DROP, note="All 12 episodes at once")
+    assert release_line(drop, AOUAD, "ko").endswith("-# 전 12화 동시 공개")
