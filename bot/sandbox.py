@@ -27,7 +27,7 @@ HELP = """Type a slash command as in Discord, options as name:value, for example
   /upcoming days:30
   /announce channel add channel:#announcements
 Tab completes commands, options and values (values come from the bot's autocomplete).
-  :click LABEL     press a button on the last message (e.g. :click Next)
+  :click LABEL     press a button (the newest message shown that has one; e.g. :click Next)
   :channel NAME    type in another channel (#general, #announcements)
   :messages        show what was posted in the current channel
   :locale CODE     use Discord in another language (ko, en-US): the bot answers in it
@@ -181,7 +181,7 @@ class Sandbox:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="sandbox-loop", daemon=True)
         self.channel: Any = None
-        self.last_message: dict[str, Any] | None = None
+        self.shown: list[dict[str, Any]] = []  # the messages shown, newest last (for :click)
         self.seen: set[str] = set()
         self.picked: dict[str, str] = {}  # autocomplete name -> value, as Discord sends the value
 
@@ -202,6 +202,13 @@ class Sandbox:
         await self.server.start()
         you = self.server.create_user("you")
         self.guild = self.server.create_guild("Sandbox", owner=you)
+        # The bot as an admin invites it to try everything: role buttons, threads, events too.
+        from localcord import permissions as perms
+
+        extra = perms.MANAGE_ROLES | perms.CREATE_EVENTS | perms.MANAGE_EVENTS | perms.CREATE_PUBLIC_THREADS
+        self.server.set_bot_permissions(
+            self.guild, perms.DEFAULT_BOT | extra | perms.SEND_MESSAGES_IN_THREADS
+        )
         self.general = self.server.create_channel(self.guild, "general")
         self.news = self.server.create_channel(self.guild, "announcements", type=5)
         self.you = you
@@ -336,7 +343,7 @@ class Sandbox:
     def _show_result(self, result: Any) -> str:
         out = []
         for message in result.messages:
-            self.last_message = message
+            self.shown.append(message)
             self.seen.add(message["id"])
             # A follow-up carries its own flags (a private error after a public "thinking...").
             private = result.ephemeral or bool(message.get("flags", 0) & 64)
@@ -345,20 +352,25 @@ class Sandbox:
         return "\n".join(out) if out else "(no answer)"
 
     def click(self, label: str) -> str:
-        if not self.last_message:
-            return "No message with buttons yet."
-        buttons = [c for row in self.last_message.get("components", []) for c in row.get("components", [])]
-        button = next((b for b in buttons if b.get("label", "").lower() == label.lower()), None)
-        if button is None:
-            labels = ", ".join(b.get("label", "?") for b in buttons)
-            return f"No button {label!r}; the last message has: {labels}"
+        """Press the button called ``label`` on the newest message shown that has one."""
+
+        def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+            return [c for row in message.get("components", []) for c in row.get("components", [])]
+
+        for message in reversed(self.shown[-50:]):
+            button = next((b for b in buttons(message) if b.get("label", "").lower() == label.lower()), None)
+            if button is not None:
+                break
+        else:
+            labels = sorted({b.get("label", "?") for m in self.shown[-50:] for b in buttons(m)})
+            return f"No button {label!r}; buttons shown: {', '.join(labels) or 'none yet'}"
         result = self.call(
-            self.server.click_button(self.last_message, button["custom_id"], self.you, locale=self.locale)
+            self.server.click_button(message, button["custom_id"], self.you, locale=self.locale)
         )
         if result.type == 7:
-            updated = self.server.message(self.last_message["channel_id"], self.last_message["id"])
+            updated = self.server.message(message["channel_id"], message["id"])
             if updated:
-                self.last_message = updated
+                self.shown.append(updated)
                 return render_message(updated, now=self.clock(), names=self.names())
         return self._show_result(result)
 
@@ -369,6 +381,7 @@ class Sandbox:
             for message in self.server.messages(channel):
                 if message["id"] not in self.seen:
                     self.seen.add(message["id"])
+                    self.shown.append(message)
                     out.append(
                         f"#{channel.name}: " + render_message(message, now=self.clock(), names=self.names())
                     )

@@ -43,3 +43,13 @@ def test_a_named_role_is_made_once_then_reused(sandbox):
 
 def test_the_default_role_shows_as_at_everyone(sandbox):
     assert sandbox.names()[sandbox.guild.id] == "@everyone"
+
+
+def test_a_role_button_can_be_posted_and_pressed(sandbox):
+    # The sandbox's bot has what an admin's invite gives it (Manage Roles among them), and
+    # :click finds the button on the message the bot posted in #general.
+    out = handle(sandbox, "/announce rolebutton channel:#general role:@Pingers")
+    assert "Posted the button in #general" in out, out
+    assert "You now have @Pingers" in handle(sandbox, ":click Ping me for releases")
+    assert "Removed @Pingers" in handle(sandbox, ":click ping me for releases")
+    assert "buttons shown: Ping me for releases" in handle(sandbox, ":click Next")
