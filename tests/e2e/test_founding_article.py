@@ -46,6 +46,9 @@ async def test_the_article_from_the_show_outwards(world) -> None:  # noqa: F811
 
     release = await ask(world, "release", title="Now at Our School")
     assert f"<t:{RELEASE_TS}:F>" in release and "Worldwide" in release
+    for nickname in ("지우학", "aoad"):  # what fans call it, in Korea and in English
+        short = await ask(world, "release", title=nickname)
+        assert "All of Us Are Dead" in short and f"<t:{RELEASE_TS}:F>" in short
 
 
 async def test_the_article_from_its_people_and_the_works_it_names(world) -> None:  # noqa: F811
