@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -222,10 +223,20 @@ class CatalogueService:
     async def _choices(self, matches: list[Match], kind: str) -> list[Choice]:
         """A choice per match, labelled with its title or name, and what matched when that differs."""
         display = await self.store.display_names(kind, [m.ref for m in matches])
+        names = {m.ref: display.get(m.ref, m.text) for m in matches}
+        # Shows of one title ("The Office" of NBC and of the BBC) are told apart by their first
+        # year and platform, which only they are read for.
+        counts = Counter(n.casefold() for n in names.values())
+        alike = [ref for ref, n in names.items() if counts[n.casefold()] > 1] if kind == "show" else []
+        shows = await self.store.get_shows(alike) if alike else {}
         out = []
         for m in matches:
-            name = display.get(m.ref, m.text)
+            name = names[m.ref]
             label = name if m.text == name else f"{name} ({m.text})"
+            show = shows.get(m.ref)
+            if show is not None:
+                apart = [x for x in ((show.premiered or "")[:4], show.platform or show.country) if x]
+                label += f" · {' · '.join(apart)}" if apart else ""
             out.append(Choice(_fit(label), m.ref, name))
         return out
 

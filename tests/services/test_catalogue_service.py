@@ -208,3 +208,21 @@ async def test_show_details_say_whether_the_premiere_is_out(catalogue, clock):
     assert (await catalogue.show_details(show)).out is True
     clock.set(datetime(2022, 1, 28, 7, 59, tzinfo=UTC))
     assert (await catalogue.show_details(show)).out is False
+
+
+async def test_autocomplete_tells_shows_of_one_title_apart(catalogue):
+    from bot.models import Show, ShowRecord
+
+    await catalogue.store.import_records(
+        [
+            ShowRecord(Show("the-office-us", "The Office", platform="NBC", premiered="2005-03-24")),
+            ShowRecord(Show("the-office-uk", "The Office", platform="BBC Two", premiered="2001-07-09")),
+            ShowRecord(Show("the-office-party", "The Office Party")),
+        ]
+    )
+    await catalogue.refresh()
+    labels = {c.value: c.name for c in await catalogue.autocomplete_shows("the office")}
+    assert labels["the-office-us"] == "The Office · 2005 · NBC"
+    assert labels["the-office-uk"] == "The Office · 2001 · BBC Two"
+    assert labels["the-office-party"] == "The Office Party"  # a title of its own: as it is
+    assert (await catalogue.autocomplete_shows("all of us"))[0].name == "All of Us Are Dead"
