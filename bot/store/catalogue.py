@@ -130,12 +130,13 @@ class CatalogueReads:
         platform: str | None = None,
         limit: int = 25,
         count_to: int = 125,
+        offset: int = 0,
     ) -> tuple[list[Release], int]:
-        """Releases still ahead of ``now`` that start before ``end``, earliest first: the first
-        ``limit`` of them, and how many there are, counted up to ``count_to + 1`` (more than
-        ``count_to`` comes back as ``count_to + 1``). A date-only release is still ahead for the
-        whole of its day, a month or year release for the whole of its month or year; any other
-        from its instant on (TBA never).
+        """Releases still ahead of ``now`` that start before ``end``, earliest first: ``limit`` of
+        them after the first ``offset`` (a page), and how many there are in all, counted up to
+        ``count_to + 1`` (more than ``count_to`` comes back as ``count_to + 1``). A date-only
+        release is still ahead for the whole of its day, a month or year release for the whole of
+        its month or year; any other from its instant on (TBA never).
 
         Each part is one short range of ``releases_instant`` (``upcoming_parts``), so the cost
         follows the window listed and not the catalogue: the releases from ``now`` on, and those
@@ -152,22 +153,29 @@ class CatalogueReads:
             for i, where in enumerate(parts)
         )
         counted = " UNION ALL ".join(f"SELECT 1 FROM releases WHERE {where}" for where in parts)  # noqa: S608
-        # One statement: the list, and the count (only when the list is full: else it is the list's).
+        # One statement: the list, and the count (only when the list is full or a later page:
+        # else it is the list's).
         rows = await self.reads.query(
-            f"WITH listed AS ({listed} {order} LIMIT ?) "  # noqa: S608
-            "SELECT r.*, CASE WHEN (SELECT count(*) FROM listed) < ? THEN (SELECT count(*) FROM listed) "
+            f"WITH listed AS ({listed} {order} LIMIT ? OFFSET ?) "  # noqa: S608
+            "SELECT r.*, CASE WHEN ? = 0 AND (SELECT count(*) FROM listed) < ? "
+            "THEN (SELECT count(*) FROM listed) "
             f"ELSE (SELECT count(*) FROM ({counted} LIMIT ?) AS n) END AS upcoming_total "
             f"FROM listed l JOIN releases r ON r.{key} = l.k "
             "ORDER BY l.instant, l.show_id, l.season, l.episode",
             [
-                *(a for p in params for a in (*p, limit)),
+                *(a for p in params for a in (*p, offset + limit)),
                 limit,
+                offset,
+                offset,
                 limit,
                 *(a for p in params for a in p),
                 count_to + 1,
             ],
         )
-        return [release_from_row(r) for r in rows], rows[0]["upcoming_total"] if rows else 0
+        if rows or offset == 0:
+            return [release_from_row(r) for r in rows], rows[0]["upcoming_total"] if rows else 0
+        # A page past the end (the catalogue changed since): nothing listed, the count alone.
+        return [], (await self.upcoming_releases(now, end, platform=platform, limit=1, count_to=count_to))[1]
 
     @staticmethod
     def upcoming_parts(

@@ -90,6 +90,13 @@ async def test_upcoming_releases_follow_the_rule_and_count_up_to_a_bound(store: 
                     assert [r.id for r in got] == [r.id for r in expected[:limit]], (now, days, platform)
                     assert total == min(len(expected), count_to + 1), (now, days, platform, limit)
                     checked += len(got)
+                for offset in (1, 25, len(expected) - 1, len(expected) + 3):  # pages after the first
+                    got, total = await store.upcoming_releases(
+                        now, end, platform=platform, limit=10, count_to=1_000, offset=max(offset, 0)
+                    )
+                    page = expected[max(offset, 0) : max(offset, 0) + 10]
+                    assert [r.id for r in got] == [r.id for r in page], (now, days, platform, offset)
+                    assert total == len(expected), (now, days, platform, offset)
     assert checked > 1_000  # the moments see plenty of each kind
 
 
