@@ -487,7 +487,9 @@ def release_embed(answer: ReleaseAnswer, lang: str = ENGLISH) -> Embed:
     return _embed(title, "\n".join(lines))
 
 
-def upcoming_embed(up: Upcoming, limit: int = 25, lang: str = ENGLISH) -> Embed:
+def upcoming_embed(up: Upcoming, limit: int = 25, lang: str = ENGLISH, *, paged: bool = False) -> Embed:
+    """/upcoming's answer. ``paged``: the message has page buttons, so a page says which it is
+    and only the last one what is beyond the count; without them the first page counts the rest."""
     tr = texts(lang)
     if up.platform:
         title = tr.ngettext(
@@ -508,6 +510,17 @@ def upcoming_embed(up: Upcoming, limit: int = 25, lang: str = ENGLISH) -> Embed:
             when = when_text(item.release.when, lang)
             line = line.replace(when, f"{when} ({under_way})", 1)
         lines.append(line)
+    if paged:
+        if up.more_than and up.page >= up.pages - 1:
+            lines.append(tr("…and more. Narrow it with `days` or `platform`."))
+        embed = _embed(title, "\n".join(lines))
+        page = tr("page {page} of {pages}", page=up.page + 1, pages=up.pages)
+        if up.more_than:
+            page += " · " + tr("over {n:,} releases", n=up.count)
+        else:
+            page += " · " + tr.ngettext("{n:,} release", "{n:,} releases", up.count)
+        embed["footer"] = {"text": f"{FOOTER} · {page}"}
+        return embed
     more = up.count - min(len(up.items), limit)
     if more > 0 and up.more_than:
         lines.append(tr("…and over {more:,} more. Narrow it with `days` or `platform`.", more=more))

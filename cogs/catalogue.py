@@ -13,10 +13,19 @@ from discord.ext import commands
 
 from bot import render
 from bot.errors import NotFound
-from bot.i18n import ENGLISH, N_, texts
 from bot.models import Person, Role, Show
 from bot.services.catalogue import check_query
-from bot.translator import lname, reader, reader_language
+from bot.translator import lname, reader_language
+from cogs.pages import (
+    CastPageButton,
+    ExpiredPages,
+    Pages,
+    UpcomingKey,
+    UpcomingPageButton,
+    cast_page_view,
+    embed,
+    upcoming_page_view,
+)
 
 if TYPE_CHECKING:
     from bot.client import PremiereBot
@@ -102,184 +111,6 @@ class PersonTransformer(app_commands.Transformer):
         self, interaction: discord.Interaction, value: str
     ) -> list[app_commands.Choice[str]]:
         return _choices(await _service(interaction).autocomplete_people(value))
-
-
-def embed(data: dict[str, Any]) -> discord.Embed:
-    return discord.Embed.from_dict(data)
-
-
-NOT_YOUR_PAGES = N_("These pages belong to someone else's command; run it yourself to browse.")
-PREVIOUS = N_("Previous")
-NEXT = N_("Next")
-
-
-class Pages(discord.ui.View):
-    """Previous / next buttons over a list of embeds; only the person who asked can turn pages."""
-
-    def __init__(
-        self, pages: list[dict[str, Any]], owner_id: int, *, timeout: float = 300, lang: str = ENGLISH
-    ) -> None:
-        super().__init__(timeout=timeout)
-        self.pages = pages
-        self.owner_id = owner_id
-        self.index = 0
-        self.message: discord.InteractionMessage | None = None
-        tr = texts(lang)
-        self.previous.label, self.next.label = tr(PREVIOUS), tr(NEXT)
-        self._sync_buttons()
-
-    def _sync_buttons(self) -> None:
-        self.previous.disabled = self.index == 0
-        self.next.disabled = self.index >= len(self.pages) - 1
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(reader(interaction)(NOT_YOUR_PAGES), ephemeral=True)
-            return False
-        return True
-
-    async def _show(self, interaction: discord.Interaction) -> None:
-        self._sync_buttons()
-        await interaction.response.edit_message(embed=embed(self.pages[self.index]), view=self)
-
-    @discord.ui.button(
-        label="Previous", emoji="◀", style=discord.ButtonStyle.secondary, custom_id="pages:prev"
-    )
-    async def previous(self, interaction: discord.Interaction, _: discord.ui.Button[Pages]) -> None:
-        self.index = max(0, self.index - 1)
-        await self._show(interaction)
-
-    @discord.ui.button(label="Next", emoji="▶", style=discord.ButtonStyle.secondary, custom_id="pages:next")
-    async def next(self, interaction: discord.Interaction, _: discord.ui.Button[Pages]) -> None:
-        self.index = min(len(self.pages) - 1, self.index + 1)
-        await self._show(interaction)
-
-    async def on_timeout(self) -> None:
-        if self.message is not None:
-            try:
-                await self.message.edit(view=None)
-            except discord.HTTPException:
-                pass
-
-
-CAST_PAGE_ID = "cast:{page}:{owner}:{role}:{show}"
-
-
-class CastPageButton(
-    discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"cast:(?P<page>\d+):(?P<owner>\d+):(?P<role>[a-z_]*):(?P<show>[^:]+)",
-):
-    """A page button of /cast that carries its state in its custom id, so it keeps working after
-    the bot restarts: the page is built again from the catalogue when it is pressed."""
-
-    def __init__(
-        self,
-        show_id: str,
-        role: str,
-        page: int,
-        owner_id: int,
-        *,
-        label: str,
-        disabled: bool,
-        previous: bool | None = None,
-    ) -> None:
-        self.show_id, self.role, self.page, self.owner_id = show_id, role, page, owner_id
-        custom_id = CAST_PAGE_ID.format(page=page, owner=owner_id, role=role, show=show_id)
-        emoji = "◀" if (label == PREVIOUS if previous is None else previous) else "▶"
-        super().__init__(
-            discord.ui.Button(
-                label=label,
-                emoji=emoji,
-                style=discord.ButtonStyle.secondary,
-                custom_id=custom_id,
-                disabled=disabled,
-            )
-        )
-
-    @classmethod
-    async def from_custom_id(  # type: ignore[override]
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
-    ) -> CastPageButton:
-        return cls(
-            match["show"],
-            match["role"],
-            int(match["page"]),
-            int(match["owner"]),
-            label=item.label or NEXT,
-            disabled=False,
-            previous=str(item.emoji) == "◀",
-        )
-
-    @staticmethod
-    def fits(show_id: str, owner_id: int) -> bool:
-        return len(CAST_PAGE_ID.format(page=999, owner=owner_id, role="original_author", show=show_id)) <= 100
-
-    async def interaction_check(self, interaction: discord.Interaction) -> bool:  # type: ignore[override]
-        if interaction.user.id != self.owner_id:
-            await interaction.response.send_message(reader(interaction)(NOT_YOUR_PAGES), ephemeral=True)
-            return False
-        return True
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        service = _service(interaction)
-        lang = reader_language(interaction)
-        tr = texts(lang)
-        show = await service.store.get_show(self.show_id)
-        if show is None:
-            await interaction.response.send_message(
-                tr("That show is no longer in the catalogue."), ephemeral=True
-            )
-            return
-        sheet = await service.cast(show, Role(self.role) if self.role else None)
-        pages = render.cast_pages(sheet, lang=lang)
-        page = max(0, min(self.page, len(pages) - 1))
-        await interaction.response.edit_message(
-            embed=embed(pages[page]),
-            view=cast_page_view(self.show_id, self.role, page, len(pages), self.owner_id, lang=lang),
-        )
-
-
-def cast_page_view(
-    show_id: str, role: str, page: int, count: int, owner_id: int, *, lang: str = ENGLISH
-) -> discord.ui.View:
-    tr = texts(lang)
-    view = discord.ui.View(timeout=None)
-    view.add_item(
-        CastPageButton(
-            show_id, role, max(page - 1, 0), owner_id, label=tr(PREVIOUS), disabled=page == 0, previous=True
-        )
-    )
-    view.add_item(
-        CastPageButton(
-            show_id,
-            role,
-            min(page + 1, count - 1),
-            owner_id,
-            label=tr(NEXT),
-            disabled=page >= count - 1,
-            previous=False,
-        )
-    )
-    return view
-
-
-class ExpiredPages(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pages:(?P<which>prev|next)"):
-    """A page button whose pages lived only in a process that has since stopped: say so."""
-
-    def __init__(self, which: str) -> None:
-        super().__init__(discord.ui.Button(label=which, custom_id=f"pages:{which}"))
-
-    @classmethod
-    async def from_custom_id(  # type: ignore[override]
-        cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
-    ) -> ExpiredPages:
-        return cls(match["which"])
-
-    async def callback(self, interaction: discord.Interaction) -> None:  # type: ignore[override]
-        tr = reader(interaction)
-        await interaction.response.send_message(
-            tr("These pages have expired; run the command again to browse them."), ephemeral=True
-        )
 
 
 ROLE_CHOICES = [
@@ -382,9 +213,17 @@ class Catalogue(commands.Cog):
         platform: app_commands.Range[str, 1, 100] | None = None,
     ) -> None:
         answer = await self.service.upcoming(days, platform)
+        lang = reader_language(interaction)
+        key = UpcomingKey.of(answer, interaction.user.id)
+        if answer.pages > 1 and key.fits():  # pages to turn, with buttons that outlive a restart
+            await interaction.response.send_message(
+                embed=embed(render.upcoming_embed(answer, lang=lang, paged=True)),
+                view=upcoming_page_view(answer, key, lang=lang),
+                allowed_mentions=NO_PINGS,
+            )
+            return
         await interaction.response.send_message(
-            embed=embed(render.upcoming_embed(answer, lang=reader_language(interaction))),
-            allowed_mentions=NO_PINGS,
+            embed=embed(render.upcoming_embed(answer, lang=lang)), allowed_mentions=NO_PINGS
         )
 
     @upcoming.autocomplete("platform")
@@ -413,5 +252,5 @@ class Catalogue(commands.Cog):
 
 
 async def setup(bot: PremiereBot) -> None:
-    bot.add_dynamic_items(CastPageButton, ExpiredPages)
+    bot.add_dynamic_items(CastPageButton, UpcomingPageButton, ExpiredPages)
     await bot.add_cog(Catalogue(bot))

@@ -21,6 +21,7 @@ MAX_CHOICES = 25  # Discord's limit for autocomplete
 UPCOMING_MAX_DAYS = 366
 UPCOMING_SHOWN = 25  # releases /upcoming lists; the rest are counted ...
 UPCOMING_COUNTED = 100  # ... up to this many ("over 100 more" past it: a count costs what it reads)
+UPCOMING_PAGES = (UPCOMING_SHOWN + UPCOMING_COUNTED) // UPCOMING_SHOWN  # pages to turn: what is counted
 _TITLE_MEMORY = 4096  # titles of recently offered shows, for title_of
 LOOKUP_MIN_SIMILARITY = 85  # rapidfuzz ratio of a looked-up title to what was typed
 
@@ -74,10 +75,17 @@ class Upcoming:
     items: list[UpcomingItem] = field(default_factory=list)  # the first ones, earliest first
     total: int | None = None  # how many there are in all (None: len(items))
     more_than: bool = False  # there are more than ``total`` (counting stopped there)
+    page: int = 0  # ``items`` are this page's (of UPCOMING_SHOWN each), from 0
 
     @property
     def count(self) -> int:
-        return len(self.items) if self.total is None else max(self.total, len(self.items))
+        shown = self.page * UPCOMING_SHOWN + len(self.items)
+        return shown if self.total is None else max(self.total, shown)
+
+    @property
+    def pages(self) -> int:
+        """Pages of UPCOMING_SHOWN: what was counted (past the count, narrowing the window helps)."""
+        return max(1, -(-min(self.count, UPCOMING_PAGES * UPCOMING_SHOWN) // UPCOMING_SHOWN))
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,8 +335,10 @@ class CatalogueService:
         return ReleaseAnswer(show, exact, found, label)
 
     async def upcoming(
-        self, days: int = 7, platform: str | None = None, *, now: datetime | None = None
+        self, days: int = 7, platform: str | None = None, *, now: datetime | None = None, page: int = 0
     ) -> Upcoming:
+        """What comes out in the ``days`` after ``now``: page ``page`` of UPCOMING_SHOWN (the
+        pages go as far as the count, UPCOMING_PAGES of them), and how many there are."""
         if not 1 <= days <= UPCOMING_MAX_DAYS:
             raise BadInput(Msg("Pick between 1 and {max} days.", max=UPCOMING_MAX_DAYS))
         start = now or self.clock()
@@ -339,16 +349,23 @@ class CatalogueService:
         # What is listed, and a count of the rest up to UPCOMING_COUNTED: releases still ahead of
         # `start` (a date-only release is upcoming for the whole of its day).
         counted = UPCOMING_SHOWN + UPCOMING_COUNTED
+        page = max(0, min(page, UPCOMING_PAGES - 1))
         releases, total = await self.store.upcoming_releases(
-            start, start + timedelta(days=days), platform=platform, limit=UPCOMING_SHOWN, count_to=counted
+            start,
+            start + timedelta(days=days),
+            platform=platform,
+            limit=UPCOMING_SHOWN,
+            count_to=counted,
+            offset=page * UPCOMING_SHOWN,
         )
         if platform is not None and total == 0:
             await self._check_platform(platform)
         shows = await self.store.get_shows(r.show_id for r in releases)
         items = [UpcomingItem(r, shows[r.show_id]) for r in releases if r.show_id in shows]
+        gone = len(releases) - len(items)  # releases of a show removed meanwhile
         if total > counted:  # counting stopped at counted + 1: there are more than `counted`
-            return Upcoming(start, days, platform, items, counted - (len(releases) - len(items)), True)
-        return Upcoming(start, days, platform, items, total - (len(releases) - len(items)))
+            return Upcoming(start, days, platform, items, counted - gone, True, page)
+        return Upcoming(start, days, platform, items, total - gone, page=page)
 
     async def _check_platform(self, platform: str) -> None:
         """Refuse a platform the catalogue names nowhere (nothing would ever be listed for it),

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.models import Credit, Person, Role, Show, ShowRecord
+from bot.models import Credit, Person, Release, Role, Scope, Show, ShowRecord, When
 from tests.conftest import RunningBot, settings_for
 
 AOUAD = "all-of-us-are-dead"
@@ -216,6 +216,52 @@ async def test_long_casts_page_with_buttons_for_the_asker_only(world):
     assert again.type == 7
     page3 = lc.message(channel, msg["id"]) if msg.get("channel_id") else again.message
     assert "page 3 of 3" in embed_text(page3) and "Actor 31**" in embed_text(page3)
+
+
+async def test_a_long_upcoming_list_pages_with_buttons_that_keep_its_window(world):
+    lc, guild, channel, alice, running = world
+    show = Show("daily-show", "Daily Show", platform="Daily TV")
+    start = datetime(2022, 1, 22, 9, 0, tzinfo=UTC)
+    releases = [
+        Release(
+            show.id,
+            When.parse(f"{(start + timedelta(days=n)).date()}T18:00", "Asia/Seoul"),
+            Scope.EPISODE,
+            season=1,
+            episode=n + 1,
+            platform="Daily TV",
+        )
+        for n in range(60)
+    ]
+    await running.store.import_records([ShowRecord(show, releases=releases)])
+    await running.catalogue.refresh()
+    options = {"days": 90, "platform": "Daily TV"}
+    res = await lc.run_command(guild, alice, "upcoming", options=options, channel=channel)
+    msg = res.message
+    first = embed_text(msg)
+    assert "page 1 of 3 · 60 releases" in first, first
+    assert "S1E25" in first and "S1E26" not in first and "more" not in first
+    ids = {b["label"]: b["custom_id"] for row in msg["components"] for b in row["components"]}
+    refused = await lc.click_button(msg, ids["Next"], lc.create_member(guild, "bob"))
+    assert refused.ephemeral and "someone else's" in refused.content
+
+    # Pressed a day later and after a restart: page 2 of the window that was asked for.
+    running.clock.set(running.clock() + timedelta(days=1))
+    await running.close()
+    await running.start()
+    pressed = await lc.click_button(msg, ids["Next"], alice)
+    assert pressed.type == 7
+    page2 = lc.message(channel, msg["id"])
+    text = embed_text(page2)
+    assert "page 2 of 3" in text and "S1E26" in text and "S1E50" in text and "S1E51" not in text, text
+    ids = {b["label"]: b["custom_id"] for row in page2["components"] for b in row["components"]}
+    await lc.click_button(page2, ids["Next"], alice)
+    last = lc.message(channel, msg["id"])
+    assert "page 3 of 3" in embed_text(last) and "S1E60" in embed_text(last)
+    assert [b.get("disabled", False) for row in last["components"] for b in row["components"]] == [
+        False,
+        True,
+    ]
 
 
 async def test_sync_is_refused_to_anyone_but_the_owner(world):
