@@ -358,6 +358,9 @@ class CatalogueService:
             count_to=counted,
             offset=page * UPCOMING_SHOWN,
         )
+        if not releases and page > 0 and total > 0:  # fewer pages than when the buttons were made
+            last = (min(total, counted) - 1) // UPCOMING_SHOWN
+            return await self.upcoming(days, platform, now=start, page=last)
         if platform is not None and total == 0:
             await self._check_platform(platform)
         shows = await self.store.get_shows(r.show_id for r in releases)

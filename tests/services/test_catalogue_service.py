@@ -226,3 +226,25 @@ async def test_autocomplete_tells_shows_of_one_title_apart(catalogue):
     assert labels["the-office-uk"] == "The Office · 2001 · BBC Two"
     assert labels["the-office-party"] == "The Office Party"  # a title of its own: as it is
     assert (await catalogue.autocomplete_shows("all of us"))[0].name == "All of Us Are Dead"
+
+
+async def test_upcoming_pages_and_a_page_past_the_end(catalogue, clock):
+    from bot.models import Release, Show, ShowRecord, When
+
+    show = Show("daily", "Daily", platform="Daily TV")
+    day = clock().date()
+    releases = [
+        Release(
+            show.id, When.parse(str(day + timedelta(days=n + 1)), "UTC"), Scope.EPISODE, 1, n + 1, "Daily TV"
+        )
+        for n in range(30)
+    ]
+    await catalogue.store.import_records([ShowRecord(show, releases=releases)])
+    first = await catalogue.upcoming(60, "Daily TV", now=clock())
+    assert (first.pages, first.count, len(first.items)) == (2, 30, 25)
+    second = await catalogue.upcoming(60, "Daily TV", now=clock(), page=1)
+    assert [i.release.episode for i in second.items] == [26, 27, 28, 29, 30] and second.page == 1
+    # The list shrank since the buttons were made: a page past the end is the last one there is.
+    far = await catalogue.upcoming(60, "Daily TV", now=clock() + timedelta(days=20), page=1)
+    assert far.page == 0 and [i.release.episode for i in far.items] == list(range(20, 31))
+    assert (await catalogue.upcoming(60, "Daily TV", now=clock(), page=99)).page == 1  # the last there is
