@@ -233,19 +233,37 @@ class CatalogueService:
         display = await self.store.display_names(kind, [m.ref for m in matches])
         names = {m.ref: display.get(m.ref, m.text) for m in matches}
         # Shows of one title ("The Office" of NBC and of the BBC) are told apart by their first
-        # year and platform, which only they are read for.
+        # year and platform, people of one name by the show they are best known for (billed
+        # highest in): read only for them.
         counts = Counter(n.casefold() for n in names.values())
-        alike = [ref for ref, n in names.items() if counts[n.casefold()] > 1] if kind == "show" else []
-        shows = await self.store.get_shows(alike) if alike else {}
+        alike = [ref for ref, n in names.items() if counts[n.casefold()] > 1][:MAX_CHOICES]
+        apart = await (self._shows_apart(alike) if kind == "show" else self._people_apart(alike))
         out = []
         for m in matches:
             name = names[m.ref]
             label = name if m.text == name else f"{name} ({m.text})"
-            show = shows.get(m.ref)
-            if show is not None:
-                apart = [x for x in ((show.premiered or "")[:4], show.platform or show.country) if x]
-                label += f" · {' · '.join(apart)}" if apart else ""
+            if apart.get(m.ref):
+                label += f" · {apart[m.ref]}"
             out.append(Choice(_fit(label), m.ref, name))
+        return out
+
+    async def _shows_apart(self, show_ids: list[str]) -> dict[str, str]:
+        shows = await self.store.get_shows(show_ids) if show_ids else {}
+        return {
+            ref: " · ".join(x for x in ((s.premiered or "")[:4], s.platform or s.country) if x)
+            for ref, s in shows.items()
+        }
+
+    async def _people_apart(self, person_ids: list[str]) -> dict[str, str]:
+        out = {}
+        for ref in person_ids:
+            credits = await self.store.person_credits(ref)
+            if credits:
+                c = min(
+                    (c for c, _ in credits), key=lambda c: (c.role is not Role.CAST, c.order == 0, c.order)
+                )
+                best = next(cs for cs in credits if cs[0] is c)
+                out[ref] = best[1].title
         return out
 
     async def _default_choices(self, kind: str) -> list[Choice]:

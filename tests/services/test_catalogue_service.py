@@ -248,3 +248,23 @@ async def test_upcoming_pages_and_a_page_past_the_end(catalogue, clock):
     far = await catalogue.upcoming(60, "Daily TV", now=clock() + timedelta(days=20), page=1)
     assert far.page == 0 and [i.release.episode for i in far.items] == list(range(20, 31))
     assert (await catalogue.upcoming(60, "Daily TV", now=clock(), page=99)).page == 1  # the last there is
+
+
+async def test_autocomplete_tells_people_of_one_name_apart_by_what_they_are_known_for(catalogue):
+    from bot.models import Credit, Person, Show, ShowRecord
+
+    one, two = Person("kim-ji-won-1", "Kim Ji-won"), Person("kim-ji-won-2", "Kim Ji-won")
+    await catalogue.store.import_records(
+        [
+            ShowRecord(
+                Show("liberation", "My Liberation Notes"), [Credit("liberation", one, Role.CAST, "A", 1)]
+            ),
+            ShowRecord(Show("queen", "Queen of Tears"), [Credit("queen", one, Role.CAST, "Hong Hae-in", 1)]),
+            ShowRecord(Show("docu", "A Documentary"), [Credit("docu", two, Role.DIRECTOR)]),
+        ]
+    )
+    await catalogue.refresh()
+    labels = {c.value: c.name for c in await catalogue.autocomplete_people("kim ji-won")}
+    assert labels["kim-ji-won-1"] in ("Kim Ji-won · My Liberation Notes", "Kim Ji-won · Queen of Tears")
+    assert labels["kim-ji-won-2"] == "Kim Ji-won · A Documentary"
+    assert (await catalogue.autocomplete_people("park ji-hu"))[0].name == "Park Ji-hu"
