@@ -391,6 +391,9 @@ def show_embed(d: ShowDetails, lang: str = ENGLISH) -> Embed:
     if s.ended and d.premiere:
         ended = when_text(When.parse(s.ended), lang) if _is_date(s.ended) else escape(s.ended)
         fields.append(_field(tr("Ended"), ended, True))
+    if d.next is not None and d.next != d.premiere:  # a running show's next episode or season
+        what = f"**{scope_text(d.next, s, lang)}** — {when_text(d.next.when, lang)}"
+        fields.append(_field(tr("Next release"), what, True))
     if s.kind.value == "series":
         if s.season_count and s.season_count > 1:
             if s.episode_count:
@@ -484,6 +487,8 @@ def release_embed(answer: ReleaseAnswer, lang: str = ENGLISH) -> Embed:
     lines = [release_line(r, s, lang) for r in answer.releases[:20]]
     if len(answer.releases) > 20:
         lines.append(tr("…and {n} more releases.", n=len(answer.releases) - 20))
+    if answer.next is not None:
+        lines.append(tr("Next release: {release}", release=release_line(answer.next, s, lang)))
     return _embed(title, "\n".join(lines))
 
 

@@ -43,6 +43,7 @@ class ShowDetails:
     premiere: Release | None  # the earliest dated release
     links: list[tuple[Link, str]] = field(default_factory=list)  # related shows, with their titles
     out: bool | None = None  # the premiere is out (True), still ahead (False), or not known to be
+    next: Release | None = None  # the next release still ahead, when it is not the premiere
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +60,7 @@ class ReleaseAnswer:
     releases: list[Release]
     episode: Episode | None = None
     asked_episode: str | None = None  # what the user asked for, when it was an episode
+    next: Release | None = None  # the next release still ahead, when ``releases`` leave it out
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,8 +307,10 @@ class CatalogueService:
         dated = [r for r in releases if r.when.instant is not None]
         premiere = min(dated, key=lambda r: r.when.instant) if dated else None  # type: ignore[arg-type,return-value]
         links = await self.store.linked_shows(show.id)
-        out = None if premiere is None else is_out(premiere.when, self.clock())
-        return ShowDetails(show, cast, crew, releases, events, premiere, links, out)
+        now = self.clock()
+        out = None if premiere is None else is_out(premiere.when, now)
+        ahead = next_release(releases, now)
+        return ShowDetails(show, cast, crew, releases, events, premiere, links, out, ahead)
 
     async def cast(self, show: Show, role: Role | None = None) -> CastSheet:
         credits = await self.store.get_credits(show.id, role)
@@ -319,7 +323,8 @@ class CatalogueService:
         if not episode or not clean_input(episode):
             # The show's own release(s), season drops and premieres; not every weekly episode.
             main = [r for r in releases if r.scope is not Scope.EPISODE or r.episode == 1]
-            return ReleaseAnswer(show, main or releases)
+            ahead = next_release(releases, self.clock())  # "when is the next episode?"
+            return ReleaseAnswer(show, main or releases, next=None if ahead in (main or releases) else ahead)
         season, number = parse_episode(episode)
         episodes = await self.store.get_episodes(show.id)
         if season is None:
@@ -402,6 +407,13 @@ class CatalogueService:
 
     async def person(self, person: Person) -> PersonAnswer:
         return PersonAnswer(person, await self.store.person_credits(person.id))
+
+
+def next_release(releases: list[Release], now: datetime) -> Release | None:
+    """The earliest release not out yet at ``now`` (a date-only one is out from the start of its
+    day; a month or year under way, or TBA, is not a next release)."""
+    ahead = [r for r in releases if r.when.instant is not None and is_out(r.when, now) is False]
+    return min(ahead, key=lambda r: r.when.instant or now) if ahead else None
 
 
 def is_out(when: When, now: datetime) -> bool | None:

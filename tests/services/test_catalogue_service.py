@@ -268,3 +268,34 @@ async def test_autocomplete_tells_people_of_one_name_apart_by_what_they_are_know
     assert labels["kim-ji-won-1"] in ("Kim Ji-won · My Liberation Notes", "Kim Ji-won · Queen of Tears")
     assert labels["kim-ji-won-2"] == "Kim Ji-won · A Documentary"
     assert (await catalogue.autocomplete_people("park ji-hu"))[0].name == "Park Ji-hu"
+
+
+async def test_a_running_shows_next_episode_in_show_and_release(catalogue, clock):
+    from bot import render
+    from bot.models import Release, Show, ShowRecord, When
+
+    show = Show("weekly", "Weekly", platform="tvN")
+    first = clock().date() - timedelta(days=10)
+    releases = [
+        Release(
+            show.id,
+            When.parse(f"{first + timedelta(days=7 * n)}T21:00", "Asia/Seoul"),
+            Scope.EPISODE,
+            1,
+            n + 1,
+            "tvN",
+        )
+        for n in range(4)
+    ]
+    await catalogue.store.import_records([ShowRecord(show, releases=releases)])
+    d = await catalogue.show_details(show)
+    assert d.premiere is not None and d.premiere.episode == 1 and d.out is True
+    assert d.next is not None and d.next.episode == 3  # 10 days in: episodes 1 and 2 are out
+    fields = {f["name"]: f["value"] for f in render.show_embed(d)["fields"]}
+    assert fields["Next release"].startswith("**S1E3** — <t:")
+    answer = await catalogue.release(show)
+    assert [r.episode for r in answer.releases] == [1] and answer.next is not None
+    assert "Next release: **S1E3**" in render.release_embed(answer)["description"]
+    # Once the last one is out there is no next release.
+    clock.set(clock() + timedelta(days=30))
+    assert (await catalogue.show_details(show)).next is None and (await catalogue.release(show)).next is None
