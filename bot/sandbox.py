@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,7 @@ Tab completes commands, options and values (values come from the bot's autocompl
   :channel NAME    type in another channel (#general, #announcements)
   :messages        show what was posted in the current channel
   :locale CODE     use Discord in another language (ko, en-US): the bot answers in it
+  :wait SECONDS    let time pass (up to 600 s), then show what the bot posted meanwhile
   :help            this text        :quit  leave (Ctrl-D too)"""
 
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
@@ -385,6 +387,11 @@ class Sandbox:
                     out.append(
                         f"#{channel.name}: " + render_message(message, now=self.clock(), names=self.names())
                     )
+        for message in self.server.dm_messages(self.you):  # what the bot sent you in DMs
+            if message["id"] not in self.seen:
+                self.seen.add(message["id"])
+                self.shown.append(message)
+                out.append("DM to you: " + render_message(message, now=self.clock(), names=self.names()))
         return out
 
     def complete(self, line: str) -> list[str]:
@@ -392,7 +399,7 @@ class Sandbox:
         if not line.startswith("/"):
             return [
                 c
-                for c in (":click ", ":channel ", ":locale ", ":messages", ":help", ":quit")
+                for c in (":click ", ":channel ", ":locale ", ":wait ", ":messages", ":help", ":quit")
                 if c.startswith(line)
             ]
         parsed = split_command(line)
@@ -587,6 +594,15 @@ def handle(sandbox: Sandbox, line: str) -> str:
                 return "Discord's locales: " + ", ".join(sorted(LOCALES))
             sandbox.locale = code
             return f"Your Discord is now in {code}."
+        if line.startswith(":wait"):
+            try:
+                seconds = float(line[len(":wait") :].strip() or "60")
+            except ValueError:
+                return "Wait how long? e.g. :wait 90 (seconds)"
+            if not 0 < seconds <= 600:
+                return "Wait between 1 and 600 seconds."
+            time.sleep(seconds)
+            return "\n".join(sandbox.news_text()) or f"Nothing was posted in {seconds:g} s."
         if line == ":messages":
             messages = sandbox.server.messages(sandbox.channel)
             return (

@@ -53,3 +53,9 @@ def test_a_role_button_can_be_posted_and_pressed(sandbox):
     assert "You now have @Pingers" in handle(sandbox, ":click Ping me for releases")
     assert "Removed @Pingers" in handle(sandbox, ":click ping me for releases")
     assert "buttons shown: Ping me for releases" in handle(sandbox, ":click Next")
+
+
+def test_wait_lets_time_pass_and_says_what_was_posted(sandbox):
+    assert handle(sandbox, ":wait soon").startswith("Wait how long?")
+    assert handle(sandbox, ":wait 0") == "Wait between 1 and 600 seconds."
+    assert handle(sandbox, ":wait 1") == "Nothing was posted in 1 s."
