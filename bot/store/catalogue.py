@@ -131,18 +131,21 @@ class CatalogueReads:
         limit: int = 25,
         count_to: int = 125,
         offset: int = 0,
+        premieres: bool | None = None,
     ) -> tuple[list[Release], int]:
         """Releases still ahead of ``now`` that start before ``end``, earliest first: ``limit`` of
         them after the first ``offset`` (a page), and how many there are in all, counted up to
         ``count_to + 1`` (more than ``count_to`` comes back as ``count_to + 1``). A date-only
         release is still ahead for the whole of its day, a month or year release for the whole of
-        its month or year; any other from its instant on (TBA never).
+        its month or year; any other from its instant on (TBA never). ``premieres``: only
+        premieres (films, whole shows, season drops, episode 1) when true, only the other
+        episodes when false.
 
         Each part is one short range of ``releases_instant`` (``upcoming_parts``), so the cost
         follows the window listed and not the catalogue: the releases from ``now`` on, and those
         under way (a date-only release of the last day, a month or year release that has begun),
         which start before ``now`` and so come first."""
-        parts, params = self.upcoming_parts(now, end, platform, self.db.dialect)
+        parts, params = self.upcoming_parts(now, end, platform, self.db.dialect, premieres)
         # Each part reads what its index holds (the row's key and the order's columns): only the
         # rows listed are read from the table, at the end, not up to `limit` for every part.
         key = "rowid" if self.db.dialect == SQLITE else "id"
@@ -175,11 +178,18 @@ class CatalogueReads:
         if rows or offset == 0:
             return [release_from_row(r) for r in rows], rows[0]["upcoming_total"] if rows else 0
         # A page past the end (the catalogue changed since): nothing listed, the count alone.
-        return [], (await self.upcoming_releases(now, end, platform=platform, limit=1, count_to=count_to))[1]
+        again = await self.upcoming_releases(
+            now, end, platform=platform, limit=1, count_to=count_to, premieres=premieres
+        )
+        return [], again[1]
 
     @staticmethod
     def upcoming_parts(
-        now: datetime, end: datetime, platform: str | None, dialect: str = SQLITE
+        now: datetime,
+        end: datetime,
+        platform: str | None,
+        dialect: str = SQLITE,
+        premieres: bool | None = None,
     ) -> tuple[list[str], list[list[Any]]]:
         """The WHERE clause and parameters of each part of what is upcoming (see above), each a
         range of ``releases_instant``: the releases from ``now`` on, and before ``now`` those
@@ -216,6 +226,11 @@ class CatalogueReads:
             same = "platform = ? COLLATE NOCASE" if dialect == SQLITE else "lower(platform) = lower(?)"
             parts = [f"{where} AND {same}" for where in parts]
             params = [[*p, platform] for p in params]
+        if premieres is not None:  # Release.is_premiere, or not
+            kind = (
+                "(scope <> 'episode' OR episode = 1)" if premieres else "(scope = 'episode' AND episode <> 1)"
+            )
+            parts = [f"{where} AND {kind}" for where in parts]
         return parts, params
 
     async def platforms(self) -> list[str]:

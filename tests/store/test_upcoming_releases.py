@@ -47,7 +47,11 @@ def catalogue(seed: int = 7, shows: int = 60) -> list[ShowRecord]:
                     When.tba(),
                 )
             )
-            releases.append(Release(sid, when, Scope.SEASON, season, platform=platform))
+            if rng.random() < 0.5:  # a season drop
+                releases.append(Release(sid, when, Scope.SEASON, season, platform=platform))
+            else:  # one episode of the season: its first (a premiere) or a later one
+                episode = rng.choice((1, 2, 5))
+                releases.append(Release(sid, when, Scope.EPISODE, season, episode, platform=platform))
         records.append(ShowRecord(Show(sid, f"Show {i}", Kind.SERIES, platform=platform), releases=releases))
     return records
 
@@ -74,7 +78,7 @@ async def test_upcoming_releases_follow_the_rule_and_count_up_to_a_bound(store: 
     records = catalogue()
     await store.import_records(records)
     every = [r for rec in records for r in rec.releases]
-    checked = 0
+    checked, kinds = 0, {True: 0, False: 0}
     for now in MOMENTS:
         for days in (1, 7, 40, 366):
             end = now + timedelta(days=days)
@@ -90,6 +94,14 @@ async def test_upcoming_releases_follow_the_rule_and_count_up_to_a_bound(store: 
                     assert [r.id for r in got] == [r.id for r in expected[:limit]], (now, days, platform)
                     assert total == min(len(expected), count_to + 1), (now, days, platform, limit)
                     checked += len(got)
+                for premieres in (True, False):  # one kind of release
+                    kind = [r for r in expected if r.is_premiere is premieres]
+                    kinds[premieres] += len(kind)
+                    got, total = await store.upcoming_releases(
+                        now, end, platform=platform, limit=25, count_to=1_000, premieres=premieres
+                    )
+                    assert [r.id for r in got] == [r.id for r in kind[:25]], (now, days, platform, premieres)
+                    assert total == len(kind), (now, days, platform, premieres)
                 for offset in (1, 25, len(expected) - 1, len(expected) + 3):  # pages after the first
                     got, total = await store.upcoming_releases(
                         now, end, platform=platform, limit=10, count_to=1_000, offset=max(offset, 0)
@@ -98,6 +110,7 @@ async def test_upcoming_releases_follow_the_rule_and_count_up_to_a_bound(store: 
                     assert [r.id for r in got] == [r.id for r in page], (now, days, platform, offset)
                     assert total == len(expected), (now, days, platform, offset)
     assert checked > 1_000  # the moments see plenty of each kind
+    assert min(kinds.values()) > 200  # premieres and later episodes alike
 
 
 async def test_each_part_of_upcoming_is_a_range_of_an_index(store: Store) -> None:
