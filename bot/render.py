@@ -492,19 +492,42 @@ def release_embed(answer: ReleaseAnswer, lang: str = ENGLISH) -> Embed:
     return _embed(title, "\n".join(lines))
 
 
+def _upcoming_title(up: Upcoming, tr: Texts) -> str:
+    """/upcoming's heading: the kinds listed, the days, the platform asked for."""
+    n, platform = up.days, escape(up.platform or "")
+    if up.kinds.value == "premieres" and platform:
+        return tr.ngettext(
+            "Premieres in the next {n} day on {platform}",
+            "Premieres in the next {n} days on {platform}",
+            n,
+            platform=platform,
+        )
+    if up.kinds.value == "premieres":
+        return tr.ngettext("Premieres in the next {n} day", "Premieres in the next {n} days", n)
+    if up.kinds.value == "episodes" and platform:
+        return tr.ngettext(
+            "New episodes in the next {n} day on {platform}",
+            "New episodes in the next {n} days on {platform}",
+            n,
+            platform=platform,
+        )
+    if up.kinds.value == "episodes":
+        return tr.ngettext("New episodes in the next {n} day", "New episodes in the next {n} days", n)
+    if platform:
+        return tr.ngettext(
+            "Coming out in the next {n} day on {platform}",
+            "Coming out in the next {n} days on {platform}",
+            n,
+            platform=platform,
+        )
+    return tr.ngettext("Coming out in the next {n} day", "Coming out in the next {n} days", n)
+
+
 def upcoming_embed(up: Upcoming, limit: int = 25, lang: str = ENGLISH, *, paged: bool = False) -> Embed:
     """/upcoming's answer. ``paged``: the message has page buttons, so a page says which it is
     and only the last one what is beyond the count; without them the first page counts the rest."""
     tr = texts(lang)
-    if up.platform:
-        title = tr.ngettext(
-            "Coming out in the next {n} day on {platform}",
-            "Coming out in the next {n} days on {platform}",
-            up.days,
-            platform=escape(up.platform),
-        )
-    else:
-        title = tr.ngettext("Coming out in the next {n} day", "Coming out in the next {n} days", up.days)
+    title = _upcoming_title(up, tr)
     if not up.items:
         return _embed(title, tr("Nothing in the catalogue comes out in that window."))
     lines = []

@@ -38,7 +38,7 @@ from bot.i18n import KOREAN, LANGUAGE_NAMES, Msg, pmsg
 from bot.models import Show
 from bot.render_announce import channel_mention, channel_saved_text, cleanup_text, list_embed
 from bot.translator import guild_locale, lname, reader, reader_language
-from cogs.catalogue import ShowTransformer, find_show
+from cogs.catalogue import KIND_CHOICES, ShowTransformer, find_show
 
 if TYPE_CHECKING:
     from bot.announce.channels import ChannelSettings
@@ -47,11 +47,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 NO_PINGS = discord.AllowedMentions.none()
-KIND_CHOICES = [
-    app_commands.Choice(name=lname("choice", "Premieres"), value=Kinds.PREMIERES.value),
-    app_commands.Choice(name=lname("choice", "New episodes"), value=Kinds.EPISODES.value),
-    app_commands.Choice(name=lname("choice", "Premieres and new episodes"), value=Kinds.BOTH.value),
-]
 LANGUAGE_CHOICES = [
     app_commands.Choice(name=lname("choice", "한국어"), value=KOREAN),
     app_commands.Choice(name=lname("choice", "English"), value="en"),

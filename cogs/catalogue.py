@@ -12,6 +12,7 @@ from discord.app_commands import locale_str
 from discord.ext import commands
 
 from bot import render
+from bot.announce.models import Kinds
 from bot.errors import NotFound
 from bot.models import Person, Role, Show
 from bot.services.catalogue import check_query
@@ -121,6 +122,11 @@ ROLE_CHOICES = [
     app_commands.Choice(name=lname("choice", "Original author"), value="original_author"),
 ]
 TITLE = locale_str("The show's title, in any language")
+KIND_CHOICES = [
+    app_commands.Choice(name=lname("choice", "Premieres"), value=Kinds.PREMIERES.value),
+    app_commands.Choice(name=lname("choice", "New episodes"), value=Kinds.EPISODES.value),
+    app_commands.Choice(name=lname("choice", "Premieres and new episodes"), value=Kinds.BOTH.value),
+]
 
 
 class Catalogue(commands.Cog):
@@ -203,16 +209,24 @@ class Catalogue(commands.Cog):
         name=lname("command", "upcoming"), description=locale_str("What comes out in the next days")
     )
     @app_commands.describe(
-        days=locale_str("How many days ahead (default 7)"), platform=locale_str("Only this platform")
+        days=locale_str("How many days ahead (default 7)"),
+        platform=locale_str("Only this platform"),
+        kinds=locale_str("Premieres, new episodes, or both (default: both)"),
     )
-    @app_commands.rename(days=lname("option", "days"), platform=lname("option", "platform"))
+    @app_commands.rename(
+        days=lname("option", "days"), platform=lname("option", "platform"), kinds=lname("option", "kinds")
+    )
+    @app_commands.choices(kinds=KIND_CHOICES)
     async def upcoming(
         self,
         interaction: discord.Interaction,
         days: app_commands.Range[int, 1, 366] = 7,
         platform: app_commands.Range[str, 1, 100] | None = None,
+        kinds: app_commands.Choice[str] | None = None,
     ) -> None:
-        answer = await self.service.upcoming(days, platform)
+        answer = await self.service.upcoming(
+            days, platform, kinds=Kinds(kinds.value) if kinds else Kinds.BOTH
+        )
         lang = reader_language(interaction)
         key = UpcomingKey.of(answer, interaction.user.id)
         if answer.pages > 1 and key.fits():  # pages to turn, with buttons that outlive a restart

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from bot import render
+from bot.announce.models import Kinds
 from bot.i18n import ENGLISH, N_, texts
 from bot.models import Role
 from bot.translator import reader, reader_language
@@ -200,12 +201,12 @@ class ExpiredPages(discord.ui.DynamicItem[discord.ui.Button[Any]], template=r"pa
         )
 
 
-UPCOMING_PAGE_ID = "upcoming:{page}:{owner}:{days}:{start}:{platform}"
+UPCOMING_PAGE_ID = "upcoming:{page}:{owner}:{days}:{kinds}:{start}:{platform}"
 
 
 class UpcomingPageButton(
     discord.ui.DynamicItem[discord.ui.Button[Any]],
-    template=r"upcoming:(?P<page>\d+):(?P<owner>\d+):(?P<days>\d+):(?P<start>\d+):(?P<platform>.*)",
+    template=r"upcoming:(?P<page>\d+):(?P<owner>\d+):(?P<days>\d+):(?P<kinds>[a-z]+):(?P<start>\d+):(?P<platform>.*)",
 ):
     """A page button of /upcoming: the window (its start, days and platform) is in its custom id,
     so every page lists the window that was asked for, after a restart too."""
@@ -226,7 +227,10 @@ class UpcomingPageButton(
     async def from_custom_id(  # type: ignore[override]
         cls, interaction: discord.Interaction, item: discord.ui.Button[Any], match: Any
     ) -> UpcomingPageButton:
-        key = UpcomingKey(int(match["owner"]), int(match["days"]), int(match["start"]), match["platform"])
+        kinds = next((k for k in Kinds if k.value == match["kinds"]), Kinds.BOTH)
+        key = UpcomingKey(
+            int(match["owner"]), int(match["days"]), int(match["start"]), match["platform"], kinds
+        )
         previous = str(item.emoji) == "◀"
         return cls(key, int(match["page"]), label=item.label or NEXT, disabled=False, previous=previous)
 
@@ -240,7 +244,9 @@ class UpcomingPageButton(
         lang = reader_language(interaction)
         k = self.key
         start = datetime.fromtimestamp(k.start, UTC)
-        up = await _service(interaction).upcoming(k.days, k.platform or None, now=start, page=self.page)
+        up = await _service(interaction).upcoming(
+            k.days, k.platform or None, now=start, page=self.page, kinds=k.kinds
+        )
         await interaction.response.edit_message(
             embed=embed(render.upcoming_embed(up, lang=lang, paged=True)),
             view=upcoming_page_view(up, k, lang=lang),
@@ -250,16 +256,29 @@ class UpcomingPageButton(
 class UpcomingKey:
     """What an /upcoming message lists: whose it is, the window's days, start and platform."""
 
-    def __init__(self, owner_id: int, days: int, start: int, platform: str) -> None:
-        self.owner_id, self.days, self.start, self.platform = owner_id, days, start, platform
+    def __init__(
+        self, owner_id: int, days: int, start: int, platform: str, kinds: Kinds = Kinds.BOTH
+    ) -> None:
+        self.owner_id, self.days, self.start, self.platform, self.kinds = (
+            owner_id,
+            days,
+            start,
+            platform,
+            kinds,
+        )
 
     @classmethod
     def of(cls, up: Upcoming, owner_id: int) -> UpcomingKey:
-        return cls(owner_id, up.days, int(up.start.timestamp()), up.platform or "")
+        return cls(owner_id, up.days, int(up.start.timestamp()), up.platform or "", up.kinds)
 
     def custom_id(self, page: int) -> str:
         return UPCOMING_PAGE_ID.format(
-            page=page, owner=self.owner_id, days=self.days, start=self.start, platform=self.platform
+            page=page,
+            owner=self.owner_id,
+            days=self.days,
+            kinds=self.kinds.value,
+            start=self.start,
+            platform=self.platform,
         )
 
     def fits(self) -> bool:

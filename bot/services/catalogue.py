@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from rapidfuzz import fuzz
 
+from bot.announce.models import Kinds
 from bot.clock import Clock
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Msg, nmsg
@@ -78,6 +79,7 @@ class Upcoming:
     total: int | None = None  # how many there are in all (None: len(items))
     more_than: bool = False  # there are more than ``total`` (counting stopped there)
     page: int = 0  # ``items`` are this page's (of UPCOMING_SHOWN each), from 0
+    kinds: Kinds = Kinds.BOTH  # premieres only, the other episodes only, or both
 
     @property
     def count(self) -> int:
@@ -358,10 +360,17 @@ class CatalogueService:
         return ReleaseAnswer(show, exact, found, label)
 
     async def upcoming(
-        self, days: int = 7, platform: str | None = None, *, now: datetime | None = None, page: int = 0
+        self,
+        days: int = 7,
+        platform: str | None = None,
+        *,
+        now: datetime | None = None,
+        page: int = 0,
+        kinds: Kinds = Kinds.BOTH,
     ) -> Upcoming:
-        """What comes out in the ``days`` after ``now``: page ``page`` of UPCOMING_SHOWN (the
-        pages go as far as the count, UPCOMING_PAGES of them), and how many there are."""
+        """What comes out in the ``days`` after ``now`` (of ``kinds``): page ``page`` of
+        UPCOMING_SHOWN (the pages go as far as the count, UPCOMING_PAGES of them), and how many
+        there are."""
         if not 1 <= days <= UPCOMING_MAX_DAYS:
             raise BadInput(Msg("Pick between 1 and {max} days.", max=UPCOMING_MAX_DAYS))
         start = now or self.clock()
@@ -380,18 +389,19 @@ class CatalogueService:
             limit=UPCOMING_SHOWN,
             count_to=counted,
             offset=page * UPCOMING_SHOWN,
+            premieres=None if kinds is Kinds.BOTH else kinds is Kinds.PREMIERES,
         )
         if not releases and page > 0 and total > 0:  # fewer pages than when the buttons were made
             last = (min(total, counted) - 1) // UPCOMING_SHOWN
-            return await self.upcoming(days, platform, now=start, page=last)
+            return await self.upcoming(days, platform, now=start, page=last, kinds=kinds)
         if platform is not None and total == 0:
             await self._check_platform(platform)
         shows = await self.store.get_shows(r.show_id for r in releases)
         items = [UpcomingItem(r, shows[r.show_id]) for r in releases if r.show_id in shows]
         gone = len(releases) - len(items)  # releases of a show removed meanwhile
         if total > counted:  # counting stopped at counted + 1: there are more than `counted`
-            return Upcoming(start, days, platform, items, counted - gone, True, page)
-        return Upcoming(start, days, platform, items, total - gone, page=page)
+            return Upcoming(start, days, platform, items, counted - gone, True, page, kinds)
+        return Upcoming(start, days, platform, items, total - gone, page=page, kinds=kinds)
 
     async def _check_platform(self, platform: str) -> None:
         """Refuse a platform the catalogue names nowhere (nothing would ever be listed for it),

@@ -235,12 +235,19 @@ async def test_a_long_upcoming_list_pages_with_buttons_that_keep_its_window(worl
     ]
     await running.store.import_records([ShowRecord(show, releases=releases)])
     await running.catalogue.refresh()
-    options = {"days": 90, "platform": "Daily TV"}
+    premiere = await lc.run_command(
+        guild, alice, "upcoming", options={"days": 90, "platform": "Daily TV", "kinds": "premieres"}
+    )
+    assert "Premieres in the next 90 days on Daily TV" in embed_text(premiere.message)
+    assert "S1E1**" in embed_text(premiere.message) and "S1E2**" not in embed_text(premiere.message)
+    assert not premiere.message.get("components")  # one page: no buttons
+    options = {"days": 90, "platform": "Daily TV", "kinds": "episodes"}  # every episode but the first
     res = await lc.run_command(guild, alice, "upcoming", options=options, channel=channel)
     msg = res.message
     first = embed_text(msg)
-    assert "page 1 of 3 · 60 releases" in first, first
-    assert "S1E25" in first and "S1E26" not in first and "more" not in first
+    assert "New episodes in the next 90 days on Daily TV" in first
+    assert "page 1 of 3 · 59 releases" in first, first
+    assert "S1E2**" in first and "S1E26**" in first and "S1E27" not in first and "more" not in first
     ids = {b["label"]: b["custom_id"] for row in msg["components"] for b in row["components"]}
     refused = await lc.click_button(msg, ids["Next"], lc.create_member(guild, "bob"))
     assert refused.ephemeral and "someone else's" in refused.content
@@ -253,7 +260,7 @@ async def test_a_long_upcoming_list_pages_with_buttons_that_keep_its_window(worl
     assert pressed.type == 7
     page2 = lc.message(channel, msg["id"])
     text = embed_text(page2)
-    assert "page 2 of 3" in text and "S1E26" in text and "S1E50" in text and "S1E51" not in text, text
+    assert "page 2 of 3" in text and "S1E27**" in text and "S1E51**" in text and "S1E52" not in text, text
     ids = {b["label"]: b["custom_id"] for row in page2["components"] for b in row["components"]}
     await lc.click_button(page2, ids["Next"], alice)
     last = lc.message(channel, msg["id"])
