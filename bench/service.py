@@ -19,6 +19,7 @@ from functools import partial
 from bench.generate import NOW, PLATFORMS
 from bench.stats import Row, latency_row, percentile
 from bot import render
+from bot.announce.models import Kinds
 from bot.clock import ManualClock
 from bot.errors import PremiereError
 from bot.models import Kind, ShowRecord
@@ -221,6 +222,23 @@ async def upcoming_by_window(service: CatalogueService, n: int, seed: int = 13) 
     )
 
 
+async def upcoming_by_kind(service: CatalogueService, n: int, seed: int = 17) -> list[Row]:
+    """/upcoming kinds:premieres and kinds:new episodes (service + render), ``n`` times each, at
+    moments spread over 60 days after NOW, windows of UPCOMING_WINDOWS, every platform."""
+    rng = random.Random(seed)
+    rows = []
+    for kinds, label in ((Kinds.PREMIERES, "premieres"), (Kinds.EPISODES, "new episodes")):
+        samples: list[float] = []
+        for _ in range(n + 10):
+            now = NOW + timedelta(minutes=rng.randrange(0, 60 * 24 * 60))
+            days = rng.choice(UPCOMING_WINDOWS)
+            t = time.perf_counter_ns()
+            render.upcoming_embed(await service.upcoming(days, now=now, kinds=kinds))
+            samples.append((time.perf_counter_ns() - t) / 1e6)
+        rows.append(latency_row(f"service /upcoming {label}", samples[10:], COMMAND_P99_MS))
+    return rows
+
+
 async def typo_quality(service: CatalogueService, q: Queries, n: int) -> tuple[int, int]:
     """Of the first ``n`` one-edit queries (of a name the catalogue has): how many offer a show or
     person of that name first, and how many were asked."""
@@ -269,6 +287,7 @@ async def run_service(
             rows.append(latency_row(name, samples[warmup:], target))
             if name == "service /upcoming":
                 rows.append(await upcoming_by_window(service, max(100, n // 10)))
+                rows += await upcoming_by_kind(service, n)
             if name == "autocomplete typo":
                 right, asked = await typo_quality(service, q, TYPO_QUALITY_QUERIES)
                 pct = 100 * right / asked if asked else float("nan")

@@ -18,6 +18,8 @@ ROWS = (
     "service /release",
     "service /upcoming",
     "service /upcoming by window",
+    "service /upcoming premieres",
+    "service /upcoming new episodes",
     "service /person",
     "autocomplete prefix",
     "autocomplete typo",
