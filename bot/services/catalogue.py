@@ -263,10 +263,9 @@ class CatalogueService:
         for ref in person_ids:
             credits = await self.store.person_credits(ref)
             if credits:
-                c = min(
-                    (c for c, _ in credits), key=lambda c: (c.role is not Role.CAST, c.order == 0, c.order)
+                best = min(
+                    credits, key=lambda cs: (cs[0].role is not Role.CAST, cs[0].order == 0, cs[0].order)
                 )
-                best = next(cs for cs in credits if cs[0] is c)
                 out[ref] = best[1].title
         return out
 
