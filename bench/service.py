@@ -178,6 +178,11 @@ def service_calls(service: CatalogueService, q: Queries, count: int) -> list[tup
         days, platform, minutes = q.upcoming[i]
         render.upcoming_embed(await service.upcoming(days, platform, now=NOW + timedelta(minutes=minutes)))
 
+    async def upcoming_of(kinds: Kinds, i: int) -> None:
+        days, platform, minutes = q.upcoming[i]
+        now = NOW + timedelta(minutes=minutes)
+        render.upcoming_embed(await service.upcoming(days, platform, now=now, kinds=kinds))
+
     async def person(i: int) -> None:
         p = await service.resolve_person(q.person_values[i])
         render.person_embed(await service.person(p))
@@ -190,6 +195,8 @@ def service_calls(service: CatalogueService, q: Queries, count: int) -> list[tup
     out: list[tuple[str, list[Call]]] = []
     for name, fn in (("/show", show), ("/cast", cast), ("/release", release), ("/upcoming", upcoming)):
         out.append((f"service {name}", [partial(fn, i) for i in range(count)]))
+    for kinds, label in ((Kinds.PREMIERES, "premieres"), (Kinds.EPISODES, "new episodes")):
+        out.append((f"service /upcoming {label}", [partial(upcoming_of, kinds, i) for i in range(count)]))
     out.append(("service /person", [partial(person, i) for i in range(count)]))
     for name, items in (("prefix", q.prefix), ("typo", q.typos), ("Korean", q.korean)):
         out.append((f"autocomplete {name}", [partial(complete, kind, text) for kind, text in items[:count]]))
@@ -220,23 +227,6 @@ async def upcoming_by_window(service: CatalogueService, n: int, seed: int = 13) 
         + ", ".join(f"{d} d {v['p50_ms']:.2f}" for d, v in by_days.items()),
         {"by_days": by_days},
     )
-
-
-async def upcoming_by_kind(service: CatalogueService, n: int, seed: int = 17) -> list[Row]:
-    """/upcoming kinds:premieres and kinds:new episodes (service + render), ``n`` times each, at
-    moments spread over 60 days after NOW, windows of UPCOMING_WINDOWS, every platform."""
-    rng = random.Random(seed)
-    rows = []
-    for kinds, label in ((Kinds.PREMIERES, "premieres"), (Kinds.EPISODES, "new episodes")):
-        samples: list[float] = []
-        for _ in range(n + 10):
-            now = NOW + timedelta(minutes=rng.randrange(0, 60 * 24 * 60))
-            days = rng.choice(UPCOMING_WINDOWS)
-            t = time.perf_counter_ns()
-            render.upcoming_embed(await service.upcoming(days, now=now, kinds=kinds))
-            samples.append((time.perf_counter_ns() - t) / 1e6)
-        rows.append(latency_row(f"service /upcoming {label}", samples[10:], COMMAND_P99_MS))
-    return rows
 
 
 async def typo_quality(service: CatalogueService, q: Queries, n: int) -> tuple[int, int]:
@@ -287,7 +277,6 @@ async def run_service(
             rows.append(latency_row(name, samples[warmup:], target))
             if name == "service /upcoming":
                 rows.append(await upcoming_by_window(service, max(100, n // 10)))
-                rows += await upcoming_by_kind(service, n)
             if name == "autocomplete typo":
                 right, asked = await typo_quality(service, q, TYPO_QUALITY_QUERIES)
                 pct = 100 * right / asked if asked else float("nan")

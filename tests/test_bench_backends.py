@@ -16,6 +16,8 @@ ROWS = [
     "service /cast",
     "service /release",
     "service /upcoming",
+    "service /upcoming premieres",
+    "service /upcoming new episodes",
     "service /person",
     "autocomplete prefix",
     "autocomplete typo",
