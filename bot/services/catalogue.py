@@ -241,7 +241,7 @@ class CatalogueService:
         # highest in): read only for them.
         counts = Counter(n.casefold() for n in names.values())
         alike = [ref for ref, n in names.items() if counts[n.casefold()] > 1][:MAX_CHOICES]
-        apart = await (self._shows_apart(alike) if kind == "show" else self._people_apart(alike))
+        apart = await (self._shows_apart(alike) if kind == "show" else self.store.known_for(alike))
         out = []
         for m in matches:
             name = names[m.ref]
@@ -257,17 +257,6 @@ class CatalogueService:
             ref: " · ".join(x for x in ((s.premiered or "")[:4], s.platform or s.country) if x)
             for ref, s in shows.items()
         }
-
-    async def _people_apart(self, person_ids: list[str]) -> dict[str, str]:
-        out = {}
-        for ref in person_ids:
-            credits = await self.store.person_credits(ref)
-            if credits:
-                best = min(
-                    credits, key=lambda cs: (cs[0].role is not Role.CAST, cs[0].order == 0, cs[0].order)
-                )
-                out[ref] = best[1].title
-        return out
 
     async def _default_choices(self, kind: str) -> list[Choice]:
         # Curated defaults for an empty box: the catalogue's first titles (or names) in search

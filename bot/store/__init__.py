@@ -167,6 +167,7 @@ class Store:
     get_events = _Part("catalogue", CatalogueReads.get_events)
     get_person = _Part("catalogue", CatalogueReads.get_person)
     person_credits = _Part("catalogue", CatalogueReads.person_credits)
+    known_for = _Part("catalogue", CatalogueReads.known_for)
     get_links = _Part("catalogue", CatalogueReads.get_links)
     linked_shows = _Part("catalogue", CatalogueReads.linked_shows)
     releases_between = _Part("catalogue", CatalogueReads.releases_between)

@@ -3,7 +3,7 @@ announcements reads. The tables come from migrations 0001 and 0003."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -88,6 +88,22 @@ class CatalogueReads:
             (person_id,),
         )
         return [(credit_from_row(r), show_from_row(r)) for r in rows]
+
+    async def known_for(self, person_ids: Sequence[str]) -> dict[str, str]:
+        """Person id -> the title of the show they are billed highest in (cast first, then the
+        crew, in ``ROLE_ORDER``), in one query; people with no credit are left out."""
+        if not person_ids:
+            return {}
+        rows = await self.reads.query_in(
+            "SELECT c.person_id, s.title FROM credits c JOIN shows s ON s.id = c.show_id "
+            "WHERE c.person_id IN ({values}) "
+            f"ORDER BY c.person_id, {ROLE_ORDER}, c.billing = 0, c.billing, s.title",
+            person_ids,
+        )
+        out: dict[str, str] = {}
+        for r in rows:
+            out.setdefault(r[0], r[1])
+        return out
 
     async def get_links(self, show_id: str) -> list[Link]:
         sql = "SELECT * FROM show_links WHERE show_id = ? ORDER BY other_id"
