@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -183,7 +184,7 @@ class Sandbox:
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="sandbox-loop", daemon=True)
         self.channel: Any = None
-        self.shown: list[dict[str, Any]] = []  # the messages shown, newest last (for :click)
+        self.shown: deque[dict[str, Any]] = deque(maxlen=50)  # the messages shown, newest last (:click)
         self.seen: set[str] = set()
         self.picked: dict[str, str] = {}  # autocomplete name -> value, as Discord sends the value
 
@@ -359,12 +360,12 @@ class Sandbox:
         def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
             return [c for row in message.get("components", []) for c in row.get("components", [])]
 
-        for message in reversed(self.shown[-50:]):
+        for message in reversed(self.shown):
             button = next((b for b in buttons(message) if b.get("label", "").lower() == label.lower()), None)
             if button is not None:
                 break
         else:
-            labels = sorted({b.get("label", "?") for m in self.shown[-50:] for b in buttons(m)})
+            labels = sorted({b.get("label", "?") for m in self.shown for b in buttons(m)})
             return f"No button {label!r}; buttons shown: {', '.join(labels) or 'none yet'}"
         result = self.call(
             self.server.click_button(message, button["custom_id"], self.you, locale=self.locale)

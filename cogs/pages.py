@@ -4,6 +4,7 @@ catalogue when pressed); ``Pages`` keeps pages in memory for what does not fit i
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -253,19 +254,15 @@ class UpcomingPageButton(
         )
 
 
+@dataclass(frozen=True, slots=True)
 class UpcomingKey:
     """What an /upcoming message lists: whose it is, the window's days, start and platform."""
 
-    def __init__(
-        self, owner_id: int, days: int, start: int, platform: str, kinds: Kinds = Kinds.BOTH
-    ) -> None:
-        self.owner_id, self.days, self.start, self.platform, self.kinds = (
-            owner_id,
-            days,
-            start,
-            platform,
-            kinds,
-        )
+    owner_id: int
+    days: int
+    start: int  # the window's start, in seconds since the epoch
+    platform: str
+    kinds: Kinds = Kinds.BOTH
 
     @classmethod
     def of(cls, up: Upcoming, owner_id: int) -> UpcomingKey:
