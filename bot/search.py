@@ -119,6 +119,8 @@ class NameSource(Protocol):
         self, kind: str, keys: Sequence[str], limit: int = ...
     ) -> list[tuple[str, str, str]]: ...
 
+    async def key_neighbours(self, kind: str, key: str) -> tuple[str, str]: ...
+
 
 def typo_score(q: str, key: str) -> float:
     ratio = fuzz.ratio(q, key)
@@ -176,25 +178,41 @@ async def _typo_offers(
     docs = await source.gram_docs(kind, grams) if grams else {}
     out: list[tuple[float, str, str, str]] = []
     short = len(q) <= EDIT_KEYS_MAX
+    absent = [i for i in range(len(q) - 2) if q[i : i + 3] not in docs]
+    # The name meant starts with the key's characters before the typo: the typo is at most as
+    # far in as the longest start the key shares with any name's key (or word-start suffix).
+    shared = len(q)
+    if count and (short or not absent):
+        shared = max(common_start(q, other) for other in await source.key_neighbours(kind, q))
     if count and short:
-        _rescore(q, await source.names_with_keys(kind, one_edit_keys(q), TYPO_CANDIDATES), out)
+        keys = one_edit_keys(q, 0, shared + 1)
+        _rescore(q, await source.names_with_keys(kind, keys, TYPO_CANDIDATES), out)
         if _close(out):
             return out
     # A long key's typo made trigrams no name holds: an edit at character i spoils those
     # starting at i - 2 to i (i + 1 for a swap), so only the variants around them.
-    absent = [i for i in range(len(q) - 2) if q[i : i + 3] not in docs]
     if count and not short and absent and max(absent) - min(absent) <= 3:
         keys = one_edit_keys(q, max(absent) - 1, min(absent) + 3)
         _rescore(q, await source.names_with_keys(kind, keys, TYPO_CANDIDATES), out)
         if _close(out):
             return out
-    # The groups one by one, the fewest postings first, until a name one edit from the key
-    # (none can be closer). A group that brought all it may is of common trigrams: the name
-    # may not be among them, and the typo is then likely near that group's anchor.
-    groups = typo_groups(q, docs)
+    if count and not short and not absent:
+        # Every trigram is some name's: most likely the typo is right where the shared start
+        # ends (or a little before, when another name shares a character or two past it).
+        keys = one_edit_keys(q, shared - 2, shared + 1)
+        found = await source.names_with_keys(kind, keys, TYPO_CANDIDATES)
+        _rescore(q, found, out)
+        if any(_one_edit(q, key) for _, _, key in found):
+            return out
+    # The groups one by one until a name one edit from the key (none can be closer): those
+    # anchored near where the key left the index first (the typo spoils trigrams i - 2 to i + 1;
+    # a group anchored past that is of no use), then the fewest postings first. A group that
+    # brought all it may is of common trigrams: the name may not be among them, and the typo is
+    # then likely near that group's anchor.
+    groups = [(g, anchor) for g, anchor in typo_groups(q, docs) if anchor <= shared + 1]
     each = TYPO_CANDIDATES // max(1, len(groups))
     near: list[int] = []
-    for group, anchor in sorted(groups, key=lambda g: sum(docs[gram] for gram in g[0])):
+    for group, anchor in sorted(groups, key=lambda g: (g[1] < shared - 3, sum(docs[gram] for gram in g[0]))):
         found = await source.names_with_grams(kind, [group], each)
         _rescore(q, found, out)
         if len(found) >= each:
@@ -213,6 +231,15 @@ async def _typo_offers(
         counted = await source.name_candidates(kind, used, need, TYPO_CANDIDATES)
         _rescore(q, [(ref, text, key) for ref, text, key, _ in counted], out)
     return out
+
+
+def common_start(a: str, b: str) -> int:
+    """How many first characters ``a`` and ``b`` share."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
 
 
 def _one_edit(q: str, key: str) -> bool:

@@ -5,7 +5,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.models import Credit, Person, Role, Show, ShowRecord
-from bot.search import clean_input, normalise, one_edit_keys, search, trigrams, typo_groups, word_suffixes
+from bot.search import (
+    clean_input,
+    common_start,
+    normalise,
+    one_edit_keys,
+    search,
+    trigrams,
+    typo_groups,
+    word_suffixes,
+)
 from bot.store import Store
 
 SHOWS = [
@@ -176,3 +185,41 @@ async def test_a_short_typo_finds_its_name_among_many_sharing_its_trigrams(store
     found = await store.names_with_keys("show", ["summer", "winter"], 5)
     assert [ref for ref, _, _ in found][:2] == ["summer", "late"]
     assert len(found) == 2
+
+
+@settings(max_examples=400)
+@given(
+    name=st.text(alphabet="abcde fgh", min_size=2, max_size=30),
+    op=st.integers(0, 3),
+    at=st.integers(0, 29),
+    letter=st.sampled_from("abxyz "),
+)
+def test_a_typo_is_no_further_in_than_the_start_the_query_shares_with_the_name(name, op, at, letter):
+    # The variants up to the shared start (one past it for an insertion) hold the name meant:
+    # any other key sharing a longer start only moves the bound further in.
+    name = normalise(name)
+    query = normalise(one_edit(name, op, min(at, max(0, len(name) - 1)), letter))
+    if not query or query == name or name not in one_edit_keys(query):
+        return  # no edit left after folding spaces, or the edit was two
+    assert name in one_edit_keys(query, 0, common_start(query, name) + 1), (name, query)
+
+
+async def test_key_neighbours_are_the_keys_either_side_in_key_order(store):
+    shows = [Show("a", "Yoon Saick Drend"), Show("b", "Yoon Saick Peal"), Show("c", "Yoon Shaick Lien")]
+    await store.import_records(records(shows))
+    assert await store.key_neighbours("show", "yoon saick lien") == ("yoon saick drend", "yoon saick peal")
+    assert await store.key_neighbours("show", "yoon saick drend") == ("yoon saick drend", "yoon saick peal")
+    assert await store.key_neighbours("show", "zzz") == ("yoon shaick lien", "")
+    assert await store.key_neighbours("show", "") == ("", "drend")  # suffixes from word starts too
+    assert await store.key_neighbours("person", "yoon") == ("", "")
+
+
+async def test_a_long_typo_is_found_where_other_names_share_the_typed_start(store):
+    # Every trigram of "yoon saick lien" is some name's and two names share its start up to the
+    # third word: the name meant ("shaick", one letter dropped) is still offered first.
+    others = [Show(f"o{i}", f"Yoon Saick {w}") for i, w in enumerate(["Drend", "Peal", "Lean", "Li"])]
+    shows = [*others, Show("meant", "Yoon Shaick Lien"), Show("far", "Kang Saick Lien")]
+    await store.import_records(records(shows))
+    assert await top(store, "Yoon Saick-lien") == "meant"
+    assert await top(store, "Yoon Shaick-lein") == "meant"
+    assert await top(store, "Yoon Shaik Lien") == "meant"

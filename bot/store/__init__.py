@@ -187,6 +187,7 @@ class Store:
     name_candidates = _Part("names", NameIndex.name_candidates)
     names_with_grams = _Part("names", NameIndex.names_with_grams)
     names_with_keys = _Part("names", NameIndex.names_with_keys)
+    key_neighbours = _Part("names", NameIndex.key_neighbours)
     display_names = _Part("names", NameIndex.display_names)
     first_names = _Part("names", NameIndex.first_names)
     name_count = _Part("names", NameIndex.name_count)

@@ -130,6 +130,18 @@ class NameIndex:
         )
         return [(r[0], r[1], r[2]) for r in rows]
 
+    async def key_neighbours(self, kind: str, key: str) -> tuple[str, str]:
+        """The keys (or word-start suffixes) of ``kind`` just before and just after ``key`` in
+        key order ("" where there is none): between them, the longest start any key shares with
+        ``key``. Two look-ups in the word-start index."""
+        rows = await self.reads.query(
+            "SELECT (SELECT max(key) FROM name_keys WHERE kind = ?1 AND key <= ?2),"
+            " (SELECT min(key) FROM name_keys WHERE kind = ?1 AND key > ?2)",
+            (kind, key),
+        )
+        before, after = rows[0] if rows else (None, None)
+        return before or "", after or ""
+
     async def names_with_keys(
         self, kind: str, keys: Sequence[str], limit: int = 300
     ) -> list[tuple[str, str, str]]:
