@@ -165,8 +165,11 @@ async def _typo_offers(
     """Names a typo away from ``q``, asked in turn until one answer is close:
 
     - names whose key, or its suffix from a later word start, is one edit from ``q``
-      (``one_edit_keys``), one index look-up each: all of them for a short key (whose trigrams
-      say little), only those around the typo's own trigrams for a long one;
+      (``one_edit_keys``), one index look-up each. The name meant shares the key's characters
+      before the typo, so the typo is no further in than the longest start the key shares with
+      any key of the index (``key_neighbours``, the keys either side of it): for a short key
+      (whose trigrams say little) every variant up to there; for a long one, those around the
+      typo's own trigrams, or if there are none, those just before where the shared start ends;
     - names holding every trigram of one of a few groups of the key's rarest trigrams, chosen
       so that one edit leaves a group whole (``typo_groups``), a group at a time, which the
       trigram index intersects in C; then the one-edit variants where a group of common
