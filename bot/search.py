@@ -188,14 +188,13 @@ async def _typo_offers(
     if count and (short or not absent):
         shared = max(common_start(q, other) for other in await source.key_neighbours(kind, q))
     if count and short:
-        keys = one_edit_keys(q, 0, shared + 1)
+        keys = one_edit_keys(q, *typo_window(absent, shared))
         _rescore(q, await source.names_with_keys(kind, keys, TYPO_CANDIDATES), out)
         if _close(out):
             return out
-    # A long key's typo made trigrams no name holds: an edit at character i spoils those
-    # starting at i - 2 to i (i + 1 for a swap), so only the variants around them.
+    # A long key's typo made trigrams no name holds: only the variants around them.
     if count and not short and absent and max(absent) - min(absent) <= 3:
-        keys = one_edit_keys(q, max(absent) - 1, min(absent) + 3)
+        keys = one_edit_keys(q, *typo_window(absent, shared))
         _rescore(q, await source.names_with_keys(kind, keys, TYPO_CANDIDATES), out)
         if _close(out):
             return out
@@ -234,6 +233,17 @@ async def _typo_offers(
         counted = await source.name_candidates(kind, used, need, TYPO_CANDIDATES)
         _rescore(q, [(ref, text, key) for ref, text, key, _ in counted], out)
     return out
+
+
+def typo_window(absent: Sequence[int], shared: int) -> tuple[int, int]:
+    """Where a single edit of a key can be (``one_edit_keys``' start and end): no further in
+    than the ``shared`` start, and where it spoiled every trigram of the key that no name holds
+    (those starting at ``absent``): an edit at character i spoils those starting at i - 2 to i
+    (i + 1 for a swap). Empty (start past end) when no single edit can explain them."""
+    start, end = 0, shared + 1
+    if absent:
+        start, end = max(start, max(absent) - 1), min(end, min(absent) + 3)
+    return start, end
 
 
 def common_start(a: str, b: str) -> int:

@@ -13,6 +13,7 @@ from bot.search import (
     search,
     trigrams,
     typo_groups,
+    typo_window,
     word_suffixes,
 )
 from bot.store import Store
@@ -198,7 +199,9 @@ def test_a_typo_is_no_further_in_than_the_start_the_query_shares_with_the_name(n
     # The variants up to the shared start (one past it for an insertion) hold the name meant:
     # any other key sharing a longer start only moves the bound further in.
     name = normalise(name)
-    query = normalise(one_edit(name, op, min(at, max(0, len(name) - 1)), letter))
+    if len(name) < 2:
+        return
+    query = normalise(one_edit(name, op, min(at, len(name) - 1), letter))
     if not query or query == name or name not in one_edit_keys(query):
         return  # no edit left after folding spaces, or the edit was two
     assert name in one_edit_keys(query, 0, common_start(query, name) + 1), (name, query)
@@ -223,3 +226,26 @@ async def test_a_long_typo_is_found_where_other_names_share_the_typed_start(stor
     assert await top(store, "Yoon Saick-lien") == "meant"
     assert await top(store, "Yoon Shaick-lein") == "meant"
     assert await top(store, "Yoon Shaik Lien") == "meant"
+
+
+@settings(max_examples=600)
+@given(
+    name=st.text(alphabet="abcde fgh", min_size=2, max_size=30),
+    op=st.integers(0, 3),
+    at=st.integers(0, 29),
+    letter=st.sampled_from("abxyz "),
+    others=st.lists(st.text(alphabet="abcxyz ", max_size=12), max_size=4),
+)
+def test_the_typo_window_holds_the_single_edit(name, op, at, letter, others):
+    # Trigrams no name holds and the start shared with the index bound where one edit can be;
+    # the name meant is always among the variants inside those bounds.
+    name = normalise(name)
+    if len(name) < 2:
+        return
+    query = normalise(one_edit(name, op, min(at, len(name) - 1), letter))
+    if not query or query == name or name not in one_edit_keys(query):
+        return
+    held = {g for text in [name, *map(normalise, others)] for g in trigrams(text)}
+    absent = [i for i in range(len(query) - 2) if query[i : i + 3] not in held]
+    shared = max(common_start(query, text) for text in [name, *map(normalise, others)])
+    assert name in one_edit_keys(query, *typo_window(absent, shared)), (name, query, absent, shared)
