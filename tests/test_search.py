@@ -1,7 +1,7 @@
 import asyncio
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from bot.models import Credit, Person, Role, Show, ShowRecord
@@ -188,25 +188,6 @@ async def test_a_short_typo_finds_its_name_among_many_sharing_its_trigrams(store
     assert len(found) == 2
 
 
-@settings(max_examples=400)
-@given(
-    name=st.text(alphabet="abcde fgh", min_size=2, max_size=30),
-    op=st.integers(0, 3),
-    at=st.integers(0, 29),
-    letter=st.sampled_from("abxyz "),
-)
-def test_a_typo_is_no_further_in_than_the_start_the_query_shares_with_the_name(name, op, at, letter):
-    # The variants up to the shared start (one past it for an insertion) hold the name meant:
-    # any other key sharing a longer start only moves the bound further in.
-    name = normalise(name)
-    if len(name) < 2:
-        return
-    query = normalise(one_edit(name, op, min(at, len(name) - 1), letter))
-    if not query or query == name or name not in one_edit_keys(query):
-        return  # no edit left after folding spaces, or the edit was two
-    assert name in one_edit_keys(query, 0, common_start(query, name) + 1), (name, query)
-
-
 async def test_key_neighbours_are_the_keys_either_side_in_key_order(store):
     shows = [Show("a", "Yoon Saick Drend"), Show("b", "Yoon Saick Peal"), Show("c", "Yoon Shaick Lien")]
     await store.import_records(records(shows))
@@ -228,24 +209,26 @@ async def test_a_long_typo_is_found_where_other_names_share_the_typed_start(stor
     assert await top(store, "Yoon Shaik Lien") == "meant"
 
 
+@st.composite
+def single_edits(draw: st.DrawFn) -> tuple[str, str]:
+    """(a name's key, a query one edit from it)."""
+    name = normalise(draw(st.text(alphabet="abcde fgh", min_size=2, max_size=30)))
+    assume(len(name) >= 2)
+    at = draw(st.integers(0, len(name) - 1))
+    query = normalise(one_edit(name, draw(st.integers(0, 3)), at, draw(st.sampled_from("abxyz "))))
+    assume(query and query != name and name in one_edit_keys(query))  # not two edits once folded
+    return name, query
+
+
 @settings(max_examples=600)
-@given(
-    name=st.text(alphabet="abcde fgh", min_size=2, max_size=30),
-    op=st.integers(0, 3),
-    at=st.integers(0, 29),
-    letter=st.sampled_from("abxyz "),
-    others=st.lists(st.text(alphabet="abcxyz ", max_size=12), max_size=4),
-)
-def test_the_typo_window_holds_the_single_edit(name, op, at, letter, others):
-    # Trigrams no name holds and the start shared with the index bound where one edit can be;
-    # the name meant is always among the variants inside those bounds.
-    name = normalise(name)
-    if len(name) < 2:
-        return
-    query = normalise(one_edit(name, op, min(at, len(name) - 1), letter))
-    if not query or query == name or name not in one_edit_keys(query):
-        return
-    held = {g for text in [name, *map(normalise, others)] for g in trigrams(text)}
+@given(case=single_edits(), others=st.lists(st.text(alphabet="abcxyz ", max_size=12), max_size=4))
+def test_the_typo_window_holds_the_single_edit(case, others):
+    # The name meant starts with the query's characters before the edit, so the edit is no
+    # further in than the longest start the query shares with any key; and it spoiled every
+    # trigram of the query that no name holds. Within those bounds the variants hold the name.
+    name, query = case
+    keys = [name, *map(normalise, others)]
+    held = {g for key in keys for g in trigrams(key)}
     absent = [i for i in range(len(query) - 2) if query[i : i + 3] not in held]
-    shared = max(common_start(query, text) for text in [name, *map(normalise, others)])
+    shared = max(common_start(query, key) for key in keys)
     assert name in one_edit_keys(query, *typo_window(absent, shared)), (name, query, absent, shared)
