@@ -33,7 +33,7 @@ Tab completes commands, options and values (values come from the bot's autocompl
   :channel NAME    type in another channel (#general, #announcements)
   :messages        show what was posted in the current channel
   :locale CODE     use Discord in another language (ko, en-US): the bot answers in it
-  :wait SECONDS    let time pass (up to 600 s), then show what the bot posted meanwhile
+  :wait SECONDS    let time pass (up to 600 s), then show what the bot posted or edited meanwhile
   :help            this text        :quit  leave (Ctrl-D too)"""
 
 _TIMESTAMP = re.compile(r"<t:(-?\d+)(?::([tTdDfFR]))?>")
@@ -185,7 +185,7 @@ class Sandbox:
         self.thread = threading.Thread(target=self.loop.run_forever, name="sandbox-loop", daemon=True)
         self.channel: Any = None
         self.shown: deque[dict[str, Any]] = deque(maxlen=50)  # the messages shown, newest last (:click)
-        self.seen: set[str] = set()
+        self.seen: dict[str, str | None] = {}  # message id -> when it was last edited, as shown
         self.picked: dict[str, str] = {}  # autocomplete name -> value, as Discord sends the value
 
     def call(self, coro: Any, timeout: float = 30) -> Any:
@@ -347,7 +347,7 @@ class Sandbox:
         out = []
         for message in result.messages:
             self.shown.append(message)
-            self.seen.add(message["id"])
+            self.seen[message["id"]] = message.get("edited_timestamp")
             # A follow-up carries its own flags (a private error after a public "thinking...").
             private = result.ephemeral or bool(message.get("flags", 0) & 64)
             out.append(render_message(message, now=self.clock(), ephemeral=private, names=self.names()))
@@ -374,25 +374,25 @@ class Sandbox:
             updated = self.server.message(message["channel_id"], message["id"])
             if updated:
                 self.shown.append(updated)
+                self.seen[updated["id"]] = updated.get("edited_timestamp")
                 return render_message(updated, now=self.clock(), names=self.names())
         return self._show_result(result)
 
     def news_text(self) -> list[str]:
-        """Messages the bot posted on its own (announcements) since the last look."""
+        """Messages the bot posted or edited on its own (announcements, the weekly list) since
+        the last look."""
         out = []
-        for channel in (self.general, self.news):
-            for message in self.server.messages(channel):
-                if message["id"] not in self.seen:
-                    self.seen.add(message["id"])
-                    self.shown.append(message)
-                    out.append(
-                        f"#{channel.name}: " + render_message(message, now=self.clock(), names=self.names())
-                    )
-        for message in self.server.dm_messages(self.you):  # what the bot sent you in DMs
-            if message["id"] not in self.seen:
-                self.seen.add(message["id"])
+        where = [(f"#{c.name}", self.server.messages(c)) for c in (self.general, self.news)]
+        where.append(("DM to you", self.server.dm_messages(self.you)))  # what the bot sent you in DMs
+        for place, messages in where:
+            for message in messages:
+                edited = message.get("edited_timestamp")
+                if message["id"] in self.seen and self.seen[message["id"]] == edited:
+                    continue
+                label = f"{place} (edited)" if message["id"] in self.seen else place
+                self.seen[message["id"]] = edited
                 self.shown.append(message)
-                out.append("DM to you: " + render_message(message, now=self.clock(), names=self.names()))
+                out.append(f"{label}: " + render_message(message, now=self.clock(), names=self.names()))
         return out
 
     def complete(self, line: str) -> list[str]:

@@ -113,6 +113,26 @@ def test_sandbox_admin_flow_and_bad_input(sandbox):
     assert "start with /" in handle(sandbox, "hello")
 
 
+def test_sandbox_shows_a_message_the_bot_edits_on_its_own_once(sandbox):
+    """What :wait shows: a message the bot posts, then the same message once the bot edits it
+    (as the week at a glance is edited when a release is out), each once."""
+
+    async def post(text: str):
+        return await sandbox.bot.get_channel(int(sandbox.general.id)).send(text)
+
+    async def edit(message, text: str) -> None:
+        await message.edit(content=text)
+
+    message = sandbox.call(post("Coming this week: All of Us Are Dead"))
+    shown = sandbox.news_text()
+    assert [line for line in shown if "Coming this week" in line][0].startswith("#general: ")
+    assert sandbox.news_text() == []
+    sandbox.call(edit(message, "Out now: All of Us Are Dead"))
+    shown = sandbox.news_text()
+    assert len(shown) == 1 and shown[0].startswith("#general (edited): ") and "Out now" in shown[0]
+    assert sandbox.news_text() == []
+
+
 def test_python_m_bot_sandbox_runs_from_the_command_line(tmp_path):
     proc = subprocess.run(
         [sys.executable, "-m", "bot", "sandbox", "-c", "/release title:all of us are dead"],
