@@ -386,10 +386,10 @@ class Sandbox:
         where.append(("DM to you", self.server.dm_messages(self.you)))  # what the bot sent you in DMs
         for place, messages in where:
             for message in messages:
-                edited = message.get("edited_timestamp")
-                if message["id"] in self.seen and self.seen[message["id"]] == edited:
+                edited, known = message.get("edited_timestamp"), message["id"] in self.seen
+                if known and self.seen[message["id"]] == edited:
                     continue
-                label = f"{place} (edited)" if message["id"] in self.seen else place
+                label = f"{place} (edited)" if known else place
                 self.seen[message["id"]] = edited
                 self.shown.append(message)
                 out.append(f"{label}: " + render_message(message, now=self.clock(), names=self.names()))
