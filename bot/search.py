@@ -85,6 +85,39 @@ def word_suffixes(key: str) -> list[str]:
     return out
 
 
+# What an apostrophe leaves of a word once it is a key ("it's" -> "it s", "don't" -> "don t"):
+# no word of a title's initials when it follows a longer word ("S.W.A.T." keeps its "s" and "t").
+CLITICS = ("s", "t", "d", "m", "ll", "re", "ve")
+INITIALS_MIN = 3  # fewer initials say too little ("st", "bb"): no key
+
+
+def initials(key: str) -> str:
+    """A show name's initials, as people shorten it: the first character of each word of its key
+    but a clitic after a longer word ("the walking dead" -> "twd", "it s always sunny in
+    philadelphia" -> "iasip", "지금 우리 학교는" -> "지우학", "s w a t" -> "swat"); "" below
+    ``INITIALS_MIN``. The store's word-start index holds it beside the word starts
+    (``bot.store.names.index_new_names``, which computes it in SQL the same way)."""
+    out = []
+    before = 0
+    for word in key.split(" "):
+        if word and not (before > 1 and word in CLITICS):
+            out.append(word[0])
+        before = len(word)
+    text = "".join(out)
+    return text if len(text) >= INITIALS_MIN else ""
+
+
+def index_keys(kind: str, key: str) -> list[str]:
+    """What the word-start index holds for a name of ``kind`` with this key: its word suffixes,
+    and for a show its initials (when they are not one of them)."""
+    keys = word_suffixes(key)
+    if kind == "show":
+        short = initials(key)
+        if short and short not in keys:
+            keys.append(short)
+    return keys
+
+
 def trigrams(key: str) -> list[str]:
     """The distinct trigrams of a key, as the store's trigram index holds them."""
     return list(dict.fromkeys(key[i : i + 3] for i in range(len(key) - 2)))

@@ -1,4 +1,5 @@
 import asyncio
+import random
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -8,6 +9,8 @@ from bot.models import Credit, Person, Role, Show, ShowRecord
 from bot.search import (
     clean_input,
     common_start,
+    index_keys,
+    initials,
     normalise,
     one_edit_keys,
     search,
@@ -67,6 +70,62 @@ def test_keys_split_into_word_suffixes_and_trigrams():
     assert word_suffixes("") == []
     assert trigrams("deaded") == ["dea", "ead", "ade", "ded"]
     assert trigrams("ab") == []
+
+
+def test_a_show_names_initials_are_the_first_characters_of_its_words():
+    assert initials("the walking dead") == "twd"
+    assert initials("house of the dragon") == "hotd"
+    assert initials("지금 우리 학교는") == "지우학"
+    assert initials("it s always sunny in philadelphia") == "iasip"  # "it's": no "s"
+    assert initials("don t look up") == "dlu"
+    assert initials("s w a t") == "swat"  # single letters keep theirs
+    assert initials("9 1 1 lone star") == "911ls"
+    assert initials("squid game") == initials("grey s anatomy") == initials("") == ""  # under three
+    assert index_keys("show", "house of the dragon")[-1] == "hotd"
+    assert index_keys("show", "a b aba") == ["a b aba", "b aba", "aba"]  # once
+    assert index_keys("person", "park ji hu") == word_suffixes("park ji hu")  # shows only
+
+
+async def test_a_shows_initials_find_it_and_go_with_its_name(store):
+    shows = [
+        Show("twd", "The Walking Dead"),
+        Show("hotd", "House of the Dragon"),
+        Show("iasip", "It's Always Sunny in Philadelphia"),
+        Show("swat", "S.W.A.T."),
+        Show("gotham", "Gotham"),
+        Show("got", "Game of Thrones"),
+        *SHOWS,
+    ]
+    await store.import_records(records(shows))
+    for typed, meant in [("twd", "twd"), ("HotD", "hotd"), ("iasip", "iasip"), ("swat", "swat")]:
+        assert await top(store, typed) == meant, typed
+    assert await top(store, "지우학") == "all-of-us-are-dead"
+    assert await top(store, "aouad") == "all-of-us-are-dead"
+    # A title that starts with what was typed comes first, then the initials.
+    assert [h.ref for h in await search(store, "got", kind="show")][:2] == ["gotham", "got"]
+    assert (await search(store, "twd", kind="show"))[0].text == "The Walking Dead"
+    assert await top(store, "pjh", kind="person") is None  # people's names have none
+    await store.import_records(records([Show("twd", "Walking Dead")]))
+    assert await store.db.scalar("SELECT count(*) FROM name_keys WHERE key = 'twd'") == 0
+    assert await top(store, "twd") is None
+
+
+async def test_the_stored_initials_are_those_of_bot_search(store):
+    # The store computes the initials in SQL (SQLite's and PostgreSQL's own): the same as Python's.
+    rng = random.Random(5)
+    words = ["s", "t", "d", "ll", "a", "it", "don", "we", "of", "the", "지금", "9", "x"]
+    titles = ["A B Aba", "Don't Look Up", "We'll Meet Again", "I'm a Celebrity", "S.W.A.T."]
+    titles += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(150)]
+    shows = [Show(f"s{i}", title) for i, title in enumerate(titles)]
+    await store.import_records(records(shows))
+    rows = await store.db.query(
+        "SELECT n.key, k.key FROM name_keys k JOIN names n ON n.id = k.name_id WHERE k.kind = 'show'"
+    )
+    stored: dict[str, set[str]] = {}
+    for key, indexed in rows:
+        stored.setdefault(key, set()).add(indexed)
+    assert stored == {normalise(t): set(index_keys("show", normalise(t))) for t in titles}
+    assert stored["a b aba"] == {"a b aba", "b aba", "aba"}
 
 
 async def test_exact_english_korean_and_alias_titles_find_the_show(names):
@@ -193,7 +252,7 @@ async def test_key_neighbours_are_the_keys_either_side_in_key_order(store):
     await store.import_records(records(shows))
     assert await store.key_neighbours("show", "yoon saick lien") == ("yoon saick drend", "yoon saick peal")
     assert await store.key_neighbours("show", "yoon saick drend") == ("yoon saick drend", "yoon saick peal")
-    assert await store.key_neighbours("show", "zzz") == ("yoon shaick lien", "")
+    assert await store.key_neighbours("show", "zzz") == ("ysp", "")  # the titles' initials too
     assert await store.key_neighbours("show", "") == ("", "drend")  # suffixes from word starts too
     assert await store.key_neighbours("person", "yoon") == ("", "")
 

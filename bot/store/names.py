@@ -14,10 +14,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bot.search import normalise, word_suffixes
+from bot.search import CLITICS, INITIALS_MIN, index_keys, normalise
 from bot.store.database import POSTGRESQL, Database, Statements
 
 NAME_KINDS = ("show", "person")
+CLITICS_SQL = ", ".join(f"'{c}'" for c in CLITICS)  # as a list of SQL strings
 
 
 class NameIndex:
@@ -218,7 +219,7 @@ async def replace_names(
             drop.append((name_id,))
             if name_id <= numbers.mark:  # newer rows are not in the search structures yet
                 unindex.append((name_id, key))
-                unkey.extend((kind, suffix, name_id) for suffix in word_suffixes(key))
+                unkey.extend((kind, suffix, name_id) for suffix in index_keys(kind, key))
         for text in texts:
             add.append((numbers.next_id, kind, ref, text, normalise(text)))
             numbers.next_id += 1
@@ -241,7 +242,8 @@ async def replace_names(
 
 async def index_new_names(tx: Statements, mark: int) -> None:
     """Add the names rows above ``mark`` to the search structures, in one pass each (sorted
-    inserts into name_keys, bulk inserts into the trigram indexes), then recount trigrams."""
+    inserts into name_keys: word starts, then show initials; bulk inserts into the trigram
+    indexes), then recount trigrams."""
     if tx.dialect == POSTGRESQL:
         from bot.store.pg_names import index_new_names as pg_index_new_names
 
@@ -259,6 +261,21 @@ async def index_new_names(tx: Statements, mark: int) -> None:
             "SELECT ?, rest, id, whole, length FROM k ORDER BY rest, id",
             (mark, kind, kind),
         )
+    # A show name's initials (``bot.search.initials``): the first character of each word of
+    # its key, but a clitic after a longer word; kept from three on. Already there as one of its
+    # word suffixes ("a b aba"): once.
+    await tx.execute(
+        "WITH RECURSIVE w(id, length, rest, before, short) AS ("
+        " SELECT id, length(key), key || ' ', 0, '' FROM names"
+        " WHERE id > ? AND kind = 'show' AND instr(key, ' ') > 0"
+        " UNION ALL SELECT id, length, substr(rest, instr(rest, ' ') + 1), instr(rest, ' ') - 1,"
+        f" short || CASE WHEN before > 1 AND substr(rest, 1, instr(rest, ' ') - 1) IN ({CLITICS_SQL})"
+        " THEN '' ELSE substr(rest, 1, 1) END FROM w WHERE rest != '') "
+        "INSERT OR IGNORE INTO name_keys (kind, key, name_id, whole, length) "
+        "SELECT 'show', short, id, 0, length FROM w WHERE rest = '' AND length(short) >= ? "
+        "ORDER BY short, id",
+        (mark, INITIALS_MIN),
+    )
     for kind in NAME_KINDS:
         await tx.execute(
             f"INSERT INTO names_fts_{kind} (rowid, key) SELECT id, key FROM names "  # noqa: S608

@@ -20,9 +20,9 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from bot.search import normalise, trigrams
+from bot.search import INITIALS_MIN, normalise, trigrams
 from bot.store.database import Statements
-from bot.store.names import NAME_KINDS, NameIndex
+from bot.store.names import CLITICS_SQL, NAME_KINDS, NameIndex
 
 
 def contains(text: str) -> str:
@@ -108,13 +108,25 @@ class PgNameIndex(NameIndex):
 
 async def index_new_names(tx: Statements, mark: int) -> None:
     """The names rows above ``mark`` into ``name_keys`` (the key and its suffix from each later
-    word start) and counted into ``name_grams``; the trigram index follows the table by itself."""
+    word start; a show name's initials, as ``bot.store.names`` computes them) and counted into
+    ``name_grams``; the trigram index follows the table by itself."""
     await tx.execute(
         "INSERT INTO name_keys (kind, key, name_id, whole, length) "
         "SELECT n.kind, array_to_string(w.words[i:], ' '), n.id, CASE WHEN i = 1 THEN 1 ELSE 0 END, "
         "length(n.key) FROM names n CROSS JOIN LATERAL (SELECT string_to_array(n.key, ' ') AS words) w "
         "CROSS JOIN LATERAL generate_subscripts(w.words, 1) AS i WHERE n.id > ? AND n.key != ''",
         (mark,),
+    )
+    await tx.execute(
+        "INSERT INTO name_keys (kind, key, name_id, whole, length) "
+        "SELECT n.kind, i.short, n.id, 0, length(n.key) FROM names n CROSS JOIN LATERAL ("
+        " SELECT string_agg(left(w.word, 1), '' ORDER BY w.at) AS short FROM ("
+        "  SELECT word, at, coalesce(length(lag(word) OVER (ORDER BY at)), 0) AS before"
+        "  FROM unnest(string_to_array(n.key, ' ')) WITH ORDINALITY AS u(word, at)) w"
+        f" WHERE NOT (w.before > 1 AND w.word IN ({CLITICS_SQL}))) i "
+        "WHERE n.id > ? AND n.kind = 'show' AND strpos(n.key, ' ') > 0 AND length(i.short) >= ? "
+        "ON CONFLICT DO NOTHING",
+        (mark, INITIALS_MIN),
     )
     await tx.execute(
         "INSERT INTO name_grams (kind, gram, docs) "

@@ -19,7 +19,7 @@ import pytest
 import bot.store.importer
 from bench import generate as gen
 from bot.models import Credit, Episode, Link, Person, Role, Show, ShowRecord
-from bot.search import search
+from bot.search import initials, search
 from bot.store import Store
 
 TABLES = {
@@ -276,16 +276,21 @@ def test_a_bad_file_among_many_imports_nothing(tmp_path: Path) -> None:
 
 
 def expected_name_keys(names: list[tuple[int, str, str]]) -> list[tuple[str, str, int, int, int]]:
-    """name_keys by its rule: a name's whole key, then its suffix from each later word start."""
+    """name_keys by its rule: a name's whole key, then its suffix from each later word start, and
+    a show name's initials (``bot.search.initials``) unless they are one of those."""
     rows = []
     for name_id, kind, key in names:
         if not key:
             continue
         rows.append((kind, key, name_id, 1, len(key)))
         rest = key
+        suffixes = [key]
         while " " in rest:
             rest = rest[rest.index(" ") + 1 :]
             rows.append((kind, rest, name_id, 0, len(key)))
+            suffixes.append(rest)
+        if kind == "show" and initials(key) and initials(key) not in suffixes:
+            rows.append((kind, initials(key), name_id, 0, len(key)))
     return sorted(rows)
 
 
@@ -301,4 +306,5 @@ async def test_search_keys_follow_their_rule_after_a_bulk_and_a_later_import(
         keys = [tuple(r) for r in await store.db.query("SELECT * FROM name_keys ORDER BY kind, key, name_id")]
     assert {kind for _, kind, _ in names} == {"show", "person"}
     assert any(" " in key for _, _, key in names)
+    assert any(kind == "show" and initials(key) for _, kind, key in names)
     assert keys == expected_name_keys(names)

@@ -1,0 +1,16 @@
+-- A show's initials find it, as people shorten a title: "twd" The Walking Dead, "hotd" House of
+-- the Dragon, "지우학" 지금 우리 학교는. name_keys holds, beside a name's whole key and its word
+-- suffixes, the initials of each show name (bot.search.initials: the first character of each word
+-- of its key, but a clitic such as the "s" of "it s" after a longer word; three or more), as a
+-- word start (whole = 0). Imports add them from now on (bot.store.names.index_new_names); this
+-- adds them for the names already there.
+WITH RECURSIVE w(id, length, rest, before, short) AS (
+    SELECT id, length(key), key || ' ', 0, '' FROM names WHERE kind = 'show' AND instr(key, ' ') > 0
+    UNION ALL
+    SELECT id, length, substr(rest, instr(rest, ' ') + 1), instr(rest, ' ') - 1,
+        short || CASE WHEN before > 1 AND substr(rest, 1, instr(rest, ' ') - 1) IN ('s', 't', 'd', 'm', 'll', 're', 've')
+            THEN '' ELSE substr(rest, 1, 1) END
+    FROM w WHERE rest != ''
+)
+INSERT OR IGNORE INTO name_keys (kind, key, name_id, whole, length)
+SELECT 'show', short, id, 0, length FROM w WHERE rest = '' AND length(short) >= 3 ORDER BY short, id;
