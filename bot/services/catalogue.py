@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Msg, nmsg
 from bot.models import Credit, Episode, Event, Link, Person, Precision, Release, Role, Scope, Show, When
-from bot.search import Match, clean_input, nearest_names, normalise, search
+from bot.search import Match, clean_input, initials, nearest_names, normalise, search
 from bot.store import Store
 
 MAX_QUERY = 200  # characters of a title or name worth searching
@@ -146,6 +146,13 @@ def parse_episode(text: str) -> tuple[int | None, int]:
     return season, number
 
 
+def _by_initials(query: str, matches: list[Match]) -> str | None:
+    """The one show whose name has exactly the typed initials ("hotd"), if only one has."""
+    key = normalise(query)
+    refs = {m.ref for m in matches if initials(normalise(m.text)) == key}
+    return refs.pop() if len(refs) == 1 else None
+
+
 class CatalogueService:
     def __init__(self, store: Store, clock: Clock) -> None:
         self.store = store
@@ -174,8 +181,9 @@ class CatalogueService:
         if show:
             return show
         matches = await self._search(query, "show", limit=5, resolving=True)
-        if matches and matches[0].score >= 99.5:
-            show = await self.store.get_show(matches[0].ref)
+        ref = matches[0].ref if matches and matches[0].score >= 99.5 else _by_initials(query, matches)
+        if ref is not None:
+            show = await self.store.get_show(ref)
             if show:
                 return show
         titles = await self.store.display_names("show", [m.ref for m in matches[:3]])

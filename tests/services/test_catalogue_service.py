@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from bot.errors import BadInput, NotFound
-from bot.models import Precision, Role, Scope
+from bot.models import Precision, Role, Scope, Show, ShowRecord
 from bot.services.catalogue import parse_episode
 
 AOUAD = "all-of-us-are-dead"
@@ -109,6 +109,19 @@ async def test_upcoming_refuses_a_platform_the_catalogue_names_nowhere(catalogue
     assert (await catalogue.upcoming(1, "NETFLIX", now=later)).items == []
     listed = await catalogue.upcoming(7, "NETFLIX", now=clock())
     assert listed.items and listed.platform == "Netflix"  # the catalogue's spelling, for the heading
+
+
+async def test_a_show_typed_by_its_initials_is_found(catalogue):
+    assert (await catalogue.resolve_show("HOTD")).title == "House of the Dragon"
+    assert (await catalogue.resolve_show("aouad")).id == AOUAD
+    [hit, *_] = await catalogue.autocomplete_shows("hotd")
+    assert hit.value == "house-of-the-dragon"
+    # Initials two shows share are no answer: the user picks.
+    twins = [Show("the-world-dies", "The World Dies"), Show("two-wild-dogs", "Two Wild Dogs")]
+    await catalogue.store.import_records([ShowRecord(s) for s in twins])
+    with pytest.raises(NotFound) as err:
+        await catalogue.resolve_show("twd")
+    assert set(err.value.suggestions) == {"The World Dies", "Two Wild Dogs"}
 
 
 async def test_person_credits_across_the_catalogue(catalogue):
