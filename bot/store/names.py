@@ -1,6 +1,6 @@
 """The name index: every title, original title, alias and person's name with its search key,
-and the structures ``bot.search`` reads (word-start keys, a trigram index per kind, trigram
-counts). The tables come from migration 0001.
+and the structures ``bot.search`` reads (word-start keys, with each show name's initials
+among them, a trigram index per kind, trigram counts). The tables come from migration 0001.
 
 ``NameIndex`` answers the searches; ``replace_names`` and ``index_new_names`` are how an import
 (``bot.store.importer``, ``bot.store.bulk``) keeps the index in step, inside its transaction.
