@@ -153,6 +153,15 @@ async def test_autocomplete_in_english_korean_and_aliases(world, typed):
     assert 1 <= len(choices) <= 25
 
 
+async def test_a_show_typed_as_its_initials(world):
+    lc, guild, channel, alice, _ = world
+    choices = await lc.run_autocomplete(guild, alice, "show", focused="title", value="aouad")
+    assert choices[0]["value"] == AOUAD
+    # Entered without picking: the one show with these initials.
+    res = await lc.run_command(guild, alice, "show", options={"title": "HOTD"}, channel=channel)
+    assert not res.ephemeral and "HOUSE OF THE DRAGON" in embed_text(res.message).upper()
+
+
 async def test_autocomplete_on_empty_input_offers_defaults(world):
     lc, guild, channel, alice, _ = world
     choices = await lc.run_autocomplete(guild, alice, "show", focused="title", value="")
