@@ -264,15 +264,16 @@ async def index_new_names(tx: Statements, mark: int) -> None:
     # A show name's initials (``bot.search.initials``): the first character of each word of
     # its key, but a clitic after a longer word; kept from three on. Already there as one of its
     # word suffixes ("a b aba"): once.
+    # Word by word (``at``: where the first word of ``rest`` ends), from names of three words on.
     await tx.execute(
-        "WITH RECURSIVE w(id, length, rest, before, short) AS ("
-        " SELECT id, length(key), key || ' ', 0, '' FROM names"
-        " WHERE id > ? AND kind = 'show' AND instr(key, ' ') > 0"
-        " UNION ALL SELECT id, length, substr(rest, instr(rest, ' ') + 1), instr(rest, ' ') - 1,"
-        f" short || CASE WHEN before > 1 AND substr(rest, 1, instr(rest, ' ') - 1) IN ({CLITICS_SQL})"
-        " THEN '' ELSE substr(rest, 1, 1) END FROM w WHERE rest != '') "
+        "WITH RECURSIVE w(id, length, rest, at, before, short) AS ("
+        " SELECT id, length(key), key || ' ', instr(key, ' '), 0, '' FROM names"
+        " WHERE id > ? AND kind = 'show' AND key LIKE '% % %'"
+        " UNION ALL SELECT id, length, substr(rest, at + 1), instr(substr(rest, at + 1), ' '), at - 1,"
+        f" short || CASE WHEN before > 1 AND substr(rest, 1, at - 1) IN ({CLITICS_SQL})"
+        " THEN '' ELSE substr(rest, 1, 1) END FROM w WHERE at > 0) "
         "INSERT OR IGNORE INTO name_keys (kind, key, name_id, whole, length) "
-        "SELECT 'show', short, id, 0, length FROM w WHERE rest = '' AND length(short) >= ? "
+        "SELECT 'show', short, id, 0, length FROM w WHERE at = 0 AND length(short) >= ? "
         "ORDER BY short, id",
         (mark, INITIALS_MIN),
     )

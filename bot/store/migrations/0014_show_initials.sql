@@ -4,13 +4,13 @@
 -- of its key, but a clitic such as the "s" of "it s" after a longer word; three or more), as a
 -- word start (whole = 0). Imports add them from now on (bot.store.names.index_new_names); this
 -- adds them for the names already there.
-WITH RECURSIVE w(id, length, rest, before, short) AS (
-    SELECT id, length(key), key || ' ', 0, '' FROM names WHERE kind = 'show' AND instr(key, ' ') > 0
+WITH RECURSIVE w(id, length, rest, at, before, short) AS (
+    SELECT id, length(key), key || ' ', instr(key, ' '), 0, '' FROM names WHERE kind = 'show' AND key LIKE '% % %'
     UNION ALL
-    SELECT id, length, substr(rest, instr(rest, ' ') + 1), instr(rest, ' ') - 1,
-        short || CASE WHEN before > 1 AND substr(rest, 1, instr(rest, ' ') - 1) IN ('s', 't', 'd', 'm', 'll', 're', 've')
+    SELECT id, length, substr(rest, at + 1), instr(substr(rest, at + 1), ' '), at - 1,
+        short || CASE WHEN before > 1 AND substr(rest, 1, at - 1) IN ('s', 't', 'd', 'm', 'll', 're', 've')
             THEN '' ELSE substr(rest, 1, 1) END
-    FROM w WHERE rest != ''
+    FROM w WHERE at > 0
 )
 INSERT OR IGNORE INTO name_keys (kind, key, name_id, whole, length)
-SELECT 'show', short, id, 0, length FROM w WHERE rest = '' AND length(short) >= 3 ORDER BY short, id;
+SELECT 'show', short, id, 0, length FROM w WHERE at = 0 AND length(short) >= 3 ORDER BY short, id;
