@@ -180,7 +180,8 @@ class CatalogueService:
         show = await self.store.get_show(query)
         if show:
             return show
-        matches = await self._search(query, "show", limit=5, resolving=True)
+        # A full list: initials some other show has too may be further down.
+        matches = await self._search(query, "show", resolving=True)
         ref = matches[0].ref if matches and matches[0].score >= 99.5 else _by_initials(query, matches)
         if ref is not None:
             show = await self.store.get_show(ref)

@@ -262,9 +262,9 @@ async def index_new_names(tx: Statements, mark: int) -> None:
             (mark, kind, kind),
         )
     # A show name's initials (``bot.search.initials``): the first character of each word of
-    # its key, but a clitic after a longer word; kept from three on. Already there as one of its
-    # word suffixes ("a b aba"): once.
-    # Word by word (``at``: where the first word of ``rest`` ends), from names of three words on.
+    # its key, but a clitic after a longer word; kept from three on, so only names of three words
+    # or more are read, word by word (``at``: where the first word of ``rest`` ends). Initials
+    # that are one of the name's word suffixes already ("a b aba") are there once.
     await tx.execute(
         "WITH RECURSIVE w(id, length, rest, at, before, short) AS ("
         " SELECT id, length(key), key || ' ', instr(key, ' '), 0, '' FROM names"
