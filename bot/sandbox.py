@@ -52,10 +52,24 @@ _STYLES = {
 # -- rendering: a Discord message as terminal text (pure) ------------------------------------------
 
 
-def relative(ts: datetime, now: datetime) -> str:
+# A Korean Discord shows timestamps the Korean way: "2022년 1월 28일 금요일 오후 5:00", "4년 전".
+_KO_STYLES = {
+    "t": "{noon} {hour}:%M",
+    "T": "{noon} {hour}:%M:%S",
+    "d": "%Y. %m. %d.",
+    "D": "%Y년 {month}월 {day}일",
+    "f": "%Y년 {month}월 {day}일 {noon} {hour}:%M",
+    "F": "%Y년 {month}월 {day}일 {weekday} {noon} {hour}:%M",
+}
+_KO_WEEKDAYS = ("월요일", "화요일", "수요일", "목요일", "금요일", "토요일", "일요일")
+_KO_UNITS = {"year": "년", "month": "개월", "day": "일", "hour": "시간", "minute": "분"}
+
+
+def relative(ts: datetime, now: datetime, locale: str = "en-US") -> str:
     seconds = (ts - now).total_seconds()
     past = seconds < 0
     seconds = abs(seconds)
+    korean = locale == "ko"
     for unit, size in (
         ("year", 31_536_000),
         ("month", 2_592_000),
@@ -65,27 +79,44 @@ def relative(ts: datetime, now: datetime) -> str:
     ):
         if seconds >= size:
             n = int(seconds // size)
-            text = f"{n} {unit}{'s' if n != 1 else ''}"
+            text = f"{n}{_KO_UNITS[unit]}" if korean else f"{n} {unit}{'s' if n != 1 else ''}"
             break
     else:
-        text = "a few seconds"
+        text = "몇 초" if korean else "a few seconds"
+    if korean:
+        return f"{text} 전" if past else f"{text} 후"
     return f"{text} ago" if past else f"in {text}"
+
+
+def absolute(local: datetime, style: str, locale: str = "en-US") -> str:
+    """A timestamp in one of Discord's styles (t, T, d, D, f, F), as a client in ``locale`` shows it."""
+    if locale != "ko":
+        return local.strftime(_STYLES[style]).replace("{day}", str(local.day))
+    return (
+        local.strftime(_KO_STYLES[style])
+        .replace("{noon}", "오전" if local.hour < 12 else "오후")
+        .replace("{hour}", str(local.hour % 12 or 12))
+        .replace("{month}", str(local.month))
+        .replace("{day}", str(local.day))
+        .replace("{weekday}", _KO_WEEKDAYS[local.weekday()])
+    )
 
 
 _MENTION = re.compile(r"<(#|@&|@!?)(\d+)>")
 
 
-def plain(text: str, now: datetime, zone: Any = None, names: dict[int, str] | None = None) -> str:
-    """Discord markup as a terminal shows it: timestamps in the local zone, mentions by name,
-    escapes removed."""
+def plain(
+    text: str, now: datetime, zone: Any = None, names: dict[int, str] | None = None, locale: str = "en-US"
+) -> str:
+    """Discord markup as a terminal shows it: timestamps in the local zone and the reader's
+    language, mentions by name, escapes removed."""
 
     def stamp(m: re.Match[str]) -> str:
         when = datetime.fromtimestamp(int(m.group(1)), UTC)
         style = m.group(2) or "f"
         if style == "R":
-            return relative(when, now)
-        local = when.astimezone(zone)
-        return local.strftime(_STYLES[style]).replace("{day}", str(local.day))
+            return relative(when, now, locale)
+        return absolute(when.astimezone(zone), style, locale)
 
     text = _TIMESTAMP.sub(stamp, text)
     if names:
@@ -102,20 +133,24 @@ def render_message(
     ephemeral: bool = False,
     zone: Any = None,
     names: dict[int, str] | None = None,
+    locale: str = "en-US",
 ) -> str:
+    def text(markup: str) -> str:
+        return plain(markup, now, zone, names, locale)
+
     author = message.get("author", {}).get("username", "?")
     lines = [f"{author}" + ("  (only you can see this)" if ephemeral else "")]
     if message.get("content"):
-        lines += ["  " + line for line in plain(message["content"], now, zone, names).splitlines()]
+        lines += ["  " + line for line in text(message["content"]).splitlines()]
     for embed in message.get("embeds", []):
         bar = "  ┃ "
         if embed.get("title"):
-            lines.append(bar + plain(embed["title"], now, zone, names).upper())
+            lines.append(bar + text(embed["title"]).upper())
         if embed.get("description"):
-            lines += [bar + line for line in plain(embed["description"], now, zone, names).splitlines()]
+            lines += [bar + line for line in text(embed["description"]).splitlines()]
         for f in embed.get("fields", []):
-            value = plain(f["value"], now, zone, names).splitlines() or [""]
-            lines.append(f"{bar}{plain(f['name'], now, zone, names)}: {value[0]}")
+            value = text(f["value"]).splitlines() or [""]
+            lines.append(f"{bar}{text(f['name'])}: {value[0]}")
             lines += [bar + "  " + line for line in value[1:]]
         if embed.get("footer", {}).get("text"):
             lines.append(bar + "— " + embed["footer"]["text"])
@@ -343,6 +378,12 @@ class Sandbox:
         )
         return self._show_result(result)
 
+    def render(self, message: dict[str, Any], *, ephemeral: bool = False) -> str:
+        """A message as you would see it now, in your Discord's language."""
+        return render_message(
+            message, now=self.clock(), ephemeral=ephemeral, names=self.names(), locale=self.locale
+        )
+
     def _show_result(self, result: Any) -> str:
         out = []
         for message in result.messages:
@@ -350,7 +391,7 @@ class Sandbox:
             self.seen[message["id"]] = message.get("edited_timestamp")
             # A follow-up carries its own flags (a private error after a public "thinking...").
             private = result.ephemeral or bool(message.get("flags", 0) & 64)
-            out.append(render_message(message, now=self.clock(), ephemeral=private, names=self.names()))
+            out.append(self.render(message, ephemeral=private))
         out += self.news_text()
         return "\n".join(out) if out else "(no answer)"
 
@@ -375,7 +416,7 @@ class Sandbox:
             if updated:
                 self.shown.append(updated)
                 self.seen[updated["id"]] = updated.get("edited_timestamp")
-                return render_message(updated, now=self.clock(), names=self.names())
+                return self.render(updated)
         return self._show_result(result)
 
     def news_text(self) -> list[str]:
@@ -392,7 +433,7 @@ class Sandbox:
                 label = f"{place} (edited)" if known else place
                 self.seen[message["id"]] = edited
                 self.shown.append(message)
-                out.append(f"{label}: " + render_message(message, now=self.clock(), names=self.names()))
+                out.append(f"{label}: " + self.render(message))
         return out
 
     def complete(self, line: str) -> list[str]:
@@ -606,12 +647,7 @@ def handle(sandbox: Sandbox, line: str) -> str:
             return "\n".join(sandbox.news_text()) or f"Nothing was posted in {seconds:g} s."
         if line == ":messages":
             messages = sandbox.server.messages(sandbox.channel)
-            return (
-                "\n".join(
-                    render_message(m, now=sandbox.clock(), names=sandbox.names()) for m in messages[-10:]
-                )
-                or "(nothing yet)"
-            )
+            return "\n".join(sandbox.render(m) for m in messages[-10:]) or "(nothing yet)"
         if line.startswith("/"):
             return sandbox.run(line)
         return "Commands start with / (try /cast title:All of Us Are Dead); :help lists the rest."

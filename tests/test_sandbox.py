@@ -62,6 +62,17 @@ def test_plain_turns_timestamps_into_local_text_and_drops_escapes():
     assert plain("in <#42> for <@&7>", NOW, UTC, {42: "#news", 7: "@Fans"}) == "in #news for @Fans"
 
 
+def test_a_korean_discord_shows_timestamps_the_korean_way():
+    ts = int(datetime(2022, 1, 28, 17, 5, tzinfo=UTC).timestamp())
+    text = plain(f"<t:{ts}:F> (<t:{ts}:R>) <t:{ts}:D> <t:{ts}:t> <t:{ts}:d>", NOW, UTC, locale="ko")
+    assert text == "2022년 1월 28일 금요일 오후 5:05 (7일 후) 2022년 1월 28일 오후 5:05 2022. 01. 28."
+    midnight = int(datetime(2020, 3, 2, 0, 30, tzinfo=UTC).timestamp())
+    assert (
+        plain(f"<t:{midnight}:f> (<t:{midnight}:R>)", NOW, UTC, locale="ko")
+        == "2020년 3월 2일 오전 12:30 (1년 전)"
+    )
+
+
 def test_render_message_shows_embeds_buttons_and_privacy():
     message = {
         "author": {"username": "Premiere"},
