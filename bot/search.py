@@ -87,7 +87,8 @@ def word_suffixes(key: str) -> list[str]:
 
 # What an apostrophe leaves of a word once it is a key ("it's" -> "it s", "don't" -> "don t"):
 # no word of a title's initials when it follows a longer word ("S.W.A.T." keeps its "s" and "t").
-CLITICS = ("s", "t", "d", "m", "ll", "re", "ve")
+# Not "m": after a longer word it is a word of its own ("Dial M for Murder"), and "I'm" needs no rule.
+CLITICS = ("s", "t", "d", "ll", "re", "ve")
 INITIALS_MIN = 3  # fewer initials say too little ("st", "bb"): no key
 
 

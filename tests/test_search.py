@@ -79,6 +79,8 @@ def test_a_show_names_initials_are_the_first_characters_of_its_words():
     assert initials("it s always sunny in philadelphia") == "iasip"  # "it's": no "s"
     assert initials("don t look up") == "dlu"
     assert initials("s w a t") == "swat"  # single letters keep theirs
+    assert initials("dial m for murder") == "dmfm"
+    assert initials("we d rather be here") == "wrbh"
     assert initials("9 1 1 lone star") == "911ls"
     assert initials("squid game") == initials("grey s anatomy") == initials("") == ""  # under three
     assert index_keys("show", "house of the dragon")[-1] == "hotd"
@@ -113,7 +115,7 @@ async def test_a_shows_initials_find_it_and_go_with_its_name(store):
 async def test_the_stored_initials_are_those_of_bot_search(store):
     # The store computes the initials in SQL (SQLite's and PostgreSQL's own): the same as Python's.
     rng = random.Random(5)
-    words = ["s", "t", "d", "ll", "a", "it", "don", "we", "of", "the", "지금", "9", "x"]
+    words = ["s", "t", "d", "ll", "m", "a", "it", "don", "we", "of", "the", "지금", "9", "x"]
     titles = ["A B Aba", "Don't Look Up", "We'll Meet Again", "I'm a Celebrity", "S.W.A.T."]
     titles += [" ".join(rng.choice(words) for _ in range(rng.randint(1, 6))) for _ in range(150)]
     shows = [Show(f"s{i}", title) for i, title in enumerate(titles)]

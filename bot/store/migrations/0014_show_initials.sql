@@ -8,7 +8,7 @@ WITH RECURSIVE w(id, length, rest, at, before, short) AS (
     SELECT id, length(key), key || ' ', instr(key, ' '), 0, '' FROM names WHERE kind = 'show' AND key LIKE '% % %'
     UNION ALL
     SELECT id, length, substr(rest, at + 1), instr(substr(rest, at + 1), ' '), at - 1,
-        short || CASE WHEN before > 1 AND substr(rest, 1, at - 1) IN ('s', 't', 'd', 'm', 'll', 're', 've')
+        short || CASE WHEN before > 1 AND substr(rest, 1, at - 1) IN ('s', 't', 'd', 'll', 're', 've')
             THEN '' ELSE substr(rest, 1, 1) END
     FROM w WHERE at > 0
 )
