@@ -384,11 +384,15 @@ class Sandbox:
             message, now=self.clock(), ephemeral=ephemeral, names=self.names(), locale=self.locale
         )
 
+    def _remember(self, message: dict[str, Any]) -> None:
+        """``message`` was shown as it is now (``:click`` looks for buttons among the shown)."""
+        self.shown.append(message)
+        self.seen[message["id"]] = message.get("edited_timestamp")
+
     def _show_result(self, result: Any) -> str:
         out = []
         for message in result.messages:
-            self.shown.append(message)
-            self.seen[message["id"]] = message.get("edited_timestamp")
+            self._remember(message)
             # A follow-up carries its own flags (a private error after a public "thinking...").
             private = result.ephemeral or bool(message.get("flags", 0) & 64)
             out.append(self.render(message, ephemeral=private))
@@ -414,8 +418,7 @@ class Sandbox:
         if result.type == 7:
             updated = self.server.message(message["channel_id"], message["id"])
             if updated:
-                self.shown.append(updated)
-                self.seen[updated["id"]] = updated.get("edited_timestamp")
+                self._remember(updated)
                 return self.render(updated)
         return self._show_result(result)
 
@@ -427,12 +430,11 @@ class Sandbox:
         where.append(("DM to you", self.server.dm_messages(self.you)))  # what the bot sent you in DMs
         for place, messages in where:
             for message in messages:
-                edited, known = message.get("edited_timestamp"), message["id"] in self.seen
-                if known and self.seen[message["id"]] == edited:
+                known = message["id"] in self.seen
+                if known and self.seen[message["id"]] == message.get("edited_timestamp"):
                     continue
                 label = f"{place} (edited)" if known else place
-                self.seen[message["id"]] = edited
-                self.shown.append(message)
+                self._remember(message)
                 out.append(f"{label}: " + self.render(message))
         return out
 

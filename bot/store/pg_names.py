@@ -124,7 +124,7 @@ async def index_new_names(tx: Statements, mark: int) -> None:
         "  SELECT word, at, coalesce(length(lag(word) OVER (ORDER BY at)), 0) AS before"
         "  FROM unnest(string_to_array(n.key, ' ')) WITH ORDINALITY AS u(word, at)) w"
         f" WHERE NOT (w.before > 1 AND w.word IN ({CLITICS_SQL}))) i "
-        "WHERE n.id > ? AND n.kind = 'show' AND strpos(n.key, ' ') > 0 AND length(i.short) >= ? "
+        "WHERE n.id > ? AND n.kind = 'show' AND n.key LIKE '% % %' AND length(i.short) >= ? "
         "ON CONFLICT DO NOTHING",
         (mark, INITIALS_MIN),
     )

@@ -7,5 +7,5 @@ SELECT n.kind, i.short, n.id, 0, length(n.key) FROM names n CROSS JOIN LATERAL (
         SELECT word, at, coalesce(length(lag(word) OVER (ORDER BY at)), 0) AS before
         FROM unnest(string_to_array(n.key, ' ')) WITH ORDINALITY AS u(word, at)) w
     WHERE NOT (w.before > 1 AND w.word IN ('s', 't', 'd', 'll', 're', 've'))) i
-WHERE n.kind = 'show' AND strpos(n.key, ' ') > 0 AND length(i.short) >= 3
+WHERE n.kind = 'show' AND n.key LIKE '% % %' AND length(i.short) >= 3
 ON CONFLICT DO NOTHING;
