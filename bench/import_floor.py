@@ -10,11 +10,12 @@ next to the least any import of them costs on this machine.
    order the import writes them (a show's rows after it, show after show), then inserted into a
    new migrated database by SQLite itself, ``INSERT`` or ``REPLACE ... SELECT`` as the import's
    own statements say (no Python per row, secondary indexes dropped, CHECK constraints off as in
-   the import), then the search structures (``bot.store.names.index_new_names``), the indexes and
-   the commit: SQLite's own work for this catalogue, one thread, in order (indexes and search keys
-   need every row). The rows are inserted value by value: copying a table's stored records as
-   they are (``INSERT INTO t SELECT * FROM u`` of an identical table, which SQLite does without
-   decoding a row, already in key order) is no import's least work.
+   the import), then the search structures (``bot.store.names.index_new_names``), the indexes (both
+   sorted as the import sorts them, ``bot.store.bulk.sorted_runs``) and the commit: SQLite's own
+   work for this catalogue, in order (indexes and search keys need every row), one statement at a
+   time (only a sort has helper threads). The rows are inserted value by value: copying a table's
+   stored records as they are (``INSERT INTO t SELECT * FROM u`` of an identical table, which
+   SQLite does without decoding a row, already in key order) is no import's least work.
 
 The floor of an import's wall time is then SQLite's part (serial) plus the reading that must come
 before its last rows (at best spread over every core), and it prints the most shows per second
@@ -150,7 +151,7 @@ async def sqlite_floor(source: Path, target: Path, aside: Path) -> dict[str, flo
     """SQLite's own work for the catalogue in ``source``, timed step by step into ``target``
     (the rows put aside in ``aside`` first, untimed)."""
     from bot.store import Store
-    from bot.store.bulk import secondary_indexes
+    from bot.store.bulk import secondary_indexes, sorted_runs
     from bot.store.names import index_new_names
 
     steps: dict[str, float] = {}
@@ -179,12 +180,13 @@ async def sqlite_floor(source: Path, target: Path, aside: Path) -> dict[str, flo
                 steps[f"insert {table}"] = clock() - started
             await tx.execute("PRAGMA ignore_check_constraints = OFF")
             started = clock()
-            await index_new_names(tx, 0)
-            steps["search structures"] = clock() - started
-            started = clock()
-            for _, sql in indexes:
-                await tx.execute(sql)
-            steps["indexes"] = clock() - started
+            async with sorted_runs(tx):  # as the import sorts
+                await index_new_names(tx, 0)
+                steps["search structures"] = clock() - started
+                started = clock()
+                for _, sql in indexes:
+                    await tx.execute(sql)
+                steps["indexes"] = clock() - started
             committing = clock()
         steps["commit"] = clock() - committing
         await session.execute("DETACH DATABASE src")

@@ -24,7 +24,7 @@ import time
 from collections.abc import Awaitable, Callable, Container, Iterable
 
 from bot.models import release_id
-from bot.store.bulk import NAMES_SQL, PEOPLE_SQL, SHOWS_SQL, BulkLoader, ChunkRows
+from bot.store.bulk import NAMES_SQL, PEOPLE_SQL, SHOWS_SQL, BulkLoader, ChunkRows, sorted_runs
 from bot.store.database import Statements
 
 # One show of a task: (show row, TVmaze id, its title's slug, that slug with its first year, its
@@ -170,7 +170,8 @@ async def load_rows(
             await load.add(task)
         written = clock()
         await tx.executemany(NAMES_SQL, load.names(batch_for(len(load.shows))))
-        await index_names()
+        async with sorted_runs(tx):
+            await index_names()
         searchable = clock()
     finally:
         await loader.stop()

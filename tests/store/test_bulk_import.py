@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import io
+import os
 import sqlite3
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from bench import generate as gen
 from bot.models import Credit, Episode, Link, Person, Role, Show, ShowRecord
 from bot.search import initials, search
 from bot.store import Store
+from bot.store.bulk import SORT_RUN_KIB, sorted_runs
 
 TABLES = {
     "shows": "rowid",
@@ -96,6 +98,8 @@ async def assert_connection_as_before(store: Store) -> None:
     assert await store.db.scalar("PRAGMA ignore_check_constraints") == 0
     assert await store.db.scalar("PRAGMA journal_mode") == "wal"
     assert await store.db.scalar("PRAGMA synchronous") == 1  # NORMAL
+    assert await store.db.scalar("PRAGMA threads") == 0  # the sorts' helper threads (sorted_runs)
+    assert await store.db.scalar("PRAGMA cache_size") == -2000  # SQLite's default
 
 
 @pytest.fixture
@@ -244,6 +248,18 @@ async def test_with_the_database_open_elsewhere_the_bulk_load_stays_in_wal(
             assert other.execute("SELECT count(*) FROM shows").fetchone() == (len(records),)
         finally:
             other.close()
+
+
+async def test_sorted_runs_sort_on_every_core_and_give_the_cache_back(tmp_path: Path) -> None:
+    async with await Store.open(tmp_path / "db.sqlite3") as store, store.db.session() as session:
+        await session.execute("PRAGMA cache_size = -512000")
+        with pytest.raises(RuntimeError):
+            async with session.transaction() as tx, sorted_runs(tx):
+                assert await tx.scalar("PRAGMA threads") == min(os.cpu_count() or 1, 8)
+                assert await tx.scalar("PRAGMA cache_size") == -SORT_RUN_KIB
+                raise RuntimeError("the import fails")
+        assert await session.scalar("PRAGMA threads") == 0
+        assert await session.scalar("PRAGMA cache_size") == -512000
 
 
 def test_a_bad_file_among_many_imports_nothing(tmp_path: Path) -> None:
