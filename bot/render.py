@@ -365,6 +365,23 @@ def source_kind_text(kind: str | None, lang: str = ENGLISH) -> str:
     return text.capitalize() if tr.english else text
 
 
+def _episodes_text(s: Show, listed: int, tr: Texts) -> str:
+    """A series' episode count: its total, or with the total not known, at least the episodes
+    listed (a running show's so far), or "Unknown"."""
+    seasons = s.season_count if s.season_count and s.season_count > 1 else None
+    if s.episode_count:
+        if seasons:
+            return tr("{episodes} in {seasons} seasons", episodes=s.episode_count, seasons=seasons)
+        # TRANSLATORS: the number of episodes of a series, alone in its field
+        return tr.pgettext("episode count", "{episodes}", episodes=s.episode_count)
+    if listed:
+        if seasons:
+            return tr("At least {episodes} in {seasons} seasons", episodes=listed, seasons=seasons)
+        # TRANSLATORS: a series' episodes listed so far, its total not known yet
+        return tr("At least {episodes}", episodes=listed)
+    return tr("Unknown in {seasons} seasons", seasons=seasons) if seasons else tr("Unknown")
+
+
 def show_embed(d: ShowDetails, lang: str = ENGLISH) -> Embed:
     tr = texts(lang)
     s = d.show
@@ -395,21 +412,7 @@ def show_embed(d: ShowDetails, lang: str = ENGLISH) -> Embed:
         what = f"**{scope_text(d.next, s, lang)}** — {when_text(d.next.when, lang)}"
         fields.append(_field(tr("Next release"), what, True))
     if s.kind.value == "series":
-        if s.season_count and s.season_count > 1:
-            if s.episode_count:
-                count = tr(
-                    "{episodes} in {seasons} seasons", episodes=s.episode_count, seasons=s.season_count
-                )
-            else:
-                count = tr("Unknown in {seasons} seasons", seasons=s.season_count)
-        else:
-            count = (
-                # TRANSLATORS: the number of episodes of a series, alone in its field
-                tr.pgettext("episode count", "{episodes}", episodes=s.episode_count)
-                if s.episode_count
-                else tr("Unknown")
-            )
-        fields.append(_field(tr("Episodes"), count, True))
+        fields.append(_field(tr("Episodes"), _episodes_text(s, d.listed, tr), True))
     if s.genres:
         fields.append(_field(tr("Genres"), ", ".join(escape(genre_text(g, lang)) for g in s.genres), True))
     if s.status:

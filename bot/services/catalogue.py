@@ -13,7 +13,7 @@ from bot.announce.models import Kinds
 from bot.clock import Clock
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Msg, nmsg
-from bot.models import Credit, Episode, Event, Link, Person, Precision, Release, Role, Scope, Show, When
+from bot.models import Credit, Episode, Event, Kind, Link, Person, Precision, Release, Role, Scope, Show, When
 from bot.search import Match, clean_input, initials, nearest_names, normalise, search
 from bot.store import Store
 
@@ -45,6 +45,7 @@ class ShowDetails:
     links: list[tuple[Link, str]] = field(default_factory=list)  # related shows, with their titles
     out: bool | None = None  # the premiere is out (True), still ahead (False), or not known to be
     next: Release | None = None  # the next release still ahead, when it is not the premiere
+    listed: int = 0  # a series' episodes the catalogue lists, when its total is not known
 
 
 @dataclass(frozen=True, slots=True)
@@ -309,7 +310,10 @@ class CatalogueService:
         now = self.clock()
         out = None if premiere is None else is_out(premiere.when, now)
         ahead = next_release(releases, now)
-        return ShowDetails(show, cast, crew, releases, events, premiere, links, out, ahead)
+        listed = 0
+        if show.kind is Kind.SERIES and not show.episode_count:
+            listed = await self.store.count_episodes(show.id)
+        return ShowDetails(show, cast, crew, releases, events, premiere, links, out, ahead, listed)
 
     async def cast(self, show: Show, role: Role | None = None) -> CastSheet:
         credits = await self.store.get_credits(show.id, role)

@@ -162,6 +162,7 @@ class Store:
     get_shows = _Part("catalogue", CatalogueReads.get_shows)
     get_credits = _Part("catalogue", CatalogueReads.get_credits)
     get_episodes = _Part("catalogue", CatalogueReads.get_episodes)
+    count_episodes = _Part("catalogue", CatalogueReads.count_episodes)
     get_releases = _Part("catalogue", CatalogueReads.get_releases)
     get_release = _Part("catalogue", CatalogueReads.get_release)
     get_events = _Part("catalogue", CatalogueReads.get_events)

@@ -60,6 +60,10 @@ class CatalogueReads:
         )
         return [episode_from_row(r) for r in rows]
 
+    async def count_episodes(self, show_id: str) -> int:
+        """How many episodes of the show the catalogue lists."""
+        return int(await self.reads.scalar("SELECT count(*) FROM episodes WHERE show_id = ?", (show_id,)))
+
     async def get_releases(self, show_id: str) -> list[Release]:
         rows = await self.reads.query(
             "SELECT * FROM releases WHERE show_id = ? ORDER BY instant IS NULL, instant, season, episode, id",

@@ -313,3 +313,34 @@ async def test_a_running_shows_next_episode_in_show_and_release(catalogue, clock
     # Once the last one is out there is no next release.
     clock.set(clock() + timedelta(days=30))
     assert (await catalogue.show_details(show)).next is None and (await catalogue.release(show)).next is None
+
+
+async def test_a_series_without_its_total_counts_at_least_the_episodes_listed(catalogue):
+    from bot import render
+    from bot.models import Episode, Kind
+
+    def episodes_field(d, lang="en") -> str:
+        return {f["name"]: f["value"] for f in render.show_embed(d, lang)["fields"]}[
+            "Episodes" if lang == "en" else "회차"
+        ]
+
+    # House of the Dragon lists season 1 and the first episode of season 2; no total is entered.
+    hotd = await catalogue.resolve_show("House of the Dragon")
+    assert hotd.episode_count is None
+    d = await catalogue.show_details(hotd)
+    assert d.listed == 11
+    assert episodes_field(d) == "At least 11"
+    assert episodes_field(d, "ko") == "최소 11화"
+    # A total entered is the count, and nothing is counted.
+    aouad = await catalogue.show_details(await catalogue.resolve_show(AOUAD))
+    assert (aouad.listed, episodes_field(aouad)) == (0, "12")
+    # Seasons entered, the total not: at least those listed, in so many seasons; none listed:
+    # unknown.
+    three = Show("three-seasons", "Three Seasons", kind=Kind.SERIES, season_count=3)
+    none = Show("no-episodes", "No Episodes", kind=Kind.SERIES)
+    listed = [Episode(three.id, 1, n) for n in range(1, 6)]
+    await catalogue.store.import_records([ShowRecord(three, episodes=listed), ShowRecord(none)])
+    d = await catalogue.show_details(three)
+    assert episodes_field(d) == "At least 5 in 3 seasons"
+    assert episodes_field(d, "ko") == "시즌 3개, 최소 5화"
+    assert episodes_field(await catalogue.show_details(none)) == "Unknown"
