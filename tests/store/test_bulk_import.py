@@ -305,8 +305,9 @@ def expected_name_keys(names: list[tuple[int, str, str]]) -> list[tuple[str, str
             rest = rest[rest.index(" ") + 1 :]
             rows.append((kind, rest, name_id, 0, len(key)))
             suffixes.append(rest)
-        if kind == "show" and initials(key) and initials(key) not in suffixes:
-            rows.append((kind, initials(key), name_id, 0, len(key)))
+        short = initials(key) if kind == "show" else ""
+        if short and short not in suffixes:
+            rows.append((kind, short, name_id, 0, len(key)))
     return sorted(rows)
 
 
