@@ -432,7 +432,10 @@ def show_embed(d: ShowDetails, lang: str = ENGLISH) -> Embed:
     if directors:
         fields.append(_field(tr("Directed by"), ", ".join(directors), True))
     if d.cast:
-        fields.append(_field(tr("Starring"), "\n".join(_credit_line(c, tr) for c in d.cast)))
+        lines = [_credit_line(c, tr) for c in d.cast]
+        if d.more_cast:
+            lines.append(tr("…and {n} more in `/cast`", n=d.more_cast))
+        fields.append(_field(tr("Starring"), "\n".join(lines)))
     for ev in d.events[:3]:
         when = when_text(ev.when, lang)
         value = tr("{when} in {place}", when=when, place=escape(ev.place)) if ev.place else when

@@ -46,6 +46,7 @@ class ShowDetails:
     out: bool | None = None  # the premiere is out (True), still ahead (False), or not known to be
     next: Release | None = None  # the next release still ahead, when it is not the premiere
     listed: int = 0  # a series' episodes the catalogue lists, when its total is not known
+    more_cast: int = 0  # cast credits beyond the top billed ones in ``cast``
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +303,8 @@ class CatalogueService:
         credits = await self.store.get_credits(show.id)
         releases = await self.store.get_releases(show.id)
         events = await self.store.get_events(show.id)
-        cast = [c for c in credits if c.role is Role.CAST][:top]
+        billed = [c for c in credits if c.role is Role.CAST]
+        cast = billed[:top]
         crew = [c for c in credits if c.role is not Role.CAST]
         dated = [r for r in releases if r.when.instant is not None]
         premiere = min(dated, key=lambda r: r.when.instant) if dated else None  # type: ignore[arg-type,return-value]
@@ -313,7 +315,9 @@ class CatalogueService:
         listed = 0
         if show.kind is Kind.SERIES and not show.episode_count:
             listed = await self.store.count_episodes(show.id)
-        return ShowDetails(show, cast, crew, releases, events, premiere, links, out, ahead, listed)
+        return ShowDetails(
+            show, cast, crew, releases, events, premiere, links, out, ahead, listed, len(billed) - len(cast)
+        )
 
     async def cast(self, show: Show, role: Role | None = None) -> CastSheet:
         credits = await self.store.get_credits(show.id, role)

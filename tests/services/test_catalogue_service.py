@@ -32,6 +32,26 @@ async def test_show_details_tell_the_seed_story(catalogue):
     assert (event.when.local, event.place) == ("2022-01-26", "Seoul")
 
 
+async def test_show_names_the_top_billed_and_points_to_cast_for_the_rest(catalogue):
+    from bot import render
+
+    def starring(d, lang="en") -> str:
+        return {f["name"]: f["value"] for f in render.show_embed(d, lang)["fields"]}[
+            "Starring" if lang == "en" else "출연"
+        ]
+
+    # All of Us Are Dead bills seven actors: /show names six, and says where the seventh is.
+    d = await catalogue.show_details(await catalogue.resolve_show(AOUAD))
+    assert (len(d.cast), d.more_cast) == (6, 1)
+    assert "Lee Yoo-mi" not in starring(d)
+    assert starring(d).endswith("…and 1 more in `/cast`")
+    assert starring(d, "ko").endswith("…외 1명은 `/cast`에서")
+    # All billed: no pointer.
+    d = await catalogue.show_details(await catalogue.resolve_show(AOUAD), top=7)
+    assert (len(d.cast), d.more_cast) == (7, 0)
+    assert "Lee Yoo-mi" in starring(d) and "/cast" not in starring(d)
+
+
 async def test_cast_in_billing_order(catalogue):
     sheet = await catalogue.cast(await catalogue.resolve_show(AOUAD))
     names = [(c.person.name, c.character) for c in sheet.cast]
