@@ -45,7 +45,7 @@ async def test_show_names_the_top_billed_and_points_to_cast_for_the_rest(catalog
     assert (len(d.cast), d.more_cast) == (6, 1)
     assert "Lee Yoo-mi" not in starring(d)
     assert starring(d).endswith("…and 1 more in `/cast`")
-    assert starring(d, "ko").endswith("…외 1명은 `/cast`에서")
+    assert starring(d, "ko").endswith("…외 1명은 `/출연진`에서")
     # All billed: no pointer.
     d = await catalogue.show_details(await catalogue.resolve_show(AOUAD), top=7)
     assert (len(d.cast), d.more_cast) == (7, 0)
