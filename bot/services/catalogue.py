@@ -25,6 +25,9 @@ UPCOMING_COUNTED = 100  # ... up to this many ("over 100 more" past it: a count 
 UPCOMING_PAGES = (UPCOMING_SHOWN + UPCOMING_COUNTED) // UPCOMING_SHOWN  # pages to turn: what is counted
 _TITLE_MEMORY = 4096  # titles of recently offered shows, for title_of
 LOOKUP_MIN_SIMILARITY = 85  # rapidfuzz ratio of a looked-up title to what was typed
+# A "did you mean" names a search match only this close (0-100): a one-letter slip in a short
+# title still scores over 60, a stranger sharing a few letters ("Nobody Here": Fanny Herrero) about 50.
+SUGGEST_MIN_SCORE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,6 +151,11 @@ def parse_episode(text: str) -> tuple[int | None, int]:
     return season, number
 
 
+def _close(matches: list[Match], most: int = 3) -> list[Match]:
+    """The best ``most`` matches close enough to offer as "did you mean"."""
+    return [m for m in matches[:most] if m.score >= SUGGEST_MIN_SCORE]
+
+
 def _by_initials(query: str, matches: list[Match]) -> str | None:
     """The one show whose name has exactly the typed initials ("hotd"), if only one has."""
     key = normalise(query)
@@ -189,8 +197,9 @@ class CatalogueService:
             show = await self.store.get_show(ref)
             if show:
                 return show
-        titles = await self.store.display_names("show", [m.ref for m in matches[:3]])
-        suggestions = [titles.get(m.ref, m.text) for m in matches[:3]]
+        close = _close(matches)
+        titles = await self.store.display_names("show", [m.ref for m in close])
+        suggestions = [titles.get(m.ref, m.text) for m in close]
         raise NotFound(Msg("No show called “{query}” in the catalogue.", query=query), suggestions)
 
     async def show_matching(self, show_id: str, query: str) -> Show | None:
@@ -216,8 +225,9 @@ class CatalogueService:
             person = await self.store.get_person(matches[0].ref)
             if person:
                 return person
-        names = await self.store.display_names("person", [m.ref for m in matches[:3]])
-        suggestions = [names.get(m.ref, m.text) for m in matches[:3]]
+        close = _close(matches)
+        names = await self.store.display_names("person", [m.ref for m in close])
+        suggestions = [names.get(m.ref, m.text) for m in close]
         raise NotFound(
             Msg("No one called “{query}” in the catalogue.", query=query),
             suggestions,

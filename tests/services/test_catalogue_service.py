@@ -160,6 +160,10 @@ async def test_a_person_the_catalogue_lacks_gets_names_or_advice_about_names(cat
     with pytest.raises(NotFound) as err:
         await catalogue.resolve_person("Qwxz Zzyq")
     assert err.value.suggestions == [] and "pick a name" in (err.value.hint or "")
+    # A stranger sharing a few letters is no "did you mean" (Fanny Herrero scores about 50).
+    with pytest.raises(NotFound) as err:
+        await catalogue.resolve_person("Nobody Here")
+    assert err.value.suggestions == []
 
 
 @pytest.mark.parametrize(
@@ -188,6 +192,17 @@ async def test_unknown_title_gives_up_to_three_suggestions(catalogue):
         await catalogue.resolve_show("all of us are ded")
     assert "All of Us Are Dead" in err.value.suggestions
     assert len(err.value.suggestions) <= 3
+
+
+async def test_unknown_title_suggests_only_close_titles(catalogue):
+    # A slip in a short title: the title; not a long one that merely contains some of the letters.
+    with pytest.raises(NotFound) as err:
+        await catalogue.resolve_show("Drak")
+    assert err.value.suggestions == ["Dark"]
+    # Only a word in common with a few long titles: no "did you mean", the usual advice instead.
+    with pytest.raises(NotFound) as err:
+        await catalogue.resolve_show("The Office")
+    assert err.value.suggestions == []
 
 
 @pytest.mark.parametrize("hostile", ["", "   ", "\u200b\u200b", "***", "x" * 10_000, "@everyone"])
