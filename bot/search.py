@@ -14,7 +14,7 @@ import re
 import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
@@ -54,13 +54,32 @@ def normalise(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
-def nearest_names(text: str, names: Sequence[str], limit: int = 3, cutoff: float = 60) -> list[str]:
+# A "did you mean" offers a name only this close (0-100): a one-letter slip in a short name still
+# scores over 60, a stranger sharing a few letters ("Nobody Here": Fanny Herrero) about 50 ...
+SUGGEST_MIN_SCORE = 60.0
+# ... and only within this of the best one offered ("Netflx": Netflix at 92, not FX at 60).
+SUGGEST_SPREAD = 15.0
+T = TypeVar("T")
+
+
+def suggestions(scored: Sequence[tuple[T, float]], most: int = 3) -> list[T]:
+    """What is worth a "did you mean" among ``scored`` (best first): at most ``most``, each at
+    least ``SUGGEST_MIN_SCORE`` and within ``SUGGEST_SPREAD`` of the best."""
+    if not scored:
+        return []
+    floor = max(SUGGEST_MIN_SCORE, scored[0][1] - SUGGEST_SPREAD)
+    return [item for item, score in scored[:most] if score >= floor]
+
+
+def nearest_names(text: str, names: Sequence[str], limit: int = 3) -> list[str]:
     """The few ``names`` nearest to ``text`` (typos, case, punctuation), best first, for a
-    refusal's "did you mean": at most ``limit``, each scoring at least ``cutoff`` of 100 on their
-    search keys (a short list, such as the catalogue's platforms)."""
+    refusal's "did you mean" (``suggestions``; scored on their search keys): at most ``limit``
+    of a short list, such as the catalogue's platforms."""
     keys = {name: normalise(name) for name in names}
-    found = process.extract(normalise(text), keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=cutoff)
-    return [name for _, _, name in found]
+    found = process.extract(
+        normalise(text), keys, scorer=fuzz.WRatio, limit=limit, score_cutoff=SUGGEST_MIN_SCORE
+    )
+    return suggestions([(name, score) for _, score, name in found], limit)
 
 
 PREFIX_SCAN = 1000  # index rows read for an exact or prefix search, in key order

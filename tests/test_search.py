@@ -11,9 +11,11 @@ from bot.search import (
     common_start,
     index_keys,
     initials,
+    nearest_names,
     normalise,
     one_edit_keys,
     search,
+    suggestions,
     trigrams,
     typo_groups,
     typo_window,
@@ -293,3 +295,28 @@ def test_the_typo_window_holds_the_single_edit(case, others):
     absent = [i for i in range(len(query) - 2) if query[i : i + 3] not in held]
     shared = max(common_start(query, key) for key in keys)
     assert name in one_edit_keys(query, *typo_window(absent, shared)), (name, query, absent, shared)
+
+
+PLATFORMS = ["Netflix", "FX", "HBO", "Max", "Disney+", "KBS2", "SBS", "BBC One", "NBC", "MBC", "tvN"]
+
+
+@pytest.mark.parametrize(
+    ("typed", "offered"),
+    [
+        ("Netflx", ["Netflix"]),  # FX scores 60: a far second is no "did you mean"
+        ("Disny+", ["Disney+"]),
+        ("hbo max", ["HBO", "Max"]),  # two as close: both
+        ("kbs", ["KBS2"]),  # SBS, 19 points behind, is left out
+        ("bbc", ["BBC One"]),
+        ("Qwzzy", []),
+    ],
+)
+def test_nearest_names_offer_only_names_as_close_as_the_best(typed, offered):
+    assert nearest_names(typed, PLATFORMS) == offered
+
+
+def test_suggestions_keep_the_close_ones_best_first():
+    assert suggestions([("a", 90.0), ("b", 80.0), ("c", 76.0), ("d", 75.5)]) == ["a", "b", "c"]
+    assert suggestions([("a", 90.0), ("b", 76.0), ("c", 74.0)]) == ["a", "b"]
+    assert suggestions([("a", 63.8), ("b", 57.4)]) == ["a"]
+    assert suggestions([("a", 51.0)]) == [] and suggestions([]) == []

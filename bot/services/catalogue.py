@@ -14,7 +14,7 @@ from bot.clock import Clock
 from bot.errors import BadInput, NotFound
 from bot.i18n import N_, Msg, nmsg
 from bot.models import Credit, Episode, Event, Kind, Link, Person, Precision, Release, Role, Scope, Show, When
-from bot.search import Match, clean_input, initials, nearest_names, normalise, search
+from bot.search import Match, clean_input, initials, nearest_names, normalise, search, suggestions
 from bot.store import Store
 
 MAX_QUERY = 200  # characters of a title or name worth searching
@@ -25,9 +25,6 @@ UPCOMING_COUNTED = 100  # ... up to this many ("over 100 more" past it: a count 
 UPCOMING_PAGES = (UPCOMING_SHOWN + UPCOMING_COUNTED) // UPCOMING_SHOWN  # pages to turn: what is counted
 _TITLE_MEMORY = 4096  # titles of recently offered shows, for title_of
 LOOKUP_MIN_SIMILARITY = 85  # rapidfuzz ratio of a looked-up title to what was typed
-# A "did you mean" names a search match only this close (0-100): a one-letter slip in a short
-# title still scores over 60, a stranger sharing a few letters ("Nobody Here": Fanny Herrero) about 50.
-SUGGEST_MIN_SCORE = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,9 +148,9 @@ def parse_episode(text: str) -> tuple[int | None, int]:
     return season, number
 
 
-def _close(matches: list[Match], most: int = 3) -> list[Match]:
-    """The best ``most`` matches close enough to offer as "did you mean"."""
-    return [m for m in matches[:most] if m.score >= SUGGEST_MIN_SCORE]
+def _close(matches: list[Match]) -> list[Match]:
+    """The matches close enough to offer as "did you mean" (``bot.search.suggestions``)."""
+    return suggestions([(m, m.score) for m in matches])
 
 
 def _by_initials(query: str, matches: list[Match]) -> str | None:
