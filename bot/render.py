@@ -70,6 +70,9 @@ SOURCE_KINDS = frozenset(
         NP_("source", "work"),
     )
 )
+# Places of the catalogue's events that have a usual name in the reader's language; any other is
+# shown as written.
+PLACES = frozenset((NP_("place", "Seoul"), NP_("place", "Cannes"), NP_("place", "Venice")))
 # An event whose title is just its kind's usual name is named in the reader's language.
 EVENT_TITLES = {
     "press_conference": NP_("event", "Press conference"),
@@ -438,7 +441,8 @@ def show_embed(d: ShowDetails, lang: str = ENGLISH) -> Embed:
         fields.append(_field(tr("Starring"), "\n".join(lines)))
     for ev in d.events[:3]:
         when = when_text(ev.when, lang)
-        value = tr("{when} in {place}", when=when, place=escape(ev.place)) if ev.place else when
+        place = tr.pgettext("place", ev.place) if ev.place in PLACES else ev.place
+        value = tr("{when} in {place}", when=when, place=escape(place)) if place else when
         usual = EVENT_TITLES.get(ev.kind)
         title = tr.pgettext("event", usual) if usual and ev.title.casefold() == usual.casefold() else ev.title
         fields.append(_field(escape(title), value, True))

@@ -3,7 +3,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot import render
-from bot.models import Credit, Person, Release, Role, Scope, Show, When
+from bot.models import Credit, Event, Person, Release, Role, Scope, Show, When
 from bot.services.catalogue import CastSheet, PersonAnswer, ReleaseAnswer, ShowDetails, Upcoming, UpcomingItem
 
 SHOW = Show(
@@ -139,3 +139,17 @@ def test_not_found_text_says_its_hint_when_nothing_is_near():
 def test_show_embed_says_the_premiere_in_its_tense(out, label):
     e = render.show_embed(ShowDetails(SHOW, [], [], [DROP], [], DROP, out=out))
     assert [f["name"] for f in e["fields"] if f["name"].startswith(("Release", "Coming"))] == [label]
+
+
+def test_an_event_place_with_a_usual_name_is_said_in_the_readers_language():
+    events = [
+        Event(SHOW.id, "press_conference", "Press conference", When.parse("2022-01-26"), "Seoul"),
+        Event(SHOW.id, "fan_meeting", "Fan meeting", When.parse("2022-02-03"), "Busan"),
+    ]
+    d = ShowDetails(SHOW, [], [], [], events, None)
+    en = {f["name"]: f["value"] for f in render.show_embed(d)["fields"]}
+    ko = {f["name"]: f["value"] for f in render.show_embed(d, "ko")["fields"]}
+    assert en["Press conference"] == "26 January 2022 in Seoul"
+    assert ko["제작발표회"] == "2022년 1월 26일 · 서울"
+    # a place the bot has no usual name for is shown as the catalogue writes it
+    assert en["Fan meeting"] == "3 February 2022 in Busan" and ko["Fan meeting"] == "2022년 2월 3일 · Busan"

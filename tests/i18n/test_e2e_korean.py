@@ -62,7 +62,7 @@ async def test_a_korean_reader_finds_a_show_by_its_korean_title_and_reads_it_in_
     assert got["원작"] == "주동근의 웹툰 “지금 우리 학교는” (Now at Our School)"
     assert got["감독"] == "이재규"
     assert got["출연"].startswith("**박지후** (Park Ji-hu) — Nam On-jo 역")
-    assert got["제작발표회"] == "2022년 1월 26일 · Seoul"  # the usual name of its kind, a date in Korean
+    assert got["제작발표회"] == "2022년 1월 26일 · 서울"  # its kind and place in Korean words
     assert got["관련 작품"].startswith("**Kingdom**")  # titles as the catalogue has them
 
 
