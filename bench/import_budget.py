@@ -40,25 +40,8 @@ from bot.catalogue.files import plan_files  # noqa: E402
 from bot.catalogue.row_read import work_rows  # noqa: E402
 from bot.cli import import_batch  # noqa: E402
 from bot.memory import gc_paused  # noqa: E402
-from bot.store.bulk import (  # noqa: E402
-    CREDITS_SQL,
-    EPISODES_SQL,
-    NAMES_SQL,
-    PEOPLE_SQL,
-    RELEASES_SQL,
-    SHOWS_SQL,
-)
 from bot.store.bulk_rows import TaskRows  # noqa: E402
 
-# Each table the import writes row by row, with its statement, in the order it writes them
-STATEMENTS = (
-    ("shows", SHOWS_SQL),
-    ("people", PEOPLE_SQL),
-    ("credits", CREDITS_SQL),
-    ("episodes", EPISODES_SQL),
-    ("releases", RELEASES_SQL),
-    ("names", NAMES_SQL),
-)
 END_STEPS = ("search structures", "indexes", "commit")  # SQLite's steps after the last row
 
 
@@ -143,18 +126,6 @@ def _columns(sql: str) -> str:
     return found.group(1)
 
 
-def _rows_in_import_order(src: sqlite3.Connection, table: str, columns: str) -> list[tuple]:
-    """A table's rows in the order the import wrote them (a table keyed WITHOUT ROWID, whose
-    order is its key's: show by show, in the order the shows went in)."""
-    sql = src.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
-    if "WITHOUT ROWID" in sql.upper():
-        cols = ", ".join(f"x.{c.strip()}" for c in columns.split(","))
-        query = f"SELECT {cols} FROM {table} x JOIN shows s ON s.id = x.show_id ORDER BY s.rowid"  # noqa: S608
-    else:
-        query = f"SELECT {columns} FROM {table} ORDER BY rowid"  # noqa: S608
-    return src.execute(query).fetchall()
-
-
 def executemany_alone(source: Path, target: Path) -> tuple[dict[str, float], dict[str, int]]:
     """Seconds of ``executemany`` for each table's rows (those ``source`` holds) into a new
     migrated database at ``target``, and the rows of each; rolled back."""
@@ -177,8 +148,9 @@ def executemany_alone(source: Path, target: Path) -> tuple[dict[str, float], dic
         db.execute("PRAGMA ignore_check_constraints = ON")
         spent: dict[str, float] = {}
         counts: dict[str, int] = {}
-        for table, sql in STATEMENTS:
-            rows = _rows_in_import_order(src, table, _columns(sql))
+        for table, sql in import_floor.STATEMENTS.items():
+            create = src.execute("SELECT sql FROM sqlite_master WHERE name = ?", (table,)).fetchone()[0]
+            rows = src.execute(import_floor.import_order(table, create, _columns(sql))).fetchall()
             counts[table] = len(rows)
             with gc_paused():
                 started = time.perf_counter()

@@ -57,18 +57,22 @@ from bot.store.bulk import (  # noqa: E402
 from bot.store.database import Session  # noqa: E402
 
 PER_FILE = 10_000
-# Inserted in this order (parents first); name_keys, name_grams and the FTS tables are built from
-# names by index_new_names, as an import builds them.
-COPIED = ("shows", "people", "credits", "episodes", "releases", "events", "show_links", "names")
-# INSERT or REPLACE, as the import's own statement for the table says
-VERBS = {
-    table: sql.split()[0]
-    for table, sql in zip(
-        COPIED,
-        (SHOWS_SQL, PEOPLE_SQL, CREDITS_SQL, EPISODES_SQL, RELEASES_SQL, EVENTS_SQL, LINKS_SQL, NAMES_SQL),
-        strict=True,
-    )
+# The tables an import writes row by row, in this order (parents first), with the import's own
+# statement for each; name_keys, name_grams and the FTS tables are built from names by
+# index_new_names, as an import builds them.
+STATEMENTS = {
+    "shows": SHOWS_SQL,
+    "people": PEOPLE_SQL,
+    "credits": CREDITS_SQL,
+    "episodes": EPISODES_SQL,
+    "releases": RELEASES_SQL,
+    "events": EVENTS_SQL,
+    "show_links": LINKS_SQL,
+    "names": NAMES_SQL,
 }
+COPIED = tuple(STATEMENTS)
+# INSERT or REPLACE, as the import's own statement for the table says
+VERBS = {table: sql.split()[0] for table, sql in STATEMENTS.items()}
 
 
 @dataclass
@@ -130,21 +134,24 @@ def json_cpu(src: Path) -> float:
     return spent
 
 
+def import_order(table: str, create_sql: str, columns: str = "*", db: str = "") -> str:
+    """A SELECT of ``columns`` of ``table`` (in database ``db``) in the order the import wrote its
+    rows: its own rowid order, or for a table keyed WITHOUT ROWID (whose order is its key's), show
+    by show in the order the shows went in. ``create_sql``: the table's CREATE statement."""
+    at = f"{db}." if db else ""
+    if "WITHOUT ROWID" in create_sql.upper():
+        picked = "x.*" if columns == "*" else ", ".join(f"x.{c.strip()}" for c in columns.split(","))
+        return f"SELECT {picked} FROM {at}{table} x JOIN {at}shows s ON s.id = x.show_id ORDER BY s.rowid"  # noqa: S608
+    return f"SELECT {columns} FROM {at}{table} ORDER BY rowid"  # noqa: S608
+
+
 async def put_aside(session: Session) -> None:
     """Each table of ``src`` into a plain table of ``aside`` whose rowids follow the order the
-    import writes its rows: its own rowid order, or for a table keyed WITHOUT ROWID (whose order is
-    its key's), show by show in the order the shows went in."""
+    import writes its rows (``import_order``)."""
     async with session.transaction() as tx:
         for table in COPIED:
             sql = await tx.scalar("SELECT sql FROM src.sqlite_master WHERE name = ?", (table,))
-            if "WITHOUT ROWID" in str(sql).upper():
-                select = (
-                    f"SELECT x.* FROM src.{table} x JOIN src.shows s ON s.id = x.show_id "  # noqa: S608
-                    "ORDER BY s.rowid"
-                )
-            else:
-                select = f"SELECT * FROM src.{table} ORDER BY rowid"  # noqa: S608
-            await tx.execute(f"CREATE TABLE aside.{table} AS {select}")
+            await tx.execute(f"CREATE TABLE aside.{table} AS {import_order(table, str(sql), db='src')}")
 
 
 async def sqlite_floor(source: Path, target: Path, aside: Path) -> dict[str, float]:
