@@ -148,11 +148,6 @@ def parse_episode(text: str) -> tuple[int | None, int]:
     return season, number
 
 
-def _close(matches: list[Match]) -> list[Match]:
-    """The matches close enough to offer as "did you mean" (``bot.search.suggestions``)."""
-    return suggestions([(m, m.score) for m in matches])
-
-
 def _by_initials(query: str, matches: list[Match]) -> str | None:
     """The one show whose name has exactly the typed initials ("hotd"), if only one has."""
     key = normalise(query)
@@ -194,10 +189,15 @@ class CatalogueService:
             show = await self.store.get_show(ref)
             if show:
                 return show
-        close = _close(matches)
-        titles = await self.store.display_names("show", [m.ref for m in close])
-        suggestions = [titles.get(m.ref, m.text) for m in close]
-        raise NotFound(Msg("No show called “{query}” in the catalogue.", query=query), suggestions)
+        offered = await self._offered("show", matches)
+        raise NotFound(Msg("No show called “{query}” in the catalogue.", query=query), offered)
+
+    async def _offered(self, kind: str, matches: list[Match]) -> list[str]:
+        """The names to offer as "did you mean": those of the matches close enough
+        (``bot.search.suggestions``), as the catalogue displays them."""
+        close = suggestions([(m, m.score) for m in matches])
+        names = await self.store.display_names(kind, [m.ref for m in close])
+        return [names.get(m.ref, m.text) for m in close]
 
     async def show_matching(self, show_id: str, query: str) -> Show | None:
         """The show ``show_id`` if its title, original title or an alias is close to what was
@@ -222,12 +222,9 @@ class CatalogueService:
             person = await self.store.get_person(matches[0].ref)
             if person:
                 return person
-        close = _close(matches)
-        names = await self.store.display_names("person", [m.ref for m in close])
-        suggestions = [names.get(m.ref, m.text) for m in close]
         raise NotFound(
             Msg("No one called “{query}” in the catalogue.", query=query),
-            suggestions,
+            await self._offered("person", matches),
             hint=N_("Check the spelling, or pick a name from the suggestions while you type."),
         )
 
